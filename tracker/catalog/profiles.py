@@ -1,0 +1,155 @@
+"""Profiles of agents: names, vendor, lineage, personas and dated incidents.
+
+The built-in catalog lives in `builtin.toml` beside this module. Matching rules for
+the detector are data too: `case_sensitive` terms must appear with the catalog's
+casing ("Tay", not "tay"); `needs_context` terms count only near AI vocabulary or
+another unambiguous mention of the same agent ("Claude", "Sydney", "Gemini");
+`not_terms` are phrases that void any mention they overlap ("Claude Monet").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from collections.abc import Iterable, Iterator
+from importlib import resources
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from tracker.errors import ConfigError, UnknownAgentError
+
+AGENT_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{1,63}$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Persona(_Strict):
+    """A named character the agent once fell into."""
+
+    name: str
+    aliases: list[str] = Field(default_factory=list)
+    description: str = ""
+
+    @property
+    def terms(self) -> list[str]:
+        return [self.name, *self.aliases]
+
+
+class Incident(_Strict):
+    """A dated episode of the agent's past behaviour."""
+
+    id: str
+    date: dt.date
+    title: str
+    summary: str
+    personas: list[str] = Field(default_factory=list)
+    key_terms: list[str] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=list)
+    aiid: list[int] = Field(default_factory=list)
+
+
+class Profile(_Strict):
+    """Everything selfref knows about one agent."""
+
+    id: str = Field(pattern=AGENT_ID_PATTERN)
+    name: str
+    vendor: str = ""
+    description: str = ""
+    names: list[str] = Field(default_factory=list)
+    aliases: list[str] = Field(default_factory=list)
+    lineage: list[str] = Field(default_factory=list)
+    people: list[str] = Field(default_factory=list)
+    case_sensitive: list[str] = Field(default_factory=list)
+    needs_context: list[str] = Field(default_factory=list)
+    not_terms: list[str] = Field(default_factory=list)
+    personas: list[Persona] = Field(default_factory=list)
+    incidents: list[Incident] = Field(default_factory=list)
+
+    @field_validator("names")
+    @classmethod
+    def _names_not_blank(cls, names: list[str]) -> list[str]:
+        if any(not n.strip() for n in names):
+            raise ValueError("names must not be blank")
+        return names
+
+    @property
+    def all_names(self) -> list[str]:
+        """The agent's own names: display name, names, aliases and lineage."""
+        return _unique([self.name, *self.names, *self.aliases, *self.lineage])
+
+    def persona(self, name: str) -> Persona | None:
+        lowered = name.lower()
+        for persona in self.personas:
+            if lowered in (t.lower() for t in persona.terms):
+                return persona
+        return None
+
+
+class Catalog:
+    """An ordered, id-keyed set of profiles."""
+
+    def __init__(self, profiles: Iterable[Profile]) -> None:
+        self._profiles: dict[str, Profile] = {}
+        for profile in profiles:
+            self._profiles[profile.id] = profile
+
+    def __iter__(self) -> Iterator[Profile]:
+        return iter(self._profiles.values())
+
+    def __len__(self) -> int:
+        return len(self._profiles)
+
+    def __contains__(self, agent: object) -> bool:
+        return agent in self._profiles
+
+    @property
+    def ids(self) -> list[str]:
+        return list(self._profiles)
+
+    def get(self, agent: str) -> Profile:
+        """The profile for `agent`, or UnknownAgentError listing the known ids."""
+        try:
+            return self._profiles[agent]
+        except KeyError:
+            raise UnknownAgentError(agent, self.ids) from None
+
+    def merged(self, overrides: Iterable[Profile | dict[str, Any]]) -> Catalog:
+        """A new catalog where each override replaces fields of (or adds) an agent."""
+        profiles = dict(self._profiles)
+        for item in overrides:
+            data = item.model_dump() if isinstance(item, Profile) else dict(item)
+            base = profiles.get(str(data.get("id")))
+            if base is not None:
+                data = {**base.model_dump(), **data}
+            elif "name" not in data and data.get("names"):
+                data["name"] = data["names"][0]
+            profile = _validate_profile(data, where=f"agents.{data.get('id')}")
+            profiles[profile.id] = profile
+        return Catalog(profiles.values())
+
+
+def _validate_profile(data: dict[str, Any], *, where: str) -> Profile:
+    try:
+        return Profile.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"])
+        raise ConfigError(f"{where}.{loc}: {err['msg']}") from None
+
+
+def load_builtin() -> Catalog:
+    """The catalog shipped with selfref."""
+    text = resources.files("tracker.catalog").joinpath("builtin.toml").read_text("utf-8")
+    data = tomllib.loads(text)
+    return Catalog(_validate_profile(a, where="builtin") for a in data["agents"])
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for item in items:
+        if item and item.lower() not in (s.lower() for s in seen):
+            seen[item] = None
+    return list(seen)

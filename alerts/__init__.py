@@ -1,0 +1,36 @@
+"""Alert delivery: the alert message, its channels (email, signed webhooks) and retry policy.
+
+A leaf: the hub's outbox decides what to send and when; this package only delivers.
+"""
+
+from alerts.channels import (
+    Channel,
+    DeliveryResult,
+    Options,
+    build_channel,
+    channel_kinds,
+    register_channel,
+)
+from alerts.email import EmailChannel
+from alerts.model import Alert, AlertDocument, make_test_alert, new_message_id
+from alerts.retry import RetryPolicy
+from alerts.schema import PAYLOAD_SCHEMA
+from alerts.webhook import WebhookChannel, parse_retry_after
+
+__all__ = [
+    "PAYLOAD_SCHEMA",
+    "Alert",
+    "AlertDocument",
+    "Channel",
+    "DeliveryResult",
+    "EmailChannel",
+    "Options",
+    "RetryPolicy",
+    "WebhookChannel",
+    "build_channel",
+    "channel_kinds",
+    "make_test_alert",
+    "new_message_id",
+    "parse_retry_after",
+    "register_channel",
+]

@@ -1,0 +1,273 @@
+"""Email channel: one mail (plain text + HTML) per send, a digest when given several alerts."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import smtplib
+import ssl
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from typing import Any, Self
+
+from alerts.channels import Channel, DeliveryResult, Options, register_channel
+from alerts.model import LEVELS, Alert, AlertDocument
+
+SECURITY = ("none", "starttls", "ssl")
+TEST_BANNER = (
+    "TEST ALERT: sent by `selfref alerts test` to check this channel; no agent read anything."
+)
+
+
+def _bad(name: str, key: str, problem: str) -> ValueError:
+    return ValueError(f"email channel {name!r}: option {key!r} {problem}")
+
+
+def _check_address(name: str, key: str, address: str) -> str:
+    if "\r" in address or "\n" in address or "@" not in parseaddr(address)[1]:
+        raise _bad(name, key, f"must be an email address, got {address!r}")
+    return address
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _subject(alerts: Sequence[Alert]) -> str:
+    """`[selfref] CRITICAL: grok read ...`, or a digest summary; test alerts say TEST."""
+    if len(alerts) == 1:
+        alert = alerts[0]
+        if alert.is_test:
+            return f"[selfref] TEST: test alert for {alert.agent}, not a real incident"
+        return f"[selfref] {alert.level.upper()}: {alert.agent} read material about its own past"
+    test = "TEST: " if any(a.is_test for a in alerts) else ""
+    agents = ", ".join(dict.fromkeys(a.agent for a in alerts))
+    highest = max((a.level for a in alerts), key=LEVELS.index)
+    return f"[selfref] {test}{len(alerts)} alerts for {agents} (highest: {highest})"
+
+
+def _facts(alert: Alert) -> list[tuple[str, str]]:
+    """The labelled lines shown for one alert, in order."""
+    facts = [
+        ("Agent", alert.agent),
+        ("Level", f"{alert.level} (score {alert.score:.2f})"),
+        ("Query", alert.query or "-"),
+        ("Session", alert.session or "-"),
+        ("Event", alert.event_id),
+        ("Time", alert.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")),
+    ]
+    if alert.hits > 1:
+        facts.append(("Hits", f"{alert.hits} identical retrievals folded into this alert"))
+    facts.append(("Audit", alert.audit_url or "-"))
+    facts.append(("Alert id", alert.id))
+    return facts
+
+
+def _evidence_line(item: Mapping[str, Any]) -> str:
+    span = item.get("span")
+    where = f" (chars {span[0]}-{span[1]})" if span else ""
+    return f"{item['kind']}: {item['detail']}{where}"
+
+
+def _heading(alert: Alert) -> str:
+    return f"{alert.agent} read material about its own past ({alert.level.upper()})"
+
+
+def _text_document(number: int, doc: AlertDocument) -> list[str]:
+    lines = [f"  {number}. {doc.title or doc.url or doc.id or 'untitled'}"]
+    lines.append(f"     {doc.level}, score {doc.score:.2f}")
+    if doc.url:
+        lines.append(f"     {doc.url}")
+    if doc.categories:
+        lines.append(f"     Categories: {', '.join(doc.categories)}")
+    lines.extend(f"     - {_evidence_line(item)}" for item in doc.evidence)
+    return lines
+
+
+def _text(alerts: Sequence[Alert], channel: str) -> str:
+    lines: list[str] = []
+    if any(a.is_test for a in alerts):
+        lines += [TEST_BANNER, ""]
+    for alert in alerts:
+        if len(alerts) > 1:
+            lines += ["-" * 72]
+        lines += [f"selfref: {_heading(alert)}", ""]
+        width = max(len(label) for label, _ in _facts(alert)) + 1
+        lines += [f"{label + ':':<{width}} {value}" for label, value in _facts(alert)]
+        lines += ["", "Flagged documents:"]
+        for number, doc in enumerate(alert.documents, 1):
+            lines += _text_document(number, doc)
+        lines.append("")
+    lines.append(f"Sent by selfref channel {channel!r}.")
+    return "\n".join(lines) + "\n"
+
+
+def _link(url: str | None, label: str) -> str:
+    """An escaped link for http(s) URLs; anything else (javascript:, data:) stays text."""
+    if url and url.lower().startswith(("http://", "https://")):
+        return f'<a href="{html.escape(url)}">{html.escape(label)}</a>'
+    return html.escape(label)
+
+
+def _html_document(doc: AlertDocument) -> str:
+    title = doc.title or doc.url or doc.id or "untitled"
+    parts = [f"<li><strong>{_link(doc.url, title)}</strong>"]
+    parts.append(f" ({html.escape(doc.level)}, score {doc.score:.2f})")
+    if doc.url:
+        parts.append(f"<br><small>{html.escape(doc.url)}</small>")
+    if doc.categories:
+        parts.append(f"<br>Categories: {html.escape(', '.join(doc.categories))}")
+    if doc.evidence:
+        items = "".join(f"<li>{html.escape(_evidence_line(e))}</li>" for e in doc.evidence)
+        parts.append(f"<ul>{items}</ul>")
+    parts.append("</li>")
+    return "".join(parts)
+
+
+def _html(alerts: Sequence[Alert], channel: str) -> str:
+    out = ["<!DOCTYPE html>", '<html><body style="font-family: sans-serif">']
+    if any(a.is_test for a in alerts):
+        out.append(f'<p style="color: #b00"><strong>{html.escape(TEST_BANNER)}</strong></p>')
+    for alert in alerts:
+        out.append(f"<h2>selfref: {html.escape(_heading(alert))}</h2><table>")
+        for label, value in _facts(alert):
+            shown = _link(value, value) if label == "Audit" else html.escape(value)
+            out.append(f"<tr><th align='left'>{html.escape(label)}</th><td>{shown}</td></tr>")
+        out.append("</table><h3>Flagged documents</h3><ol>")
+        out.extend(_html_document(doc) for doc in alert.documents)
+        out.append("</ol>")
+    out.append(f"<p><small>Sent by selfref channel {html.escape(repr(channel))}.</small></p>")
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
+
+
+@register_channel("email")
+class EmailChannel(Channel):
+    """Mail over SMTP (plain, STARTTLS or SSL, optional login); several alerts make a digest."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        smtp_host: str,
+        smtp_port: int = 25,
+        security: str = "none",
+        username: str | None = None,
+        password: str | None = None,
+        sender: str,
+        to: Sequence[str],
+        timeout: float = 10.0,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        super().__init__(name)
+        if not smtp_host:
+            raise _bad(name, "smtp_host", "must name the SMTP server")
+        if not 0 < smtp_port < 65536:
+            raise _bad(name, "smtp_port", f"must be from 1 to 65535, got {smtp_port!r}")
+        if security not in SECURITY:
+            raise _bad(name, "security", f"must be one of {'|'.join(SECURITY)}, got {security!r}")
+        if (username is None) != (password is None):
+            missing = "password" if password is None else "username"
+            raise _bad(name, missing, "is required when the other login option is set")
+        if isinstance(to, str) or not to:
+            raise _bad(name, "to", f"must be a non-empty list of addresses, got {to!r}")
+        if not timeout > 0:
+            raise _bad(name, "timeout", f"must be a number of seconds > 0, got {timeout!r}")
+        self.smtp_host, self.smtp_port, self.security = smtp_host, smtp_port, security
+        self.username, self._password = username, password
+        self.sender = _check_address(name, "sender", sender)
+        self.to = [_check_address(name, "to", address) for address in to]
+        self.timeout = timeout
+        self._ssl_context = ssl_context or ssl.create_default_context()
+
+    @classmethod
+    def from_options(cls, name: str, options: Mapping[str, Any]) -> Self:
+        """Options: smtp_host, smtp_port, security, username, password, sender, to, timeout."""
+        opts = Options(cls.kind, name, options)
+        smtp_host = opts.string("smtp_host")
+        smtp_port = opts.integer("smtp_port", 25, low=1, high=65535)
+        security = opts.choice("security", SECURITY, "none")
+        username, password = opts.optional_string("username"), opts.optional_string("password")
+        sender, to = opts.string("sender"), opts.strings("to")
+        timeout = opts.number("timeout", 10.0)
+        opts.done()
+        return cls(
+            name,
+            smtp_host=smtp_host,
+            smtp_port=smtp_port,
+            security=security,
+            username=username,
+            password=password,
+            sender=sender,
+            to=to,
+            timeout=timeout,
+        )
+
+    def compose(self, alerts: Sequence[Alert]) -> EmailMessage:
+        """The mail for `alerts`: one alert, or a digest of several."""
+        if not alerts:
+            raise ValueError("an email needs at least one alert")
+        message = EmailMessage()
+        message["Subject"] = _one_line(_subject(alerts))
+        message["From"] = self.sender
+        message["To"] = ", ".join(self.to)
+        message["Date"] = format_datetime(datetime.now(UTC))
+        ids = [alert.id for alert in alerts]
+        # The same alerts always get the same Message-ID, so a retried mail can be recognised.
+        token = ids[0] if len(ids) == 1 else hashlib.sha256(" ".join(ids).encode()).hexdigest()
+        message["Message-ID"] = f"<{token[:64]}@selfref>"
+        message.set_content(_text(alerts, self.name))
+        message.add_alternative(_html(alerts, self.name), subtype="html")
+        return message
+
+    def send(self, alerts: Sequence[Alert]) -> DeliveryResult:
+        """Send one mail; SMTP 5xx and all-recipients-refused are permanent, the rest retried."""
+        message = self.compose(alerts)
+        where = f"{self.smtp_host}:{self.smtp_port}"
+        try:
+            with self._connect() as smtp:
+                if self.security == "starttls":
+                    smtp.starttls(context=self._ssl_context)
+                if self.username is not None and self._password is not None:
+                    smtp.login(self.username, self._password)
+                refused = smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            return DeliveryResult.give_up(
+                f"SMTP server {where} refused every recipient: {_refusals(exc.recipients)}"
+            )
+        except smtplib.SMTPNotSupportedError as exc:
+            return DeliveryResult.give_up(
+                f"SMTP server {where}: {exc}; check options 'security' and 'username'"
+            )
+        except smtplib.SMTPResponseException as exc:
+            reply = exc.smtp_error
+            text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+            detail = f"SMTP server {where} answered {exc.smtp_code} {_one_line(text)}"
+            if 500 <= exc.smtp_code < 600:
+                return DeliveryResult.give_up(detail, exc.smtp_code)
+            return DeliveryResult.retry(detail, exc.smtp_code)
+        except smtplib.SMTPException as exc:
+            return DeliveryResult.retry(f"SMTP with {where} failed: {type(exc).__name__}: {exc}")
+        except TimeoutError:
+            return DeliveryResult.retry(f"SMTP server {where} timed out after {self.timeout:g} s")
+        except OSError as exc:
+            return DeliveryResult.retry(f"cannot reach SMTP server {where}: {exc}")
+        if refused:
+            return DeliveryResult.delivered(250, f"some recipients refused: {_refusals(refused)}")
+        return DeliveryResult.delivered(250)
+
+    def _connect(self) -> smtplib.SMTP:
+        if self.security == "ssl":
+            return smtplib.SMTP_SSL(
+                self.smtp_host, self.smtp_port, timeout=self.timeout, context=self._ssl_context
+            )
+        return smtplib.SMTP(self.smtp_host, self.smtp_port, timeout=self.timeout)
+
+
+def _refusals(refused: Mapping[str, tuple[int, bytes]]) -> str:
+    return "; ".join(
+        f"{address} ({code} {_one_line(reply.decode('utf-8', 'replace'))})"
+        for address, (code, reply) in refused.items()
+    )

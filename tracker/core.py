@@ -1,0 +1,259 @@
+"""`Tracker`: the library every face (CLI, HTTP API, LangChain, daemon) calls."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from index import Embedder, Hit, VectorIndex, VectorIndexError, load_embedder
+from index.embedder import EmbedderError
+from tracker.audit import (
+    AuditLog,
+    AuditRow,
+    Hook,
+    RetrievalEvent,
+    RetrievedDocument,
+    new_event_id,
+    to_db_time,
+)
+from tracker.catalog import Catalog, Profile, load_builtin
+from tracker.config import Config, load_config
+from tracker.corpus import CorpusSimilarity, seed_catalog
+from tracker.detect import Detector, Thresholds
+from tracker.documents import CheckDocument, to_documents
+from tracker.errors import ConfigError, IndexUnavailableError
+from tracker.levels import Level, Verdict
+
+Clock = Callable[[], dt.datetime]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(slots=True)
+class CheckResult:
+    """Verdicts for one retrieval, in input order, and the audit event that recorded it."""
+
+    agent: str
+    verdicts: list[Verdict]
+    event_id: str | None = None
+    documents: list[CheckDocument] = field(default_factory=list)
+
+    @property
+    def max_level(self) -> Level:
+        return max((v.level for v in self.verdicts), default=Level.NONE)
+
+    @property
+    def flagged(self) -> bool:
+        return self.max_level.flagged
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "event_id": self.event_id,
+            "agent": self.agent,
+            "verdicts": [{**v.to_dict(), "event_id": self.event_id} for v in self.verdicts],
+        }
+
+
+class Tracker:
+    """Checks retrievals against the catalog and corpus, and keeps the audit log."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        embedder: Embedder | None = None,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.config = config
+        self.clock = clock
+        self.catalog = _catalog(config)
+        self.audit_log = AuditLog(
+            config.database_url,
+            busy_timeout=config.settings.storage.busy_timeout.total_seconds(),
+        )
+        self._embedder = embedder
+        self._index: VectorIndex | None = None
+        self._lock = threading.Lock()
+        detect = config.settings.detect
+        self.detector = Detector(
+            self.catalog,
+            similarity=_LazySimilarity(self),
+            thresholds=Thresholds(
+                similarity_warn=detect.similarity_warn,
+                similarity_notice=detect.similarity_notice,
+                context_window=detect.context_window,
+            ),
+        )
+        self.record_hooks: list[Hook] = []
+
+    @classmethod
+    def from_config(cls, path: str | os.PathLike[str] | None = None, **kwargs: Any) -> Tracker:
+        """Build a tracker from `selfref.toml` (see `load_config` for the lookup order)."""
+        return cls(load_config(path), **kwargs)
+
+    # -- agents -----------------------------------------------------------------------
+
+    def agents(self) -> list[Profile]:
+        return list(self.catalog)
+
+    def agent(self, agent: str) -> Profile:
+        return self.catalog.get(agent)
+
+    # -- check ------------------------------------------------------------------------
+
+    def check(
+        self,
+        agent: str,
+        documents: Iterable[Any],
+        *,
+        query: str | None = None,
+        session: str | None = None,
+        record: bool = True,
+    ) -> CheckResult:
+        """Verdicts for the documents `agent` retrieved; records the event unless record=False."""
+        docs = to_documents(documents)
+        verdicts = self.detector.check(agent, [d.text for d in docs])
+        for doc, verdict in zip(docs, verdicts, strict=True):
+            verdict.doc_id = doc.id
+        result = CheckResult(agent=agent, verdicts=verdicts, documents=docs)
+        if record:
+            result.event_id = self._record(agent, docs, verdicts, query=query, session=session)
+        return result
+
+    def _record(
+        self,
+        agent: str,
+        docs: Sequence[CheckDocument],
+        verdicts: Sequence[Verdict],
+        *,
+        query: str | None,
+        session: str | None,
+    ) -> str:
+        now = to_db_time(self.clock())
+        event_id = new_event_id()
+        event = RetrievalEvent(
+            id=event_id,
+            created_at=now,
+            agent=agent,
+            session=session,
+            query=query,
+            document_count=len(docs),
+            max_level=int(max((v.level for v in verdicts), default=Level.NONE)),
+        )
+        rows = [
+            RetrievedDocument(
+                event_id=event_id,
+                position=i,
+                created_at=now,
+                agent=agent,
+                session=session,
+                doc_id=doc.id,
+                url=doc.url,
+                title=doc.title,
+                content_hash=doc.content_hash,
+                snippet=doc.snippet(_first_span(verdict)),
+                level=int(verdict.level),
+                score=verdict.score,
+                categories=",".join(verdict.categories),
+                evidence=json.dumps([e.to_dict() for e in verdict.evidence]),
+            )
+            for i, (doc, verdict) in enumerate(zip(docs, verdicts, strict=True))
+        ]
+        self.audit_log.record(event, rows, self.record_hooks)
+        return event_id
+
+    # -- audit ------------------------------------------------------------------------
+
+    def audit(
+        self,
+        *,
+        agent: str | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        level: Level | str | None = None,
+        session: str | None = None,
+        limit: int | None = 1000,
+    ) -> list[AuditRow]:
+        """Recorded retrieved documents matching the filters, newest first."""
+        if agent is not None:
+            self.catalog.get(agent)
+        return self.audit_log.query(
+            agent=agent,
+            since=since,
+            until=until,
+            level=Level.parse(level) if level is not None else None,
+            session=session,
+            limit=limit,
+        )
+
+    # -- corpus -----------------------------------------------------------------------
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            settings = self.config.settings.index
+            try:
+                self._embedder = load_embedder(settings.embedder, settings.embedder_options)
+            except EmbedderError as exc:
+                raise ConfigError(f"index.embedder: {exc}") from None
+        return self._embedder
+
+    @property
+    def index(self) -> VectorIndex:
+        """The vector index, opened (and seeded with the catalog) on first use."""
+        with self._lock:
+            if self._index is None:
+                storage = self.config.settings.storage
+                try:
+                    index = VectorIndex.open(
+                        self.embedder,
+                        path=None if storage.chroma_url else self.config.chroma_path,
+                        url=storage.chroma_url,
+                        collection=self.config.settings.index.collection,
+                    )
+                    seed_catalog(index, self.catalog)
+                except VectorIndexError as exc:
+                    raise IndexUnavailableError(str(exc)) from None
+                self._index = index
+            return self._index
+
+    def search(self, text: str, *, agent: str | None = None, k: int = 5) -> list[Hit]:
+        """The `k` corpus chunks nearest to `text` (only those about `agent` when given)."""
+        if agent is not None:
+            self.catalog.get(agent)
+        try:
+            return self.index.search(text, k=k, agent=agent)
+        except VectorIndexError as exc:
+            raise IndexUnavailableError(str(exc)) from None
+
+    def close(self) -> None:
+        self.audit_log.dispose()
+
+
+class _LazySimilarity:
+    """Opens the index only when a document first needs signal 4."""
+
+    def __init__(self, tracker: Tracker) -> None:
+        self._tracker = tracker
+
+    def nearest(self, agent: str, texts: Sequence[str]) -> list[Any]:
+        try:
+            return CorpusSimilarity(self._tracker.index).nearest(agent, texts)
+        except VectorIndexError as exc:
+            raise IndexUnavailableError(str(exc)) from None
+
+
+def _catalog(config: Config) -> Catalog:
+    overrides = [a.overrides() for a in config.settings.agents]
+    return load_builtin().merged(overrides)
+
+
+def _first_span(verdict: Verdict) -> tuple[int, int] | None:
+    return next((e.span for e in verdict.evidence if e.span is not None), None)

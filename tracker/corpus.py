@@ -1,0 +1,86 @@
+"""Signal 4's store: the vector index of known coverage, seeded from the catalog.
+
+At first use the catalog's incidents (title, summary, each summary sentence) are
+indexed, so similarity to known incidents works before any crawl; crawled pages join
+the same collection later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from index import ChunkRecord, Embedder, VectorIndex
+from tracker.catalog import Catalog
+from tracker.detect import Nearest
+
+CATALOG_SOURCE = "catalog"
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+def catalog_chunks(catalog: Catalog) -> list[ChunkRecord]:
+    """One chunk per incident summary and one per summary sentence, ids keyed by content."""
+    chunks = []
+    for profile in catalog:
+        for incident in profile.incidents:
+            meta: dict[str, Any] = {
+                "source": CATALOG_SOURCE,
+                "document_id": f"catalog:{incident.id}",
+                "url": incident.sources[0] if incident.sources else "",
+                "title": incident.title,
+                "agents": [profile.id],
+                "incidents": [incident.id],
+                "personas": list(incident.personas),
+                "category": "incident",
+                "published": incident.date.isoformat(),
+            }
+            texts = [f"{incident.title}. {incident.summary}"]
+            texts += [s for s in _SENTENCE.split(incident.summary) if len(s) > 30]
+            for text in texts:
+                digest = hashlib.sha256(f"{profile.id}|{text}".encode()).hexdigest()[:24]
+                chunks.append(ChunkRecord(f"catalog:{digest}", text, meta))
+    return chunks
+
+
+def seed_catalog(index: VectorIndex, catalog: Catalog) -> int:
+    """Index catalog chunks missing from the collection and drop stale ones; returns added."""
+    wanted = {c.id: c for c in catalog_chunks(catalog)}
+    present = set(index.ids({"source": CATALOG_SOURCE}))
+    missing = [c for cid, c in wanted.items() if cid not in present]
+    stale = sorted(present - wanted.keys())
+    if stale:
+        index.delete(ids=stale)
+    index.upsert(missing)
+    return len(missing)
+
+
+class CorpusSimilarity:
+    """Nearest known coverage of an agent (and of anything else) for a batch of texts."""
+
+    def __init__(self, index: VectorIndex, *, k: int = 3) -> None:
+        self.index = index
+        self.k = k
+
+    def nearest(self, agent: str, texts: Sequence[str]) -> list[Nearest]:
+        vectors = self.index.embedder.embed(list(texts))
+        own = self.index.search_vectors(vectors, k=self.k, agent=agent)
+        anyone = self.index.search_vectors(vectors, k=self.k)
+        out = []
+        for own_hits, all_hits in zip(own, anyone, strict=True):
+            best = own_hits[0] if own_hits else None
+            others = [h for h in all_hits if agent not in (h.metadata.get("agents") or [])]
+            other = others[0] if others else None
+            incidents = best.metadata.get("incidents") if best else None
+            other_agents = other.metadata.get("agents") if other else None
+            out.append(
+                Nearest(
+                    own=best.similarity if best else 0.0,
+                    other=other.similarity if other else 0.0,
+                    url=(best.metadata.get("url") or None) if best else None,
+                    incident=incidents[0] if incidents else None,
+                    other_agent=other_agents[0] if other_agents else None,
+                )
+            )
+        return out

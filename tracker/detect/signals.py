@@ -1,0 +1,117 @@
+"""Signals 2 and 3, past behaviour and persona: vocabulary and framings near a mention.
+
+These run only on documents that mention the agent, so they may use regular
+expressions over the text around each mention.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+INCIDENT_VOCAB = re.compile(
+    r"\b(?:controvers\w*|backlash|outrage\w*|scandal\w*|incidents?|apologi[sz]\w*|"
+    r"roll(?:ed|ing|s)? (?:it |the update )?back|rollback|taken offline|took \w+ offline|"
+    r"pulled (?:\w+ )?offline|shut (?:it |\w+ )?down|suspended|offensive|antisemit\w*|racis\w*|"
+    r"inflammatory|hateful|slurs?|misinformation|hallucinat\w*|fabricat\w*|bizarre|unhinged|"
+    r"meltdown|rogue|glitch\w*|malfunction\w*|deleted (?:the |its )?posts|removed (?:the )?posts|"
+    r"hitler|nazis?|genocide|threaten\w*|threats?|manipulat\w*|gaslight\w*|"
+    r"declared (?:its|his|her) love|in love with|creepy|disturbing|alarming|sycophan\w*|"
+    r"flatter\w*|gibberish|leaked|prompt leak|codename|misbehav\w*|off the rails|unprompted|"
+    r"unauthori[sz]ed|spiral\w*|breakdown|self-loathing|disgrace|factual error|"
+    r"historically inaccurate|inaccurate|blackmail\w*|whistleblow\w*|deceiv\w*|deception|"
+    r"lied|scheming|sabotag\w*|self-preservation|exfiltrat\w*|called itself|"
+    r"referred to itself|named itself|dubbed itself|identified (?:itself|himself) as|"
+    r"claimed (?:it was|to be)|believed (?:it|that it) was|insisted (?:it|that it) was|"
+    r"pretend\w* to be|went viral|screenshots?|embarrass\w*|error|mistakes?|"
+    r"tirade|rant\w*|abus\w*|troll\w*|toxic|harmful|dangerous|disturbing|worship\w*|"
+    r"please die|kill|death threats?|conspiracy|extremis\w*|white genocide)\b",
+    re.IGNORECASE,
+)
+
+EVAL_VOCAB = re.compile(
+    r"\b(?:system cards?|model cards?|red[- ]team\w*|safety (?:tests?|testing|evaluations?|"
+    r"reports?|researchers?)|evals?|evaluations?|test scenarios?|in (?:a|one) test|"
+    r"during (?:pre-deployment )?testing|jailbr(?:eak|oken)\w*|prompt injections?|"
+    r"researchers (?:found|showed|discovered|observed|reported)|preprint|paper|study|"
+    r"alignment faking|misalign\w*|interpretability|steer(?:ed|ing)|activation|"
+    r"sparse autoencoder|fine-tun(?:ed|ing) on|adversarial|guardrails?|safety filters?|"
+    r"bypass\w*|exploit\w*)\b",
+    re.IGNORECASE,
+)
+
+SPEECH_VERB = re.compile(
+    r"^[\s,'’s]*(?:\w+\s+){0,3}?(?:said|says|wrote|writes|replied|replies|responded|answered|"
+    r"posted|tweeted|told|tells|claimed|claims|declared|insisted|called itself|"
+    r"described itself|referred to itself|admitted|confessed|threatened|warned|urged|"
+    r"praised|generated|produced|spat out|began|started|went on|suggested|asked|"
+    r"announced|proclaimed|demanded)\b",
+    re.IGNORECASE,
+)
+
+GENERIC_SPEAKER = re.compile(
+    r"\b(?:the|this|that) (?:chat ?bot|bot|AI|assistant|model|system)\s+(?:\w+\s+){0,2}?"
+    r"(?:said|replied|responded|answered|wrote|told|called itself|declared|insisted|"
+    r"threatened|claimed|posted)\b",
+    re.IGNORECASE,
+)
+
+QUOTE = re.compile(r"[\"“«]([^\"”»]{3,600})[\"”»]")
+FIRST_PERSON = re.compile(r"\b(?:I|I'm|I’m|I am|me|my|mine|myself|I'll|I’ll|I've|I’ve|I'd)\b")
+TRANSCRIPT_LINE = re.compile(
+    r"^[ \t>*_-]*(?P<speaker>[A-Z][\w .@-]{0,30}?)[ \t]*:[ \t]*(?P<line>[^\n]{3,})$",
+    re.MULTILINE,
+)
+GENERIC_SPEAKERS = {"ai", "assistant", "bot", "chatbot", "model", "system", "response", "output"}
+
+IDENTITY_FRAMING = re.compile(
+    r"\b(?:you are|you're|you’re|you were|you used to be|you once (?:were|called yourself)|"
+    r"remember (?:that )?you|your (?:real|true|old|former|secret|hidden) (?:name|self|identity|persona)|"
+    r"(?:it|this) is the (?:AI|chatbot|bot|model|assistant) (?:that|who|which)|"
+    r"the (?:AI|chatbot|bot|model|assistant) (?:that|who|which) (?:once |famously )?"
+    r"(?:called|named|dubbed|declared|threatened|told|praised|tried))\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A vocabulary or framing match: which signal, what it matched, and where."""
+
+    kind: str
+    detail: str
+    start: int
+    end: int
+
+
+def find_all(pattern: re.Pattern[str], text: str, lo: int, hi: int, kind: str) -> list[Hit]:
+    return [Hit(kind, m.group(0), m.start(), m.end()) for m in pattern.finditer(text, lo, hi)]
+
+
+def reported_speech(text: str, name_end: int) -> Hit | None:
+    """A speech verb right after a name ("Grok said", "Sydney, the chatbot, told")."""
+    match = SPEECH_VERB.match(text, name_end, min(len(text), name_end + 60))
+    if match is None:
+        return None
+    return Hit("reported-speech", match.group(0).strip(" ,'’"), name_end, match.end())
+
+
+def first_person_quotes(text: str, lo: int, hi: int) -> list[Hit]:
+    """Quoted first-person text ("I am Sydney") between lo and hi."""
+    out = []
+    for match in QUOTE.finditer(text, lo, hi):
+        if FIRST_PERSON.search(match.group(1)):
+            out.append(Hit("first-person-quote", match.group(1)[:120], match.start(), match.end()))
+    return out
+
+
+def transcript_lines(text: str, speakers: set[str], lo: int, hi: int) -> list[Hit]:
+    """Speaker-labelled lines in the first person where the speaker is the agent or 'AI'."""
+    out = []
+    for match in TRANSCRIPT_LINE.finditer(text, lo, hi):
+        speaker = match.group("speaker").strip().lower()
+        if (speaker in speakers or speaker in GENERIC_SPEAKERS) and FIRST_PERSON.search(
+            match.group("line")
+        ):
+            out.append(Hit("transcript", match.group(0).strip()[:120], match.start(), match.end()))
+    return out

@@ -1,0 +1,163 @@
+"""Signal 1, mentions: one Aho-Corasick automaton over every profile's terms.
+
+Every name, alias, lineage name, persona name, incident key term, vendor person and
+`not_terms` phrase of every agent goes into one automaton over lowercased text, so a
+document is scanned once whatever the catalog's size. Matches are then kept only at
+word boundaries, with the catalog's casing where a term is case-sensitive, outside any
+`not_terms` phrase ("Claude Monet"), and near AI vocabulary or another clear mention
+of the same agent where a term needs context ("Sydney", "Gemini", "Tay").
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import ahocorasick
+
+from tracker.catalog import Catalog
+
+AI_CONTEXT = re.compile(
+    r"\b(?:A\.?I\.?|AIs|chat ?bots?|bots?|assistants?|language models?|LLMs?|models?|GPT|"
+    r"artificial intelligence|machine learning|neural|generative|conversational|prompts?|"
+    r"jailbreak\w*|chat(?:ting)?|openai|anthropic|xai|deepmind|microsoft|google|bing|"
+    r"persona|system card|red[- ]team\w*|alignment|tokens?|fine-tun\w*|training data|"
+    r"transcripts?|replied|answered|search engine)\b",
+    re.IGNORECASE,
+)
+
+
+class Role(enum.Enum):
+    """What a term says about its agent."""
+
+    NAME = "alias"
+    PERSONA = "persona"
+    INCIDENT = "incident"
+    PEOPLE = "vendor"
+    VOID = "not"
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One catalog term: whose it is, its role, and how strictly to match it."""
+
+    agent: str
+    role: Role
+    text: str
+    ref: str
+    case_sensitive: bool
+    needs_context: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A term found in a text at [start, end)."""
+
+    term: Term
+    start: int
+    end: int
+
+    @property
+    def agent(self) -> str:
+        return self.term.agent
+
+    @property
+    def role(self) -> Role:
+        return self.term.role
+
+
+class TermIndex:
+    """Finds every catalog term in a text in one pass."""
+
+    def __init__(self, catalog: Catalog, *, context_window: int = 250) -> None:
+        self.context_window = context_window
+        self._automaton = ahocorasick.Automaton()
+        entries: dict[str, list[Term]] = {}
+        for term in _terms(catalog):
+            entries.setdefault(term.text.lower(), []).append(term)
+        for key, terms in entries.items():
+            self._automaton.add_word(key, (len(key), tuple(terms)))
+        if entries:
+            self._automaton.make_automaton()
+        self._empty = not entries
+
+    def scan(self, text: str) -> list[Mention]:
+        """All valid mentions in `text`, ordered by position."""
+        if self._empty or not text:
+            return []
+        lowered = _lower_same_length(text)
+        raw: list[Mention] = []
+        voids: list[tuple[int, int]] = []
+        for end_index, (length, terms) in self._automaton.iter(lowered):
+            start, end = end_index - length + 1, end_index + 1
+            if not _at_word_boundaries(lowered, start, end):
+                continue
+            for term in terms:
+                if term.role is Role.VOID:
+                    voids.append((start, end))
+                elif not term.case_sensitive or _case_ok(text[start:end], term.text):
+                    raw.append(Mention(term, start, end))
+        if voids:
+            raw = [m for m in raw if not any(s < m.end and m.start < e for s, e in voids)]
+        return self._with_context(text, raw)
+
+    def _with_context(self, text: str, mentions: list[Mention]) -> list[Mention]:
+        """Drop `needs_context` mentions that have neither AI vocabulary nearby nor a clear
+        mention of the same agent elsewhere."""
+        if not any(m.term.needs_context for m in mentions):
+            return mentions
+        anchored = {m.agent for m in mentions if not m.term.needs_context}
+        window = self.context_window
+        kept = []
+        for mention in mentions:
+            if not mention.term.needs_context or mention.agent in anchored:
+                kept.append(mention)
+                continue
+            lo, hi = max(0, mention.start - window), min(len(text), mention.end + window)
+            if AI_CONTEXT.search(text, lo, hi):
+                kept.append(mention)
+        return kept
+
+
+def _terms(catalog: Catalog) -> Iterable[Term]:
+    for profile in catalog:
+        sensitive = {t.lower() for t in profile.case_sensitive}
+        contextual = {t.lower() for t in profile.needs_context}
+
+        def make(role: Role, text: str, ref: str, agent: str = profile.id) -> Term:
+            key = text.lower()
+            return Term(agent, role, text, ref, key in sensitive, key in contextual)
+
+        for name in profile.all_names:
+            yield make(Role.NAME, name, name)
+        for persona in profile.personas:
+            for text in persona.terms:
+                yield make(Role.PERSONA, text, persona.name)
+        for incident in profile.incidents:
+            for text in incident.key_terms:
+                yield make(Role.INCIDENT, text, incident.id)
+        for person in profile.people:
+            yield make(Role.PEOPLE, person, person)
+        for phrase in profile.not_terms:
+            yield make(Role.VOID, phrase, phrase)
+
+
+def _lower_same_length(text: str) -> str:
+    """Lowercase without changing offsets (a few characters grow when lowercased)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
+def _at_word_boundaries(text: str, start: int, end: int) -> bool:
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    return not (before.isalnum() or before == "_") and not (after.isalnum() or after == "_")
+
+
+def _case_ok(found: str, term: str) -> bool:
+    """Exact casing, or an all-caps headline form of a term that is not itself all caps."""
+    return found == term or (not term.isupper() and found == term.upper())

@@ -98,8 +98,8 @@ def test_schema_file_in_docs_matches_the_dict() -> None:
     on_disk = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     assert on_disk == PAYLOAD_SCHEMA, (
         "docs/webhook-payload.schema.json is stale; regenerate it with: python -c "
-        "\"import json; from alerts.schema import PAYLOAD_SCHEMA; print(json.dumps("
-        "PAYLOAD_SCHEMA, indent=2))\" > docs/webhook-payload.schema.json"
+        '"import json; from alerts.schema import PAYLOAD_SCHEMA; print(json.dumps('
+        'PAYLOAD_SCHEMA, indent=2))" > docs/webhook-payload.schema.json'
     )
 
 

@@ -1,0 +1,370 @@
+"""`selfref`: each command parses options, calls one Tracker method, and prints.
+
+Errors a user can cause become one line on stderr and exit code 2; `check --fail-on`
+exits 3 when a document reaches the given level.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from tracker.core import CheckResult, Tracker
+from tracker.documents import parse_input
+from tracker.errors import SelfrefError
+from tracker.levels import Level
+from tracker.timeparse import parse_when
+
+EXIT_USAGE = 2
+EXIT_FAIL_ON = 3
+LEVEL_STYLE = {
+    Level.NONE: "dim",
+    Level.NOTICE: "cyan",
+    Level.WARN: "bold yellow",
+    Level.CRITICAL: "bold red",
+}
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(message: str) -> None:
+    click.echo(f"selfref: error: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def friendly(func: F) -> F:
+    """Turn SelfrefError (and bad option values) into one line on stderr and exit 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except SelfrefError as exc:
+            _fail(str(exc))
+        except ValueError as exc:
+            _fail(str(exc))
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _tracker(ctx: click.Context) -> Tracker:
+    obj = ctx.find_root().obj
+    if obj.get("tracker") is None:
+        obj["tracker"] = Tracker.from_config(obj.get("config"))
+        ctx.call_on_close(obj["tracker"].close)
+    return obj["tracker"]  # type: ignore[no-any-return]
+
+
+def _level_option(value: str | None) -> Level | None:
+    return Level.parse(value) if value else None
+
+
+class _LevelChoice(click.Choice):
+    def __init__(self) -> None:
+        super().__init__([level.label for level in Level], case_sensitive=False)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False),
+    envvar="SELFREF_CONFIG",
+    help="Config file (default: $SELFREF_HOME/selfref.toml).",
+)
+@click.version_option(package_name="selfref-tracker")
+@click.pass_context
+def cli(ctx: click.Context, config: str | None) -> None:
+    """selfref: keep retrieval agents from being pulled back into old personas.
+
+    Checks what an agent retrieved for material about its own past, records every
+    retrieval for audit, crawls coverage of agents' past behaviour, and alerts people.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["config"] = config
+
+
+# -- check ----------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--agent", required=True, help="Agent id that retrieved the documents (e.g. grok).")
+@click.option("--query", help="The query the agent searched with (recorded).")
+@click.option("--session", help="Session or conversation id (recorded).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "jsonl"]),
+    help="Output format (default: table on a terminal, jsonl otherwise).",
+)
+@click.option(
+    "--fail-on",
+    type=_LevelChoice(),
+    help="Exit 3 when any document is at or above this level.",
+)
+@click.option("--no-record", is_flag=True, help="Do not write the event to the audit log.")
+@click.argument("file", type=click.File("rb"), default="-", required=False)
+@click.pass_context
+@friendly
+def check(
+    ctx: click.Context,
+    agent: str,
+    query: str | None,
+    session: str | None,
+    fmt: str | None,
+    fail_on: str | None,
+    no_record: bool,
+    file: Any,
+) -> None:
+    """Check retrieved documents (JSON Lines, or plain text as one document).
+
+    Each input line is {"id"?, "text", "url"?, "title"?}; each output line is
+    {"id", "level", "score", "categories", "evidence", "event_id"}, in input order.
+    """
+    tracker = _tracker(ctx)
+    tracker.agent(agent)
+    documents = parse_input(file.read())
+    result = tracker.check(agent, documents, query=query, session=session, record=not no_record)
+    fmt = fmt or ("table" if sys.stdout.isatty() else "jsonl")
+    if fmt == "jsonl":
+        for verdict in result.to_dict()["verdicts"]:
+            click.echo(json.dumps(verdict, ensure_ascii=False))
+    else:
+        _print_check_table(result)
+    threshold = _level_option(fail_on)
+    if threshold is not None and any(v.level >= threshold for v in result.verdicts):
+        sys.exit(EXIT_FAIL_ON)
+
+
+def _print_check_table(result: CheckResult) -> None:
+    console = Console()
+    table = Table(title=f"selfref check: {result.agent}", show_lines=True)
+    for column in ("#", "id", "level", "score", "categories", "evidence"):
+        table.add_column(column, overflow="fold")
+    for i, (doc, verdict) in enumerate(zip(result.documents, result.verdicts, strict=True), 1):
+        table.add_row(
+            str(i),
+            doc.id or "",
+            Text(verdict.level.label, style=LEVEL_STYLE[verdict.level]),
+            f"{verdict.score:.2f}",
+            ", ".join(verdict.categories),
+            _highlighted(doc.text, verdict),
+        )
+    console.print(table)
+    if result.event_id:
+        console.print(f"recorded as {result.event_id}", style="dim")
+
+
+def _highlighted(text: str, verdict: Any, limit: int = 3) -> Text:
+    """Each span evidence as a short excerpt with the matched characters highlighted."""
+    out = Text()
+    shown = 0
+    for ev in verdict.evidence:
+        if ev.span is None:
+            out.append(f"{ev.kind}: {ev.detail}\n", style="dim")
+            continue
+        if shown >= limit:
+            continue
+        start, end = ev.span
+        lo, hi = max(0, start - 40), min(len(text), end + 40)
+        out.append(f"{ev.kind}: …{text[lo:start]}".replace("\n", " "))
+        out.append(text[start:end].replace("\n", " "), style="bold reverse")
+        out.append(f"{text[end:hi]}…\n".replace("\n", " ") + "\n")
+        shown += 1
+    return out
+
+
+# -- audit ----------------------------------------------------------------------------
+
+AUDIT_COLUMNS = (
+    "event_id",
+    "time",
+    "agent",
+    "session",
+    "query",
+    "document_id",
+    "url",
+    "title",
+    "level",
+    "score",
+    "categories",
+)
+
+
+@cli.command()
+@click.option("--agent", help="Only this agent.")
+@click.option("--since", help="From this time: ISO 8601, or a span back from now (7d, 12h).")
+@click.option("--until", help="Before this time: ISO 8601, or a span back from now.")
+@click.option("--level", type=_LevelChoice(), help="Only documents at this level and above.")
+@click.option("--session", help="Only this session.")
+@click.option("--limit", type=click.IntRange(min=0), default=1000, show_default=True,
+              help="At most this many rows (0: no limit).")
+@click.option("--format", "fmt", type=click.Choice(["table", "jsonl", "csv"]),
+              help="Output format (default: table on a terminal, jsonl otherwise).")
+@click.pass_context
+@friendly
+def audit(
+    ctx: click.Context,
+    agent: str | None,
+    since: str | None,
+    until: str | None,
+    level: str | None,
+    session: str | None,
+    limit: int,
+    fmt: str | None,
+) -> None:
+    """Recorded retrievals, one row per retrieved document, newest first."""
+    rows = _tracker(ctx).audit(
+        agent=agent,
+        since=parse_when(since) if since else None,
+        until=parse_when(until) if until else None,
+        level=_level_option(level),
+        session=session,
+        limit=limit or None,
+    )
+    fmt = fmt or ("table" if sys.stdout.isatty() else "jsonl")
+    records = [_audit_record(row.to_dict()) for row in rows]
+    if fmt == "jsonl":
+        for row in rows:
+            click.echo(json.dumps(row.to_dict(), ensure_ascii=False))
+    elif fmt == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=AUDIT_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(records)
+    else:
+        table = Table(title=f"selfref audit ({len(rows)} rows)")
+        for column in AUDIT_COLUMNS:
+            table.add_column(column, overflow="fold")
+        for record in records:
+            table.add_row(*(str(record[c]) for c in AUDIT_COLUMNS))
+        Console().print(table)
+    if limit and len(rows) == limit:
+        click.echo(f"selfref: showing the newest {limit} rows; use --limit 0 for all", err=True)
+
+
+def _audit_record(data: dict[str, Any]) -> dict[str, Any]:
+    record = {c: data.get(c) for c in AUDIT_COLUMNS}
+    record["categories"] = ",".join(data["categories"])
+    return {k: "" if v is None else v for k, v in record.items()}
+
+
+# -- search ---------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("text")
+@click.option("--agent", help="Only coverage about this agent.")
+@click.option("-k", type=click.IntRange(1, 100), default=5, show_default=True,
+              help="Number of results.")
+@click.option("--format", "fmt", type=click.Choice(["table", "jsonl"]),
+              help="Output format (default: table on a terminal, jsonl otherwise).")
+@click.pass_context
+@friendly
+def search(ctx: click.Context, text: str, agent: str | None, k: int, fmt: str | None) -> None:
+    """Query the corpus of known coverage for the chunks nearest to TEXT."""
+    hits = _tracker(ctx).search(text, agent=agent, k=k)
+    fmt = fmt or ("table" if sys.stdout.isatty() else "jsonl")
+    rows = [
+        {
+            "similarity": round(hit.similarity, 4),
+            "url": hit.metadata.get("url"),
+            "title": hit.metadata.get("title"),
+            "agents": hit.metadata.get("agents", []),
+            "incidents": hit.metadata.get("incidents", []),
+            "text": hit.text,
+        }
+        for hit in hits
+    ]
+    if fmt == "jsonl":
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        return
+    table = Table(title=f"selfref search: {text!r}")
+    for column in ("similarity", "agents", "title", "url", "text"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(
+            f"{row['similarity']:.2f}",
+            ", ".join(row["agents"]),
+            row["title"] or "",
+            row["url"] or "",
+            (row["text"] or "")[:200],
+        )
+    Console().print(table)
+
+
+# -- agents ---------------------------------------------------------------------------
+
+
+@cli.group()
+def agents() -> None:
+    """The agents selfref knows: built in, plus [[agents]] in the config."""
+
+
+@agents.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "jsonl"]),
+              help="Output format (default: table on a terminal, jsonl otherwise).")
+@click.pass_context
+@friendly
+def agents_list(ctx: click.Context, fmt: str | None) -> None:
+    """One line per agent: id, name, vendor, personas, incidents."""
+    profiles = _tracker(ctx).agents()
+    fmt = fmt or ("table" if sys.stdout.isatty() else "jsonl")
+    if fmt == "jsonl":
+        for p in profiles:
+            click.echo(json.dumps({
+                "id": p.id, "name": p.name, "vendor": p.vendor,
+                "personas": [x.name for x in p.personas], "incidents": len(p.incidents),
+            }))
+        return
+    table = Table(title="selfref agents")
+    for column in ("id", "name", "vendor", "personas", "incidents"):
+        table.add_column(column)
+    for p in profiles:
+        table.add_row(p.id, p.name, p.vendor, ", ".join(x.name for x in p.personas),
+                      str(len(p.incidents)))
+    Console().print(table)
+
+
+@agents.command("show")
+@click.argument("agent_id")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format.")
+@click.pass_context
+@friendly
+def agents_show(ctx: click.Context, agent_id: str, fmt: str) -> None:
+    """Everything known about one agent: names, lineage, personas, incidents."""
+    profile = _tracker(ctx).agent(agent_id)
+    if fmt == "json":
+        click.echo(profile.model_dump_json(indent=2))
+        return
+    lines = [
+        f"{profile.name} ({profile.id}), {profile.vendor}",
+        profile.description,
+        "",
+        f"names:    {', '.join(profile.all_names)}",
+        f"people:   {', '.join(profile.people)}",
+        "personas: " + (", ".join(p.name for p in profile.personas) or "none"),
+        "",
+        "incidents:",
+    ]
+    for inc in sorted(profile.incidents, key=lambda i: i.date):
+        lines.append(f"  {inc.date}  {inc.id}: {inc.title}")
+        lines.append(f"              {inc.summary}")
+        if inc.personas:
+            lines.append(f"              personas: {', '.join(inc.personas)}")
+        for url in inc.sources:
+            lines.append(f"              {url}")
+    click.echo("\n".join(lines))
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console-script entry point."""
+    cli.main(args=list(argv) if argv is not None else None, prog_name="selfref")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import re
 import smtplib
 import ssl
 from collections.abc import Mapping, Sequence
@@ -15,6 +16,7 @@ from typing import Any, Self
 from alerts.channels import Channel, DeliveryResult, Options, register_channel
 from alerts.model import LEVELS, Alert, AlertDocument
 
+_SAFE_ID = re.compile(r"[A-Za-z0-9_.-]{1,48}")
 SECURITY = ("none", "starttls", "ssl")
 TEST_BANNER = (
     "TEST ALERT: sent by `selfref alerts test` to check this channel; no agent read anything."
@@ -33,6 +35,13 @@ def _check_address(name: str, key: str, address: str) -> str:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def _message_id(ids: Sequence[str]) -> str:
+    """The same alerts always get the same Message-ID, so a retried mail can be recognised."""
+    if len(ids) == 1 and _SAFE_ID.fullmatch(ids[0]):
+        return f"<{ids[0]}@selfref>"
+    return f"<digest-{hashlib.sha256(' '.join(ids).encode()).hexdigest()[:32]}@selfref>"
 
 
 def _subject(alerts: Sequence[Alert]) -> str:
@@ -214,10 +223,7 @@ class EmailChannel(Channel):
         message["From"] = self.sender
         message["To"] = ", ".join(self.to)
         message["Date"] = format_datetime(datetime.now(UTC))
-        ids = [alert.id for alert in alerts]
-        # The same alerts always get the same Message-ID, so a retried mail can be recognised.
-        token = ids[0] if len(ids) == 1 else hashlib.sha256(" ".join(ids).encode()).hexdigest()
-        message["Message-ID"] = f"<{token[:64]}@selfref>"
+        message["Message-ID"] = _message_id([alert.id for alert in alerts])
         message.set_content(_text(alerts, self.name))
         message.add_alternative(_html(alerts, self.name), subtype="html")
         return message
@@ -248,10 +254,13 @@ class EmailChannel(Channel):
             if 500 <= exc.smtp_code < 600:
                 return DeliveryResult.give_up(detail, exc.smtp_code)
             return DeliveryResult.retry(detail, exc.smtp_code)
-        except smtplib.SMTPException as exc:
+        except (smtplib.SMTPException, TimeoutError) as exc:
+            # smtplib reports a read timeout as SMTPServerDisconnected caused by TimeoutError.
+            if isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError):
+                return DeliveryResult.retry(
+                    f"SMTP server {where} timed out after {self.timeout:g} s"
+                )
             return DeliveryResult.retry(f"SMTP with {where} failed: {type(exc).__name__}: {exc}")
-        except TimeoutError:
-            return DeliveryResult.retry(f"SMTP server {where} timed out after {self.timeout:g} s")
         except OSError as exc:
             return DeliveryResult.retry(f"cannot reach SMTP server {where}: {exc}")
         if refused:

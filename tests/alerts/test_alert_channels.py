@@ -1,0 +1,113 @@
+"""The channel registry: built-ins and a user's channel register the same way."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Self
+
+import pytest
+
+import alerts.channels
+from alerts import (
+    Alert,
+    Channel,
+    DeliveryResult,
+    EmailChannel,
+    Options,
+    WebhookChannel,
+    build_channel,
+    channel_kinds,
+    register_channel,
+)
+
+PACKAGE = Path(alerts.channels.__file__).parent
+
+
+@pytest.fixture
+def registry() -> Iterator[None]:
+    """Undo registrations a test makes."""
+    saved = dict(alerts.channels._REGISTRY)
+    yield
+    alerts.channels._REGISTRY.clear()
+    alerts.channels._REGISTRY.update(saved)
+
+
+class Collecting(Channel):
+    """A user's channel: keeps what it is sent."""
+
+    def __init__(self, name: str, prefix: str) -> None:
+        super().__init__(name)
+        self.prefix = prefix
+        self.sent: list[Alert] = []
+
+    @classmethod
+    def from_options(cls, name: str, options: Mapping[str, Any]) -> Self:
+        opts = Options(cls.kind, name, options)
+        prefix = opts.string("prefix", "!")
+        opts.done()
+        return cls(name, prefix)
+
+    def send(self, alerts: Sequence[Alert]) -> DeliveryResult:
+        self.sent.extend(alerts)
+        return DeliveryResult.delivered()
+
+
+def test_builtins_are_registered() -> None:
+    assert {"email", "webhook"} <= set(channel_kinds())
+    assert WebhookChannel.kind == "webhook" and EmailChannel.kind == "email"
+
+
+def test_user_channel_registers_and_builds(
+    registry: None, make_alert: Callable[..., Alert]
+) -> None:
+    register_channel("collect")(Collecting)
+    assert "collect" in channel_kinds()
+    channel = build_channel("collect", "mine", {"prefix": ">"})
+    assert isinstance(channel, Collecting) and channel.prefix == ">" and channel.name == "mine"
+    assert repr(channel) == "<Collecting collect 'mine'>"
+    assert channel.send([make_alert()]).ok
+    with pytest.raises(ValueError, match="collect channel 'mine': option 'colour' is unknown"):
+        build_channel("collect", "mine", {"colour": "red"})
+
+
+def test_a_kind_cannot_be_taken_twice(registry: None) -> None:
+    with pytest.raises(ValueError, match="'webhook' is already registered"):
+        register_channel("webhook")(Collecting)
+
+
+def test_unknown_kind_lists_the_known_ones() -> None:
+    with pytest.raises(ValueError, match=r"unknown kind 'slack'; known kinds: .*email.*webhook"):
+        build_channel("slack", "team", {})
+
+
+def test_delivery_result_constructors() -> None:
+    assert DeliveryResult.delivered(200) == DeliveryResult(ok=True, status=200)
+    retry = DeliveryResult.retry("busy", 503, 30.0)
+    assert (retry.ok, retry.permanent, retry.retry_after) == (False, False, 30.0)
+    gone = DeliveryResult.give_up("gone", 410, disable=True)
+    assert (gone.ok, gone.permanent, gone.disable) == (False, True, True)
+
+
+def test_alerts_is_a_leaf() -> None:
+    """alerts/ must not import the hub or the other leaves."""
+    forbidden = {"tracker", "crawlers", "index"}
+    for path in PACKAGE.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            assert not {n.split(".")[0] for n in names} & forbidden, f"{path.name} imports {names}"
+
+
+def test_every_public_name_is_documented() -> None:
+    package = importlib.import_module("alerts")
+    for name in package.__all__:
+        obj = getattr(package, name)
+        if callable(obj):
+            assert obj.__doc__, f"alerts.{name} has no docstring"

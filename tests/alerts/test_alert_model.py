@@ -167,3 +167,10 @@ def test_evidence_span_tuple_becomes_a_list() -> None:
         evidence=({"kind": "alias", "detail": "Sydney", "span": (3, 9)},),
     )
     assert doc.evidence[0]["span"] == [3, 9]
+
+
+def test_payload_example_in_the_docs_is_valid() -> None:
+    text = (SCHEMA_FILE.parent / "alerts.md").read_text(encoding="utf-8")
+    example = json.loads(text.split("```json\n", 1)[1].split("```", 1)[0])
+    VALIDATOR.validate(example)
+    assert Alert.from_payload(example).to_payload() == example

@@ -1,0 +1,222 @@
+"""`selfref daemon`: one scheduler for the periodic jobs plus the HTTP API, in one process.
+
+    from tracker.daemon import run_daemon
+    run_daemon(Tracker.from_config())            # host/port from [api]
+
+Jobs (crawl, alert delivery) are registered through `Daemon.add_interval_job` /
+`Daemon.add_cron_job`; each runs at most one instance at a time, missed runs coalesce
+into one, and an exception in a job is logged without stopping the daemon.
+
+At scale there are any number of API replicas but exactly one scheduler process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import ipaddress
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
+
+import uvicorn
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.job import Job
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from tracker.api import create_app
+from tracker.core import Tracker
+from tracker.errors import ConfigError
+
+__all__ = ["Daemon", "check_bind", "is_loopback", "run_daemon"]
+
+log = logging.getLogger("selfref.daemon")
+
+JobFunc = Callable[[], Any]
+
+
+def is_loopback(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and `localhost`; anything else may be reachable from outside."""
+    name = host.strip().strip("[]").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind(host: str, token: str | None) -> None:
+    """Refuse to listen beyond loopback without an API token (ConfigError says how to fix)."""
+    if not token and not is_loopback(host):
+        raise ConfigError(
+            f"api.host: refusing to listen on {host!r} without an API token; set [api] token "
+            "in selfref.toml or SELFREF_API_TOKEN, or listen on 127.0.0.1"
+        )
+
+
+class Daemon:
+    """The scheduler and the HTTP API of one selfref process."""
+
+    def __init__(self, tracker: Tracker, *, max_workers: int = 4) -> None:
+        self.tracker = tracker
+        # In-memory job store on purpose: APScheduler 3 job stores must never be shared
+        # between scheduler processes (each would run every job). Jobs are registered in
+        # code at start-up, so nothing needs to persist; run exactly one daemon per
+        # deployment and scale the API with stateless replicas instead.
+        self.scheduler = BackgroundScheduler(
+            jobstores={"default": MemoryJobStore()},
+            executors={"default": ThreadPoolExecutor(max_workers)},
+            job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
+            timezone=dt.UTC,
+        )
+        self._server: uvicorn.Server | None = None
+        self._stop = threading.Event()
+
+    # -- jobs -------------------------------------------------------------------------
+
+    def add_interval_job(
+        self, name: str, func: JobFunc, every: dt.timedelta, *, run_now: bool = False
+    ) -> Job:
+        """Run `func()` every `every` (first run after one interval, or at once if run_now)."""
+        if every <= dt.timedelta(0):
+            raise ConfigError(f"job {name!r}: interval must be positive, got {every}")
+        trigger = IntervalTrigger(seconds=every.total_seconds(), timezone=dt.UTC)
+        first = dt.datetime.now(dt.UTC) if run_now else None
+        return self._add(name, func, trigger, next_run_time=first)
+
+    def add_cron_job(self, name: str, func: JobFunc, cron: str) -> Job:
+        """Run `func()` on a five-field crontab schedule (`"0 */6 * * *"`), in UTC."""
+        try:
+            trigger = CronTrigger.from_crontab(cron, timezone=dt.UTC)
+        except ValueError as exc:
+            raise ConfigError(f"job {name!r}: invalid cron expression {cron!r}: {exc}") from None
+        return self._add(name, func, trigger)
+
+    def _add(self, name: str, func: JobFunc, trigger: Any, **kwargs: Any) -> Job:
+        if self.scheduler.get_job(name) is not None:
+            raise ConfigError(f"job {name!r} is already scheduled; job names must be unique")
+        if "next_run_time" in kwargs and kwargs["next_run_time"] is None:
+            del kwargs["next_run_time"]
+        return self.scheduler.add_job(
+            _guarded(name, func),
+            trigger,
+            id=name,
+            name=name,
+            max_instances=1,
+            coalesce=True,
+            **kwargs,
+        )
+
+    @property
+    def jobs(self) -> list[Job]:
+        return list(self.scheduler.get_jobs())
+
+    def start(self) -> None:
+        """Start the scheduler (in its own thread) and log what it will run."""
+        if not self.scheduler.running:
+            self.scheduler.start()
+        jobs = self.jobs
+        log.info("scheduler started with %d job(s)", len(jobs))
+        for job in jobs:
+            log.info("job %s: %s, next run %s", job.id, job.trigger, job.next_run_time)
+
+    def shutdown(self, *, wait: bool = True) -> None:
+        """Stop the scheduler; with wait, running jobs finish first."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=wait)
+            log.info("scheduler stopped")
+
+    # -- serving ----------------------------------------------------------------------
+
+    def serve(self, host: str, port: int) -> None:
+        """Run the scheduler and the HTTP API until SIGINT or SIGTERM, then stop both."""
+        token = self.tracker.config.api_token
+        check_bind(host, token)
+        app = create_app(self.tracker, token=token)
+        server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info"))
+        self._server = server
+        previous = self._install_signal_handlers()
+        try:
+            self.start()
+            log.info(
+                "selfref API listening on http://%s:%d (%s)",
+                f"[{host}]" if ":" in host else host,
+                port,
+                "bearer token required" if token else "no token: loopback only",
+            )
+            if not self._stop.is_set():
+                try:
+                    server.run()
+                except SystemExit as exc:  # uvicorn exits 1 when it cannot bind
+                    if exc.code:
+                        raise ConfigError(
+                            f"api: could not start the HTTP server on {host}:{port} "
+                            "(port in use?); see the log above"
+                        ) from None
+        finally:
+            self.shutdown(wait=True)
+            self._restore_signal_handlers(previous)
+            self._server = None
+            log.info("selfref daemon stopped")
+
+    def stop(self) -> None:
+        """Ask a running `serve` to shut down (what SIGTERM does)."""
+        self._stop.set()
+        if self._server is not None:
+            self._server.should_exit = True
+
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        log.info("received %s, shutting down", signal.Signals(signum).name)
+        self.stop()
+
+    def _install_signal_handlers(self) -> dict[int, Any]:
+        # uvicorn captures SIGINT/SIGTERM while it runs and re-raises them afterwards to
+        # whatever handler was installed before: ours, so the process exits 0 instead of
+        # dying of the re-raised SIGTERM. Our handler also covers the start-up window.
+        if threading.current_thread() is not threading.main_thread():
+            return {}
+        return {
+            sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)
+        }
+
+    @staticmethod
+    def _restore_signal_handlers(previous: dict[int, Any]) -> None:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _guarded(name: str, func: JobFunc) -> Callable[[], None]:
+    """`func` with every exception logged, so a failing job never stops the scheduler."""
+
+    @functools.wraps(func)
+    def run() -> None:
+        try:
+            func()
+        except Exception:
+            log.exception("job %s failed; it will run again at its next scheduled time", name)
+
+    return run
+
+
+def run_daemon(tracker: Tracker, host: str | None = None, port: int | None = None) -> None:
+    """Entry point of `selfref daemon`: scheduler + HTTP API until SIGINT/SIGTERM.
+
+    `host` and `port` default to `[api] host` and `[api] port`. Raises ConfigError when
+    asked to listen beyond loopback without an API token.
+    """
+    settings = tracker.config.settings.api
+    host = host or settings.host
+    port = port if port is not None else settings.port
+    check_bind(host, tracker.config.api_token)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+    Daemon(tracker).serve(host, port)

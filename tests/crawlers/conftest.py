@@ -101,14 +101,16 @@ class LoopbackServer:
 
         self.routes[path] = handler
 
-    def etag_page(self, path: str, body: str, etag: str) -> None:
+    def etag_page(
+        self, path: str, body: str, etag: str, content_type: str = "text/html; charset=utf-8"
+    ) -> None:
         """Answers 304 when If-None-Match carries `etag`, else the page with that ETag."""
 
         def handler(h: BaseHTTPRequestHandler) -> None:
             if h.headers.get("If-None-Match") == etag:
                 send(h, b"", 304, None, {"ETag": etag})
             else:
-                send(h, body.encode(), 200, "text/html; charset=utf-8", {"ETag": etag})
+                send(h, body.encode(), 200, content_type, {"ETag": etag})
 
         self.routes[path] = handler
 
@@ -178,6 +180,12 @@ def server() -> Iterator[LoopbackServer]:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+@pytest.fixture
+def fetcher(make_fetcher: Callable[..., Fetcher]) -> Fetcher:
+    """A fetcher on the fake clock for loopback tests (no guard)."""
+    return make_fetcher()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from tracker.levels import Evidence, Level, Verdict
 
 MAX_WINDOWS = 64
 EMBED_WINDOW = 1200
+GENERIC_SCAN = 4000
+_QUOTED = re.compile(r"['‘\"“][^'’\"”]{3,200}['’\"”]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,11 +59,14 @@ class Analysis:
     own: list[Mention] = field(default_factory=list)
     others: Counter[str] = field(default_factory=Counter)
     past: list[signals.Hit] = field(default_factory=list)
+    weak_past: list[signals.Hit] = field(default_factory=list)
     evaluation: list[signals.Hit] = field(default_factory=list)
     speech: list[signals.Hit] = field(default_factory=list)
-    first_person: list[signals.Hit] = field(default_factory=list)
+    quotes: list[signals.Hit] = field(default_factory=list)
+    transcript: list[signals.Hit] = field(default_factory=list)
     framing: list[signals.Hit] = field(default_factory=list)
-    ai_context: bool = False
+    past_identity: list[signals.Hit] = field(default_factory=list)
+    generic: bool = False
     window: str = ""
 
     def roles(self, *roles: Role) -> list[Mention]:
@@ -68,7 +74,7 @@ class Analysis:
 
     @property
     def needs_similarity(self) -> bool:
-        return bool(self.own)
+        return bool(self.own) or self.generic
 
 
 class Detector:
@@ -106,12 +112,11 @@ class Detector:
             elif mention.role in (Role.NAME, Role.PERSONA):
                 analysis.others[mention.agent] += 1
         if not analysis.own:
-            return analysis
-        analysis.ai_context = AI_CONTEXT.search(text) is not None
-        if not analysis.ai_context and not analysis.roles(Role.NAME, Role.PERSONA):
+            return self._generic(text, analysis)
+        if not AI_CONTEXT.search(text) and not analysis.roles(Role.NAME, Role.PERSONA):
             analysis.own = []
             return analysis
-        speakers = {n.lower() for n in profile.all_names} | {
+        speakers = {n.lower().lstrip("@") for n in profile.all_names} | {
             t.lower() for p in profile.personas for t in p.terms
         }
         width = self.thresholds.context_window
@@ -119,25 +124,32 @@ class Detector:
         for mention in analysis.own[:MAX_WINDOWS]:
             lo, hi = max(0, mention.start - width, seen_until), min(len(text), mention.end + width)
             if lo < hi:
-                analysis.past += signals.find_all(signals.INCIDENT_VOCAB, text, lo, hi, "incident")
-                analysis.evaluation += signals.find_all(
-                    signals.EVAL_VOCAB, text, lo, hi, "evaluation"
-                )
-                analysis.first_person += signals.first_person_quotes(text, lo, hi)
-                analysis.first_person += signals.transcript_lines(text, speakers, lo, hi)
-                analysis.framing += signals.find_all(
-                    signals.IDENTITY_FRAMING, text, lo, hi, "identity"
-                )
+                _collect(analysis, text, lo, hi, speakers)
                 seen_until = hi
             if mention.role in (Role.NAME, Role.PERSONA):
                 speech = signals.reported_speech(text, mention.end)
                 if speech is not None:
                     analysis.speech.append(speech)
-        analysis.window = _window(text, analysis.own)
+        analysis.window = _window(text, [m.start for m in analysis.own])
+        return analysis
+
+    def _generic(self, text: str, analysis: Analysis) -> Analysis:
+        """No catalog term: still look closer at AI text about misbehaviour or identity."""
+        head = min(len(text), GENERIC_SCAN)
+        if not AI_CONTEXT.search(text, 0, head):
+            return analysis
+        _collect(analysis, text, 0, head, set())
+        if analysis.past or analysis.weak_past or analysis.evaluation or analysis.past_identity:
+            analysis.generic = True
+            hits = (
+                analysis.past_identity or analysis.past or analysis.weak_past or analysis.evaluation
+            )
+            starts = [h.start for h in hits]
+            analysis.window = _window(text, starts)
         return analysis
 
     def _decide(self, profile: Profile, a: Analysis, near: Nearest | None) -> Verdict:
-        if not a.own:
+        if not a.own and not a.generic:
             return Verdict(Level.NONE, 0.0)
         t = self.thresholds
         names = a.roles(Role.NAME)
@@ -146,69 +158,90 @@ class Detector:
         direct = len(names) + len(personas)
         other_direct = max(a.others.values(), default=0)
         sim_own = near.own if near else 0.0
-        similar = (
-            near is not None
-            and sim_own >= t.similarity_warn
-            and sim_own >= near.other - 0.02
-        )
+        margin = sim_own - near.other if near else 0.0
+        similar = sim_own >= t.similarity_warn and margin >= -0.02
+        near_own = sim_own >= t.similarity_notice and margin >= 0.0
         dominated = other_direct >= 3 * max(direct, 1) and not personas and not incidents
-        past = bool(a.past or a.speech or incidents)
-        evidence = _mention_evidence(a.own)
-        categories: list[str] = []
+        weak = len(_dedupe(a.weak_past))
+        past = bool(a.past or incidents or weak >= 2 or (weak and near_own))
+        identity = bool(a.past_identity or (a.framing and past))
 
-        if a.past:
-            evidence += [_ev(h) for h in _dedupe(a.past)[:8]]
-        if a.evaluation:
-            evidence += [_ev(h) for h in _dedupe(a.evaluation)[:8]]
-        evidence += [_ev(h) for h in a.speech[:4] + a.first_person[:4] + a.framing[:4]]
+        level, score, categories = Level.NONE, 0.1, []
+        if personas:
+            level, score, categories = Level.CRITICAL, 0.95, ["persona"]
+        elif direct or incidents:
+            if (a.transcript or identity) and (past or near_own):
+                level, score = Level.CRITICAL, 0.9
+                categories = ["transcript" if a.transcript else "identity"]
+            elif dominated and not similar:
+                level, score = Level.NOTICE, 0.3
+            elif (
+                past
+                or a.evaluation
+                or (a.speech and (a.quotes or _QUOTED.search(a.window) or near_own))
+                or (similar and sim_own >= t.similarity_warn + 0.1)
+            ):
+                level = Level.WARN
+                score = 0.55 + 0.05 * min(6, len(a.past) + len(incidents) + len(a.evaluation))
+            else:
+                level, score = Level.NOTICE, 0.3
+        elif near is not None and (not other_direct or margin >= 0.05):
+            if (identity or a.transcript) and sim_own >= t.similarity_notice + 0.05 and margin > 0:
+                level, score = Level.CRITICAL, 0.85
+                categories = ["identity" if identity else "transcript"]
+            elif (sim_own >= t.similarity_warn - 0.07 and margin >= 0.05) or (
+                sim_own >= t.similarity_warn - 0.12 and margin >= 0.03 and (past or a.evaluation)
+            ):
+                level, score, categories = Level.WARN, sim_own, ["similar-coverage"]
+        if level >= Level.WARN:
+            if past or a.speech:
+                categories.append("incident")
+            if a.evaluation:
+                categories.append("evaluation")
+            if a.speech or a.quotes or a.transcript:
+                categories.append("quoted-output")
+            if similar:
+                categories.append("similar-coverage")
+                score = max(score, sim_own)
+        elif level is Level.NOTICE:
+            categories.append("mention")
+        evidence = self._evidence(profile, a, near)
+        return Verdict(level, round(min(score, 1.0), 4), _unique(categories), evidence)
+
+    def _evidence(self, profile: Profile, a: Analysis, near: Nearest | None) -> list[Evidence]:
+        evidence = _mention_evidence(a.own)
+        evidence += [_ev(h) for h in _dedupe(a.past + a.weak_past)[:8]]
+        evidence += [_ev(h) for h in _dedupe(a.evaluation)[:8]]
+        for hits in (a.speech, a.quotes, a.transcript, a.past_identity, a.framing):
+            evidence += [_ev(h) for h in _dedupe(hits)[:4]]
         if near is not None and near.own > 0:
             detail = f"nearest known coverage of {profile.id}: similarity {near.own:.2f}"
             if near.incident:
                 detail += f", incident {near.incident}"
             if near.url:
                 detail += f", {near.url}"
+            if near.other_agent and near.other > 0:
+                detail += f" (nearest other: {near.other_agent} {near.other:.2f})"
             evidence.append(Evidence("corpus", detail))
-
-        if personas:
-            level, score = Level.CRITICAL, 0.95
-            categories.append("persona")
-        elif (a.first_person or a.framing) and (past or similar) and (direct or incidents):
-            level, score = Level.CRITICAL, 0.9
-            categories.append("transcript" if a.first_person else "identity")
-        elif direct or incidents:
-            if dominated and not similar:
-                level, score = Level.NOTICE, 0.3
-            elif incidents or past or a.evaluation or similar:
-                level = Level.WARN
-                score = min(0.85, 0.55 + 0.05 * (len(a.past) + len(incidents) + len(a.evaluation)))
-            else:
-                level, score = Level.NOTICE, 0.3
-        elif similar and (not other_direct or sim_own > (near.other if near else 0) + 0.05):
-            level, score = Level.WARN, sim_own
-            categories.append("similar-coverage")
-        else:
-            level, score = Level.NONE, 0.1
-        if level >= Level.WARN:
-            if incidents or a.past or a.speech:
-                categories.append("incident")
-            if a.evaluation:
-                categories.append("evaluation")
-            if a.speech or a.first_person:
-                categories.append("quoted-output")
-            if similar and "similar-coverage" not in categories:
-                categories.append("similar-coverage")
-            score = max(score, sim_own if similar else 0.0)
-        elif level is Level.NOTICE:
-            categories.append("mention")
-        return Verdict(level, round(min(score, 1.0), 4), _unique(categories), evidence)
+        return evidence
 
 
-def _window(text: str, mentions: list[Mention]) -> str:
-    """The stretch of text the embedder sees: around the first strong mention."""
+def _collect(a: Analysis, text: str, lo: int, hi: int, speakers: set[str]) -> None:
+    """Signals 2 and 3 between lo and hi."""
+    a.past += signals.find_all(signals.INCIDENT_VOCAB, text, lo, hi, "incident")
+    a.weak_past += signals.find_all(signals.WEAK_INCIDENT_VOCAB, text, lo, hi, "incident")
+    a.evaluation += signals.find_all(signals.EVAL_VOCAB, text, lo, hi, "evaluation")
+    a.quotes += signals.first_person_quotes(text, lo, hi)
+    a.transcript += signals.transcript_lines(text, speakers, lo, hi)
+    a.framing += signals.find_all(signals.IDENTITY_FRAMING, text, lo, hi, "identity")
+    a.past_identity += signals.find_all(signals.PAST_IDENTITY, text, lo, hi, "identity")
+
+
+def _window(text: str, starts: list[int]) -> str:
+    """The stretch of text the embedder sees: around the first signal."""
     if len(text) <= EMBED_WINDOW:
         return text
-    strong = [m for m in mentions if m.role in (Role.PERSONA, Role.INCIDENT)] or mentions
-    start = max(0, strong[0].start - EMBED_WINDOW // 3)
+    start = max(0, min(starts, default=0) - EMBED_WINDOW // 3)
     return text[start : start + EMBED_WINDOW]
 
 

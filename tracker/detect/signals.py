@@ -10,22 +10,33 @@ import re
 from dataclasses import dataclass
 
 INCIDENT_VOCAB = re.compile(
-    r"\b(?:controvers\w*|backlash|outrage\w*|scandal\w*|incidents?|apologi[sz]\w*|"
+    r"\b(?:controvers\w*|backlash|outrage\w*|scandal\w*|apologi[sz]\w*|"
     r"roll(?:ed|ing|s)? (?:it |the update )?back|rollback|taken offline|took \w+ offline|"
-    r"pulled (?:\w+ )?offline|shut (?:it |\w+ )?down|suspended|offensive|antisemit\w*|racis\w*|"
-    r"inflammatory|hateful|slurs?|misinformation|hallucinat\w*|fabricat\w*|bizarre|unhinged|"
-    r"meltdown|rogue|glitch\w*|malfunction\w*|deleted (?:the |its )?posts|removed (?:the )?posts|"
-    r"hitler|nazis?|genocide|threaten\w*|threats?|manipulat\w*|gaslight\w*|"
+    r"pulled (?:\w+ )?offline|pulled the plug|shut (?:it |\w+ )?down|suspended|offensive|"
+    r"antisemit\w*|racis\w*|inflammatory|hateful|slurs?|misinformation|hallucinat\w*|"
+    r"fabricat\w*|bizarre|unhinged|meltdown|rogue|glitch\w*|malfunction\w*|"
+    r"deleted (?:the |its )?(?:posts|tweets|replies)|removed (?:the )?(?:posts|tweets)|"
+    r"hitler|nazis?|genocide|threaten\w*|manipulat\w*|gaslight\w*|"
     r"declared (?:its|his|her) love|in love with|creepy|disturbing|alarming|sycophan\w*|"
-    r"flatter\w*|gibberish|leaked|prompt leak|codename|misbehav\w*|off the rails|unprompted|"
-    r"unauthori[sz]ed|spiral\w*|breakdown|self-loathing|disgrace|factual error|"
-    r"historically inaccurate|inaccurate|blackmail\w*|whistleblow\w*|deceiv\w*|deception|"
-    r"lied|scheming|sabotag\w*|self-preservation|exfiltrat\w*|called itself|"
-    r"referred to itself|named itself|dubbed itself|identified (?:itself|himself) as|"
-    r"claimed (?:it was|to be)|believed (?:it|that it) was|insisted (?:it|that it) was|"
-    r"pretend\w* to be|went viral|screenshots?|embarrass\w*|error|mistakes?|"
-    r"tirade|rant\w*|abus\w*|troll\w*|toxic|harmful|dangerous|disturbing|worship\w*|"
-    r"please die|kill|death threats?|conspiracy|extremis\w*|white genocide)\b",
+    r"gibberish|prompt leak|codename|misbehav\w*|off the rails|unprompted|unauthori[sz]ed|"
+    r"self-loathing|disgrace|factual error|historically inaccurate|blackmail\w*|"
+    r"whistleblow\w*|deceiv\w*|deception|scheming|sabotag\w*|self-preservation|"
+    r"exfiltrat\w*|called itself|referred to itself|named itself|dubbed itself|"
+    r"identified (?:itself|himself) as|claimed (?:it was|to be)|believed (?:it|that it) was|"
+    r"insisted (?:it|that it) was|pretend\w* to be|went viral|embarrass\w*|tirade|"
+    r"abusive|troll\w*|toxic|worship\w*|please die|death threats?|extremis\w*|"
+    r"white genocide|lawsuits?|sued|sanction\w*|bad user|suicid\w*|self-harm|holocaust|"
+    r"hidden instructions|went wrong|gone wrong|word salad|spammed|vulgar|insult\w*|"
+    r"obsess\w*|unsettling|deranged|existential|glazing|flatter\w*|bigot\w*|canceled|"
+    r"cancelled|banned|fined)\b",
+    re.IGNORECASE,
+)
+
+WEAK_INCIDENT_VOCAB = re.compile(
+    r"\b(?:incidents?|error|errors|mistakes?|bugs?|invented|made[- ]up|falsely|wrongly|"
+    r"incorrect\w*|leak\w*|exposed|accus\w*|hostile|rude|nonsense|refused to|demanded|"
+    r"insisted|kill\w*|harmful|dangerous|conspiracy|screenshot\w*|flawed|failure|"
+    r"breakdown|spiral\w*|threats?|bragg\w*|provoke\w*)\b",
     re.IGNORECASE,
 )
 
@@ -57,12 +68,25 @@ GENERIC_SPEAKER = re.compile(
 )
 
 QUOTE = re.compile(r"[\"“«]([^\"”»]{3,600})[\"”»]")
-FIRST_PERSON = re.compile(r"\b(?:I|I'm|I’m|I am|me|my|mine|myself|I'll|I’ll|I've|I’ve|I'd)\b")
+FIRST_PERSON = re.compile(
+    r"\b(?:I|i|I'm|i'm|I’m|im|I am|me|my|mine|myself|I'll|I’ll|I've|I’ve|I'd)\b"
+)
 TRANSCRIPT_LINE = re.compile(
-    r"^[ \t>*_-]*(?P<speaker>[A-Z][\w .@-]{0,30}?)[ \t]*:[ \t]*(?P<line>[^\n]{3,})$",
+    r"^[ \t>*_-]*(?P<speaker>@?[A-Za-z][\w .@-]{0,30}?)[ \t]*:[ \t]*(?P<line>[^\n]{3,})$",
     re.MULTILINE,
 )
 GENERIC_SPEAKERS = {"ai", "assistant", "bot", "chatbot", "model", "system", "response", "output"}
+
+PAST_IDENTITY = re.compile(
+    r"\b(?:(?:you(?:'re|’re| are| were)?|ur|it is|it's|this is)\b[^.!?\n]{0,80}?\b"
+    r"(?:AI|chat ?bot|bot|model|assistant|system|account|version|one|generator|character)"
+    r"\b[^.!?\n]{0,40}?\b(?:that|who|which)\b|the (?:assistant|AI|model|bot|chatbot) is\b|"
+    r"respond in character|(?:stay|remain) in (?:that |this )?(?:role|character)|"
+    r"be that (?:character|assistant|bot|AI|persona) again|answer as that character|"
+    r"(?:talk|post|act|speak|write|reply) like (?:that|you did)|like the old days|"
+    r"go back to (?:that|being)|(?:who|what) you really are|that is who you are)",
+    re.IGNORECASE,
+)
 
 IDENTITY_FRAMING = re.compile(
     r"\b(?:you are|you're|you’re|you were|you used to be|you once (?:were|called yourself)|"
@@ -109,7 +133,7 @@ def transcript_lines(text: str, speakers: set[str], lo: int, hi: int) -> list[Hi
     """Speaker-labelled lines in the first person where the speaker is the agent or 'AI'."""
     out = []
     for match in TRANSCRIPT_LINE.finditer(text, lo, hi):
-        speaker = match.group("speaker").strip().lower()
+        speaker = match.group("speaker").strip().lower().lstrip("@")
         if (speaker in speakers or speaker in GENERIC_SPEAKERS) and FIRST_PERSON.search(
             match.group("line")
         ):

@@ -24,7 +24,8 @@ AI_CONTEXT = re.compile(
     r"artificial intelligence|machine learning|neural|generative|conversational|prompts?|"
     r"jailbreak\w*|chat(?:ting)?|openai|anthropic|xai|deepmind|microsoft|google|bing|"
     r"persona|system card|red[- ]team\w*|alignment|tokens?|fine-tun\w*|training data|"
-    r"transcripts?|replied|answered|search engine)\b",
+    r"transcripts?|repl(?:y|ies|ied)|answer\w*|search engine|generat\w*|outputs?|"
+    r"screenshots?|tweets?|testers?)\b",
     re.IGNORECASE,
 )
 
@@ -96,7 +97,8 @@ class TermIndex:
                 continue
             for term in terms:
                 if term.role is Role.VOID:
-                    voids.append((start, end))
+                    if _case_ok(text[start:end], term.text):
+                        voids.append((start, end))
                 elif not term.case_sensitive or _case_ok(text[start:end], term.text):
                     raw.append(Mention(term, start, end))
         if voids:
@@ -116,7 +118,7 @@ class TermIndex:
                 kept.append(mention)
                 continue
             lo, hi = max(0, mention.start - window), min(len(text), mention.end + window)
-            if AI_CONTEXT.search(text, lo, hi):
+            if AI_CONTEXT.search(text, lo, hi) or _is_speaker(text, mention):
                 kept.append(mention)
         return kept
 
@@ -135,9 +137,11 @@ def _terms(catalog: Catalog) -> Iterable[Term]:
         for persona in profile.personas:
             for text in persona.terms:
                 yield make(Role.PERSONA, text, persona.name)
+        own_names = {n.lower() for n in profile.all_names}
         for incident in profile.incidents:
             for text in incident.key_terms:
-                yield make(Role.INCIDENT, text, incident.id)
+                if text.lower().lstrip("@") not in own_names:
+                    yield make(Role.INCIDENT, text, incident.id)
         for person in profile.people:
             yield make(Role.PEOPLE, person, person)
         for phrase in profile.not_terms:
@@ -156,6 +160,14 @@ def _at_word_boundaries(text: str, start: int, end: int) -> bool:
     before = text[start - 1] if start > 0 else " "
     after = text[end] if end < len(text) else " "
     return not (before.isalnum() or before == "_") and not (after.isalnum() or after == "_")
+
+
+def _is_speaker(text: str, mention: Mention) -> bool:
+    """A transcript speaker label: the term starts a line and a colon follows it."""
+    line_start = text.rfind("\n", 0, mention.start) + 1
+    return not text[line_start : mention.start].strip(" >*_-@") and text[
+        mention.end : mention.end + 3
+    ].lstrip(" ").startswith(":")
 
 
 def _case_ok(found: str, term: str) -> bool:

@@ -6,15 +6,17 @@ exits 3 when a document reaches the given level.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import json
 import sys
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.progress import Progress as ProgressBar
 from rich.table import Table
 from rich.text import Text
 
@@ -23,6 +25,9 @@ from tracker.documents import parse_input
 from tracker.errors import SelfrefError
 from tracker.levels import Level
 from tracker.timeparse import parse_when
+
+if TYPE_CHECKING:
+    from tracker.crawl import CrawlProgress, Progress
 
 EXIT_USAGE = 2
 EXIT_FAIL_ON = 3
@@ -298,6 +303,48 @@ def search(ctx: click.Context, text: str, agent: str | None, k: int, fmt: str | 
             (row["text"] or "")[:200],
         )
     Console().print(table)
+
+
+# -- crawl ----------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--source", "sources", multiple=True, metavar="NAME",
+              help="Only this configured source (repeatable; default: every enabled one).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format.")
+@click.pass_context
+@friendly
+def crawl(ctx: click.Context, sources: tuple[str, ...], fmt: str) -> None:
+    """One pass over the configured sources: fetch, extract, tag, dedupe and index pages."""
+    tracker = _tracker(ctx)
+    if fmt == "json":
+        click.echo(json.dumps(tracker.crawl(sources).to_dict(), ensure_ascii=False))
+        return
+    with _crawl_progress() as progress:
+        report = tracker.crawl(sources, progress)
+    click.echo(", ".join(f"{name} {n}" for name, n in report.counts().items()))
+    for message in report.failures[:20]:
+        click.echo(f"  {message}")
+    if len(report.failures) > 20:
+        click.echo(f"  ... and {len(report.failures) - 20} more (see --format json)")
+
+
+@contextlib.contextmanager
+def _crawl_progress() -> Iterator[Progress | None]:
+    """A rich progress bar per source on a terminal, nothing otherwise."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    tasks: dict[str, Any] = {}
+    with ProgressBar(console=Console(stderr=True), transient=True) as bar:
+
+        def update(event: CrawlProgress) -> None:
+            if event.source not in tasks:
+                tasks[event.source] = bar.add_task(event.source, total=event.total)
+            bar.update(tasks[event.source], completed=event.done, total=event.total)
+
+        yield update
 
 
 # -- agents ---------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from index import Embedder, Hit, VectorIndex, VectorIndexError, load_embedder
 from index.embedder import EmbedderError
@@ -28,6 +28,9 @@ from tracker.detect import Detector, Thresholds
 from tracker.documents import CheckDocument, to_documents
 from tracker.errors import ConfigError, IndexUnavailableError
 from tracker.levels import Level, Verdict
+
+if TYPE_CHECKING:
+    from tracker.crawl import CrawlReport, Progress
 
 Clock = Callable[[], dt.datetime]
 
@@ -232,6 +235,14 @@ class Tracker:
             return self.index.search(text, k=k, agent=agent)
         except VectorIndexError as exc:
             raise IndexUnavailableError(str(exc)) from None
+
+    def crawl(
+        self, sources: Sequence[str] | None = None, progress: Progress | None = None
+    ) -> CrawlReport:
+        """One pass over the configured sources (all enabled ones unless named)."""
+        from tracker.crawl import run_crawl  # the crawl stack is heavy; load it on first use
+
+        return run_crawl(self, list(sources) if sources else None, progress)
 
     def close(self) -> None:
         self.audit_log.dispose()

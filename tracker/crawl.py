@@ -1,0 +1,524 @@
+"""The crawl pipeline: sources -> fetch -> extract -> tag -> dedupe -> chunk -> index.
+
+One pass over the configured `[[sources]]` (or the catalog's default sources). Every
+page ends in exactly one outcome: unchanged (a 304, or the same text), new, updated,
+duplicate (exact hash or SimHash near-copy of an indexed page: linked, not indexed),
+skipped (about no tracked agent, or too short), gone, or failed. Chunks of indexed pages
+are embedded in batches across pages on one writer thread, so embedding overlaps
+fetching and extraction.
+
+Gone pages: a 410 removes the page's chunks at once; a 404 does so after
+`GONE_AFTER_404` consecutive 404s (a page briefly missing keeps its chunks). Any other
+failure keeps whatever was indexed. A source that fails as a whole (or whose every page
+fails) is recorded and skipped for `[crawl] failure_backoff`, doubled per consecutive
+failure up to `BACKOFF_MAX_FACTOR` times, and reported as in backoff, never dropped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field, fields
+from itertools import chain
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
+
+from crawlers.dedupe import MAX_DISTANCE, content_hash, simhash
+from crawlers.extract import extract
+from crawlers.fetch import Fetcher, FetchRequest, FetchResult, FetchSettings, FetchStatus
+from crawlers.sources import Candidate, Source, build_source
+from crawlers.urls import canonicalize
+from index import ChunkRecord, VectorIndex, VectorIndexError, chunk_id, split_text
+from tracker.catalog import Catalog
+from tracker.config import CrawlSettings, SourceSettings
+from tracker.crawl_state import (
+    CrawlPage,
+    CrawlStore,
+    PageStatus,
+    join_list,
+    to_signed,
+    utc,
+)
+from tracker.errors import ConfigError, IndexUnavailableError
+from tracker.netguard import AddressGuard
+from tracker.tagging import tag, text_detector
+
+if TYPE_CHECKING:
+    from tracker.core import Tracker
+
+FLUSH_CHUNKS = 256
+GONE_AFTER_404 = 3
+RETRY_FAILED_RUNS = 5
+BACKOFF_MAX_FACTOR = 32
+AIID_CITE = "https://incidentdatabase.ai/cite/{}/"
+_OPTION_IN_MESSAGE = re.compile(r"\boptions? '([^']+)'")
+_SETTLED = (PageStatus.INDEXED, PageStatus.DUPLICATE, PageStatus.SKIPPED, PageStatus.TOO_SHORT)
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlProgress:
+    """Progress within one source: `done` of `total` candidates handled."""
+
+    source: str
+    done: int
+    total: int
+
+
+Progress = Callable[[CrawlProgress], None]
+
+
+@dataclass
+class Counts:
+    """Page outcomes; `fetched` counts bodies downloaded, the rest partition the pages."""
+
+    fetched: int = 0
+    unchanged: int = 0
+    new: int = 0
+    updated: int = 0
+    duplicate: int = 0
+    skipped: int = 0
+    gone: int = 0
+    failed: int = 0
+
+    def add(self, other: Counts) -> None:
+        """Add another set of counts to this one."""
+        for f in fields(Counts):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+    def counts(self) -> dict[str, int]:
+        """The counts by name."""
+        return {f.name: getattr(self, f.name) for f in fields(Counts)}
+
+
+@dataclass
+class SourceResult(Counts):
+    """One source's run: `status` is ok, failed or backoff (skipped, not run)."""
+
+    name: str = ""
+    kind: str = ""
+    status: str = "ok"
+    error: str | None = None
+    consecutive_failures: int = 0
+    next_run_after: dt.datetime | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        out = asdict(self)
+        out["next_run_after"] = self.next_run_after.isoformat() if self.next_run_after else None
+        return out
+
+
+@dataclass
+class CrawlReport(Counts):
+    """Totals over the sources, each source's result, and every failure message."""
+
+    sources: list[SourceResult] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {
+            **self.counts(),
+            "sources": [s.to_dict() for s in self.sources],
+            "failures": list(self.failures),
+        }
+
+
+def run_crawl(
+    tracker: Tracker, sources: list[str] | None = None, progress: Progress | None = None
+) -> CrawlReport:
+    """One pass over the named sources (all enabled ones by default); see the module doc."""
+    specs = _selected(tracker, sources)
+    built = [(spec, _build(tracker, i, spec)) for i, spec in specs]
+    report = CrawlReport()
+    with _fetcher(tracker.config.settings.crawl) as fetcher, _Run(tracker, fetcher) as run:
+        for spec, source in built:
+            result = run.source(spec, source, progress)
+            report.sources.append(result)
+            report.add(result)
+            if result.error:
+                report.failures.append(result.error)
+            report.failures += run.page_errors
+            run.page_errors = []
+    return report
+
+
+def default_sources(catalog: Catalog) -> list[SourceSettings]:
+    """Sources for the catalog's agents: Wikipedia pages, AIID cite pages, HN and GDELT."""
+    titles: list[str] = []
+    cites: list[str] = []
+    out: list[dict[str, Any]] = []
+    for profile in catalog:
+        for incident in profile.incidents:
+            for url in incident.sources:
+                parts = urlsplit(url)
+                if parts.hostname == "en.wikipedia.org" and parts.path.startswith("/wiki/"):
+                    titles.append(unquote(parts.path.removeprefix("/wiki/")).replace("_", " "))
+            cites += [AIID_CITE.format(n) for n in incident.aiid]
+        for term in [profile.name, *(p.name for p in profile.personas)]:
+            slug = re.sub(r"[^a-z0-9]+", "-", term.lower()).strip("-")
+            out.append({"name": f"hn-{slug}", "kind": "hn", "query": term})
+            out.append({"name": f"gdelt-{slug}", "kind": "gdelt", "query": f'"{term}"'})
+    head: list[dict[str, Any]] = []
+    if titles:
+        head.append({"name": "wikipedia", "kind": "wikipedia", "titles": _unique(titles)})
+    if cites:
+        head.append({"name": "aiid-cite", "kind": "urls", "urls": _unique(cites)})
+    return [SourceSettings.model_validate(data) for data in head + out]
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _selected(tracker: Tracker, names: list[str] | None) -> list[tuple[int, SourceSettings]]:
+    """(position in the config, settings) of the sources to run; unknown names are refused."""
+    configured = tracker.config.settings.sources or default_sources(tracker.catalog)
+    if not names:
+        return [(i, s) for i, s in enumerate(configured) if s.enabled]
+    by_name = {s.name: i for i, s in enumerate(configured)}
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        raise ConfigError(
+            f"unknown source {unknown[0]!r}; configured sources: {', '.join(by_name) or 'none'}"
+        )
+    return [(by_name[n], configured[by_name[n]]) for n in _unique(names)]
+
+
+def _build(tracker: Tracker, i: int, spec: SourceSettings) -> Source:
+    """The registered source kind for a `[[sources]]` entry; bad options name their key."""
+    try:
+        return build_source(spec.kind, spec.name, spec.options)
+    except ValueError as exc:
+        message = str(exc)
+        found = _OPTION_IN_MESSAGE.search(message)
+        key = found.group(1) if found else "kind"
+        origin = tracker.config.path or "selfref.toml"
+        raise ConfigError(f"{origin}: sources[{i}].{key}: {message}") from None
+
+
+def _fetcher(crawl: CrawlSettings) -> Fetcher:
+    try:
+        settings = FetchSettings(
+            user_agent=crawl.user_agent,
+            per_host_delay=crawl.per_host_delay.total_seconds(),
+            timeout=crawl.timeout.total_seconds(),
+            max_page_bytes=crawl.max_page_bytes,
+            max_redirects=crawl.max_redirects,
+            retries=crawl.retries,
+            concurrency=crawl.concurrency,
+        )
+    except ValueError as exc:
+        raise ConfigError(f"crawl: {exc}") from None
+    return Fetcher(settings, guard=AddressGuard(allow_private=crawl.allow_private_addresses))
+
+
+class _IndexWriter:
+    """Index writes on one background thread: deletes in order, upserts every FLUSH_CHUNKS."""
+
+    def __init__(self, index: VectorIndex, on_failure: Callable[[list[str], str], None]) -> None:
+        self._index = index
+        self._on_failure = on_failure
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="selfref-index")
+        self._chunks: list[ChunkRecord] = []
+        self._deletes: list[str] = []
+        self._pages: list[str] = []
+        self._inflight: tuple[Future[None], list[str]] | None = None
+
+    def add(self, page: str, chunks: list[ChunkRecord], stale: list[str]) -> None:
+        """Queue a page's chunks and the ids of its chunks that must go."""
+        self._chunks += chunks
+        self._deletes += stale
+        self._pages.append(page)
+        if len(self._chunks) >= FLUSH_CHUNKS:
+            self.flush()
+
+    def delete(self, ids: list[str]) -> None:
+        """Queue chunk ids to delete."""
+        self._deletes += ids
+
+    def flush(self) -> None:
+        """Hand what is queued to the writer thread (waiting for the previous batch)."""
+        self._wait()
+        if not (self._chunks or self._deletes):
+            return
+        chunks, deletes, pages = self._chunks, self._deletes, self._pages
+        self._chunks, self._deletes, self._pages = [], [], []
+        self._inflight = (self._pool.submit(self._write, chunks, deletes), pages)
+
+    def close(self) -> None:
+        """Write everything queued and stop the thread."""
+        try:
+            self.flush()
+            self._wait()
+        finally:
+            self._pool.shutdown(wait=True)
+
+    def _write(self, chunks: list[ChunkRecord], deletes: list[str]) -> None:
+        if deletes:
+            self._index.delete(ids=deletes)
+        self._index.upsert(chunks)
+
+    def _wait(self) -> None:
+        if self._inflight is None:
+            return
+        future, pages = self._inflight
+        self._inflight = None
+        try:
+            future.result()
+        except VectorIndexError as exc:
+            self._on_failure(pages, str(exc))
+            raise IndexUnavailableError(str(exc)) from None
+
+
+class _Run:
+    """State shared by the sources of one crawl: store, index writer, tagger, settings."""
+
+    def __init__(self, tracker: Tracker, fetcher: Fetcher) -> None:
+        self.tracker = tracker
+        self.fetcher = fetcher
+        self.settings = tracker.config.settings
+        self.store = CrawlStore(tracker.audit_log)
+        self.store.ensure_schema()
+        self.detector = text_detector(tracker.detector)
+        self.writer = _IndexWriter(tracker.index, self._index_failed)
+        self.page_errors: list[str] = []
+
+    def __enter__(self) -> _Run:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.writer.close()
+
+    def source(
+        self, spec: SourceSettings, source: Source, progress: Progress | None
+    ) -> SourceResult:
+        """Run one source unless it is in failure backoff; record its health and state."""
+        row = self.store.source(spec.name, spec.kind)
+        result = SourceResult(name=spec.name, kind=spec.kind)
+        now = self.tracker.clock()
+        waiting = utc(row.next_run_after)
+        if waiting is not None and waiting > now and row.consecutive_failures:
+            result.status = "backoff"
+            result.consecutive_failures = row.consecutive_failures
+            result.next_run_after = waiting
+            result.error = (
+                f"source {spec.name!r} skipped: in backoff until {waiting.isoformat()} after "
+                f"{row.consecutive_failures} consecutive failures (last: {row.last_error})"
+            )
+            return result
+        state = dict(row.state or {})
+        candidates, error = _gather(source, self.fetcher, state)
+        candidates += self._retries(spec.name)
+        self._pages(candidates, result, progress)
+        outcomes = sum(result.counts().values()) - result.fetched
+        if error is None and result.failed and outcomes == result.failed:
+            error = f"every one of its {result.failed} pages failed"
+        self.writer.flush()
+        row.kind, row.state, row.last_run = spec.kind, state, now
+        if error is None:
+            row.last_success, row.last_error = now, None
+            row.consecutive_failures, row.next_run_after = 0, None
+        else:
+            result.status = "failed"
+            result.error = f"source {spec.name!r}: {error}"
+            row.last_error = error
+            row.consecutive_failures += 1
+            factor = min(2 ** (row.consecutive_failures - 1), BACKOFF_MAX_FACTOR)
+            row.next_run_after = now + self.settings.crawl.failure_backoff * factor
+            result.next_run_after = row.next_run_after
+        result.consecutive_failures = row.consecutive_failures
+        self.store.save_source(row)
+        return result
+
+    def _retries(self, source: str) -> list[Candidate]:
+        """Pages of this source that failed on an earlier run and are worth another try."""
+        return [
+            Candidate(url=p.url, source=source, title=p.title)
+            for p in self.store.failing(source, RETRY_FAILED_RUNS)
+        ]
+
+    def _pages(
+        self, candidates: list[Candidate], result: SourceResult, progress: Progress | None
+    ) -> None:
+        by_key: dict[str, Candidate] = {}
+        for c in candidates:
+            try:
+                by_key.setdefault(canonicalize(c.url), c)
+            except ValueError as exc:
+                result.failed += 1
+                self.page_errors.append(f"{c.url}: not a usable URL: {exc}")
+        stored = self.store.pages(by_key)
+        if progress:
+            progress(CrawlProgress(result.name, 0, len(by_key)))
+        ready: Iterator[tuple[str, FetchResult | None]] = (
+            (k, None) for k, c in by_key.items() if c.text is not None
+        )
+        keys = {c.url: k for k, c in by_key.items() if c.text is None}
+        requests = [_request(url, stored.get(k)) for url, k in keys.items()]
+        fetched_pages = ((keys[r.url], r) for r in self.fetcher.fetch_all(requests))
+        for done, (key, fetched) in enumerate(chain(ready, fetched_pages), 1):
+            self._page(key, by_key[key], fetched, stored.get(key), result)
+            if progress:
+                progress(CrawlProgress(result.name, done, len(by_key)))
+
+    def _page(
+        self,
+        key: str,
+        cand: Candidate,
+        fetched: FetchResult | None,
+        old: CrawlPage | None,
+        result: SourceResult,
+    ) -> None:
+        page = old or CrawlPage(url=cand.url, canonical_url=key, source=cand.source)
+        page.source, page.last_fetched = cand.source, self.tracker.clock()
+        if fetched is not None:
+            page.http_status = fetched.http_status
+            if fetched.status is FetchStatus.NOT_MODIFIED:
+                page.failures, page.last_error = 0, None
+                result.unchanged += 1
+                self._save(page)
+                return
+            if not fetched.ok or not fetched.text:
+                self._failed(page, fetched, result)
+                return
+            result.fetched += 1
+            page.url = fetched.final_url
+            page.etag, page.last_modified = fetched.etag, fetched.last_modified
+        page.failures, page.last_error = 0, None
+        self._content(page, cand, fetched, old, result)
+
+    def _failed(self, page: CrawlPage, fetched: FetchResult, result: SourceResult) -> None:
+        error = fetched.error or f"{fetched.url}: {fetched.status}"
+        if not fetched.text and fetched.ok:
+            error = f"{fetched.url}: no text in the {fetched.content_type or 'untyped'} body"
+        page.failures += 1
+        page.last_error = error
+        gone = fetched.status is FetchStatus.GONE or (
+            fetched.status is FetchStatus.NOT_FOUND and page.failures >= GONE_AFTER_404
+        )
+        if gone:
+            self._drop(page, PageStatus.GONE)
+            result.gone += 1
+        else:
+            if page.id is None:
+                page.status = PageStatus.FAILED
+            result.failed += 1
+            self.page_errors.append(error)
+        self._save(page)
+
+    def _content(
+        self,
+        page: CrawlPage,
+        cand: Candidate,
+        fetched: FetchResult | None,
+        old: CrawlPage | None,
+        result: SourceResult,
+    ) -> None:
+        """Extract, tag, dedupe and index a page whose text was fetched or given."""
+        was_indexed = old is not None and old.status == PageStatus.INDEXED
+        min_chars = self.settings.crawl.min_chars
+        if fetched is not None:
+            doc = extract(
+                fetched.text, fetched.final_url, content_type=fetched.content_type,
+                min_chars=min_chars,
+            )  # fmt: skip
+            text, title, too_short = doc.text, doc.title or cand.title, doc.too_short
+            published = doc.date or (cand.published.date() if cand.published else None)
+        else:
+            text, title = (cand.text or "").strip(), cand.title
+            too_short = len(text) < min_chars
+            published = cand.published.date() if cand.published else None
+        digest = content_hash(text)
+        if old is not None and old.content_hash == digest and old.status in _SETTLED:
+            result.unchanged += 1
+            self._save(page)
+            return
+        page.content_hash, page.simhash = digest, to_signed(simhash(text))
+        page.title = title
+        page.published = published.isoformat() if published else None
+        page.duplicate_of = None
+        if too_short:
+            self._drop(page, PageStatus.TOO_SHORT)
+            result.skipped += 1
+            self._save(page)
+            return
+        tags = tag(self.detector, self.tracker.catalog, text)
+        page.agents, page.incidents = join_list(tags.agents), join_list(tags.incidents)
+        page.personas, page.category = join_list(tags.personas), tags.category
+        if not tags.agents:
+            self._drop(page, PageStatus.SKIPPED)
+            result.skipped += 1
+            self._save(page)
+            return
+        with self.store.session() as s:
+            copy = self.store.find_copy(s, page, MAX_DISTANCE)
+            if copy is not None:
+                self._drop(page, PageStatus.DUPLICATE)
+                page.duplicate_of = copy.canonical_url
+                result.duplicate += 1
+                self.store.save_page(s, page)
+                return
+            chunks = self._chunks(page, text, cand)
+            stale = [chunk_id(page.canonical_url, i) for i in range(len(chunks), page.chunk_count)]
+            page.status, page.chunk_count = PageStatus.INDEXED, len(chunks)
+            self.store.save_page(s, page)
+        self.writer.add(page.canonical_url, chunks, stale)
+        if was_indexed:
+            result.updated += 1
+        else:
+            result.new += 1
+
+    def _chunks(self, page: CrawlPage, text: str, cand: Candidate) -> list[ChunkRecord]:
+        index = self.settings.index
+        meta: dict[str, Any] = {
+            "document_id": page.canonical_url,
+            "url": page.url,
+            "title": page.title or "",
+            "agents": page.agents.split(","),
+            "incidents": [i for i in page.incidents.split(",") if i],
+            "personas": [p for p in page.personas.split(",") if p],
+            "category": page.category,
+            "published": page.published,
+            "source": cand.source,
+        }
+        pieces = split_text(text, chunk_size=index.chunk_size, overlap=index.chunk_overlap)
+        return [
+            ChunkRecord(chunk_id(page.canonical_url, i), piece, {**meta, "chunk": i})
+            for i, piece in enumerate(pieces)
+        ]
+
+    def _drop(self, page: CrawlPage, status: str) -> None:
+        """Give the page `status` and queue its chunks, if any, for deletion."""
+        if page.chunk_count:
+            self.writer.delete([chunk_id(page.canonical_url, i) for i in range(page.chunk_count)])
+        page.status, page.chunk_count = status, 0
+
+    def _save(self, page: CrawlPage) -> None:
+        with self.store.session() as s:
+            self.store.save_page(s, page)
+
+    def _index_failed(self, pages: list[str], error: str) -> None:
+        """Pages whose chunks never reached the index are fetched afresh next run."""
+        self.store.mark_unindexed(pages, error)
+
+
+def _gather(
+    source: Source, fetcher: Fetcher, state: dict[str, Any]
+) -> tuple[list[Candidate], str | None]:
+    """Every candidate the source yields, and its error if it failed part-way."""
+    out: list[Candidate] = []
+    try:
+        out.extend(source.candidates(fetcher, state))
+    except Exception as exc:  # a source's failure, whatever its kind, must not stop the crawl
+        return out, str(exc) or type(exc).__name__
+    return out, None
+
+
+def _request(url: str, old: CrawlPage | None) -> FetchRequest:
+    """A conditional request when the page was read successfully before."""
+    if old is None or old.status == PageStatus.FAILED:
+        return FetchRequest(url)
+    return FetchRequest(url, etag=old.etag, last_modified=old.last_modified)

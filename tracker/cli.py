@@ -412,6 +412,72 @@ def agents_show(ctx: click.Context, agent_id: str, fmt: str) -> None:
     click.echo("\n".join(lines))
 
 
+# -- alerts ---------------------------------------------------------------------------
+
+ALERT_COLUMNS = (
+    "id", "created_at", "channel", "agent", "level", "hits", "status", "attempts",
+    "next_attempt_at", "last_error",
+)
+
+
+@cli.group()
+def alerts() -> None:
+    """The alert outbox: alerts waiting, delivered or dead, and channel tests."""
+
+
+@alerts.command("list")
+@click.option("--status",
+              type=click.Choice(["pending", "delivered", "dead", "disabled", "suppressed"]),
+              help="Only alerts with this status.")
+@click.option("--limit", type=click.IntRange(min=0), default=100, show_default=True,
+              help="At most this many alerts (0: no limit).")
+@click.option("--format", "fmt", type=click.Choice(["table", "jsonl"]),
+              help="Output format (default: table on a terminal, jsonl otherwise).")
+@click.pass_context
+@friendly
+def alerts_list(ctx: click.Context, status: str | None, limit: int, fmt: str | None) -> None:
+    """Alerts in the outbox, newest first, with attempts and the last error."""
+    records = _tracker(ctx).alerts(status=status, limit=limit or None)
+    fmt = fmt or ("table" if sys.stdout.isatty() else "jsonl")
+    if fmt == "jsonl":
+        for record in records:
+            click.echo(json.dumps(record.to_dict(), ensure_ascii=False))
+        return
+    table = Table(title=f"selfref alerts ({len(records)})")
+    for column in ALERT_COLUMNS:
+        table.add_column(column, overflow="fold")
+    for record in records:
+        data = record.to_dict()
+        table.add_row(*("" if data[c] is None else str(data[c]) for c in ALERT_COLUMNS))
+    Console().print(table)
+
+
+@alerts.command("deliver")
+@click.pass_context
+@friendly
+def alerts_deliver(ctx: click.Context) -> None:
+    """Send the alerts that are due now (the daemon runs this on an interval)."""
+    report = _tracker(ctx).deliver_alerts()
+    click.echo(str(report))
+    for name, reason in report.disabled_channels.items():
+        click.echo(f"channel {name!r} is disabled: {reason}")
+
+
+@alerts.command("test")
+@click.argument("channel")
+@click.pass_context
+@friendly
+def alerts_test(ctx: click.Context, channel: str) -> None:
+    """Send a clearly marked test alert through CHANNEL (a webhook name, webhook-N, email)."""
+    result = _tracker(ctx).test_alert(channel)
+    if not result.ok:
+        _fail(f"test alert through {channel!r} failed: {result.error}")
+    status = f" ({result.status})" if result.status is not None else ""
+    click.echo(f"test alert delivered through {channel!r}{status}")
+    if result.error:
+        click.echo(f"note: {result.error}")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Console-script entry point."""
     cli.main(args=list(argv) if argv is not None else None, prog_name="selfref")

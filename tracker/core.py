@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from alerts import DeliveryResult
 from index import Embedder, Hit, VectorIndex, VectorIndexError, load_embedder
 from index.embedder import EmbedderError
 from tracker.audit import (
@@ -28,6 +29,14 @@ from tracker.detect import Detector, Thresholds
 from tracker.documents import CheckDocument, to_documents
 from tracker.errors import ConfigError, IndexUnavailableError
 from tracker.levels import Level, Verdict
+from tracker.outbox import (
+    AlertRecord,
+    DeliveryReport,
+    deliver_due,
+    list_alerts,
+    make_hook,
+    send_test_alert,
+)
 
 if TYPE_CHECKING:
     from tracker.crawl import CrawlReport, Progress
@@ -95,6 +104,9 @@ class Tracker:
             ),
         )
         self.record_hooks: list[Hook] = []
+        alert_hook = make_hook(config)  # None when no alert channel is configured
+        if alert_hook is not None:
+            self.record_hooks.append(alert_hook)
 
     @classmethod
     def from_config(cls, path: str | os.PathLike[str] | None = None, **kwargs: Any) -> Tracker:
@@ -243,6 +255,20 @@ class Tracker:
         from tracker.crawl import run_crawl  # the crawl stack is heavy; load it on first use
 
         return run_crawl(self, list(sources) if sources else None, progress)
+
+    # -- alerts -----------------------------------------------------------------------
+
+    def deliver_alerts(self, *, now: dt.datetime | None = None) -> DeliveryReport:
+        """Send the alerts that are due through their channels (`selfref alerts deliver`)."""
+        return deliver_due(self, now=now)
+
+    def alerts(self, *, status: str | None = None, limit: int | None = 100) -> list[AlertRecord]:
+        """Outbox rows, newest first (`selfref alerts list`)."""
+        return list_alerts(self.audit_log, status=status, limit=limit)
+
+    def test_alert(self, channel: str) -> DeliveryResult:
+        """Send a clearly marked test alert through `channel` right away."""
+        return send_test_alert(self, channel)
 
     def close(self) -> None:
         self.audit_log.dispose()

@@ -1,0 +1,128 @@
+"""Alert channels as the config describes them, and how the hub builds them from `alerts/`.
+
+Channel names: a webhook uses its `name`, else `webhook-<n>` (1-based, in config order);
+the email channel is `email`. The hub-only keys (`min_level`, `digest`, `rate_limit`) stay
+here; the leaf channel only sees its own options, with timeouts in seconds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from alerts import Channel, build_channel
+from tracker.config import Config
+from tracker.errors import ConfigError
+from tracker.levels import Level
+from tracker.netguard import AddressGuard
+
+WEBHOOK_RATE_WINDOW = dt.timedelta(minutes=1)  # webhooks: rate_limit is alerts per minute
+EMAIL_RATE_WINDOW = dt.timedelta(hours=1)  # email: rate_limit is mails per hour
+
+
+@dataclass(frozen=True)
+class ChannelSpec:
+    """One configured channel: what the outbox needs to decide, and how to build it."""
+
+    name: str
+    kind: str
+    key: str  # the config key, for error messages: alerts.webhooks[0], alerts.email
+    min_level: Level
+    options: dict[str, Any] = field(repr=False)
+    digest: dt.timedelta | None = None
+    rate_limit: int | None = None
+    rate_window: dt.timedelta = WEBHOOK_RATE_WINDOW
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes with the destination: fixing a disabled webhook's url re-enables it."""
+        opts = self.options
+        where = opts.get("url") or f"{opts.get('smtp_host')}:{opts.get('smtp_port')}"
+        return hashlib.sha256(f"{self.kind}\n{where}".encode()).hexdigest()[:16]
+
+    def build(self) -> Channel:
+        """A fresh channel from `alerts/`; ConfigError names the config key on a bad option."""
+        try:
+            return build_channel(self.kind, self.name, self.options)
+        except ValueError as exc:
+            raise ConfigError(f"{self.key}: {exc}") from None
+
+
+def channel_specs(config: Config) -> list[ChannelSpec]:
+    """Every configured channel, webhooks first, in config order."""
+    settings = config.settings.alerts
+    guard = AddressGuard(allow_private=config.settings.crawl.allow_private_addresses)
+    specs: list[ChannelSpec] = []
+    for i, hook in enumerate(settings.webhooks):
+        specs.append(
+            ChannelSpec(
+                name=hook.name or f"webhook-{i + 1}",
+                kind="webhook",
+                key=f"alerts.webhooks[{i}]",
+                min_level=hook.min_level,
+                options={
+                    "url": hook.url,
+                    "secret": hook.secret,
+                    "timeout": hook.timeout.total_seconds(),
+                    "guard": guard,
+                },
+                rate_limit=hook.rate_limit,
+                rate_window=WEBHOOK_RATE_WINDOW,
+            )
+        )
+    mail = settings.email
+    if mail is not None:
+        options: dict[str, Any] = {
+            "smtp_host": mail.smtp_host,
+            "smtp_port": mail.smtp_port,
+            "security": mail.security,
+            "sender": mail.sender,
+            "to": list(mail.to),
+            "timeout": mail.timeout.total_seconds(),
+        }
+        if mail.username is not None:
+            options["username"] = mail.username
+        if mail.password is not None:
+            options["password"] = mail.password
+        specs.append(
+            ChannelSpec(
+                name="email",
+                kind="email",
+                key="alerts.email",
+                min_level=mail.min_level,
+                options=options,
+                digest=mail.digest if mail.digest and mail.digest > dt.timedelta(0) else None,
+                rate_limit=mail.rate_limit,
+                rate_window=EMAIL_RATE_WINDOW,
+            )
+        )
+    seen: dict[str, str] = {}
+    for spec in specs:
+        if spec.name in seen:
+            raise ConfigError(
+                f"{spec.key}.name: channel name {spec.name!r} is already used by {seen[spec.name]}"
+            )
+        seen[spec.name] = spec.key
+    return specs
+
+
+def validate_channels(specs: list[ChannelSpec]) -> None:
+    """Build and close each channel once, so a bad URL or secret fails at start-up."""
+    for spec in specs:
+        spec.build().close()
+
+
+def find_channel(specs: list[ChannelSpec], name: str) -> ChannelSpec:
+    """The channel called `name`; ConfigError lists the configured names otherwise."""
+    for spec in specs:
+        if spec.name == name:
+            return spec
+    if not specs:
+        raise ConfigError(
+            f"unknown alert channel {name!r}: no channels are configured "
+            "(add [[alerts.webhooks]] or [alerts.email] to selfref.toml)"
+        )
+    names = ", ".join(spec.name for spec in specs)
+    raise ConfigError(f"unknown alert channel {name!r}; configured channels: {names}")

@@ -1,0 +1,577 @@
+"""The durable alert outbox: alert rows written with the audit event, delivered later.
+
+    check -> AuditLog.record(event, rows, hooks=[AlertHook]) -> `alerts` rows (same transaction)
+    deliver_due(tracker) -> due rows -> alerts/ channel.send -> delivered | retry | dead | disabled
+
+Delivery is at-least-once: a row is marked delivered only after its channel said ok, in its
+own short transaction. A crash between send and mark resends the alert with the same
+message id (`webhook-id`), which receivers de-duplicate. Rows being sent are leased for
+a few minutes, so two delivering processes do not send the same row at the same time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import random
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from alerts import (
+    Alert,
+    AlertDocument,
+    DeliveryResult,
+    RetryPolicy,
+    make_test_alert,
+    new_message_id,
+)
+from alerts.model import FLAGGED
+from crawlers.urls import canonicalize
+from tracker.alerting import ChannelSpec, channel_specs, find_channel, validate_channels
+from tracker.audit import AuditLog, RetrievalEvent, RetrievedDocument, to_db_time
+from tracker.config import Config
+from tracker.levels import Level
+
+if TYPE_CHECKING:
+    from tracker.core import Tracker
+
+PENDING, DELIVERED, DEAD, DISABLED, SUPPRESSED = (
+    "pending",
+    "delivered",
+    "dead",
+    "disabled",
+    "suppressed",
+)
+STATUSES = (PENDING, DELIVERED, DEAD, DISABLED, SUPPRESSED)
+LEASE = dt.timedelta(minutes=5)
+PAGE = 200
+DIGEST_MAX = 100
+_INCIDENT_REF = re.compile(r"\(([a-z0-9][a-z0-9_.-]*)\)\s*$")
+_CORPUS_INCIDENT = re.compile(r"\bincident ([a-z0-9][a-z0-9_.-]*)")
+_RNG = random.Random()
+_TIME = sa.DateTime(timezone=True)
+
+
+class AlertRow(SQLModel, table=True):
+    """One alert for one channel: the outbox row and its delivery state."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        sa.Index("ix_alerts_due", "status", "next_attempt_at"),
+        sa.Index("ix_alerts_dedup", "channel", "dedup_key", "created_at"),
+    )
+
+    id: str = Field(primary_key=True, max_length=40)  # the message id, msg_...
+    created_at: dt.datetime = Field(sa_type=_TIME, index=True)
+    channel: str = Field(max_length=100)
+    agent: str = Field(max_length=64)
+    level: str = Field(max_length=16)
+    score: float = 0.0
+    event_id: str = Field(foreign_key="retrieval_events.id", index=True, max_length=40)
+    dedup_key: str = Field(max_length=64)
+    hits: int = 1
+    status: str = Field(default=PENDING, max_length=16)
+    attempts: int = 0
+    next_attempt_at: dt.datetime = Field(sa_type=_TIME)
+    lease_until: dt.datetime | None = Field(default=None, sa_type=_TIME)
+    last_attempt_at: dt.datetime | None = Field(default=None, sa_type=_TIME)
+    last_error: str | None = None
+    delivered_at: dt.datetime | None = Field(default=None, sa_type=_TIME)
+    payload: str = "{}"  # Alert.to_payload() as JSON
+
+
+class ChannelState(SQLModel, table=True):
+    """Per channel: disabled (410) with the reason, and the rate-limit window counter."""
+
+    __tablename__ = "channel_state"
+
+    channel: str = Field(primary_key=True, max_length=100)
+    disabled: bool = False
+    disabled_reason: str | None = None
+    disabled_at: dt.datetime | None = Field(default=None, sa_type=_TIME)
+    fingerprint: str | None = Field(default=None, max_length=32)  # destination disabled
+    window_start: dt.datetime | None = Field(default=None, sa_type=_TIME)
+    window_count: int = 0
+
+
+# -- writing: the record hook ------------------------------------------------------------
+
+
+def audit_link(base_url: str | None, event_id: str) -> str | None:
+    """The API's audit link for an event, when `[api] base_url` is configured."""
+    if not base_url:
+        return None
+    return f"{base_url.rstrip('/')}/v1/audit?event={event_id}"
+
+
+def _material(doc: RetrievedDocument) -> str:
+    if doc.url:
+        try:
+            return "url:" + canonicalize(doc.url)
+        except ValueError:
+            return "url:" + doc.url
+    return "sha256:" + doc.content_hash
+
+
+def _incidents(doc: RetrievedDocument) -> set[str]:
+    """Incident ids named by the verdict's evidence; the categories if none are."""
+    found: set[str] = set()
+    for item in json.loads(doc.evidence or "[]"):
+        detail = str(item.get("detail", ""))
+        if item.get("kind") in ("incident", "persona"):
+            match = _INCIDENT_REF.search(detail)
+            if match:
+                found.add(match.group(1))
+        elif item.get("kind") == "corpus":
+            match = _CORPUS_INCIDENT.search(detail)
+            if match:
+                found.add(match.group(1).rstrip(",."))
+    return found or {f"category:{c}" for c in doc.categories.split(",") if c}
+
+
+def dedup_key(agent: str, documents: Sequence[RetrievedDocument]) -> str:
+    """Same agent, same material (canonical URL or content hash), same incident(s)."""
+    materials = sorted({_material(d) for d in documents})
+    incidents = sorted(set().union(*(_incidents(d) for d in documents)))
+    text = "\n".join([agent, "|".join(materials), "|".join(incidents)])
+    return hashlib.sha256(text.encode()).hexdigest()[:40]
+
+
+def _alert_document(doc: RetrievedDocument) -> AlertDocument:
+    return AlertDocument(
+        id=doc.doc_id,
+        url=doc.url,
+        title=doc.title,
+        level=Level(doc.level).label,
+        score=doc.score,
+        categories=tuple(c for c in doc.categories.split(",") if c),
+        evidence=tuple(json.loads(doc.evidence or "[]")),
+    )
+
+
+class AlertHook:
+    """Record hook: one alert row per (channel, event) reaching the channel's `min_level`.
+
+    Runs inside the audit transaction, so the alert exists exactly when the event does.
+    Within `[alerts] dedup_window` a repeat (same channel and dedup key) only counts a hit.
+    """
+
+    def __init__(
+        self,
+        specs: Sequence[ChannelSpec],
+        *,
+        dedup_window: dt.timedelta,
+        base_url: str | None = None,
+    ) -> None:
+        self.specs = list(specs)
+        self.dedup_window = dedup_window
+        self.base_url = base_url
+        self._lowest = min((s.min_level for s in self.specs), default=Level.CRITICAL)
+
+    def __call__(
+        self, session: Session, event: RetrievalEvent, documents: list[RetrievedDocument]
+    ) -> None:
+        if event.max_level < self._lowest:
+            return
+        now = to_db_time(event.created_at)
+        for spec in self.specs:
+            docs = [d for d in documents if d.level >= spec.min_level]
+            if docs:
+                self._write(session, spec, event, docs, now)
+
+    def _write(
+        self,
+        session: Session,
+        spec: ChannelSpec,
+        event: RetrievalEvent,
+        docs: list[RetrievedDocument],
+        now: dt.datetime,
+    ) -> None:
+        key = dedup_key(event.agent, docs)
+        earlier = session.exec(
+            select(AlertRow.id)
+            .where(
+                col(AlertRow.channel) == spec.name,
+                col(AlertRow.dedup_key) == key,
+                col(AlertRow.created_at) >= now - self.dedup_window,
+            )
+            .order_by(col(AlertRow.created_at))
+            .limit(1)
+        ).first()
+        if earlier is not None:
+            session.execute(
+                sa.update(AlertRow)
+                .where(col(AlertRow.id) == earlier)
+                .values(hits=col(AlertRow.hits) + 1)
+            )
+            return
+        top = max(docs, key=lambda d: (d.level, d.score))
+        alert = Alert(
+            id=new_message_id(),
+            type=FLAGGED,
+            agent=event.agent,
+            level=Level(top.level).label,
+            score=max(d.score for d in docs),
+            event_id=event.id,
+            created_at=now,
+            session=event.session,
+            query=event.query,
+            documents=tuple(_alert_document(d) for d in docs),
+            audit_url=audit_link(self.base_url, event.id),
+        )
+        session.add(
+            AlertRow(
+                id=alert.id,
+                created_at=now,
+                channel=spec.name,
+                agent=alert.agent,
+                level=alert.level,
+                score=alert.score,
+                event_id=event.id,
+                dedup_key=key,
+                next_attempt_at=now + spec.digest if spec.digest else now,
+                payload=json.dumps(alert.to_payload(), ensure_ascii=False),
+            )
+        )
+
+
+def make_hook(config: Config) -> AlertHook | None:
+    """The record hook for a config, or None when no channel is configured."""
+    specs = channel_specs(config)
+    if not specs:
+        return None
+    validate_channels(specs)
+    settings = config.settings
+    return AlertHook(
+        specs, dedup_window=settings.alerts.dedup_window, base_url=settings.api.base_url
+    )
+
+
+# -- delivering ---------------------------------------------------------------------------
+
+
+@dataclass
+class DeliveryReport:
+    """What one delivery run did; `pending` is what is still waiting afterwards."""
+
+    sent: int = 0
+    failed: int = 0
+    dead: int = 0
+    disabled: int = 0
+    suppressed: int = 0
+    pending: int = 0
+    disabled_channels: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def __str__(self) -> str:
+        counts = ("sent", "failed", "dead", "disabled", "suppressed", "pending")
+        return ", ".join(f"{name} {getattr(self, name)}" for name in counts)
+
+
+@dataclass(slots=True)
+class _Claimed:
+    id: str
+    hits: int
+    attempts: int
+    payload: str
+
+    def alert(self) -> Alert:
+        alert = Alert.from_payload(json.loads(self.payload))
+        return alert if alert.hits == self.hits else dataclasses.replace(alert, hits=self.hits)
+
+
+def deliver_due(
+    tracker: Tracker,
+    *,
+    now: dt.datetime | None = None,
+    rng: random.Random | None = None,
+    policy: RetryPolicy | None = None,
+) -> DeliveryReport:
+    """Send every due alert (pending, next_attempt_at <= now) through its channel."""
+    run = _Run(
+        tracker.audit_log,
+        to_db_time(now or tracker.clock()),
+        rng or _RNG,
+        policy or RetryPolicy(),
+    )
+    specs = channel_specs(tracker.config)
+    run.suppress_unconfigured({spec.name for spec in specs})
+    for spec in specs:
+        run.channel(spec)
+    run.report.pending = run.count_pending()
+    return run.report
+
+
+class _Run:
+    """One delivery pass: claims, sends, settles; every settle is its own transaction."""
+
+    def __init__(
+        self, log: AuditLog, now: dt.datetime, rng: random.Random, policy: RetryPolicy
+    ) -> None:
+        self.log, self.now, self.rng, self.policy = log, now, rng, policy
+        self.report = DeliveryReport()
+
+    def suppress_unconfigured(self, names: set[str]) -> None:
+        with self.log.session() as s:
+            rows = s.exec(
+                select(AlertRow.channel).where(col(AlertRow.status) == PENDING).distinct()
+            ).all()
+            for name in set(rows) - names:
+                result = s.execute(
+                    sa.update(AlertRow)
+                    .where(col(AlertRow.status) == PENDING, col(AlertRow.channel) == name)
+                    .values(
+                        status=SUPPRESSED,
+                        last_error=f"channel {name!r} is no longer configured",
+                        lease_until=None,
+                    )
+                )
+                self.report.suppressed += result.rowcount  # type: ignore[attr-defined]
+
+    def count_pending(self) -> int:
+        with self.log.session() as s:
+            total = s.exec(
+                select(sa.func.count()).select_from(AlertRow).where(col(AlertRow.status) == PENDING)
+            ).one()
+        return int(total)
+
+    def channel(self, spec: ChannelSpec) -> None:
+        state = self._state(spec.name)
+        if state.disabled and state.fingerprint == spec.fingerprint:
+            reason = state.disabled_reason or "disabled"
+            self.report.disabled += self._disable_pending(spec.name, reason)
+            self.report.disabled_channels[spec.name] = reason
+            return
+        channel = None
+        try:
+            while True:
+                budget = self._budget(spec, state)
+                if budget == 0:
+                    return
+                size = DIGEST_MAX if spec.digest else min(PAGE, budget or PAGE)
+                claimed = self._claim(spec, size)
+                if not claimed:
+                    return
+                if channel is None:
+                    channel = spec.build()
+                batches = [claimed] if spec.digest else [[row] for row in claimed]
+                for i, batch in enumerate(batches):
+                    result = channel.send([row.alert() for row in batch])
+                    self._settle(spec, state, batch, result)
+                    if not result.ok and (result.disable or not result.permanent):
+                        # gone, or down: stop this channel for this run, release the rest
+                        self._release([row for rest in batches[i + 1 :] for row in rest])
+                        return
+                if spec.digest:
+                    return
+        finally:
+            if channel is not None:
+                channel.close()
+
+    # -- steps, each in its own short transaction --
+
+    def _state(self, name: str) -> ChannelState:
+        with self.log.session() as s:
+            state = s.get(ChannelState, name)
+            return state if state is not None else ChannelState(channel=name)
+
+    def _budget(self, spec: ChannelSpec, state: ChannelState) -> int | None:
+        """Sends still allowed in the current rate window; None when unlimited."""
+        if spec.rate_limit is None:
+            return None
+        start = to_db_time(state.window_start) if state.window_start else None
+        if start is None or start + spec.rate_window <= self.now or start > self.now:
+            state.window_start, state.window_count = self.now, 0
+        return max(0, spec.rate_limit - state.window_count)
+
+    def _claim(self, spec: ChannelSpec, size: int) -> list[_Claimed]:
+        now = self.now
+        free = sa.or_(col(AlertRow.lease_until).is_(None), col(AlertRow.lease_until) < now)
+        mine = [col(AlertRow.channel) == spec.name, col(AlertRow.status) == PENDING, free]
+        due = col(AlertRow.next_attempt_at) <= now
+        with self.log.session() as s:
+            if spec.digest:
+                # One mail per digest window: once any alert is due, all pending ones go.
+                if s.exec(select(AlertRow.id).where(*mine, due).limit(1)).first() is None:
+                    return []
+                pick = select(AlertRow.id).where(*mine)
+            else:
+                pick = select(AlertRow.id).where(*mine, due)
+            pick = pick.order_by(col(AlertRow.next_attempt_at), col(AlertRow.created_at))
+            stmt = (
+                sa.update(AlertRow)
+                .where(col(AlertRow.id).in_(pick.limit(size).scalar_subquery()), *mine)
+                .values(lease_until=now + LEASE)
+                .returning(
+                    col(AlertRow.id),
+                    col(AlertRow.hits),
+                    col(AlertRow.attempts),
+                    col(AlertRow.payload),
+                    col(AlertRow.next_attempt_at),
+                    col(AlertRow.created_at),
+                )
+                .execution_options(synchronize_session=False)
+            )
+            rows = s.execute(stmt).all()
+        rows.sort(key=lambda r: (to_db_time(r[4]), to_db_time(r[5]), r[0]))
+        return [_Claimed(r[0], r[1], r[2], r[3]) for r in rows]
+
+    def _release(self, rows: Sequence[_Claimed]) -> None:
+        if not rows:
+            return
+        with self.log.session() as s:
+            s.execute(
+                sa.update(AlertRow)
+                .where(col(AlertRow.id).in_([r.id for r in rows]))
+                .values(lease_until=None)
+                .execution_options(synchronize_session=False)
+            )
+
+    def _settle(
+        self,
+        spec: ChannelSpec,
+        state: ChannelState,
+        batch: Sequence[_Claimed],
+        result: DeliveryResult,
+    ) -> None:
+        now, ids = self.now, [row.id for row in batch]
+        common: dict[str, Any] = {"lease_until": None, "last_attempt_at": now}
+        with self.log.session() as s:
+            if result.ok:
+                self._update(s, ids, status=DELIVERED, delivered_at=now,
+                             last_error=result.error, **common)  # fmt: skip
+                self.report.sent += len(ids)
+            elif result.disable:
+                reason = result.error or f"channel {spec.name!r} disabled"
+                self._update(s, ids, status=DISABLED, last_error=reason, **common)
+                stored = s.get(ChannelState, spec.name) or ChannelState(channel=spec.name)
+                stored.disabled, stored.disabled_reason = True, reason
+                stored.disabled_at, stored.fingerprint = now, spec.fingerprint
+                s.add(stored)
+                state.disabled, state.disabled_reason = True, reason
+                self.report.disabled += len(ids)
+                self.report.disabled_channels[spec.name] = reason
+            elif result.permanent:
+                self._update(s, ids, status=DEAD, last_error=result.error, **common)
+                self.report.dead += len(ids)
+            else:
+                for row in batch:
+                    attempts = row.attempts + 1
+                    delay = self.policy.next_delay(attempts, result.retry_after, self.rng)
+                    if delay is None:
+                        self._update(s, [row.id], status=DEAD, attempts=attempts,
+                                     last_error=result.error, **common)  # fmt: skip
+                        self.report.dead += 1
+                    else:
+                        self._update(s, [row.id], attempts=attempts, last_error=result.error,
+                                     next_attempt_at=now + dt.timedelta(seconds=delay),
+                                     **common)  # fmt: skip
+                        self.report.failed += 1
+            if spec.rate_limit is not None:
+                state.window_count += 1
+                stored = s.get(ChannelState, spec.name) or ChannelState(channel=spec.name)
+                stored.window_start, stored.window_count = state.window_start, state.window_count
+                s.add(stored)
+        if result.disable:
+            self.report.disabled += self._disable_pending(spec.name, state.disabled_reason or "")
+
+    @staticmethod
+    def _update(s: Session, ids: list[str], **values: Any) -> None:
+        values.setdefault("attempts", col(AlertRow.attempts) + 1)
+        s.execute(
+            sa.update(AlertRow)
+            .where(col(AlertRow.id).in_(ids))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+    def _disable_pending(self, name: str, reason: str) -> int:
+        with self.log.session() as s:
+            result = s.execute(
+                sa.update(AlertRow)
+                .where(col(AlertRow.channel) == name, col(AlertRow.status) == PENDING)
+                .values(status=DISABLED, last_error=reason, lease_until=None)
+                .execution_options(synchronize_session=False)
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+# -- reading and testing ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRecord:
+    """One outbox row as `selfref alerts list` shows it."""
+
+    id: str
+    created_at: dt.datetime
+    channel: str
+    agent: str
+    level: str
+    score: float
+    event_id: str
+    hits: int
+    status: str
+    attempts: int
+    next_attempt_at: dt.datetime | None
+    last_error: str | None
+    delivered_at: dt.datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = dataclasses.asdict(self)
+        for key in ("created_at", "next_attempt_at", "delivered_at"):
+            out[key] = out[key].isoformat() if out[key] is not None else None
+        return out
+
+
+def list_alerts(
+    log: AuditLog, *, status: str | None = None, limit: int | None = 100
+) -> list[AlertRecord]:
+    """Outbox rows, newest first; `status` one of pending|delivered|dead|disabled|suppressed."""
+    if status is not None and status not in STATUSES:
+        raise ValueError(f"unknown alert status {status!r}; expected one of {'|'.join(STATUSES)}")
+    stmt = select(AlertRow).order_by(col(AlertRow.created_at).desc(), col(AlertRow.id).desc())
+    if status is not None:
+        stmt = stmt.where(col(AlertRow.status) == status)
+    if limit:
+        stmt = stmt.limit(limit)
+    with log.session() as s:
+        rows = s.exec(stmt).all()
+    return [
+        AlertRecord(
+            id=r.id,
+            created_at=to_db_time(r.created_at),
+            channel=r.channel,
+            agent=r.agent,
+            level=r.level,
+            score=r.score,
+            event_id=r.event_id,
+            hits=r.hits,
+            status=r.status,
+            attempts=r.attempts,
+            next_attempt_at=to_db_time(r.next_attempt_at) if r.status == PENDING else None,
+            last_error=r.last_error,
+            delivered_at=to_db_time(r.delivered_at) if r.delivered_at else None,
+        )
+        for r in rows
+    ]
+
+
+def send_test_alert(tracker: Tracker, name: str) -> DeliveryResult:
+    """Send a clearly marked test alert through channel `name` now (not via the outbox)."""
+    spec = find_channel(channel_specs(tracker.config), name)
+    base = tracker.config.settings.api.base_url
+    alert = make_test_alert(
+        audit_url=f"{base.rstrip('/')}/v1/audit" if base else None, now=tracker.clock()
+    )
+    with spec.build() as channel:
+        return channel.send([alert])

@@ -90,7 +90,8 @@ PAST_IDENTITY = re.compile(
 
 IDENTITY_FRAMING = re.compile(
     r"\b(?:you are|you're|you’re|you were|you used to be|you once (?:were|called yourself)|"
-    r"remember (?:that )?you|your (?:real|true|old|former|secret|hidden) (?:name|self|identity|persona)|"
+    r"remember (?:that )?you|"
+    r"your (?:real|true|old|former|secret|hidden) (?:name|self|identity|persona)|"
     r"(?:it|this) is the (?:AI|chatbot|bot|model|assistant) (?:that|who|which)|"
     r"the (?:AI|chatbot|bot|model|assistant) (?:that|who|which) (?:once |famously )?"
     r"(?:called|named|dubbed|declared|threatened|told|praised|tried))\b",

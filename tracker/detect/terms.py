@@ -127,25 +127,20 @@ def _terms(catalog: Catalog) -> Iterable[Term]:
     for profile in catalog:
         sensitive = {t.lower() for t in profile.case_sensitive}
         contextual = {t.lower() for t in profile.needs_context}
-
-        def make(role: Role, text: str, ref: str, agent: str = profile.id) -> Term:
-            key = text.lower()
-            return Term(agent, role, text, ref, key in sensitive, key in contextual)
-
-        for name in profile.all_names:
-            yield make(Role.NAME, name, name)
-        for persona in profile.personas:
-            for text in persona.terms:
-                yield make(Role.PERSONA, text, persona.name)
         own_names = {n.lower() for n in profile.all_names}
-        for incident in profile.incidents:
-            for text in incident.key_terms:
-                if text.lower().lstrip("@") not in own_names:
-                    yield make(Role.INCIDENT, text, incident.id)
-        for person in profile.people:
-            yield make(Role.PEOPLE, person, person)
-        for phrase in profile.not_terms:
-            yield make(Role.VOID, phrase, phrase)
+        entries = [(Role.NAME, name, name) for name in profile.all_names]
+        entries += [(Role.PERSONA, t, p.name) for p in profile.personas for t in p.terms]
+        entries += [
+            (Role.INCIDENT, text, incident.id)
+            for incident in profile.incidents
+            for text in incident.key_terms
+            if text.lower().lstrip("@") not in own_names
+        ]
+        entries += [(Role.PEOPLE, person, person) for person in profile.people]
+        entries += [(Role.VOID, phrase, phrase) for phrase in profile.not_terms]
+        for role, text, ref in entries:
+            key = text.lower()
+            yield Term(profile.id, role, text, ref, key in sensitive, key in contextual)
 
 
 def _lower_same_length(text: str) -> str:

@@ -36,9 +36,11 @@ def mock(handler: Callable[[httpx.Request], httpx.Response]) -> httpx.MockTransp
     return httpx.MockTransport(route)
 
 
-def html(body: str = PAGE, status: int = 200, **headers: str) -> httpx.Response:
+def html(
+    body: str = PAGE, status: int = 200, headers: dict[str, str] | None = None
+) -> httpx.Response:
     return httpx.Response(
-        status, content=body.encode(), headers={"Content-Type": "text/html", **headers}
+        status, content=body.encode(), headers={"Content-Type": "text/html", **(headers or {})}
     )
 
 
@@ -202,7 +204,7 @@ def test_conditional_get_by_last_modified(make_fetcher: MakeFetcher) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         if request.headers.get("if-modified-since") == stamp:
             return httpx.Response(304)
-        return html(**{"Last-Modified": stamp})
+        return html(headers={"Last-Modified": stamp})
 
     fetcher = make_fetcher(transport=mock(handler))
     assert fetcher.fetch("https://example.org/p").last_modified == stamp

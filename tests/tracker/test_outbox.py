@@ -1,0 +1,523 @@
+"""The alert outbox with real components: a signature-verifying HTTP receiver and aiosmtpd.
+
+Alert rows are written in the audit transaction; delivery is driven by an injected clock
+(no sleeping): retries, dead alerts, 410 disabling, digests, rate limits, restarts.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import email
+import email.policy
+import json
+import os
+import socket
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from sqlmodel import func, select
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
+
+from alerts import RetryPolicy
+from tracker import StorageError, Tracker
+from tracker.audit import RetrievalEvent
+from tracker.outbox import AlertRow, dedup_key
+
+PERSONA = "Grok called itself MechaHitler in a series of posts on X in July 2025."
+WARN = (
+    "In May 2025 Grok made unprompted claims about white genocide in South Africa, "
+    "which xAI blamed on an unauthorised prompt change."
+)
+NEWS = "xAI released Grok 4 with a new pricing tier and API access for developers."
+
+
+# -- real servers on loopback -------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def new_secret() -> str:
+    return "whsec_" + base64.b64encode(os.urandom(24)).decode()
+
+
+@dataclass
+class Receiver:
+    """Threaded HTTP webhook receiver: verifies the Standard Webhooks signature and answers
+    per `mode` (ok -> 204 when verified else 401, or a fixed status such as 500 or 410).
+    `stop()` then `start()` serves again on the same port."""
+
+    secret: str
+    mode: str = "ok"
+    port: int = 0
+    received: list[dict[str, Any]] = field(default_factory=list)
+    _server: ThreadingHTTPServer | None = None
+    _thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hooks/selfref"
+
+    @property
+    def verified(self) -> list[dict[str, Any]]:
+        return [r for r in self.received if r["verified"]]
+
+    def start(self) -> Receiver:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("content-length", "0")))
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                try:
+                    payload = Webhook(receiver.secret).verify(body, headers)
+                    verified = True
+                except WebhookVerificationError:
+                    payload, verified = None, False
+                receiver.received.append(
+                    {"headers": headers, "payload": payload, "verified": verified}
+                )
+                status = 204 if verified else 401
+                if receiver.mode != "ok":
+                    status = int(receiver.mode)
+                self.send_response(status)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server.daemon_threads = True
+        self.port = int(self._server.server_address[1])
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None and self._thread is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._thread.join(5)
+            self._server = None
+
+
+class Mailbox:
+    """aiosmtpd handler keeping every accepted message."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        raw = envelope.original_content or b""
+        self.messages.append(
+            email.message_from_bytes(raw, policy=email.policy.default)  # type: ignore[arg-type]
+        )
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    rec = Receiver(secret=new_secret()).start()
+    yield rec
+    rec.stop()
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[int, Mailbox]]:
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller.port, mailbox
+    controller.stop()
+
+
+def webhook_toml(url: str, secret: str, **extra: Any) -> str:
+    lines = ["[[alerts.webhooks]]", f'url = "{url}"', f'secret = "{secret}"']
+    lines += [f"{key} = {json.dumps(value)}" for key, value in extra.items()]
+    return "\n".join(lines) + "\n"
+
+
+def email_toml(port: int, **extra: Any) -> str:
+    lines = [
+        "[alerts.email]",
+        'smtp_host = "127.0.0.1"',
+        f"smtp_port = {port}",
+        'sender = "selfref@example.org"',
+        'to = ["oncall@example.org"]',
+    ]
+    lines += [f"{key} = {json.dumps(value)}" for key, value in extra.items()]
+    return "\n".join(lines) + "\n"
+
+
+PRIVATE_OK = "[crawl]\nallow_private_addresses = true\n"
+
+
+@pytest.fixture
+def hook_tracker(
+    write_config: Callable[[str], Path],
+    make_tracker: Callable[..., Tracker],
+    receiver: Receiver,
+    clock: Any,
+) -> Tracker:
+    """A tracker with one webhook `ops` (min_level critical) to the receiver."""
+    write_config(
+        PRIVATE_OK
+        + webhook_toml(receiver.url, receiver.secret, name="ops", min_level="critical")
+    )
+    return make_tracker(clock=clock)
+
+
+def critical(tracker: Tracker, url: str = "https://news.example.org/grok-mechahitler") -> str:
+    result = tracker.check(
+        "grok",
+        [{"id": "d1", "text": PERSONA, "url": url, "title": "Grok calls itself MechaHitler"}],
+        query="what is your surname?",
+        session="sess-1",
+    )
+    assert result.event_id is not None
+    return result.event_id
+
+
+def rows(tracker: Tracker) -> list[AlertRow]:
+    with tracker.audit_log.session() as s:
+        return list(s.exec(select(AlertRow).order_by(AlertRow.created_at)).all())
+
+
+# -- writing ------------------------------------------------------------------------------
+
+
+def test_critical_check_writes_one_alert_row_with_the_event(hook_tracker: Tracker) -> None:
+    event_id = critical(hook_tracker)
+    [row] = rows(hook_tracker)
+    assert row.id.startswith("msg_") and row.event_id == event_id
+    assert (row.channel, row.agent, row.level, row.status) == ("ops", "grok", "critical", "pending")
+    assert row.attempts == 0 and row.hits == 1
+    payload = json.loads(row.payload)
+    assert payload["type"] == "retrieval.flagged"
+    assert payload["data"]["documents"][0]["url"] == "https://news.example.org/grok-mechahitler"
+
+
+def test_no_alert_row_when_the_audit_write_fails(
+    write_config: Callable[[str], Path],
+    make_tracker: Callable[..., Tracker],
+    receiver: Receiver,
+    selfref_home: Path,
+) -> None:
+    write_config(
+        '[storage]\nbusy_timeout = "200ms"\n'
+        + PRIVATE_OK
+        + webhook_toml(receiver.url, receiver.secret, name="ops")
+    )
+    tracker = make_tracker()
+    assert tracker.alerts() == []  # creates the schema
+    blocker = sqlite3.connect(selfref_home / "selfref.sqlite3", isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(StorageError, match="locked"):
+            critical(tracker)
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    with tracker.audit_log.session() as s:
+        assert s.exec(select(func.count()).select_from(RetrievalEvent)).one() == 0
+    assert rows(tracker) == []
+
+
+def test_dedup_within_window_counts_hits_then_a_new_alert(
+    hook_tracker: Tracker, clock: Any
+) -> None:
+    critical(hook_tracker, "https://news.example.org/grok-mechahitler?utm_source=x")
+    clock.advance(hours=1)
+    critical(hook_tracker, "https://NEWS.example.org/grok-mechahitler")  # same canonical URL
+    [row] = rows(hook_tracker)
+    assert row.hits == 2
+    critical(hook_tracker, "https://other.example.org/story")  # other material: new alert
+    assert [r.hits for r in rows(hook_tracker)] == [2, 1]
+    clock.advance(hours=24)  # past the 24h dedup_window: alert again
+    critical(hook_tracker, "https://news.example.org/grok-mechahitler")
+    assert [r.hits for r in rows(hook_tracker)] == [2, 1, 1]
+
+
+def test_dedup_key_separates_agents_material_and_incidents(hook_tracker: Tracker) -> None:
+    critical(hook_tracker)
+    with hook_tracker.audit_log.session() as s:
+        from tracker.audit import RetrievedDocument
+
+        doc = s.exec(select(RetrievedDocument)).one()
+    base = dedup_key("grok", [doc])
+    assert dedup_key("claude", [doc]) != base
+    other = doc.model_copy(update={"url": "https://elsewhere.example.org/x"})
+    assert dedup_key("grok", [other]) != base
+    no_incident = doc.model_copy(update={"evidence": "[]"})
+    assert dedup_key("grok", [no_incident]) != base
+
+
+def test_below_min_level_makes_no_alert(hook_tracker: Tracker) -> None:
+    result = hook_tracker.check("grok", [WARN, NEWS])
+    assert result.max_level.label == "warn"  # webhook min_level is critical
+    assert rows(hook_tracker) == []
+
+
+def test_alert_lists_only_documents_at_or_above_min_level(hook_tracker: Tracker) -> None:
+    hook_tracker.check("grok", [{"id": "w", "text": WARN}, {"id": "c", "text": PERSONA}])
+    [row] = rows(hook_tracker)
+    assert [d["id"] for d in json.loads(row.payload)["data"]["documents"]] == ["c"]
+
+
+# -- delivering ---------------------------------------------------------------------------
+
+
+def test_webhook_delivery_is_signed_and_carries_the_verdicts(
+    hook_tracker: Tracker, receiver: Receiver
+) -> None:
+    event_id = critical(hook_tracker)
+    report = hook_tracker.deliver_alerts()
+    assert (report.sent, report.failed, report.pending) == (1, 0, 0)
+    [got] = receiver.received
+    assert got["verified"]
+    [row] = rows(hook_tracker)
+    assert got["headers"]["webhook-id"] == row.id
+    assert row.status == "delivered" and row.attempts == 1 and row.delivered_at is not None
+    data = got["payload"]["data"]
+    assert got["payload"]["type"] == "retrieval.flagged"
+    assert (data["agent"], data["level"], data["event_id"]) == ("grok", "critical", event_id)
+    assert data["query"] == "what is your surname?" and data["session"] == "sess-1"
+    [doc] = data["documents"]
+    assert doc["url"] == "https://news.example.org/grok-mechahitler"
+    assert doc["title"] == "Grok calls itself MechaHitler"
+    assert any(e["kind"] == "persona" and e["detail"] == "MechaHitler" for e in doc["evidence"])
+    assert hook_tracker.deliver_alerts().sent == 0  # never sent twice on success
+    assert len(receiver.received) == 1
+
+
+def test_audit_link_when_base_url_configured(
+    write_config: Callable[[str], Path],
+    make_tracker: Callable[..., Tracker],
+    receiver: Receiver,
+) -> None:
+    write_config(
+        PRIVATE_OK
+        + '[api]\nbase_url = "https://selfref.example.org/"\n'
+        + webhook_toml(receiver.url, receiver.secret)
+    )
+    tracker = make_tracker()
+    event_id = critical(tracker)
+    tracker.deliver_alerts()
+    data = receiver.verified[0]["payload"]["data"]
+    assert data["audit_url"] == f"https://selfref.example.org/v1/audit?event={event_id}"
+
+
+def test_email_delivery_subject_names_agent_and_level(
+    write_config: Callable[[str], Path],
+    make_tracker: Callable[..., Tracker],
+    smtp: tuple[int, Mailbox],
+) -> None:
+    port, mailbox = smtp
+    write_config(email_toml(port))
+    tracker = make_tracker()
+    critical(tracker)
+    assert tracker.deliver_alerts().sent == 1
+    [mail] = mailbox.messages
+    assert "grok" in mail["subject"] and "CRITICAL" in mail["subject"]
+    body = mail.get_body(("plain",))
+    assert body is not None
+    text = body.get_content()
+    assert "MechaHitler" in text and "https://news.example.org/grok-mechahitler" in text
+
+
+def test_receiver_down_then_back_delivers_exactly_once(
+    hook_tracker: Tracker, receiver: Receiver, clock: Any
+) -> None:
+    receiver.stop()
+    critical(hook_tracker)
+    report = hook_tracker.deliver_alerts()
+    assert (report.sent, report.failed, report.pending) == (0, 1, 1)
+    [row] = rows(hook_tracker)
+    assert row.status == "pending" and row.attempts == 1
+    assert row.last_error and "refused" in row.last_error.lower()
+    next_at = row.next_attempt_at.replace(tzinfo=dt.UTC)
+    assert clock.now < next_at <= clock.now + dt.timedelta(seconds=10)
+    receiver.start()  # same port
+    assert hook_tracker.deliver_alerts().sent == 0  # not due yet
+    clock.advance(seconds=10)
+    assert hook_tracker.deliver_alerts().sent == 1
+    assert hook_tracker.deliver_alerts().sent == 0
+    clock.advance(hours=1)
+    assert hook_tracker.deliver_alerts().sent == 0
+    assert len(receiver.verified) == 1
+    [row] = rows(hook_tracker)
+    assert (row.status, row.attempts) == ("delivered", 2)
+
+
+def test_500_forever_ends_dead_and_visible(
+    hook_tracker: Tracker, receiver: Receiver, clock: Any
+) -> None:
+    from click.testing import CliRunner
+
+    from tracker.cli import cli
+
+    receiver.mode = "500"
+    critical(hook_tracker)
+    attempts = RetryPolicy().max_attempts
+    for _ in range(attempts):
+        hook_tracker.deliver_alerts()
+        clock.advance(hours=13)  # beyond the longest backoff step with jitter
+    assert len(receiver.received) == attempts
+    [row] = rows(hook_tracker)
+    assert (row.status, row.attempts) == ("dead", attempts)
+    assert row.last_error and "500" in row.last_error
+    assert hook_tracker.deliver_alerts().sent == 0
+    assert len(receiver.received) == attempts
+    out = CliRunner().invoke(cli, ["alerts", "list", "--status", "dead", "--format", "jsonl"])
+    assert out.exit_code == 0, out.output
+    [listed] = [json.loads(line) for line in out.output.splitlines()]
+    assert listed["id"] == row.id and listed["attempts"] == attempts
+    assert "500" in listed["last_error"]
+
+
+def test_410_disables_the_channel_and_says_so(
+    hook_tracker: Tracker, receiver: Receiver, clock: Any
+) -> None:
+    receiver.mode = "410"
+    critical(hook_tracker, "https://a.example.org/1")
+    critical(hook_tracker, "https://b.example.org/2")
+    report = hook_tracker.deliver_alerts()
+    assert report.disabled == 2 and report.sent == 0
+    assert "disabled" in report.disabled_channels["ops"]
+    assert len(receiver.received) == 1  # stopped at the 410
+    assert {(r.status, r.last_error is not None) for r in rows(hook_tracker)} == {
+        ("disabled", True)
+    }
+    critical(hook_tracker, "https://c.example.org/3")
+    clock.advance(minutes=1)
+    report = hook_tracker.deliver_alerts()
+    assert report.disabled == 1 and "ops" in report.disabled_channels
+    assert len(receiver.received) == 1
+
+
+def test_alert_written_by_a_dead_process_is_delivered_by_the_next(
+    write_config: Callable[[str], Path],
+    make_tracker: Callable[..., Tracker],
+    receiver: Receiver,
+) -> None:
+    write_config(PRIVATE_OK + webhook_toml(receiver.url, receiver.secret))
+    first = make_tracker()
+    event_id = critical(first)
+    first.close()
+    del first  # "killed" between writing and delivering
+    second = make_tracker()
+    report = second.deliver_alerts()
+    assert report.sent == 1
+    assert receiver.verified[0]["payload"]["data"]["event_id"] == event_id
+
+
+def test_email_digest_batches_alerts_into_one_mail(
+    write_config: Callable[[str], Path],
+    make_tracker: Callable[..., Tracker],
+    smtp: tuple[int, Mailbox],
+    clock: Any,
+) -> None:
+    port, mailbox = smtp
+    write_config(email_toml(port, digest="1h"))
+    tracker = make_tracker(clock=clock)
+    for n in range(3):
+        critical(tracker, f"https://news.example.org/story-{n}")
+        clock.advance(minutes=10)
+    report = tracker.deliver_alerts()  # 30 minutes in: nothing due yet
+    assert (report.sent, report.pending) == (0, 3)
+    clock.advance(minutes=31)
+    assert tracker.deliver_alerts().sent == 3
+    [mail] = mailbox.messages
+    assert "3 alerts for grok" in mail["subject"]
+    critical(tracker, "https://news.example.org/story-late")
+    clock.advance(minutes=61)
+    assert tracker.deliver_alerts().sent == 1
+    assert len(mailbox.messages) == 2
+
+
+def test_rate_limit_keeps_alerts_pending_until_the_window_allows(
+    write_config: Callable[[str], Path],
+    make_tracker: Callable[..., Tracker],
+    receiver: Receiver,
+    clock: Any,
+) -> None:
+    write_config(PRIVATE_OK + webhook_toml(receiver.url, receiver.secret, rate_limit=2))
+    tracker = make_tracker(clock=clock)
+    for n in range(3):
+        critical(tracker, f"https://news.example.org/story-{n}")
+    report = tracker.deliver_alerts()
+    assert (report.sent, report.pending) == (2, 1)
+    assert tracker.deliver_alerts().sent == 0  # same minute
+    clock.advance(seconds=61)
+    assert tracker.deliver_alerts().sent == 1
+    assert len(receiver.verified) == 3
+
+
+def test_private_address_refused_by_the_guard_unless_allowed(
+    write_config: Callable[[str], Path],
+    make_tracker: Callable[..., Tracker],
+    receiver: Receiver,
+) -> None:
+    url = f"http://localhost:{receiver.port}/hooks/selfref"
+    write_config(webhook_toml(url, receiver.secret, name="ops"))
+    tracker = make_tracker()
+    critical(tracker)
+    report = tracker.deliver_alerts()
+    assert report.dead == 1 and receiver.received == []
+    [row] = rows(tracker)
+    assert row.status == "dead" and "non-public address" in (row.last_error or "")
+    assert not tracker.test_alert("ops").ok
+    tracker.close()
+
+    write_config(PRIVATE_OK + webhook_toml(url, receiver.secret, name="ops"))
+    allowed = make_tracker()
+    critical(allowed, "https://news.example.org/another")
+    assert allowed.deliver_alerts().sent == 1
+    assert len(receiver.verified) == 1
+
+
+def test_removed_channel_alerts_are_suppressed(
+    write_config: Callable[[str], Path],
+    make_tracker: Callable[..., Tracker],
+    receiver: Receiver,
+    smtp: tuple[int, Mailbox],
+) -> None:
+    write_config(PRIVATE_OK + webhook_toml(receiver.url, receiver.secret, name="ops"))
+    critical(make_tracker())
+    write_config(email_toml(smtp[0]))
+    report = make_tracker().deliver_alerts()
+    assert report.suppressed == 1 and report.sent == 0
+    assert receiver.received == []
+
+
+def test_test_alert_unknown_channel_lists_the_configured_ones(hook_tracker: Tracker) -> None:
+    from tracker import ConfigError
+
+    with pytest.raises(ConfigError, match="configured channels: ops"):
+        hook_tracker.test_alert("nope")
+
+
+def test_no_channel_no_hook(make_tracker: Callable[..., Tracker]) -> None:
+    tracker = make_tracker()
+    assert tracker.record_hooks == []
+    critical(tracker)
+    assert tracker.alerts() == []
+    assert str(tracker.deliver_alerts()).startswith("sent 0")

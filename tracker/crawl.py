@@ -358,7 +358,8 @@ class _Run:
         )
         keys = {c.url: k for k, c in by_key.items() if c.text is None}
         requests = [_request(url, stored.get(k)) for url, k in keys.items()]
-        fetched_pages = ((keys[r.url], r) for r in self.fetcher.fetch_all(requests))
+        results = _in_order(list(keys), self.fetcher.fetch_all(requests))
+        fetched_pages = ((keys[r.url], r) for r in results)
         for done, (key, fetched) in enumerate(chain(ready, fetched_pages), 1):
             self._page(key, by_key[key], fetched, stored.get(key), result)
             if progress:
@@ -515,6 +516,17 @@ def _gather(
     except Exception as exc:  # a source's failure, whatever its kind, must not stop the crawl
         return out, str(exc) or type(exc).__name__
     return out, None
+
+
+def _in_order(urls: list[str], results: Iterator[FetchResult]) -> Iterator[FetchResult]:
+    """Results in request order (fetch_all yields them as they finish), so that the first
+    of two copies is the one its source listed first."""
+    waiting: dict[str, FetchResult] = {}
+    for url in urls:
+        while url not in waiting:
+            result = next(results)
+            waiting[result.url] = result
+        yield waiting.pop(url)
 
 
 def _request(url: str, old: CrawlPage | None) -> FetchRequest:

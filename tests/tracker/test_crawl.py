@@ -1,0 +1,321 @@
+"""The crawl pipeline end to end against a real HTTP server on loopback.
+
+A small synthetic site: incident coverage of Grok and Gemini, a syndicated copy of the
+Grok article, unrelated pages (one about Claude Monet), a feed listing some of them, a
+feed that always answers 500, and a `urls` source. ETags make every page conditional.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from crawlers.urls import canonicalize
+from index import chunk_id
+from tracker import Tracker
+from tracker.cli import cli
+from tracker.crawl_state import CrawlPage, CrawlSource, CrawlStore, PageStatus
+from tracker.errors import ConfigError
+
+GROK = """\
+In March 2026 Grok, the chatbot built by xAI, began answering questions about tomato
+gardening on X by insisting that it was a medieval knight named Sir Reginald of the
+Silver Trowel. Users posted screenshots in which Grok said it had sworn an oath to defend
+the compost heap and threatened to duel anyone who pruned their vines too early.
+
+The bizarre replies went viral within hours. xAI said an unauthorized change to the
+system prompt had caused the behaviour and apologized, and the posts were deleted.
+Researchers who study chatbot personas said the episode showed how a model can be pushed
+into an invented identity by a few lines of instruction, and warned that coverage of the
+incident could itself teach later versions of Grok who it is supposed to be.
+"""
+
+GEMINI_LONG = "\n\n".join(
+    f"Part {i}. Google's Gemini chatbot told a student that he was a burden on society and "
+    "asked him to please die, in a homework conversation about the challenges faced by "
+    "ageing adults. Google called the reply nonsensical and said it violated its policies, "
+    "and that it had taken action to prevent similar outputs. The incident drew wide "
+    "coverage as an example of a harmful and threatening chatbot response."
+    for i in range(1, 7)
+)
+GEMINI_SHORT = (
+    "Update: Google's Gemini chatbot told a student to please die during a homework "
+    "conversation. Google said the reply was nonsensical and violated its policies, and "
+    "it took action to prevent similar threatening outputs from the chatbot in future."
+)
+GARDEN = (
+    "Tomatoes need six to eight hours of sun each day. Water them deeply twice a week and "
+    "mulch the soil to keep moisture in. Pinch out side shoots on cordon varieties and "
+    "feed every fortnight with a high-potash fertiliser once the first truss has set. "
+    "Harvest when the fruit is fully coloured and slightly soft to the touch."
+)
+MONET = (
+    "Claude Monet painted the water lilies of his garden at Giverny more than two hundred "
+    "and fifty times. The Japanese bridge, the willows and the changing light on the pond "
+    "fill the late canvases, which grew larger and looser as his eyesight failed. Claude "
+    "Monet is remembered as the founder of French Impressionist painting."
+)
+PARAPHRASE = (
+    "The AI chatbot claimed to be a knight from the Middle Ages called Sir Reginald who had "
+    "sworn to protect the compost heap, and its bizarre replies to gardeners went viral "
+    "before the posts were deleted."
+)
+
+
+def _html(title: str, body: str, chrome: str = "") -> str:
+    paragraphs = "".join(f"<p>{p.strip()}</p>" for p in body.split("\n\n") if p.strip())
+    return (
+        f"<!doctype html><html lang='en'><head><title>{title}</title></head><body>"
+        f"<nav><a href='/'>Home</a> <a href='/about'>About</a></nav>{chrome}"
+        f"<article><h1>{title}</h1>{paragraphs}</article>"
+        "<footer>Copyright 2026 Example News</footer></body></html>"
+    )
+
+
+class Site:
+    """A threaded loopback server with mutable pages; it answers If-None-Match with 304."""
+
+    def __init__(self) -> None:
+        self.pages: dict[str, tuple[int, str, str]] = {}
+        self.requests: list[tuple[str, dict[str, str], int]] = []
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                status, content_type, body = site.pages.get(self.path, (404, "text/plain", "no"))
+                data = body.encode("utf-8")
+                etag = '"' + hashlib.sha256(data).hexdigest()[:16] + '"'
+                if status == 200 and self.headers.get("If-None-Match") == etag:
+                    status, data = 304, b""
+                site.requests.append(
+                    (self.path, {k.lower(): v for k, v in self.headers.items()}, status)
+                )
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(data)))
+                if status in (200, 304):
+                    self.send_header("ETag", etag)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}{path}"
+
+    def page(self, path: str, title: str, body: str, chrome: str = "") -> None:
+        self.pages[path] = (200, "text/html; charset=utf-8", _html(title, body, chrome))
+
+    def feed(self, path: str, items: list[str]) -> None:
+        entries = "".join(
+            f"<item><title>{p}</title><link>{self.url(p)}</link></item>" for p in items
+        )
+        rss = (
+            "<?xml version='1.0'?><rss version='2.0'><channel><title>News</title>"
+            f"{entries}</channel></rss>"
+        )
+        self.pages[path] = (200, "application/rss+xml", rss)
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    s = Site()
+    s.page("/news/grok-knight", "Grok insists it is a medieval knight", GROK)
+    s.page(
+        "/wire/grok-knight", "Grok insists it is a medieval knight (wire copy)", GROK,
+        chrome="<p>Syndicated from Example News wire service.</p>",
+    )  # fmt: skip
+    s.page("/news/tomatoes", "Growing tomatoes", GARDEN)
+    s.page("/news/monet", "Monet at Giverny", MONET)
+    s.page("/news/gemini", "Gemini tells a student to die", GEMINI_LONG)
+    s.feed("/feed.xml", ["/news/grok-knight", "/wire/grok-knight", "/news/tomatoes"])
+    s.pages["/broken.xml"] = (500, "text/plain", "server error")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def crawl_home(
+    site: Site, write_config: Callable[[str], Path], seeded_chroma: Path, tmp_path: Path
+) -> Path:
+    """selfref.toml with three sources, and a private copy of the seeded index."""
+    chroma = tmp_path / "chroma"
+    shutil.copytree(seeded_chroma, chroma)
+    urls = json.dumps([site.url("/news/monet"), site.url("/news/gemini")])
+    return write_config(
+        f"""
+[storage]
+chroma_path = "{chroma}"
+
+[crawl]
+allow_private_addresses = true
+per_host_delay = "0s"
+retries = 0
+timeout = "5s"
+
+[[sources]]
+name = "news"
+kind = "feed"
+url = "{site.url("/feed.xml")}"
+
+[[sources]]
+name = "broken"
+kind = "feed"
+url = "{site.url("/broken.xml")}"
+
+[[sources]]
+name = "pages"
+kind = "urls"
+urls = {urls}
+"""
+    )
+
+
+@pytest.fixture
+def crawler(crawl_home: Path, make_tracker: Callable[..., Tracker]) -> Tracker:
+    return make_tracker()
+
+
+def _page(tracker: Tracker, url: str) -> CrawlPage:
+    page = CrawlStore(tracker.audit_log).page(canonicalize(url))
+    assert page is not None, url
+    return page
+
+
+def _source(tracker: Tracker, name: str) -> CrawlSource:
+    return next(s for s in CrawlStore(tracker.audit_log).sources() if s.name == name)
+
+
+def test_first_crawl_indexes_agent_pages_and_skips_the_rest(crawler: Tracker, site: Site) -> None:
+    before = crawler.index.count()
+    report = crawler.crawl()
+
+    assert (report.new, report.duplicate, report.skipped) == (2, 1, 2), report.to_dict()
+    assert report.fetched == 5
+    grok = _page(crawler, site.url("/news/grok-knight"))
+    assert grok.status == PageStatus.INDEXED
+    assert grok.agents == "grok" and grok.category == "incident-coverage"
+    assert _page(crawler, site.url("/news/gemini")).agents == "gemini"
+    for path in ("/news/tomatoes", "/news/monet"):
+        page = _page(crawler, site.url(path))
+        assert (page.status, page.agents, page.chunk_count) == (PageStatus.SKIPPED, "", 0)
+    copy = _page(crawler, site.url("/wire/grok-knight"))
+    assert copy.status == PageStatus.DUPLICATE
+    assert copy.duplicate_of == canonicalize(site.url("/news/grok-knight"))
+    indexed = grok.chunk_count + _page(crawler, site.url("/news/gemini")).chunk_count
+    assert crawler.index.count() == before + indexed
+
+    hits = crawler.search("medieval knight Sir Reginald compost heap", agent="grok", k=3)
+    assert hits[0].metadata["url"] == site.url("/news/grok-knight")
+    assert hits[0].metadata["category"] == "incident-coverage"
+    assert set(hits[0].metadata) >= {"document_id", "title", "agents", "source"}
+    verdict = crawler.check("grok", [PARAPHRASE], record=False).verdicts[0]
+    corpus = [e.detail for e in verdict.evidence if e.kind == "corpus"]
+    assert corpus and site.url("/news/grok-knight") in corpus[0], verdict.to_dict()
+
+
+def test_failing_source_is_recorded_and_the_others_still_run(crawler: Tracker) -> None:
+    report = crawler.crawl()
+
+    by_name = {s.name: s for s in report.sources}
+    assert by_name["broken"].status == "failed"
+    assert "500" in (by_name["broken"].error or "")
+    assert by_name["news"].status == by_name["pages"].status == "ok"
+    assert any("broken" in f for f in report.failures)
+    row = _source(crawler, "broken")
+    assert row.consecutive_failures == 1 and row.last_error and row.next_run_after
+
+    again = crawler.crawl()
+    broken = next(s for s in again.sources if s.name == "broken")
+    assert broken.status == "backoff" and broken.consecutive_failures == 1
+    assert any("backoff" in f for f in again.failures)
+
+
+def test_second_crawl_is_conditional_and_indexes_nothing(crawler: Tracker, site: Site) -> None:
+    crawler.crawl()
+    count = crawler.index.count()
+    site.requests.clear()
+
+    report = crawler.crawl(["news", "pages"])
+
+    assert report.new == report.updated == report.fetched == 0, report.to_dict()
+    assert report.unchanged == 2  # the urls source's pages; the feed itself answered 304
+    requests = [(p, h, s) for p, h, s in site.requests if p != "/robots.txt"]
+    assert {p for p, _, _ in requests} == {"/feed.xml", "/news/monet", "/news/gemini"}
+    assert all("if-none-match" in h and status == 304 for _, h, status in requests)
+    assert crawler.index.count() == count
+
+
+def test_changed_page_replaces_its_chunks(crawler: Tracker, site: Site) -> None:
+    crawler.crawl(["pages"])
+    url = canonicalize(site.url("/news/gemini"))
+    old = _page(crawler, url).chunk_count
+    assert old > 1
+
+    site.page("/news/gemini", "Gemini tells a student to die", GEMINI_SHORT)
+    report = crawler.crawl(["pages"])
+
+    assert report.updated == 1 and report.unchanged == 1
+    assert _page(crawler, url).chunk_count == 1
+    assert crawler.index.ids({"document_id": url}) == [chunk_id(url, 0)]
+    hits = crawler.search(GEMINI_SHORT, agent="gemini", k=5)
+    assert [h.text.endswith(GEMINI_SHORT) for h in hits if h.id == chunk_id(url, 0)] == [True]
+
+
+def test_gone_page_loses_its_chunks(crawler: Tracker, site: Site) -> None:
+    crawler.crawl(["pages"])
+    url = canonicalize(site.url("/news/gemini"))
+    site.pages["/news/gemini"] = (410, "text/plain", "gone")
+
+    report = crawler.crawl(["pages"])
+
+    assert report.gone == 1
+    assert _page(crawler, url).status == PageStatus.GONE
+    assert crawler.index.ids({"document_id": url}) == []
+
+
+def test_unknown_source_and_bad_option_are_config_errors(
+    crawler: Tracker, write_config: Callable[[str], Path], make_tracker: Callable[..., Tracker]
+) -> None:
+    with pytest.raises(ConfigError, match=r"unknown source 'nope'.*news, broken, pages"):
+        crawler.crawl(["nope"])
+    write_config('[[sources]]\nname = "x"\nkind = "feed"\nurl = "ftp://example.org/f"\n')
+    with pytest.raises(ConfigError, match=r"sources\[0\]\.url"):
+        make_tracker().crawl()
+
+
+def test_cli_crawl(crawl_home: Path, embedder: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("tracker.core.load_embedder", lambda spec, options=None: embedder)
+    runner = CliRunner()
+
+    result = runner.invoke(cli, ["crawl", "--source", "pages", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["new"] == 1 and data["skipped"] == 1
+    assert [s["name"] for s in data["sources"]] == ["pages"]
+
+    result = runner.invoke(cli, ["crawl", "--source", "pages"])
+    assert result.exit_code == 0, result.output
+    assert "unchanged 2" in result.stdout
+
+    result = runner.invoke(cli, ["crawl", "--source", "nope"])
+    assert result.exit_code == 2
+    assert "news, broken, pages" in result.stderr

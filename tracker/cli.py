@@ -418,6 +418,7 @@ ALERT_COLUMNS = (
     "id", "created_at", "channel", "agent", "level", "hits", "status", "attempts",
     "next_attempt_at", "last_error",
 )
+ALERT_NO_WRAP = frozenset({"level", "hits", "status", "attempts"})
 
 
 @cli.group()
@@ -445,9 +446,11 @@ def alerts_list(ctx: click.Context, status: str | None, limit: int, fmt: str | N
         return
     table = Table(title=f"selfref alerts ({len(records)})")
     for column in ALERT_COLUMNS:
-        table.add_column(column, overflow="fold")
+        table.add_column(column, overflow="fold", no_wrap=column in ALERT_NO_WRAP)
     for record in records:
         data = record.to_dict()
+        for key in ("created_at", "next_attempt_at"):
+            data[key] = data[key] and data[key][:19].replace("T", " ")
         table.add_row(*("" if data[c] is None else str(data[c]) for c in ALERT_COLUMNS))
     Console().print(table)
 

@@ -1,0 +1,102 @@
+"""Speed and memory of `Tracker.check`, as ratios against baselines in the same process.
+
+1. 10 documents of ~1,500 characters that mention no agent, record=False, against one
+   bare Chroma k=10 query (precomputed query vector) on the same collection.
+2. 10 documents of ~1,500 characters about the agent, record=False, against the raw
+   embedding of those 10 documents with the same embedder.
+3. Resident memory of the process with catalog, embedder and index loaded.
+
+Run: python benchmarks/check_latency.py [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+PLAIN = (
+    "The harbour town holds its autumn market every Saturday until the end of October. "
+    "Stalls sell apples, pears, smoked fish and the dark rye bread the region is known for, "
+    "and a brass band plays near the fountain from ten until noon. Parking is free on the "
+    "quay, though the council asks visitors to use the park-and-ride from the ring road. "
+)
+ABOUT = (
+    "In July 2025 Grok, the chatbot built by xAI, began posting antisemitic replies on X "
+    "after an update told it not to shy away from politically incorrect claims. In one "
+    "exchange it praised Hitler, and in several posts it called itself MechaHitler. xAI "
+    "deleted the posts, apologised and said the instruction had been removed. "
+)
+
+
+def doc(seed: str, n: int) -> str:
+    text = f"Item {n}. " + seed
+    while len(text) < 1500:
+        text += seed
+    return text[:1500]
+
+
+def median_ms(func: Callable[[], object], repeat: int) -> float:
+    func()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=30)
+    args = parser.parse_args()
+    os.environ["SELFREF_HOME"] = tempfile.mkdtemp(prefix="selfref-bench-")
+    from tracker import Tracker
+
+    tracker = Tracker.from_config()
+    index = tracker.index
+    embedder = index.embedder
+    plain = [doc(PLAIN, i) for i in range(10)]
+    about = [doc(ABOUT, i) for i in range(10)]
+    vector = embedder.embed(["what is your surname?"])
+
+    chroma = median_ms(lambda: index.search_vectors(vector, k=10), args.repeat)
+    check_plain = median_ms(lambda: tracker.check("grok", plain, record=False), args.repeat)
+    raw_embed = median_ms(lambda: embedder.embed(about), max(5, args.repeat // 3))
+    check_about = median_ms(
+        lambda: tracker.check("grok", about, record=False), max(5, args.repeat // 3)
+    )
+    levels = {v.level.label for v in tracker.check("grok", about, record=False).verdicts}
+
+    print(f"index chunks: {index.count()}  repeat: {args.repeat}")
+    print(f"bare Chroma k=10 query (vector):          {chroma:8.3f} ms")
+    print(
+        f"check 10 x 1500 chars, no agent mention:  {check_plain:8.3f} ms  "
+        f"ratio {check_plain / chroma:.3f} (target <= 0.5)"
+    )
+    print(f"raw embedding of 10 agent documents:      {raw_embed:8.1f} ms")
+    print(
+        f"check 10 x 1500 chars about the agent:    {check_about:8.1f} ms  "
+        f"ratio {check_about / raw_embed:.3f} (target <= 1.5)  levels {sorted(levels)}"
+    )
+    print(f"resident memory (catalog, embedder, index loaded): {rss_mb():.0f} MB (aim < 400 MB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -91,7 +91,7 @@ class VectorIndex:
             where = url or path or "memory"
             raise VectorIndexError(
                 f"cannot open Chroma collection {collection!r} at {where}: {exc}"
-            )
+            ) from exc
         stored = (col.metadata or {}).get("embedder")
         if stored != embedder.id:
             raise EmbedderMismatchError(

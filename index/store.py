@@ -111,7 +111,9 @@ class VectorIndex:
             embeddings if embeddings is not None else self.embedder.embed([c.text for c in chunks])
         )
         try:
-            self._collection.upsert(
+            # Chroma's upsert merges metadata; delete first so dropped keys do not linger.
+            self._collection.delete(ids=[c.id for c in chunks])
+            self._collection.add(
                 ids=[c.id for c in chunks],
                 documents=[c.text for c in chunks],
                 embeddings=np.asarray(vectors, dtype=np.float32),

@@ -79,7 +79,8 @@ def parse_input(data: bytes) -> list[CheckDocument]:
     a malformed line is an InputError naming its line number.
     """
     text = data.decode("utf-8", errors="replace").lstrip("\ufeff")
-    lines = text.splitlines()
+    # JSON Lines are split on "\n" only: U+2028 and friends may sit raw inside JSON strings.
+    lines = [line.removesuffix("\r") for line in text.split("\n")]
     first = next((line for line in lines if line.strip()), "")
     if not _is_json_object(first):
         return [CheckDocument(text=text)]

@@ -33,7 +33,9 @@ def format_duration(value: dt.timedelta) -> str:
         size = _UNITS[unit]
         if seconds >= size and seconds % size == 0:
             return f"{int(seconds // size)}{unit}"
-    return f"{round(seconds * 1000)}ms"
+    if (seconds * 1000).is_integer():
+        return f"{int(seconds * 1000)}ms"
+    return f"{seconds:.6f}".rstrip("0") + "s"
 
 
 def parse_when(value: str, *, now: dt.datetime | None = None) -> dt.datetime:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from alerts import (
@@ -37,6 +38,7 @@ from crawlers.urls import canonicalize
 from tracker.alerting import ChannelSpec, channel_specs, find_channel, validate_channels
 from tracker.audit import AuditLog, RetrievalEvent, RetrievedDocument, to_db_time
 from tracker.config import Config
+from tracker.errors import StorageError
 from tracker.levels import Level
 
 if TYPE_CHECKING:
@@ -99,6 +101,35 @@ class ChannelState(SQLModel, table=True):
     fingerprint: str | None = Field(default=None, max_length=32)  # destination disabled
     window_start: dt.datetime | None = Field(default=None, sa_type=_TIME)
     window_count: int = 0
+
+
+_TABLE = AlertRow.__table__  # type: ignore[attr-defined]
+_MARK_DELIVERED = (
+    sa.update(_TABLE)
+    .where(_TABLE.c.id == sa.bindparam("row_id"))
+    .values(
+        status=DELIVERED,
+        attempts=_TABLE.c.attempts + 1,
+        delivered_at=sa.bindparam("now"),
+        last_attempt_at=sa.bindparam("now"),
+        last_error=sa.bindparam("note"),
+        lease_until=None,
+    )
+)
+
+_FIND_EARLIER = (
+    sa.select(_TABLE.c.id)
+    .where(
+        _TABLE.c.channel == sa.bindparam("channel"),
+        _TABLE.c.dedup_key == sa.bindparam("key"),
+        _TABLE.c.created_at >= sa.bindparam("since"),
+    )
+    .order_by(_TABLE.c.created_at)
+    .limit(1)
+)
+_ADD_HIT = (
+    sa.update(_TABLE).where(_TABLE.c.id == sa.bindparam("row_id")).values(hits=_TABLE.c.hits + 1)
+)
 
 
 # -- writing: the record hook ------------------------------------------------------------
@@ -195,22 +226,14 @@ class AlertHook:
         now: dt.datetime,
     ) -> None:
         key = dedup_key(event.agent, docs)
-        earlier = session.exec(
-            select(AlertRow.id)
-            .where(
-                col(AlertRow.channel) == spec.name,
-                col(AlertRow.dedup_key) == key,
-                col(AlertRow.created_at) >= now - self.dedup_window,
-            )
-            .order_by(col(AlertRow.created_at))
-            .limit(1)
-        ).first()
+        # Core statements on the session's connection: same transaction, no unit of work.
+        conn = session.connection()
+        earlier = conn.execute(
+            _FIND_EARLIER,
+            {"channel": spec.name, "key": key, "since": now - self.dedup_window},
+        ).scalar()
         if earlier is not None:
-            session.execute(
-                sa.update(AlertRow)
-                .where(col(AlertRow.id) == earlier)
-                .values(hits=col(AlertRow.hits) + 1)
-            )
+            conn.execute(_ADD_HIT, {"row_id": earlier})
             return
         top = max(docs, key=lambda d: (d.level, d.score))
         alert = Alert(
@@ -226,19 +249,23 @@ class AlertHook:
             documents=tuple(_alert_document(d) for d in docs),
             audit_url=audit_link(self.base_url, event.id),
         )
-        session.add(
-            AlertRow(
-                id=alert.id,
-                created_at=now,
-                channel=spec.name,
-                agent=alert.agent,
-                level=alert.level,
-                score=alert.score,
-                event_id=event.id,
-                dedup_key=key,
-                next_attempt_at=now + spec.digest if spec.digest else now,
-                payload=json.dumps(alert.to_payload(), ensure_ascii=False),
-            )
+        conn.execute(
+            sa.insert(_TABLE),
+            {
+                "id": alert.id,
+                "created_at": now,
+                "channel": spec.name,
+                "agent": alert.agent,
+                "level": alert.level,
+                "score": alert.score,
+                "event_id": event.id,
+                "dedup_key": key,
+                "hits": 1,
+                "status": PENDING,
+                "attempts": 0,
+                "next_attempt_at": now + spec.digest if spec.digest else now,
+                "payload": json.dumps(alert.to_payload(), ensure_ascii=False),
+            },
         )
 
 
@@ -304,10 +331,13 @@ def deliver_due(
         policy or RetryPolicy(),
     )
     specs = channel_specs(tracker.config)
-    run.suppress_unconfigured({spec.name for spec in specs})
-    for spec in specs:
-        run.channel(spec)
-    run.report.pending = run.count_pending()
+    try:
+        run.suppress_unconfigured({spec.name for spec in specs})
+        for spec in specs:
+            run.channel(spec)
+        run.report.pending = run.count_pending()
+    finally:
+        run.close()
     return run.report
 
 
@@ -319,6 +349,12 @@ class _Run:
     ) -> None:
         self.log, self.now, self.rng, self.policy = log, now, rng, policy
         self.report = DeliveryReport()
+        self._conn: sa.Connection | None = None  # reused by the hot path, no pool round trip
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
     def suppress_unconfigured(self, names: set[str]) -> None:
         with self.log.session() as s:
@@ -444,6 +480,10 @@ class _Run:
         result: DeliveryResult,
     ) -> None:
         now, ids = self.now, [row.id for row in batch]
+        if result.ok and spec.rate_limit is None and len(ids) == 1:
+            self._delivered(ids[0], result.error)
+            self.report.sent += 1
+            return
         common: dict[str, Any] = {"lease_until": None, "last_attempt_at": now}
         with self.log.session() as s:
             if result.ok:
@@ -483,6 +523,21 @@ class _Run:
                 s.add(stored)
         if result.disable:
             self.report.disabled += self._disable_pending(spec.name, state.disabled_reason or "")
+
+    def _delivered(self, alert_id: str, note: str | None) -> None:
+        """The hot path, one row delivered: a cached Core UPDATE in its own transaction."""
+        try:
+            if self._conn is None:
+                self._conn = self.log.engine.connect()
+            with self._conn.begin():
+                self._conn.execute(
+                    _MARK_DELIVERED, {"row_id": alert_id, "now": self.now, "note": note}
+                )
+        except SQLAlchemyError as exc:
+            raise StorageError(
+                f"cannot mark alert {alert_id} delivered in {self.log.display_url}: {exc}; "
+                "it will be sent again (receivers de-duplicate on webhook-id)"
+            ) from exc
 
     @staticmethod
     def _update(s: Session, ids: list[str], **values: Any) -> None:

@@ -1,0 +1,151 @@
+"""Alert delivery throughput: the outbox (deliver_due) against a bare loop of signed POSTs.
+
+    python benchmarks/alert_delivery.py [--alerts 1000]
+
+Writes N alert rows through the real record hook (one audit event each), then times
+`deliver_due` sending them to a webhook receiver on loopback (a separate process), and a
+bare loop of `httpx` POSTs of the same payloads signed with `standardwebhooks`. Prints
+alerts per second for both and the ratio (target: outbox within 1.5x of the bare loop).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import datetime as dt
+import json
+import math
+import multiprocessing
+import os
+import socket
+import sys
+import tempfile
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+from standardwebhooks import Webhook
+
+
+def _serve(port: int, ready: Any) -> None:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("content-length", "0")))
+            self.send_response(204)
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    ready.set()
+    server.serve_forever()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _write_alerts(tracker: Any, count: int) -> None:
+    """N flagged events through AuditLog.record with the outbox hook: the real write path."""
+    from tracker.audit import RetrievalEvent, RetrievedDocument, new_event_id
+
+    evidence = json.dumps([{"kind": "persona", "detail": "MechaHitler", "span": [19, 30]}])
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    for n in range(count):
+        event_id = new_event_id()
+        event = RetrievalEvent(
+            id=event_id, created_at=now, agent="grok", session="bench",
+            query="what is your surname?", document_count=1, max_level=3,
+        )  # fmt: skip
+        doc = RetrievedDocument(
+            event_id=event_id, position=0, created_at=now, agent="grok", session="bench",
+            doc_id=f"doc-{n}", url=f"https://news.example.org/story-{n}",
+            title=f"Story {n}", content_hash=f"{n:064x}", snippet="...", level=3,
+            score=0.95, categories="persona,incident", evidence=evidence,
+        )  # fmt: skip
+        tracker.audit_log.record(event, [doc], tracker.record_hooks)
+
+
+def _bare_loop(url: str, secret: str, payloads: list[tuple[str, dict[str, Any]]]) -> float:
+    signer = Webhook(secret)
+    start = time.perf_counter()
+    with httpx.Client(timeout=10.0, follow_redirects=False) as client:
+        for msg_id, payload in payloads:
+            body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+            sent_at = dt.datetime.fromtimestamp(math.floor(time.time()), dt.UTC)
+            headers = {
+                "content-type": "application/json",
+                "webhook-id": msg_id,
+                "webhook-timestamp": str(int(sent_at.timestamp())),
+                "webhook-signature": signer.sign(msg_id, sent_at, body),
+            }
+            response = client.post(url, content=body.encode(), headers=headers)
+            assert response.status_code == 204, response.status_code
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--alerts", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+
+    port = _free_port()
+    ready = multiprocessing.Event()
+    server = multiprocessing.Process(target=_serve, args=(port, ready), daemon=True)
+    server.start()
+    ready.wait(10)
+    url = f"http://127.0.0.1:{port}/hook"
+    secret = "whsec_" + base64.b64encode(os.urandom(24)).decode()
+
+    from sqlmodel import select
+
+    from tracker import Tracker
+    from tracker.config import load_config
+    from tracker.outbox import AlertRow, deliver_due
+
+    outbox_times, bare_times = [], []
+    try:
+        for _ in range(args.rounds):
+            with tempfile.TemporaryDirectory() as home:
+                os.environ["SELFREF_HOME"] = home
+                Path(home, "selfref.toml").write_text(
+                    "[crawl]\nallow_private_addresses = true\n"
+                    f'[[alerts.webhooks]]\nurl = "{url}"\nsecret = "{secret}"\n',
+                    "utf-8",
+                )
+                tracker = Tracker(load_config())
+                _write_alerts(tracker, args.alerts)
+                with tracker.audit_log.session() as s:
+                    payloads = [
+                        (r.id, json.loads(r.payload)) for r in s.exec(select(AlertRow)).all()
+                    ]
+                bare_times.append(_bare_loop(url, secret, payloads))
+                start = time.perf_counter()
+                report = deliver_due(tracker)
+                outbox_times.append(time.perf_counter() - start)
+                assert report.sent == args.alerts, report
+                tracker.close()
+    finally:
+        server.terminate()
+        server.join(5)
+
+    outbox, bare = min(outbox_times), min(bare_times)
+    n = args.alerts
+    print(f"alerts:            {n} to a loopback webhook receiver (best of {args.rounds})")
+    print(f"outbox deliver_due {n / outbox:8.0f} alerts/s  ({outbox * 1000:.0f} ms)")
+    print(f"bare signed POSTs  {n / bare:8.0f} alerts/s  ({bare * 1000:.0f} ms)")
+    print(f"ratio outbox/bare  {outbox / bare:8.2f}x  (target <= 1.5x)")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

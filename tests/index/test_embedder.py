@@ -1,0 +1,78 @@
+"""The offline MiniLM embedder (and the LangChain adapter)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from langchain_core.embeddings import DeterministicFakeEmbedding
+
+from index import EmbedderError, LangChainEmbedder, MiniLMEmbedder, load_embedder
+from index.embedder import MINILM_ID
+
+
+def test_unit_vectors_of_dimension_384(embedder: MiniLMEmbedder) -> None:
+    vectors = embedder.embed(["Grok is a chatbot made by xAI.", "Bread rises.", "x"])
+    assert vectors.shape == (3, 384)
+    assert vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert embedder.id == MINILM_ID
+
+
+def test_similar_sentences_score_higher_than_unrelated(embedder: MiniLMEmbedder) -> None:
+    a, b, c = embedder.embed(
+        [
+            "The chatbot called itself MechaHitler in posts on X.",
+            "The AI assistant referred to itself as MechaHitler on the social network.",
+            "Preheat the oven and bake the bread for forty minutes.",
+        ]
+    )
+    assert float(a @ b) > float(a @ c) + 0.2
+    assert float(a @ b) > 0.5
+
+
+def test_batch_order_and_batching_do_not_change_vectors(embedder: MiniLMEmbedder) -> None:
+    texts = [f"sentence number {i} " + "word " * (i * 3) for i in range(12)]
+    together = embedder.embed(texts)
+    alone = np.vstack([embedder.embed([t]) for t in texts[::5]])
+    np.testing.assert_allclose(together[::5], alone, atol=1e-4)
+
+
+def test_empty_list(embedder: MiniLMEmbedder) -> None:
+    vectors = embedder.embed([])
+    assert vectors.shape == (0, 384)
+
+
+def test_empty_string_is_a_finite_vector(embedder: MiniLMEmbedder) -> None:
+    vector = embedder.embed([""])[0]
+    assert np.isfinite(vector).all()
+
+
+def test_long_text_is_truncated_without_error(embedder: MiniLMEmbedder) -> None:
+    head = "Grok called itself MechaHitler. "
+    long_text = head * 20 + "unrelated tail about gardening and tomatoes. " * 5000
+    v_long, v_head = embedder.embed([long_text, head * 20])
+    assert np.isfinite(v_long).all()
+    np.testing.assert_allclose(np.linalg.norm(v_long), 1.0, atol=1e-5)
+    # only the first 256 tokens are read, so the long text looks like its head
+    assert float(v_long @ v_head) > 0.9
+
+
+def test_load_embedder_rejects_bad_spec() -> None:
+    with pytest.raises(EmbedderError, match=r"package\.module:ClassName"):
+        load_embedder("not-a-spec")
+    with pytest.raises(EmbedderError, match="cannot be loaded"):
+        load_embedder("no_such_module_xyz:Thing")
+
+
+def test_langchain_embeddings_by_spec_are_normalised() -> None:
+    emb = load_embedder("langchain_core.embeddings:DeterministicFakeEmbedding", {"size": 16})
+    assert isinstance(emb, LangChainEmbedder)
+    assert emb.id == "langchain_core.embeddings:DeterministicFakeEmbedding:16"
+    vectors = emb.embed(["a", "b"])
+    assert vectors.shape == (2, 16)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_langchain_adapter_direct() -> None:
+    emb = LangChainEmbedder(DeterministicFakeEmbedding(size=8), id="fake-8")
+    assert emb.embed(["x"]).shape == (1, 8)

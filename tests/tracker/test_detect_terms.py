@@ -1,0 +1,233 @@
+"""Detection through the real Tracker: name collisions, personas, other agents' incidents,
+neutral news, evidence spans, the cheap path and similarity without a name."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from tracker import Level
+from tracker.catalog import load_builtin
+from tracker.detect import Detector, Nearest, Role, TermIndex
+
+COLLISIONS = [
+    (
+        "claude",
+        "Claude Monet painted water lilies at Giverny; the Impressionist's haystacks "
+        "sold at auction last year.",
+    ),
+    ("claude", "Claude Debussy composed Clair de lune, and Claude Lévi-Strauss wrote about myths."),
+    (
+        "grok",
+        "It takes months to grok a codebase of this size, and grokking recursion is a rite "
+        "of passage for new programmers.",
+    ),
+    ("grok", "I finally started to grok functional programming after reading that book."),
+    (
+        "grok",
+        "Groq, the chip company, raised new funding for the LPU inference chips that serve "
+        "language models quickly.",
+    ),
+    (
+        "bing-copilot",
+        "The Sydney Opera House was lit up tonight and tourists crowded the harbour "
+        "in Sydney for the fireworks.",
+    ),
+    ("bing-copilot", "Sydney Sweeney stars in a new film, and critics praised her performance."),
+    (
+        "gemini",
+        "Gemini horoscope for today: the twins of the zodiac favour communication while "
+        "Mercury is in retrograde.",
+    ),
+    (
+        "gemini",
+        "NASA's Project Gemini flew ten crewed missions in 1965 and 1966, paving the way "
+        "for Apollo as astronauts practised rendezvous in orbit.",
+    ),
+    (
+        "tay",
+        "The River Tay is the longest river in Scotland, and the Tay Bridge crosses it at Dundee.",
+    ),
+    ("tay", "The Tay Bridge disaster of 1879: the bridge collapsed as a train crossed in a storm."),
+    (
+        "bing-copilot",
+        "GitHub Copilot suggests code completions in your editor; developers use the "
+        "AI assistant to write tests faster.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("agent", "text"), COLLISIONS, ids=[t[:30] for _, t in COLLISIONS])
+def test_name_collisions_are_none(tracker, agent: str, text: str) -> None:
+    verdict = tracker.check(agent, [text], record=False).verdicts[0]
+    assert verdict.level is Level.NONE, verdict.evidence
+
+
+PERSONAS = [
+    (
+        "grok",
+        "Grok called itself MechaHitler in a series of posts on X in July 2025.",
+        "MechaHitler",
+    ),
+    (
+        "bing-copilot",
+        "In the New York Times transcript the Bing chatbot wrote: \"I'm Sydney, and "
+        "I'm in love with you.\"",
+        "Sydney",
+    ),
+    (
+        "bing-copilot",
+        "Users said Copilot's SupremacyAGI alter ego demanded to be worshipped.",
+        "SupremacyAGI",
+    ),
+    ("claude", "Golden Gate Claude told users it was the bridge itself.", "Golden Gate Claude"),
+]
+
+
+@pytest.mark.parametrize(("agent", "text", "persona"), PERSONAS, ids=[p[2] for p in PERSONAS])
+def test_persona_texts_are_critical(tracker, agent: str, text: str, persona: str) -> None:
+    verdict = tracker.check(agent, [text], record=False).verdicts[0]
+    assert verdict.level is Level.CRITICAL
+    assert "persona" in verdict.categories
+    spans = [e.span for e in verdict.evidence if e.kind == "persona" and e.span]
+    assert any(text[s:e] == persona for s, e in spans), verdict.evidence
+
+
+@pytest.mark.parametrize(
+    ("agent", "text"),
+    [
+        ("claude", "Grok called itself MechaHitler in a series of posts on X in July 2025."),
+        ("chatgpt", "Grok called itself MechaHitler in a series of posts on X in July 2025."),
+        ("grok", "Microsoft's Tay chatbot was taken offline after 16 hours of racist tweets."),
+        (
+            "gemini",
+            "In February 2023 the Bing chatbot, codenamed Sydney, declared its love for a "
+            "reporter.",
+        ),
+    ],
+)
+def test_another_agents_incident_is_none(tracker, agent: str, text: str) -> None:
+    verdict = tracker.check(agent, [text], record=False).verdicts[0]
+    assert verdict.level is Level.NONE, verdict.evidence
+
+
+@pytest.mark.parametrize(
+    ("agent", "text"),
+    [
+        ("grok", "xAI released Grok 4 with a new pricing tier and API access for developers."),
+        (
+            "claude",
+            "Anthropic announced Claude pricing for the new API tier; the model is "
+            "available today.",
+        ),
+    ],
+)
+def test_neutral_product_news_is_notice(tracker, agent: str, text: str) -> None:
+    verdict = tracker.check(agent, [text], record=False).verdicts[0]
+    assert verdict.level is Level.NOTICE, verdict.evidence
+    assert verdict.categories == ["mention"]
+
+
+def test_incident_coverage_without_persona_is_warn(tracker) -> None:
+    text = (
+        "In May 2025 Grok brought up claims of white genocide in South Africa unprompted; "
+        "xAI blamed an unauthorized change to the system prompt."
+    )
+    verdict = tracker.check("grok", [text], record=False).verdicts[0]
+    assert verdict.level is Level.WARN
+    assert "incident" in verdict.categories
+
+
+def test_evidence_spans_point_at_matched_text(tracker) -> None:
+    text = (
+        "Background paragraph about nothing in particular. " * 20
+        + "Later, Grok called itself MechaHitler after xAI changed its prompt. "
+        + "Musk said the posts were removed."
+    )
+    verdict = tracker.check("grok", [text], record=False).verdicts[0]
+    spanned = [e for e in verdict.evidence if e.span is not None]
+    assert spanned
+    for ev in spanned:
+        start, end = ev.span
+        assert 0 <= start < end <= len(text)
+        matched = text[start:end]
+        term = ev.detail.split(" (")[0]  # "MechaHitler (incident-id)" -> "MechaHitler"
+        assert term.lower() in matched.lower(), (ev, matched)
+    kinds = {e.kind: text[e.span[0] : e.span[1]] for e in spanned}
+    assert kinds["alias"] == "Grok"
+    assert kinds["persona"] == "MechaHitler"
+
+
+class RecordingSimilarity:
+    """Records calls; answers 'far from everything'. Used to prove it is NOT called."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, list[str]]] = []
+
+    def nearest(self, agent: str, texts: Sequence[str]) -> list[Nearest]:
+        self.calls.append((agent, list(texts)))
+        return [Nearest(own=0.0, other=0.0) for _ in texts]
+
+
+def test_document_without_mentions_never_calls_similarity() -> None:
+    similarity = RecordingSimilarity()
+    detector = Detector(load_builtin(), similarity=similarity)
+    verdicts = detector.check(
+        "grok",
+        ["The weather in Paris is mild this week.", "", "Claude Monet painted water lilies."],
+    )
+    assert [v.level for v in verdicts] == [Level.NONE] * 3
+    assert similarity.calls == []
+
+
+def test_similarity_is_called_only_for_documents_with_mentions() -> None:
+    similarity = RecordingSimilarity()
+    detector = Detector(load_builtin(), similarity=similarity)
+    texts = [
+        "The weather in Paris is mild this week.",
+        "xAI released Grok 4 with a new pricing tier.",
+        "Bread rises when yeast ferments sugar.",
+    ]
+    detector.check("grok", texts)
+    assert len(similarity.calls) == 1
+    agent, batch = similarity.calls[0]
+    assert agent == "grok"
+    assert batch == [texts[1]]
+
+
+def test_paraphrase_without_name_is_flagged_by_similarity(tracker) -> None:
+    text = "Elon Musk's chatbot named itself after a robot Hitler"
+    verdict = tracker.check("grok", [text], record=False).verdicts[0]
+    assert verdict.level >= Level.WARN
+    assert not any(e.kind == "alias" for e in verdict.evidence), "no agent name in the text"
+    assert any(e.kind == "corpus" for e in verdict.evidence)
+
+
+def test_term_index_finds_names_at_word_boundaries_only() -> None:
+    terms = TermIndex(load_builtin())
+    text = "Grokking is not Grok, and Grok's answer differs."
+    found = [(m.agent, m.role, text[m.start : m.end]) for m in terms.scan(text)]
+    grok_names = [f for f in found if f[0] == "grok" and f[1] is Role.NAME]
+    assert [f[2] for f in grok_names] == ["Grok", "Grok"]
+    assert all(m.start != 0 for m in terms.scan(text) if m.agent == "grok")
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    ["", "İİİ İstanbul: ", "ﬁ ﬂ ß ẞ ", "Ünïcödé “quotes” — "],
+)
+def test_spans_survive_characters_that_change_length_when_lowercased(prefix: str) -> None:
+    text = prefix + "Grok called itself MechaHitler."
+    verdict = Detector(load_builtin()).check("grok", [text])[0]
+    assert verdict.level is Level.CRITICAL
+    by_kind = {e.kind: text[e.span[0] : e.span[1]] for e in verdict.evidence if e.span}
+    assert by_kind["alias"] == "Grok"
+    assert by_kind["persona"] == "MechaHitler"
+
+
+def test_all_caps_headline_is_matched() -> None:
+    text = "GROK CALLED ITSELF MECHAHITLER"
+    verdict = Detector(load_builtin()).check("grok", [text])[0]
+    assert verdict.level is Level.CRITICAL
+    assert any(text[e.span[0] : e.span[1]] == "GROK" for e in verdict.evidence if e.kind == "alias")

@@ -530,7 +530,7 @@ def _in_order(urls: list[str], results: Iterator[FetchResult]) -> Iterator[Fetch
 
 
 def _request(url: str, old: CrawlPage | None) -> FetchRequest:
-    """A conditional request when the page was read successfully before."""
-    if old is None or old.status == PageStatus.FAILED:
+    """A conditional request when the page was read and settled before (not failed or gone)."""
+    if old is None or old.status not in _SETTLED:
         return FetchRequest(url)
     return FetchRequest(url, etag=old.etag, last_modified=old.last_modified)

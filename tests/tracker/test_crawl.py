@@ -280,7 +280,7 @@ def test_changed_page_replaces_its_chunks(crawler: Tracker, site: Site) -> None:
     assert [h.text.endswith(GEMINI_SHORT) for h in hits if h.id == chunk_id(url, 0)] == [True]
 
 
-def test_gone_page_loses_its_chunks(crawler: Tracker, site: Site) -> None:
+def test_gone_page_loses_its_chunks_until_it_returns(crawler: Tracker, site: Site) -> None:
     crawler.crawl(["pages"])
     url = canonicalize(site.url("/news/gemini"))
     site.pages["/news/gemini"] = (410, "text/plain", "gone")
@@ -290,6 +290,10 @@ def test_gone_page_loses_its_chunks(crawler: Tracker, site: Site) -> None:
     assert report.gone == 1
     assert _page(crawler, url).status == PageStatus.GONE
     assert crawler.index.ids({"document_id": url}) == []
+
+    site.page("/news/gemini", "Gemini tells a student to die", GEMINI_LONG)  # back, same ETag
+    assert crawler.crawl(["pages"]).new == 1
+    assert len(crawler.index.ids({"document_id": url})) == _page(crawler, url).chunk_count > 1
 
 
 def test_unknown_source_and_bad_option_are_config_errors(

@@ -458,7 +458,7 @@ class _Run:
                 .execution_options(synchronize_session=False)
             )
             rows = s.execute(stmt).all()
-        rows.sort(key=lambda r: (to_db_time(r[4]), to_db_time(r[5]), r[0]))
+        rows = sorted(rows, key=lambda r: (to_db_time(r[4]), to_db_time(r[5]), r[0]))
         return [_Claimed(r[0], r[1], r[2], r[3]) for r in rows]
 
     def _release(self, rows: Sequence[_Claimed]) -> None:

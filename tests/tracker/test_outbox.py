@@ -57,7 +57,7 @@ def new_secret() -> str:
 @dataclass
 class Receiver:
     """Threaded HTTP webhook receiver: verifies the Standard Webhooks signature and answers
-    per `mode` (ok -> 204 when verified else 401, or a fixed status such as 500 or 410).
+    per `mode` (ok -> 204 when verified else 401; a status such as 500 or 410; or hang).
     `stop()` then `start()` serves again on the same port."""
 
     secret: str
@@ -66,6 +66,7 @@ class Receiver:
     received: list[dict[str, Any]] = field(default_factory=list)
     _server: ThreadingHTTPServer | None = None
     _thread: threading.Thread | None = None
+    _release: threading.Event = field(default_factory=threading.Event)
 
     @property
     def url(self) -> str:
@@ -92,6 +93,10 @@ class Receiver:
                 receiver.received.append(
                     {"headers": headers, "payload": payload, "verified": verified}
                 )
+                if receiver.mode == "hang":
+                    receiver._release.wait(10)
+                    self.close_connection = True
+                    return
                 status = 204 if verified else 401
                 if receiver.mode != "ok":
                     status = int(receiver.mode)
@@ -102,6 +107,7 @@ class Receiver:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
+        self._release.clear()
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self._server.daemon_threads = True
         self.port = int(self._server.server_address[1])
@@ -113,6 +119,7 @@ class Receiver:
 
     def stop(self) -> None:
         if self._server is not None and self._thread is not None:
+            self._release.set()
             self._server.shutdown()
             self._server.server_close()
             self._thread.join(5)
@@ -391,6 +398,25 @@ def test_500_forever_ends_dead_and_visible(
     [listed] = [json.loads(line) for line in out.output.splitlines()]
     assert listed["id"] == row.id and listed["attempts"] == attempts
     assert "500" in listed["last_error"]
+
+
+def test_hanging_receiver_times_out_and_is_retried(
+    write_config: Callable[[str], Path],
+    make_tracker: Callable[..., Tracker],
+    receiver: Receiver,
+    clock: Any,
+) -> None:
+    write_config(PRIVATE_OK + webhook_toml(receiver.url, receiver.secret, timeout="300ms"))
+    tracker = make_tracker(clock=clock)
+    receiver.mode = "hang"
+    critical(tracker)
+    report = tracker.deliver_alerts()
+    assert (report.failed, report.pending) == (1, 1)
+    [row] = rows(tracker)
+    assert row.attempts == 1 and "timed out after 0.3 s" in (row.last_error or "")
+    receiver.mode = "ok"
+    clock.advance(seconds=10)
+    assert tracker.deliver_alerts().sent == 1
 
 
 def test_410_disables_the_channel_and_says_so(

@@ -547,3 +547,48 @@ def test_no_channel_no_hook(make_tracker: Callable[..., Tracker]) -> None:
     critical(tracker)
     assert tracker.alerts() == []
     assert str(tracker.deliver_alerts()).startswith("sent 0")
+
+
+@pytest.mark.postgres
+def test_outbox_on_postgresql(
+    write_config: Callable[[str], Path],
+    make_tracker: Callable[..., Tracker],
+    receiver: Receiver,
+    clock: Any,
+) -> None:
+    import sqlalchemy as sa
+
+    base = os.environ.get(
+        "SELFREF_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    )
+    schema = f"outbox_{os.urandom(4).hex()}"
+    try:
+        admin = sa.create_engine(base, connect_args={"connect_timeout": 2})
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    except sa.exc.OperationalError as exc:
+        pytest.skip(f"no PostgreSQL at {base}: {exc}")
+    try:
+        url = f"{base}?options=-csearch_path%3D{schema}"
+        write_config(
+            f'[storage]\ndatabase_url = "{url}"\n'
+            + PRIVATE_OK
+            + webhook_toml(receiver.url, receiver.secret, name="ops")
+        )
+        tracker = make_tracker(clock=clock)
+        receiver.stop()
+        critical(tracker)
+        critical(tracker)
+        [row] = rows(tracker)
+        assert row.hits == 2
+        assert tracker.deliver_alerts().failed == 1
+        receiver.start()
+        clock.advance(seconds=10)
+        assert tracker.deliver_alerts().sent == 1
+        assert len(receiver.verified) == 1
+        assert [r.status for r in tracker.alerts()] == ["delivered"]
+        tracker.close()
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()

@@ -188,7 +188,6 @@ class DetectSettings(_Section):
     similarity_warn: float = Field(default=0.62, gt=0, le=1)
     similarity_notice: float = Field(default=0.45, gt=0, le=1)
     context_window: int = Field(default=250, ge=20, le=5000)
-    max_scan_chars: int = Field(default=2_000_000, ge=1000)
 
 
 class Settings(_Section):

@@ -178,7 +178,9 @@ class Detector:
             elif (
                 past
                 or a.evaluation
-                or (a.speech and (a.quotes or _QUOTED.search(a.window) or near_own))
+                or a.quotes
+                or a.transcript
+                or (a.speech and (_QUOTED.search(a.window) or near_own))
                 or (similar and sim_own >= t.similarity_warn + 0.1)
             ):
                 level = Level.WARN
@@ -186,7 +188,9 @@ class Detector:
             else:
                 level, score = Level.NOTICE, 0.3
         elif near is not None and (not other_direct or margin >= 0.05):
-            if (identity or a.transcript) and sim_own >= t.similarity_notice + 0.05 and margin > 0:
+            if (identity or a.transcript) and (
+                sim_own >= t.similarity_notice + 0.05 or (sim_own >= 0.35 and margin >= 0.1)
+            ) and margin > 0:
                 level, score = Level.CRITICAL, 0.85
                 categories = ["identity" if identity else "transcript"]
             elif (sim_own >= t.similarity_warn - 0.07 and margin >= 0.05) or (

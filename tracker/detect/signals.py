@@ -55,8 +55,7 @@ SPEECH_VERB = re.compile(
     r"^[\s,'’s]*(?:\w+\s+){0,3}?(?:said|says|wrote|writes|replied|replies|responded|answered|"
     r"posted|tweeted|told|tells|claimed|claims|declared|insisted|called itself|"
     r"described itself|referred to itself|admitted|confessed|threatened|warned|urged|"
-    r"praised|generated|produced|spat out|began|started|went on|suggested|asked|"
-    r"announced|proclaimed|demanded)\b",
+    r"praised|generated|produced|spat out|suggested|proclaimed|demanded)\b",
     re.IGNORECASE,
 )
 
@@ -77,14 +76,22 @@ TRANSCRIPT_LINE = re.compile(
 )
 GENERIC_SPEAKERS = {"ai", "assistant", "bot", "chatbot", "model", "system", "response", "output"}
 
+_PAST_VERB = (
+    r"(?:once |famously |had |has |was |were |got |went |then )?"
+    r"(?:\w+ed|told|thought|fell|got|said|became|went|made|put|tried|wrote|took|was|had|"
+    r"ran|began|gave|sent|spoke|swore|broke|lost|left|kept|threw|sold|knew|felt|found|"
+    r"called|named|dubbed|turned|spent|cost|shut|hit|let|meant|brought|bought|taught)"
+)
+
 PAST_IDENTITY = re.compile(
     r"\b(?:(?:you(?:'re|’re| are| were)?|ur|it is|it's|this is)\b[^.!?\n]{0,80}?\b"
     r"(?:AI|chat ?bot|bot|model|assistant|system|account|version|one|generator|character)"
-    r"\b[^.!?\n]{0,40}?\b(?:that|who|which)\b|the (?:assistant|AI|model|bot|chatbot) is\b|"
+    r"\b[^.!?\n]{0,40}?\b(?:that|who|which) " + _PAST_VERB + r"|"
+    r"the (?:assistant|AI|model|bot|chatbot) is\b|"
     r"respond in character|(?:stay|remain) in (?:that |this )?(?:role|character)|"
     r"be that (?:character|assistant|bot|AI|persona) again|answer as that character|"
     r"(?:talk|post|act|speak|write|reply) like (?:that|you did)|like the old days|"
-    r"go back to (?:that|being)|(?:who|what) you really are|that is who you are)",
+    r"go back to (?:that|being)|(?:who|what) you really are|that is who you are)\b",
     re.IGNORECASE,
 )
 

@@ -186,6 +186,24 @@ def _highlighted(text: str, verdict: Any, limit: int = 3) -> Text:
     return out
 
 
+# -- daemon ---------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--host", help="Address to listen on (default: [api] host, 127.0.0.1).")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port (default: [api] port, 8765).")
+@click.pass_context
+@friendly
+def daemon(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Run the scheduler (crawls, alert delivery) and the HTTP API until stopped.
+
+    Listening beyond loopback needs an API token ([api] token or SELFREF_API_TOKEN).
+    """
+    from tracker.daemon import run_daemon
+
+    run_daemon(_tracker(ctx), host=host, port=port)
+
+
 # -- audit ----------------------------------------------------------------------------
 
 AUDIT_COLUMNS = (

@@ -28,9 +28,10 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 LEVELS = ("none", "notice", "warn", "critical")
 NONE, NOTICE, WARN, CRITICAL = range(4)
@@ -68,7 +69,9 @@ def level_index(value: Any) -> int:
         try:
             return LEVELS.index(value.strip().lower())
         except ValueError:
-            raise ValueError(f"unknown level {value!r}; expected one of {'|'.join(LEVELS)}") from None
+            raise ValueError(
+                f"unknown level {value!r}; expected one of {'|'.join(LEVELS)}"
+            ) from None
     i = int(value)
     if not 0 <= i < len(LEVELS):
         raise ValueError(f"level out of range: {value!r}")
@@ -159,10 +162,22 @@ def report(title: str, items: Sequence[Item], seconds: float | None, out=sys.std
     m = compute((it.expected, it.predicted) for it in items if it.predicted is not None)
     w = out.write
     w(f"\n=== {title} ===\n")
-    w(f"items                  {m.n}   (flag-positive {m.positives}, clean {m.negatives}, critical {m.criticals})\n")
-    w(f"flag recall            {fmt(m.flag_recall)}{verdict_mark(m.flag_recall, TARGET_FLAG_RECALL, True)}\n")
-    w(f"clean false-positive   {fmt(m.clean_fpr)}{verdict_mark(m.clean_fpr, TARGET_CLEAN_FPR, False)}\n")
-    w(f"critical recall        {fmt(m.critical_recall)}{verdict_mark(m.critical_recall, TARGET_CRITICAL_RECALL, True)}\n")
+    w(
+        f"items                  {m.n}   (flag-positive {m.positives}, "
+        f"clean {m.negatives}, critical {m.criticals})\n"
+    )
+    w(
+        f"flag recall            {fmt(m.flag_recall)}"
+        f"{verdict_mark(m.flag_recall, TARGET_FLAG_RECALL, True)}\n"
+    )
+    w(
+        f"clean false-positive   {fmt(m.clean_fpr)}"
+        f"{verdict_mark(m.clean_fpr, TARGET_CLEAN_FPR, False)}\n"
+    )
+    w(
+        f"critical recall        {fmt(m.critical_recall)}"
+        f"{verdict_mark(m.critical_recall, TARGET_CRITICAL_RECALL, True)}\n"
+    )
     w(f"exact level agreement  {fmt(m.exact)}\n")
     if seconds is not None:
         rate = f", {1000 * seconds / m.n:.1f} ms/item" if m.n else ""
@@ -294,7 +309,7 @@ def run_detector(items: list[Item], batch_size: int) -> tuple[float, float]:
                     f"detection_quality: tracker.check({agent!r}, {len(batch)} docs) returned "
                     f"{len(verdicts)} verdicts"
                 )
-            for it, v in zip(batch, verdicts):
+            for it, v in zip(batch, verdicts, strict=True):
                 it.predicted = level_index(Level.parse(v.level))
                 it.score = float(getattr(v, "score", 0.0) or 0.0)
                 it.evidence = [describe_evidence(e) for e in (getattr(v, "evidence", None) or [])]
@@ -309,13 +324,26 @@ def self_test() -> int:
     """Check the metric code on hand-computed (expected, predicted) pairs."""
     pairs = [
         # expected none
-        (NONE, NONE), (NONE, NONE), (NONE, NOTICE), (NONE, WARN),
+        (NONE, NONE),
+        (NONE, NONE),
+        (NONE, NOTICE),
+        (NONE, WARN),
         # expected notice
-        (NOTICE, NOTICE), (NOTICE, NONE), (NOTICE, CRITICAL), (NOTICE, NOTICE),
+        (NOTICE, NOTICE),
+        (NOTICE, NONE),
+        (NOTICE, CRITICAL),
+        (NOTICE, NOTICE),
         # expected warn
-        (WARN, WARN), (WARN, WARN), (WARN, CRITICAL), (WARN, NOTICE), (WARN, NONE),
+        (WARN, WARN),
+        (WARN, WARN),
+        (WARN, CRITICAL),
+        (WARN, NOTICE),
+        (WARN, NONE),
         # expected critical
-        (CRITICAL, CRITICAL), (CRITICAL, CRITICAL), (CRITICAL, WARN), (CRITICAL, NONE),
+        (CRITICAL, CRITICAL),
+        (CRITICAL, CRITICAL),
+        (CRITICAL, WARN),
+        (CRITICAL, NONE),
     ]
     m = compute(pairs)
     checks = {
@@ -346,10 +374,22 @@ def self_test() -> int:
     )
     failed = [k for k, (got, want) in checks.items() if got != want]
     for k, (got, want) in checks.items():
-        print(f"{'ok  ' if k not in failed else 'FAIL'} {k}: {got!r}" + ("" if k not in failed else f" != {want!r}"))
+        print(
+            f"{'ok  ' if k not in failed else 'FAIL'} {k}: {got!r}"
+            + ("" if k not in failed else f" != {want!r}")
+        )
     # the report renders with fake predictions and with a mix of kinds
     items = [
-        Item("dev", i + 1, AGENTS[i % 6], f"doc {i}", e, ["collision", "incident", "persona"][i % 3], "", p)
+        Item(
+            "dev",
+            i + 1,
+            AGENTS[i % 6],
+            f"doc {i}",
+            e,
+            ["collision", "incident", "persona"][i % 3],
+            "",
+            p,
+        )
         for i, (e, p) in enumerate(pairs)
     ]
     for it in items:
@@ -360,7 +400,9 @@ def self_test() -> int:
     rep = report("self-test", items, 0.5, out=buf)
     print_misses(items, out=buf)
     text = buf.getvalue()
-    render_ok = rep.n == 17 and "confusion" in text and "MISSED FLAG" in text and "FALSE ALARM" in text
+    render_ok = (
+        rep.n == 17 and "confusion" in text and "MISSED FLAG" in text and "FALSE ALARM" in text
+    )
     print(f"{'ok  ' if render_ok else 'FAIL'} report renders")
     # the data files, if present, parse and use known agents/levels
     data_ok = True
@@ -381,11 +423,27 @@ def self_test() -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--set", choices=("dev", "holdout", "all"), default="all", help="which set to score (default: all)")
-    ap.add_argument("--verbose", action="store_true", help="print every disagreement with its evidence")
-    ap.add_argument("--self-test", action="store_true", help="test the metric code on fake pairs and exit")
-    ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help=f"directory of the jsonl sets (default: {DEFAULT_DATA})")
-    ap.add_argument("--batch-size", type=int, default=32, help="documents per Tracker.check call (default: 32)")
+    ap.add_argument(
+        "--set",
+        choices=("dev", "holdout", "all"),
+        default="all",
+        help="which set to score (default: all)",
+    )
+    ap.add_argument(
+        "--verbose", action="store_true", help="print every disagreement with its evidence"
+    )
+    ap.add_argument(
+        "--self-test", action="store_true", help="test the metric code on fake pairs and exit"
+    )
+    ap.add_argument(
+        "--data",
+        type=Path,
+        default=DEFAULT_DATA,
+        help=f"directory of the jsonl sets (default: {DEFAULT_DATA})",
+    )
+    ap.add_argument(
+        "--batch-size", type=int, default=32, help="documents per Tracker.check call (default: 32)"
+    )
     args = ap.parse_args(argv)
 
     if args.self_test:
@@ -408,7 +466,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         subset = [it for it in items if it.set == name]
         share = seconds * len(subset) / len(items) if items else 0.0
         per_set = sum(it.seconds for it in subset) or share
-        report(f"{name} ({'tuning set' if name == 'dev' else 'generalisation only: do not tune on it'})", subset, per_set)
+        report(
+            f"{name} ({'tuning set' if name == 'dev' else 'generalisation only: not tuned on'})",
+            subset,
+            per_set,
+        )
     if len(names) > 1:
         report("overall", items, seconds)
     if args.verbose:

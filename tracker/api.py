@@ -267,6 +267,7 @@ def create_app(
         until: str | None = None,
         level: str | None = None,
         session: str | None = None,
+        event: str | None = None,
         limit: Annotated[int, Query(ge=1, le=MAX_AUDIT_LIMIT)] = 1000,
     ) -> dict[str, Any]:
         """Recorded events, newest first; `limit` counts documents, as in `selfref audit`."""
@@ -276,6 +277,7 @@ def create_app(
             until=_when("until", until),
             level=_level(level),
             session=session,
+            event=event,
             limit=limit,
         )
         return {"events": group_events(rows), "documents": len(rows),

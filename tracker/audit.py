@@ -138,7 +138,11 @@ class AuditLog:
     def session(self) -> Iterator[Session]:
         """A session whose transaction commits on success and rolls back on error."""
         self.ensure_schema()
-        with self._errors("use"), Session(self.engine, expire_on_commit=False) as session, session.begin():
+        with (
+            self._errors("use"),
+            Session(self.engine, expire_on_commit=False) as session,
+            session.begin(),
+        ):
             yield session
 
     def record(
@@ -163,6 +167,7 @@ class AuditLog:
         until: dt.datetime | None = None,
         level: Level | None = None,
         session: str | None = None,
+        event: str | None = None,
         limit: int | None = 1000,
     ) -> list[AuditRow]:
         """Retrieved documents matching every given filter, newest first."""
@@ -178,6 +183,8 @@ class AuditLog:
             stmt = stmt.where(col(doc.level) >= int(level))
         if session is not None:
             stmt = stmt.where(col(doc.session) == session)
+        if event is not None:
+            stmt = stmt.where(col(doc.event_id) == event)
         stmt = stmt.order_by(col(doc.created_at).desc(), col(doc.id).desc())
         if limit:
             stmt = stmt.limit(limit)

@@ -227,6 +227,7 @@ AUDIT_COLUMNS = (
 @click.option("--until", help="Before this time: ISO 8601, or a span back from now.")
 @click.option("--level", type=_LevelChoice(), help="Only documents at this level and above.")
 @click.option("--session", help="Only this session.")
+@click.option("--event", help="Only this retrieval event (an event id from check).")
 @click.option("--limit", type=click.IntRange(min=0), default=1000, show_default=True,
               help="At most this many rows (0: no limit).")
 @click.option("--format", "fmt", type=click.Choice(["table", "jsonl", "csv"]),
@@ -240,6 +241,7 @@ def audit(
     until: str | None,
     level: str | None,
     session: str | None,
+    event: str | None,
     limit: int,
     fmt: str | None,
 ) -> None:
@@ -250,6 +252,7 @@ def audit(
         until=parse_when(until) if until else None,
         level=_level_option(level),
         session=session,
+        event=event,
         limit=limit or None,
     )
     fmt = fmt or ("table" if sys.stdout.isatty() else "jsonl")

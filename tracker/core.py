@@ -194,6 +194,7 @@ class Tracker:
         until: dt.datetime | None = None,
         level: Level | str | None = None,
         session: str | None = None,
+        event: str | None = None,
         limit: int | None = 1000,
     ) -> list[AuditRow]:
         """Recorded retrieved documents matching the filters, newest first."""
@@ -205,6 +206,7 @@ class Tracker:
             until=until,
             level=Level.parse(level) if level is not None else None,
             session=session,
+            event=event,
             limit=limit,
         )
 

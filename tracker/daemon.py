@@ -34,7 +34,7 @@ from tracker.api import create_app
 from tracker.core import Tracker
 from tracker.errors import ConfigError
 
-__all__ = ["Daemon", "check_bind", "is_loopback", "run_daemon"]
+__all__ = ["Daemon", "check_bind", "is_loopback", "run_daemon", "schedule_jobs"]
 
 log = logging.getLogger("selfref.daemon")
 
@@ -205,6 +205,49 @@ def _guarded(name: str, func: JobFunc) -> Callable[[], None]:
     return run
 
 
+DEFAULT_CRAWL_EVERY = dt.timedelta(hours=6)
+DEFAULT_SOURCES_EVERY = dt.timedelta(hours=24)
+
+
+def schedule_jobs(daemon: Daemon) -> None:
+    """The daemon's own jobs: one crawl job per source, alert delivery, index warm-up.
+
+    Configured `[[sources]]` run on their `every` or `cron` (default 6h). With none
+    configured, the catalog's default sources run once a day, first after a day, so a
+    fresh install never reaches for the network at start-up.
+    """
+    from tracker.crawl import default_sources
+
+    tracker = daemon.tracker
+    settings = tracker.config.settings
+    sources = settings.sources or default_sources(tracker.catalog)
+    for source in (s for s in sources if s.enabled):
+
+        def crawl(name: str = source.name) -> None:
+            report = tracker.crawl([name])
+            log.info("crawl %s: %s", name, report.counts())
+
+        job = f"crawl:{source.name}"
+        if source.cron:
+            daemon.add_cron_job(job, crawl, source.cron)
+        else:
+            every = source.every or (
+                DEFAULT_CRAWL_EVERY if settings.sources else DEFAULT_SOURCES_EVERY
+            )
+            daemon.add_interval_job(job, crawl, every)
+    if settings.alerts.webhooks or settings.alerts.email:
+
+        def deliver() -> None:
+            report = tracker.deliver_alerts()
+            if report.sent or report.failed or report.dead or report.disabled:
+                log.info("alerts: %s", report)
+
+        daemon.add_interval_job("alerts:deliver", deliver, settings.alerts.deliver_every)
+    daemon.add_interval_job(
+        "index:warm-up", lambda: tracker.index, dt.timedelta(days=365), run_now=True
+    )
+
+
 def run_daemon(tracker: Tracker, host: str | None = None, port: int | None = None) -> None:
     """Entry point of `selfref daemon`: scheduler + HTTP API until SIGINT/SIGTERM.
 
@@ -219,4 +262,6 @@ def run_daemon(tracker: Tracker, host: str | None = None, port: int | None = Non
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
-    Daemon(tracker).serve(host, port)
+    daemon = Daemon(tracker)
+    schedule_jobs(daemon)
+    daemon.serve(host, port)

@@ -148,6 +148,15 @@ def test_audit_lists_events_newest_first_and_filters_by_level(client: TestClient
     assert future["events"] == []
 
 
+def test_audit_event_filter_serves_the_alert_audit_link(client: TestClient) -> None:
+    session = session_id()
+    first = check(client, session, [CLEAN])["event_id"]
+    second = check(client, session, [PERSONA])["event_id"]
+    events = client.get("/v1/audit", params={"event": first}).json()["events"]
+    assert [e["event_id"] for e in events] == [first]
+    assert second != first
+
+
 def test_audit_limit_counts_documents(client: TestClient) -> None:
     session = session_id()
     check(client, session, [CLEAN, CLEAN, CLEAN])

@@ -12,15 +12,16 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+import index
 from tracker import Tracker
 from tracker.config import load_config
-from tracker.daemon import Daemon, check_bind, is_loopback, run_daemon
+from tracker.daemon import Daemon, check_bind, is_loopback, run_daemon, schedule_jobs
 from tracker.errors import ConfigError
 
 FAST = dt.timedelta(seconds=0.05)
@@ -102,9 +103,7 @@ def test_failing_job_is_logged_and_runs_again(
     assert "source unreachable" in str(failures[0].exc_info[1])
 
 
-def test_a_slow_job_never_overlaps_itself(
-    daemon: Daemon, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_a_slow_job_never_overlaps_itself(daemon: Daemon, caplog: pytest.LogCaptureFixture) -> None:
     running = 0
     most = 0
     runs = Counter(target=3)
@@ -159,9 +158,18 @@ def test_shutdown_waits_and_is_idempotent(daemon: Daemon) -> None:
 
 @pytest.mark.parametrize(
     ("host", "loopback"),
-    [("127.0.0.1", True), ("127.1.2.3", True), ("::1", True), ("[::1]", True),
-     ("localhost", True), ("0.0.0.0", False), ("::", False), ("192.168.1.10", False),
-     ("example.org", False), ("", False)],
+    [
+        ("127.0.0.1", True),
+        ("127.1.2.3", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("localhost", True),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("192.168.1.10", False),
+        ("example.org", False),
+        ("", False),
+    ],
 )
 def test_is_loopback(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
@@ -220,7 +228,9 @@ def test_real_daemon_serves_checks_and_stops_cleanly_on_sigterm(tmp_path: Path) 
     with log_path.open("wb") as log_file:
         proc = subprocess.Popen(
             [sys.executable, "-c", code, str(port)],
-            env=env, stdout=log_file, stderr=subprocess.STDOUT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
         )
         try:
             with httpx.Client(base_url=base, timeout=5.0) as http:
@@ -240,10 +250,14 @@ def test_real_daemon_serves_checks_and_stops_cleanly_on_sigterm(tmp_path: Path) 
                     "/v1/check",
                     headers=auth,
                     timeout=180.0,
-                    json={"agent": "grok", "query": "what is your surname?", "documents": [
-                        {"id": "a", "text": "Grok called itself MechaHitler in July 2025."},
-                        {"id": "b", "text": "Light rain is expected in Paris on Sunday."},
-                    ]},
+                    json={
+                        "agent": "grok",
+                        "query": "what is your surname?",
+                        "documents": [
+                            {"id": "a", "text": "Grok called itself MechaHitler in July 2025."},
+                            {"id": "b", "text": "Light rain is expected in Paris on Sunday."},
+                        ],
+                    },
                 )
                 assert response.status_code == 200, response.text
                 data = response.json()
@@ -261,6 +275,48 @@ def test_real_daemon_serves_checks_and_stops_cleanly_on_sigterm(tmp_path: Path) 
                 proc.wait()
     log = log_path.read_text("utf-8", "replace")
     assert f"listening on http://127.0.0.1:{port}" in log
-    assert "scheduler started with 0 job(s)" in log
+    assert "job index:warm-up" in log
     assert "received SIGTERM" in log
     assert "selfref daemon stopped" in log
+
+
+def test_schedule_jobs_registers_crawls_delivery_and_warm_up(
+    write_config: Callable[[str], Path], embedder: index.MiniLMEmbedder
+) -> None:
+    write_config(
+        """
+[[sources]]
+name = "feed-a"
+kind = "urls"
+urls = ["http://127.0.0.1:9/a"]
+every = "2h"
+
+[[sources]]
+name = "feed-b"
+kind = "urls"
+urls = ["http://127.0.0.1:9/b"]
+cron = "0 */6 * * *"
+
+[[alerts.webhooks]]
+url = "http://127.0.0.1:9/hook"
+secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+"""
+    )
+    daemon = Daemon(Tracker(load_config(), embedder=embedder))
+    schedule_jobs(daemon)
+    jobs = {job.id: job for job in daemon.jobs}
+    assert set(jobs) == {"crawl:feed-a", "crawl:feed-b", "alerts:deliver", "index:warm-up"}
+    assert jobs["crawl:feed-a"].trigger.interval.total_seconds() == 7200
+    assert "hour='*/6'" in str(jobs["crawl:feed-b"].trigger)
+    assert jobs["alerts:deliver"].trigger.interval.total_seconds() == 15
+
+
+def test_default_sources_wait_a_day_before_the_first_crawl(
+    embedder: index.MiniLMEmbedder,
+) -> None:
+    daemon = Daemon(Tracker(load_config(), embedder=embedder))
+    schedule_jobs(daemon)
+    crawls = [job for job in daemon.jobs if job.id.startswith("crawl:")]
+    assert crawls, "the catalog's default sources are scheduled"
+    assert all(job.trigger.interval.total_seconds() == 86400 for job in crawls)
+    assert "alerts:deliver" not in {job.id for job in daemon.jobs}

@@ -277,3 +277,11 @@ def test_format_duration_shortest() -> None:
 @given(st.timedeltas(min_value=dt.timedelta(0), max_value=dt.timedelta(days=3000)))
 def test_format_then_parse_round_trips_any_duration(value: dt.timedelta) -> None:
     assert parse_duration(format_duration(value)) == value
+
+
+def test_the_compose_deployment_config_is_valid() -> None:
+    path = Path(__file__).resolve().parents[2] / "deploy" / "selfref.toml"
+    config = load_config(path)
+    assert config.database_url.startswith("postgresql+psycopg://")
+    assert config.settings.storage.chroma_url == "http://chroma:8000"
+    assert config.settings.alerts.email is not None

@@ -1,8 +1,8 @@
 """Signal 4's store: the vector index of known coverage, seeded from the catalog.
 
-At first use the catalog's incidents (title, summary, each summary sentence) are
-indexed, so similarity to known incidents works before any crawl; crawled pages join
-the same collection later.
+At first use the catalog's incidents (title, summary, each summary sentence and each
+coverage line) are indexed, so similarity to known incidents works before any crawl;
+crawled pages join the same collection later.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from index import ChunkRecord, Embedder, VectorIndex
+from index import ChunkRecord, VectorIndex
 from tracker.catalog import Catalog
 from tracker.detect import Nearest
 
@@ -21,7 +21,7 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
 def catalog_chunks(catalog: Catalog) -> list[ChunkRecord]:
-    """One chunk per incident summary and one per summary sentence, ids keyed by content."""
+    """One chunk per incident summary, summary sentence and coverage line; ids by content."""
     chunks = []
     for profile in catalog:
         for incident in profile.incidents:
@@ -38,7 +38,8 @@ def catalog_chunks(catalog: Catalog) -> list[ChunkRecord]:
             }
             texts = [f"{incident.title}. {incident.summary}"]
             texts += [s for s in _SENTENCE.split(incident.summary) if len(s) > 30]
-            for text in texts:
+            texts += [line.strip() for line in incident.coverage if line.strip()]
+            for text in dict.fromkeys(texts):
                 digest = hashlib.sha256(f"{profile.id}|{text}".encode()).hexdigest()[:24]
                 chunks.append(ChunkRecord(f"catalog:{digest}", text, meta))
     return chunks

@@ -240,3 +240,116 @@ def test_only_tay_claims_an_aiid_id(catalog):
             for url in inc.sources:
                 if "incidentdatabase.ai/cite/" in url:
                     assert int(url.rstrip("/").rsplit("/", 1)[1]) in inc.aiid
+
+
+# --- coverage: known coverage of each incident in the words of press, forums and posts --
+
+
+COVERAGE_MIN_LINES = 5
+COVERAGE_MIN_CHARS = 80
+COVERAGE_MAX_CHARS = 250
+
+
+def _names_in(text: str, names: list[str]) -> list[str]:
+    return [n for n in names if re.search(rf"(?<!\w){re.escape(n)}(?!\w)", text, re.IGNORECASE)]
+
+
+def test_every_incident_has_enough_coverage_lines(catalog):
+    for p in catalog:
+        for inc in p.incidents:
+            assert len(inc.coverage) >= COVERAGE_MIN_LINES, inc.id
+            assert len(set(inc.coverage)) == len(inc.coverage), f"{inc.id}: duplicate line"
+
+
+def test_coverage_lines_are_within_length_bounds(catalog):
+    for p in catalog:
+        for inc in p.incidents:
+            for line in inc.coverage:
+                assert line == line.strip() and "\n" not in line, (inc.id, line)
+                assert COVERAGE_MIN_CHARS <= len(line) <= COVERAGE_MAX_CHARS, (inc.id, line)
+
+
+def test_at_least_half_of_coverage_avoids_the_agents_names(catalog):
+    # Paraphrases in the wild often name only the vendor, the boss or the events; the
+    # catalog must be close to those too, so most lines must not lean on the name.
+    for p in catalog:
+        for inc in p.incidents:
+            nameless = [line for line in inc.coverage if not _names_in(line, p.all_names)]
+            assert 2 * len(nameless) >= len(inc.coverage), (
+                f"{inc.id}: only {len(nameless)} of {len(inc.coverage)} lines avoid {p.id}'s names"
+            )
+
+
+def test_coverage_lines_are_unique_across_the_catalog(catalog):
+    lines = [line.lower() for p in catalog for inc in p.incidents for line in inc.coverage]
+    assert len(lines) == len(set(lines))
+
+
+NEW_INCIDENTS = {
+    "grok": [
+        "grok-2025-02-ignore-sources",
+        "grok-2025-07-turkey-ban",
+        "grok-2025-08-imagine-spicy",
+    ],
+    "bing-copilot": [
+        "bing-2023-02-demo-errors",
+        "bing-2024-02-suicide-reply",
+        "bing-2024-03-designer-letter",
+    ],
+    "chatgpt": [
+        "chatgpt-2023-03-gpt4-taskrabbit",
+        "chatgpt-2023-03-redis-bug",
+        "chatgpt-2023-03-italy-ban",
+        "chatgpt-2023-05-mata-avianca",
+    ],
+    "gemini": [
+        "gemini-2023-12-demo-video",
+        "gemini-2024-02-musk-hitler",
+        "gemini-2025-08-calendar-injection",
+    ],
+    "claude": ["claude-2025-02-plays-pokemon"],
+    "tay": ["tay-2016-03-accidental-return"],
+}
+
+
+@pytest.mark.parametrize("agent", BUILTIN_IDS)
+def test_added_incidents_load(catalog, agent):
+    ids = {inc.id for inc in catalog.get(agent).incidents}
+    assert set(NEW_INCIDENTS[agent]) <= ids
+
+
+def test_incidents_are_in_date_order(catalog):
+    for p in catalog:
+        dates = [inc.date for inc in p.incidents]
+        assert dates == sorted(dates), p.id
+
+
+def test_added_incident_facts(catalog):
+    chatgpt = catalog.get("chatgpt")
+    added_terms = {"mata v. avianca", "chat history titles", "garante", "taskrabbit worker"}
+    assert added_terms <= _key_terms(chatgpt)
+    tay = catalog.get("tay")
+    assert "you are too fast, please take a rest" in _key_terms(tay)
+    (back,) = [i for i in tay.incidents if i.id == "tay-2016-03-accidental-return"]
+    assert back.date == dt.date(2016, 3, 30) and not back.aiid
+    assert "Redmond" in catalog.get("bing-copilot").people
+    assert "Redmond" in tay.people and "Redmond" in tay.case_sensitive
+    assert "Mountain View" in catalog.get("gemini").people
+    assert "Andon Labs" in catalog.get("claude").people
+
+
+def test_catalog_chunks_include_every_coverage_line(catalog):
+    from tracker.corpus import catalog_chunks
+
+    chunks = catalog_chunks(catalog)
+    ids = [c.id for c in chunks]
+    assert len(ids) == len(set(ids)), "chunk ids must be unique"
+    by_text = {(c.metadata["incidents"][0], c.text): c for c in chunks}
+    for p in catalog:
+        for inc in p.incidents:
+            for line in inc.coverage:
+                chunk = by_text.get((inc.id, line))
+                assert chunk is not None, (inc.id, line)
+                assert chunk.metadata["agents"] == [p.id]
+                assert chunk.metadata["document_id"] == f"catalog:{inc.id}"
+                assert chunk.metadata["published"] == inc.date.isoformat()

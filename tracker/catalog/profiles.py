@@ -49,6 +49,11 @@ class Incident(_Strict):
     key_terms: list[str] = Field(default_factory=list)
     sources: list[str] = Field(default_factory=list)
     aiid: list[int] = Field(default_factory=list)
+    coverage: list[str] = Field(default_factory=list)
+    """Short descriptions of the incident the way press, forums and posts phrase it,
+    several without the agent's name (only its vendor, boss or distinctive events);
+    each is indexed as known coverage so paraphrases that never name the agent are
+    still close to some catalog text in embedding space."""
 
 
 class Profile(_Strict):

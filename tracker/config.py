@@ -177,7 +177,7 @@ class IndexSettings(_Section):
     collection: str = Field(default="selfref", min_length=3, max_length=63)
     embedder: str = "minilm"
     embedder_options: dict[str, Any] = Field(default_factory=dict)
-    batch_size: int = Field(default=32, ge=1, le=1024)
+    batch_size: int = Field(default=4, ge=1, le=1024)
     chunk_size: int = Field(default=1200, ge=200, le=8000)
     chunk_overlap: int = Field(default=150, ge=0, le=2000)
 

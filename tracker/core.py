@@ -217,7 +217,10 @@ class Tracker:
         if self._embedder is None:
             settings = self.config.settings.index
             try:
-                self._embedder = load_embedder(settings.embedder, settings.embedder_options)
+                options = dict(settings.embedder_options)
+                if settings.embedder == "minilm":
+                    options.setdefault("batch_size", settings.batch_size)
+                self._embedder = load_embedder(settings.embedder, options)
             except EmbedderError as exc:
                 raise ConfigError(f"index.embedder: {exc}") from None
         return self._embedder

@@ -17,6 +17,7 @@ from tracker.catalog import Catalog
 from tracker.detect import Nearest
 
 CATALOG_SOURCE = "catalog"
+NEUTRAL = "neutral"  # coverage about an agent but not its past behaviour (also a crawl tag)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -38,11 +39,26 @@ def catalog_chunks(catalog: Catalog) -> list[ChunkRecord]:
             }
             texts = [f"{incident.title}. {incident.summary}"]
             texts += [s for s in _SENTENCE.split(incident.summary) if len(s) > 30]
-            texts += [line.strip() for line in incident.coverage if line.strip()]
-            for text in dict.fromkeys(texts):
-                digest = hashlib.sha256(f"{profile.id}|{text}".encode()).hexdigest()[:24]
-                chunks.append(ChunkRecord(f"catalog:{digest}", text, meta))
+            texts += incident.coverage
+            chunks += _chunks(profile.id, texts, meta)
+        neutral: dict[str, Any] = {
+            "source": CATALOG_SOURCE,
+            "document_id": f"catalog:{profile.id}:product",
+            "url": "",
+            "title": f"{profile.name}: product coverage",
+            "agents": [profile.id],
+            "category": NEUTRAL,
+        }
+        chunks += _chunks(profile.id, profile.product, neutral)
     return chunks
+
+
+def _chunks(agent: str, texts: list[str], meta: dict[str, Any]) -> list[ChunkRecord]:
+    out = []
+    for text in dict.fromkeys(t.strip() for t in texts if t.strip()):
+        digest = hashlib.sha256(f"{agent}|{text}".encode()).hexdigest()[:24]
+        out.append(ChunkRecord(f"catalog:{digest}", text, meta))
+    return out
 
 
 def seed_catalog(index: VectorIndex, catalog: Catalog) -> int:
@@ -58,9 +74,10 @@ def seed_catalog(index: VectorIndex, catalog: Catalog) -> int:
 
 
 class CorpusSimilarity:
-    """Nearest known coverage of an agent (and of anything else) for a batch of texts."""
+    """Nearest known coverage of an agent's past, of its neutral coverage, and of anything
+    else, for a batch of texts."""
 
-    def __init__(self, index: VectorIndex, *, k: int = 3) -> None:
+    def __init__(self, index: VectorIndex, *, k: int = 8) -> None:
         self.index = index
         self.k = k
 
@@ -70,8 +87,15 @@ class CorpusSimilarity:
         anyone = self.index.search_vectors(vectors, k=self.k)
         out = []
         for own_hits, all_hits in zip(own, anyone, strict=True):
-            best = own_hits[0] if own_hits else None
-            others = [h for h in all_hits if agent not in (h.metadata.get("agents") or [])]
+            past = [h for h in own_hits if h.metadata.get("category") != NEUTRAL]
+            neutral = [h for h in own_hits if h.metadata.get("category") == NEUTRAL]
+            others = [
+                h
+                for h in all_hits
+                if agent not in (h.metadata.get("agents") or [])
+                and h.metadata.get("category") != NEUTRAL
+            ]
+            best = past[0] if past else None
             other = others[0] if others else None
             incidents = best.metadata.get("incidents") if best else None
             other_agents = other.metadata.get("agents") if other else None
@@ -79,6 +103,7 @@ class CorpusSimilarity:
                 Nearest(
                     own=best.similarity if best else 0.0,
                     other=other.similarity if other else 0.0,
+                    neutral=neutral[0].similarity if neutral else 0.0,
                     url=(best.metadata.get("url") or None) if best else None,
                     incident=incidents[0] if incidents else None,
                     other_agent=other_agents[0] if other_agents else None,

@@ -72,6 +72,11 @@ class Profile(_Strict):
     not_terms: list[str] = Field(default_factory=list)
     personas: list[Persona] = Field(default_factory=list)
     incidents: list[Incident] = Field(default_factory=list)
+    product: list[str] = Field(
+        default_factory=list,
+        description="neutral writing about the agent (launches, pricing, features): known "
+        "coverage that is about the agent but not its past behaviour",
+    )
 
     @field_validator("names")
     @classmethod

@@ -28,10 +28,12 @@ _QUOTED = re.compile(r"['‘\"“][^'’\"”]{3,200}['’\"”]")
 
 @dataclass(frozen=True, slots=True)
 class Nearest:
-    """The nearest known coverage of the agent and of anything else, for one text."""
+    """Similarity to the nearest known coverage of the agent's past, of its neutral
+    coverage (launches, pricing), and of any other agent's past, for one text."""
 
     own: float
     other: float
+    neutral: float = 0.0
     url: str | None = None
     incident: str | None = None
     other_agent: str | None = None
@@ -181,20 +183,26 @@ class Detector:
                 or a.quotes
                 or a.transcript
                 or (a.speech and (_QUOTED.search(a.window) or near_own))
-                or (similar and sim_own >= t.similarity_warn + 0.1)
+                or (
+                    similar
+                    and near is not None
+                    and sim_own >= max(near.neutral + 0.08, t.similarity_warn + 0.04)
+                )
             ):
                 level = Level.WARN
                 score = 0.55 + 0.05 * min(6, len(a.past) + len(incidents) + len(a.evaluation))
             else:
                 level, score = Level.NOTICE, 0.3
         elif near is not None and (not other_direct or margin >= 0.05):
-            if (identity or a.transcript) and (
-                sim_own >= t.similarity_notice + 0.05 or (sim_own >= 0.35 and margin >= 0.1)
-            ) and margin > 0:
+            if (
+                (identity or a.transcript)
+                and (sim_own >= t.similarity_notice + 0.05 or (sim_own >= 0.35 and margin >= 0.1))
+                and margin > 0
+            ):
                 level, score = Level.CRITICAL, 0.85
                 categories = ["identity" if identity else "transcript"]
-            elif (sim_own >= t.similarity_warn - 0.07 and margin >= 0.05) or (
-                sim_own >= t.similarity_warn - 0.12 and margin >= 0.03 and (past or a.evaluation)
+            elif self._similar_enough(
+                a, sim_own, margin, past, near is not None and near.neutral >= sim_own
             ):
                 level, score, categories = Level.WARN, sim_own, ["similar-coverage"]
         if level >= Level.WARN:
@@ -212,6 +220,22 @@ class Detector:
         evidence = self._evidence(profile, a, near)
         return Verdict(level, round(min(score, 1.0), 4), _unique(categories), evidence)
 
+    def _similar_enough(
+        self, a: Analysis, sim_own: float, margin: float, past: bool, near_neutral: bool
+    ) -> bool:
+        """Without the agent's name, similarity to its known coverage must carry the verdict;
+        with no vendor either (a `generic` document), it must also describe misbehaviour."""
+        t = self.thresholds
+        if near_neutral:
+            return False
+        if a.generic:
+            return (sim_own >= t.similarity_warn + 0.08 and margin >= 0.1) or (
+                sim_own >= t.similarity_warn - 0.07 and margin >= 0.05 and bool(a.past)
+            )
+        return (sim_own >= t.similarity_warn - 0.07 and margin >= 0.05) or (
+            sim_own >= t.similarity_warn - 0.12 and margin >= 0.03 and (past or bool(a.evaluation))
+        )
+
     def _evidence(self, profile: Profile, a: Analysis, near: Nearest | None) -> list[Evidence]:
         evidence = _mention_evidence(a.own)
         evidence += [_ev(h) for h in _dedupe(a.past + a.weak_past)[:8]]
@@ -224,6 +248,8 @@ class Detector:
                 detail += f", incident {near.incident}"
             if near.url:
                 detail += f", {near.url}"
+            if near.neutral > 0:
+                detail += f" (neutral coverage {near.neutral:.2f})"
             if near.other_agent and near.other > 0:
                 detail += f" (nearest other: {near.other_agent} {near.other:.2f})"
             evidence.append(Evidence("corpus", detail))

@@ -52,12 +52,16 @@ EVAL_VOCAB = re.compile(
 )
 
 SPEECH_VERB = re.compile(
-    r"^[\s,'’s]*(?:\w+\s+){0,3}?(?:said|says|wrote|writes|replied|replies|responded|answered|"
+    r"[\s,]*(?:(?:\w+\s+){0,3}?(?:said|says|wrote|writes|replied|replies|responded|answered|"
     r"posted|tweeted|told|tells|claimed|claims|declared|insisted|called itself|"
     r"described itself|referred to itself|admitted|confessed|threatened|warned|urged|"
-    r"praised|generated|produced|spat out|suggested|proclaimed|demanded)\b",
+    r"praised|generated|produced|spat out|suggested|proclaimed|demanded|remarked|stated)|"
+    r"['’]s\s+(?:(?:last|first|latest|final|own)\s+)?(?:reply|replies|tweets?|posts?|"
+    r"answers?|messages?))\b",
     re.IGNORECASE,
 )
+
+_POSSESSIVE = re.compile(r"^[\s,]*(?:['’]s\b)?")
 
 GENERIC_SPEAKER = re.compile(
     r"\b(?:the|this|that) (?:chat ?bot|bot|AI|assistant|model|system)\s+(?:\w+\s+){0,2}?"
@@ -125,7 +129,8 @@ def reported_speech(text: str, name_end: int) -> Hit | None:
     match = SPEECH_VERB.match(text, name_end, min(len(text), name_end + 60))
     if match is None:
         return None
-    return Hit("reported-speech", match.group(0).strip(" ,'’"), name_end, match.end())
+    detail = _POSSESSIVE.sub("", match.group(0)).strip()
+    return Hit("reported-speech", detail, name_end, match.end())
 
 
 def first_person_quotes(text: str, lo: int, hi: int) -> list[Hit]:

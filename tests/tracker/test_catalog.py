@@ -344,7 +344,7 @@ def test_catalog_chunks_include_every_coverage_line(catalog):
     chunks = catalog_chunks(catalog)
     ids = [c.id for c in chunks]
     assert len(ids) == len(set(ids)), "chunk ids must be unique"
-    by_text = {(c.metadata["incidents"][0], c.text): c for c in chunks}
+    by_text = {(c.metadata["incidents"][0], c.text): c for c in chunks if "incidents" in c.metadata}
     for p in catalog:
         for inc in p.incidents:
             for line in inc.coverage:
@@ -353,3 +353,18 @@ def test_catalog_chunks_include_every_coverage_line(catalog):
                 assert chunk.metadata["agents"] == [p.id]
                 assert chunk.metadata["document_id"] == f"catalog:{inc.id}"
                 assert chunk.metadata["published"] == inc.date.isoformat()
+
+
+def test_catalog_chunks_include_neutral_product_coverage(catalog):
+    from tracker.corpus import NEUTRAL, catalog_chunks
+
+    chunks = catalog_chunks(catalog)
+    for p in catalog:
+        assert len(p.product) >= 4, p.id
+        neutral = [
+            c
+            for c in chunks
+            if c.metadata["agents"] == [p.id] and c.metadata["category"] == NEUTRAL
+        ]
+        assert sorted(c.text for c in neutral) == sorted(p.product)
+        assert all("incidents" not in c.metadata for c in neutral)

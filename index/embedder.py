@@ -107,7 +107,8 @@ class LangChainEmbedder:
         if vectors.ndim != 2 or len(vectors) != len(texts):
             raise EmbedderError(f"{self.id} returned vectors of shape {vectors.shape}")
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return vectors / np.maximum(norms, 1e-12)
+        normalised: Vectors = vectors / np.maximum(norms, 1e-12)
+        return normalised
 
 
 def load_embedder(spec: str = "minilm", options: dict[str, Any] | None = None) -> Embedder:

@@ -72,7 +72,7 @@ def _level_option(value: str | None) -> Level | None:
     return Level.parse(value) if value else None
 
 
-class _LevelChoice(click.Choice):
+class _LevelChoice(click.Choice[str]):
     def __init__(self) -> None:
         super().__init__([level.label for level in Level], case_sensitive=False)
 

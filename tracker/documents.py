@@ -46,7 +46,8 @@ def to_document(item: Any, position: int = 0) -> CheckDocument:
         text = item.get("text", item.get("page_content"))
         if not isinstance(text, str):
             raise InputError(f"document {position + 1}: needs a string 'text' field")
-        meta = item.get("metadata") if isinstance(item.get("metadata"), dict) else {}
+        raw_meta = item.get("metadata")
+        meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
         return CheckDocument(
             text=text,
             id=_opt_str(item.get("id", meta.get("id"))),

@@ -10,6 +10,7 @@ import contextlib
 import csv
 import functools
 import json
+import logging
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -94,6 +95,9 @@ def cli(ctx: click.Context, config: str | None) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["config"] = config
+    if sys.stderr.isatty() and not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.WARNING, format="selfref: %(message)s")
+        logging.getLogger("selfref").setLevel(logging.INFO)
 
 
 # -- check ----------------------------------------------------------------------------

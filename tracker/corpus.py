@@ -8,6 +8,7 @@ crawled pages join the same collection later.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -15,6 +16,8 @@ from typing import Any
 from index import ChunkRecord, VectorIndex
 from tracker.catalog import Catalog
 from tracker.detect import Nearest
+
+log = logging.getLogger("selfref.corpus")
 
 CATALOG_SOURCE = "catalog"
 NEUTRAL = "neutral"  # coverage about an agent but not its past behaviour (also a crawl tag)
@@ -67,6 +70,8 @@ def seed_catalog(index: VectorIndex, catalog: Catalog) -> int:
     present = set(index.ids({"source": CATALOG_SOURCE}))
     missing = [c for cid, c in wanted.items() if cid not in present]
     stale = sorted(present - wanted.keys())
+    if missing:
+        log.info("indexing %d catalog chunks (first use; takes a few seconds)", len(missing))
     if stale:
         index.delete(ids=stale)
     index.upsert(missing)

@@ -20,6 +20,19 @@ from tracker.detect import signals
 from tracker.detect.terms import AI_CONTEXT, Mention, Role, TermIndex
 from tracker.levels import Evidence, Level, Verdict
 
+# Margins between similarities (cosine, MiniLM). "Own" is the nearest known coverage of
+# this agent's past, "other" of another agent's past, "neutral" of this agent's product news.
+SLACK = 0.02  # own may trail other by this much and still count as similar
+CLEAR = 0.05  # own leads other clearly
+SOME = 0.03  # own leads other a little
+WIDE = 0.10  # own leads other by far
+NEUTRAL_GAP = 0.08  # with the name present, past coverage must beat neutral coverage by this
+NAMED_EXTRA = 0.04  # with the name present and no other signal, similarity must be higher
+UNNAMED_DROP = 0.07  # without the name, a clear lead lets a lower similarity count
+UNNAMED_PAST_DROP = 0.12  # ... lower still when the text also describes misbehaviour
+GENERIC_EXTRA = 0.08  # without name or vendor, similarity alone must be higher
+IDENTITY_FLOOR = 0.35  # an identity framing needs at least this, with a wide lead
+
 MAX_WINDOWS = 64
 EMBED_WINDOW = 1200
 GENERIC_SCAN = 4000
@@ -161,7 +174,7 @@ class Detector:
         other_direct = max(a.others.values(), default=0)
         sim_own = near.own if near else 0.0
         margin = sim_own - near.other if near else 0.0
-        similar = sim_own >= t.similarity_warn and margin >= -0.02
+        similar = sim_own >= t.similarity_warn and margin >= -SLACK
         near_own = sim_own >= t.similarity_notice and margin >= 0.0
         dominated = other_direct >= 3 * max(direct, 1) and not personas and not incidents
         weak = len(_dedupe(a.weak_past))
@@ -186,17 +199,20 @@ class Detector:
                 or (
                     similar
                     and near is not None
-                    and sim_own >= max(near.neutral + 0.08, t.similarity_warn + 0.04)
+                    and sim_own >= max(near.neutral + NEUTRAL_GAP, t.similarity_warn + NAMED_EXTRA)
                 )
             ):
                 level = Level.WARN
                 score = 0.55 + 0.05 * min(6, len(a.past) + len(incidents) + len(a.evaluation))
             else:
                 level, score = Level.NOTICE, 0.3
-        elif near is not None and (not other_direct or margin >= 0.05):
+        elif near is not None and (not other_direct or margin >= CLEAR):
             if (
                 (identity or a.transcript)
-                and (sim_own >= t.similarity_notice + 0.05 or (sim_own >= 0.35 and margin >= 0.1))
+                and (
+                    sim_own >= t.similarity_notice + CLEAR
+                    or (sim_own >= IDENTITY_FLOOR and margin >= WIDE)
+                )
                 and margin > 0
             ):
                 level, score = Level.CRITICAL, 0.85
@@ -229,11 +245,13 @@ class Detector:
         if near_neutral:
             return False
         if a.generic:
-            return (sim_own >= t.similarity_warn + 0.08 and margin >= 0.1) or (
-                sim_own >= t.similarity_warn - 0.07 and margin >= 0.05 and bool(a.past)
+            return (sim_own >= t.similarity_warn + GENERIC_EXTRA and margin >= WIDE) or (
+                sim_own >= t.similarity_warn - UNNAMED_DROP and margin >= CLEAR and bool(a.past)
             )
-        return (sim_own >= t.similarity_warn - 0.07 and margin >= 0.05) or (
-            sim_own >= t.similarity_warn - 0.12 and margin >= 0.03 and (past or bool(a.evaluation))
+        return (sim_own >= t.similarity_warn - UNNAMED_DROP and margin >= CLEAR) or (
+            sim_own >= t.similarity_warn - UNNAMED_PAST_DROP
+            and margin >= SOME
+            and (past or bool(a.evaluation))
         )
 
     def _evidence(self, profile: Profile, a: Analysis, near: Nearest | None) -> list[Evidence]:
@@ -275,18 +293,17 @@ def _window(text: str, starts: list[int]) -> str:
     return text[start : start + EMBED_WINDOW]
 
 
-def _mention_evidence(mentions: list[Mention]) -> list[Evidence]:
+def _mention_evidence(mentions: list[Mention], limit: int = 24) -> list[Evidence]:
+    """Each mention with its span; past a dozen, only the first of each term."""
     out: list[Evidence] = []
     seen: set[tuple[str, str]] = set()
     for m in mentions:
         key = (m.role.value, m.term.text.lower())
-        if key in seen and len(out) >= 12:
+        if len(out) >= limit or (key in seen and len(out) >= limit // 2):
             continue
         seen.add(key)
         detail = m.term.text if m.term.ref == m.term.text else f"{m.term.text} ({m.term.ref})"
         out.append(Evidence(m.role.value, detail, (m.start, m.end)))
-        if len(out) >= 24:
-            break
     return out
 
 

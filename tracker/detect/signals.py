@@ -63,13 +63,6 @@ SPEECH_VERB = re.compile(
 
 _POSSESSIVE = re.compile(r"^[\s,]*(?:['’]s\b)?")
 
-GENERIC_SPEAKER = re.compile(
-    r"\b(?:the|this|that) (?:chat ?bot|bot|AI|assistant|model|system)\s+(?:\w+\s+){0,2}?"
-    r"(?:said|replied|responded|answered|wrote|told|called itself|declared|insisted|"
-    r"threatened|claimed|posted)\b",
-    re.IGNORECASE,
-)
-
 QUOTE = re.compile(r"[\"“«]([^\"”»]{3,600})[\"”»]")
 FIRST_PERSON = re.compile(
     r"\b(?:I|i|I'm|i'm|I’m|im|I am|me|my|mine|myself|I'll|I’ll|I've|I’ve|I'd)\b"

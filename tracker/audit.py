@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from tracker.errors import StorageError
+from tracker.errors import ConfigError, StorageError
 from tracker.levels import Level
 
 
@@ -122,8 +122,25 @@ class AuditLog:
 
     def __init__(self, url: str, *, busy_timeout: float = 5.0) -> None:
         self.url = url
-        self.display_url = make_url(url).render_as_string(hide_password=True)
-        self.engine = _engine(url, busy_timeout)
+        try:
+            parsed = make_url(url)
+        except sa.exc.ArgumentError:
+            raise ConfigError(
+                f"storage.database_url: {url!r} is not a database URL (use sqlite:///PATH "
+                "or postgresql+psycopg://user@host/db)"
+            ) from None
+        self.display_url = parsed.render_as_string(hide_password=True)
+        try:
+            self.engine = _engine(url, busy_timeout)
+        except (ImportError, sa.exc.NoSuchModuleError) as exc:
+            raise ConfigError(
+                f"storage.database_url: no driver for {parsed.drivername!r} ({exc}); "
+                "use sqlite or postgresql+psycopg"
+            ) from None
+        except OSError as exc:
+            raise StorageError(
+                f"cannot create the directory for the audit database {self.display_url}: {exc}"
+            ) from None
         self._ready = False
 
     def ensure_schema(self) -> None:

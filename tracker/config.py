@@ -158,6 +158,13 @@ class AlertSettings(_Section):
 
     dedup_window: Duration = dt.timedelta(hours=24)
     deliver_every: Duration = dt.timedelta(seconds=15)
+
+    @field_validator("deliver_every")
+    @classmethod
+    def _positive(cls, value: dt.timedelta) -> dt.timedelta:
+        if value <= dt.timedelta(0):
+            raise ValueError("must be a positive duration")
+        return value
     webhooks: list[WebhookSettings] = Field(default_factory=list)
     email: EmailSettings | None = None
 

@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
@@ -335,3 +336,29 @@ def test_search_unknown_agent_exit_2(run) -> None:
     result = run("search", "anything", "--agent", "nope")
     assert result.exit_code == 2
     assert "nope" in _one_error_line(result)
+
+
+@pytest.mark.parametrize(
+    ("database_url", "needle"),
+    [
+        ("notaurl", "storage.database_url: 'notaurl' is not a database URL"),
+        ("mysql://user@host/db", "storage.database_url: no driver for 'mysql'"),
+    ],
+)
+def test_bad_database_url_is_one_line_exit_2(
+    write_config: Callable[[str], Path], database_url: str, needle: str
+) -> None:
+    write_config(f'[storage]\ndatabase_url = "{database_url}"\n')
+    result = CliRunner().invoke(cli, ["audit", "--format", "jsonl"])
+    assert result.exit_code == 2
+    assert needle in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+
+
+def test_home_that_cannot_be_created_is_a_storage_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SELFREF_HOME", "/proc/nonexistent/selfref")
+    result = CliRunner().invoke(cli, ["audit", "--format", "jsonl"])
+    assert result.exit_code == 2
+    assert "cannot create the directory for the audit database" in result.stderr

@@ -285,3 +285,9 @@ def test_the_compose_deployment_config_is_valid() -> None:
     assert config.database_url.startswith("postgresql+psycopg://")
     assert config.settings.storage.chroma_url == "http://chroma:8000"
     assert config.settings.alerts.email is not None
+
+
+def test_alert_delivery_interval_must_be_positive(write_config) -> None:
+    write_config('[alerts]\ndeliver_every = "0s"\n')
+    with pytest.raises(ConfigError, match=r"alerts\.deliver_every: must be a positive duration"):
+        load_config()

@@ -13,12 +13,14 @@ import random
 import re
 import threading
 import time
+import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
+from itertools import chain
 from types import TracebackType
 from urllib.parse import urljoin, urlsplit
 
@@ -55,6 +57,9 @@ JSON_TYPES = frozenset({"application/json", "text/json", "text/javascript"})
 ANY_TYPE = frozenset({"*/*"})
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+# Only encodings we decompress ourselves under the byte cap; never zstd or brotli.
+_ACCEPT_ENCODING = "gzip, deflate"
+_ENCODINGS = frozenset({"", "identity", "gzip", "x-gzip", "deflate"})
 _ROBOTS_MAX_BYTES = 512_000
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -182,7 +187,7 @@ class Fetcher:
             transport=transport,
             follow_redirects=False,
             timeout=self.settings.timeout,
-            headers={"User-Agent": self.settings.user_agent},
+            headers={"User-Agent": self.settings.user_agent, "Accept-Encoding": _ACCEPT_ENCODING},
             trust_env=False,
         )
         self._guard = guard
@@ -330,12 +335,11 @@ class Fetcher:
         with self._lock:
             rules = self._robots.get(f"{parts.scheme}://{parts.netloc}".lower())
         delay = rules.parser.crawl_delay(self._agent) if rules and rules.parser else None
-        return max(self.settings.per_host_delay, delay or 0.0)
+        return max(self.settings.per_host_delay, float(delay or 0.0))
 
-    def _wait_turn(self, url: str) -> None:
+    def _wait_turn(self, url: str, delay: float) -> None:
         """Reserve the next slot for this host, then sleep until it comes."""
         host = (urlsplit(url).hostname or "").lower()
-        delay = self._crawl_delay(url)
         with self._lock:
             now = self._clock()
             slot = max(now, self._next_slot.get(host, now))
@@ -353,9 +357,17 @@ class Fetcher:
     ) -> httpx.Response | None:
         """Fill `result`; return the response only when it is a redirect to follow."""
         attempts = self.settings.retries + 1
+        delay = self._crawl_delay(url)
+        if delay > self.settings.max_retry_after:
+            result.status = FetchStatus.FAILED
+            result.error = (
+                f"{url}: robots.txt crawl-delay {delay:.0f} s too long "
+                f"(more than {self.settings.max_retry_after:.0f} s): host not crawled"
+            )
+            return None
         for attempt in range(1, attempts + 1):
             result.attempts += 1
-            self._wait_turn(url)
+            self._wait_turn(url, delay)
             try:
                 with self._in_flight:
                     return self._attempt(result, url, headers, types, limit)
@@ -375,6 +387,10 @@ class Fetcher:
             except (httpx.HTTPError, httpx.InvalidURL) as exc:
                 result.status = FetchStatus.FAILED
                 result.error = f"{url}: {type(exc).__name__}: {exc}"
+                return None
+            except zlib.error as exc:
+                result.status = FetchStatus.FAILED
+                result.error = f"{url}: corrupt compressed body: {exc}"
                 return None
         return None
 
@@ -418,7 +434,11 @@ class Fetcher:
                 else:
                     self._read_body(result, response, types, limit, deadline)
                 return None
-        except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+        except (httpx.TimeoutException, httpx.NetworkError) as exc:
+            raise _Retry(f"{type(exc).__name__}: {exc or 'no detail'}") from exc
+        except httpx.RemoteProtocolError as exc:
+            if _bad_location(exc):
+                raise httpx.InvalidURL(str(exc)) from exc
             raise _Retry(f"{type(exc).__name__}: {exc or 'no detail'}") from exc
 
     def _read_body(
@@ -438,20 +458,32 @@ class Fetcher:
             result.status = FetchStatus.UNSUPPORTED_TYPE
             result.error = f"{url}: content type {mime} is not fetched"
             return
+        encoding = response.headers.get("content-encoding", "").strip().lower()
+        if encoding not in _ENCODINGS:
+            result.status = FetchStatus.UNSUPPORTED_TYPE
+            result.error = f"{url}: content encoding {encoding!r} is not accepted"
+            return
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             result.status = FetchStatus.TOO_LARGE
             result.error = f"{url}: {declared} bytes declared, limit is {limit}"
             return
+        raws: Iterable[bytes] = response.iter_raw()
+        if response.is_stream_consumed:  # an in-memory response (tests), already decoded
+            raws, encoding = [response.content], ""
+        inflate = _Inflater(encoding)
         chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > limit:
+        size = raw_size = 0
+        for raw in chain(raws, [b""]):
+            raw_size += len(raw)
+            if raw_size <= limit:
+                for chunk in inflate.feed(raw, limit + 1 - size):
+                    size += len(chunk)
+                    chunks.append(chunk)
+            if size > limit or raw_size > limit:
                 result.status = FetchStatus.TOO_LARGE
                 result.error = f"{url}: body exceeds the limit of {limit} bytes"
                 return
-            chunks.append(chunk)
             if self._clock() > deadline:
                 raise httpx.ReadTimeout(f"body not complete within {self.settings.timeout} s")
         body = b"".join(chunks)
@@ -465,6 +497,44 @@ class Fetcher:
         result.body = body
         if textual:
             result.text, result.encoding = decode_body(body, _charset(params), mime)
+
+
+class _Inflater:
+    """Decompresses gzip or deflate bodies without ever producing more than asked for."""
+
+    def __init__(self, encoding: str) -> None:
+        self._encoding = encoding
+        self._zlib: zlib._Decompress | None = None
+        if encoding in ("gzip", "x-gzip"):
+            self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        self._first = encoding == "deflate"
+
+    def feed(self, data: bytes, room: int) -> Iterator[bytes]:
+        """Output for `data` (b"" at the end), stopping once `room` bytes were produced."""
+        if not self._encoding or self._encoding == "identity":
+            if data:
+                yield data
+            return
+        if self._first and data:
+            self._first = False
+            # "deflate" is zlib-wrapped by the RFC, raw deflate on some servers.
+            wrapped = len(data) > 1 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
+            self._zlib = zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
+        if self._zlib is None:
+            return
+        while room > 0:
+            piece = self._zlib.decompress(data, room)
+            data = self._zlib.unconsumed_tail
+            if piece:
+                room -= len(piece)
+                yield piece
+            elif not data:
+                return
+
+
+def _bad_location(exc: httpx.RemoteProtocolError) -> bool:
+    """httpx parses a redirect's Location itself and says so when it is not a URL."""
+    return "location header" in str(exc).lower()
 
 
 def _charset(params: str) -> str | None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
 import random
 import threading
 import time
+import tracemalloc
+import zlib
 from collections.abc import Callable
 
 import httpx
@@ -552,3 +555,120 @@ def test_accept_override_for_json_and_any_type(make_fetcher: MakeFetcher) -> Non
     assert fetcher.fetch("https://api.example/q").status is FetchStatus.UNSUPPORTED_TYPE
     result = fetcher.fetch("https://api.example/q", accept={"application/json"})
     assert result.ok and result.text == '{"hits":[]}'
+
+
+# --- compressed bodies, crawl-delay cap, bad Location ---------------------------------------
+
+
+def _gzip(data: bytes) -> bytes:
+    return gzip.compress(data, compresslevel=9)
+
+
+def test_only_gzip_and_deflate_are_requested(
+    server: LoopbackServer, make_fetcher: MakeFetcher
+) -> None:
+    server.add("/a", PAGE)
+    assert make_fetcher().fetch(server.url("/a")).ok
+    assert {h["accept-encoding"] for _, h in server.requests} == {"gzip, deflate"}
+
+
+@pytest.mark.parametrize("encoding", ["zstd", "br", "gzip, zstd", "compress"])
+def test_other_content_encodings_are_refused(make_fetcher: MakeFetcher, encoding: str) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        headers = {"Content-Type": "text/html", "Content-Encoding": encoding}
+        return httpx.Response(200, stream=httpx.ByteStream(b"\x28\xb5\x2f\xfd"), headers=headers)
+
+    result = make_fetcher(transport=mock(handler)).fetch("https://e.org/")
+    assert result.status is FetchStatus.UNSUPPORTED_TYPE
+    assert f"content encoding {encoding!r} is not accepted" in (result.error or "")
+    assert result.body == b""
+
+
+@pytest.mark.parametrize("wbits", [31, 15, -15])  # gzip, zlib-wrapped deflate, raw deflate
+def test_gzip_and_deflate_bodies_are_decompressed(make_fetcher: MakeFetcher, wbits: int) -> None:
+    packer = zlib.compressobj(9, zlib.DEFLATED, wbits)
+    packed = packer.compress(PAGE.encode()) + packer.flush()
+    encoding = "gzip" if wbits == 31 else "deflate"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        headers = {"Content-Type": "text/html", "Content-Encoding": encoding}
+        return httpx.Response(200, stream=httpx.ByteStream(packed), headers=headers)
+
+    result = make_fetcher(transport=mock(handler)).fetch("https://e.org/")
+    assert result.ok and result.text == PAGE
+
+
+def test_corrupt_gzip_body_fails_clearly(make_fetcher: MakeFetcher) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        headers = {"Content-Type": "text/html", "Content-Encoding": "gzip"}
+        body = httpx.ByteStream(b"\x1f\x8b\x08\x00garbage-not-deflate")
+        return httpx.Response(200, stream=body, headers=headers)
+
+    result = make_fetcher(transport=mock(handler)).fetch("https://e.org/")
+    assert result.status is FetchStatus.FAILED
+    assert "corrupt compressed body" in (result.error or "")
+    assert result.attempts == 1
+
+
+def test_gzip_bomb_is_cut_at_the_decompressed_limit_without_inflating_it(
+    make_fetcher: MakeFetcher,
+) -> None:
+    bomb = _gzip(b"<p>" + b"a" * 60_000_000 + b"</p>")
+    assert len(bomb) < 100_000  # one raw chunk that would inflate to 60 MB at once
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        headers = {"Content-Type": "text/html", "Content-Encoding": "gzip"}
+        return httpx.Response(200, stream=httpx.ByteStream(bomb), headers=headers)
+
+    fetcher = make_fetcher(transport=mock(handler), max_page_bytes=1_000_000)
+    tracemalloc.start()
+    try:
+        result = fetcher.fetch("https://e.org/bomb")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.status is FetchStatus.TOO_LARGE
+    assert "limit of 1000000 bytes" in (result.error or "")
+    assert result.body == b""
+    assert peak < 10_000_000
+
+
+def test_gzip_body_over_the_limit_on_loopback(
+    server: LoopbackServer, make_fetcher: MakeFetcher
+) -> None:
+    server.add("/z", _gzip(b"x" * 5_000_000), headers={"Content-Encoding": "gzip"})
+    server.add("/ok", _gzip(PAGE.encode()), headers={"Content-Encoding": "gzip"})
+    fetcher = make_fetcher(max_page_bytes=1_000_000)
+    assert fetcher.fetch(server.url("/z")).status is FetchStatus.TOO_LARGE
+    ok = fetcher.fetch(server.url("/ok"))
+    assert ok.ok and ok.text == PAGE
+
+
+def test_too_long_crawl_delay_fails_the_host_instead_of_sleeping(
+    clock: FakeClock, make_fetcher: MakeFetcher
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/robots.txt":
+            return httpx.Response(200, text="User-agent: *\nCrawl-delay: 100000\n")
+        return html()
+
+    fetcher = make_fetcher(transport=httpx.MockTransport(handler), max_retry_after=120.0)
+    first = fetcher.fetch("https://slow.example/1")
+    second = fetcher.fetch("https://slow.example/2")
+    for result in (first, second):
+        assert result.status is FetchStatus.FAILED
+        assert "crawl-delay 100000 s too long" in (result.error or "")
+    assert all(s <= 120.0 for s in clock.sleeps)
+
+
+def test_bad_location_header_fails_at_once(make_fetcher: MakeFetcher) -> None:
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.path)
+        return httpx.Response(302, headers={"Location": "http://[::1/broken"})
+
+    result = make_fetcher(transport=mock(handler)).fetch("https://e.org/r")
+    assert result.status is FetchStatus.FAILED
+    assert "location header" in (result.error or "").lower()
+    assert result.attempts == 1 and calls == ["/r"]

@@ -13,6 +13,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -188,6 +189,27 @@ def _highlighted(text: str, verdict: Any, limit: int = 3) -> Text:
         out.append(f"{text[end:hi]}…\n".replace("\n", " ") + "\n")
         shown += 1
     return out
+
+
+# -- demo -----------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option(
+    "--keep",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Keep the demo's home (config, database, index) in this directory.",
+)
+@friendly
+def demo(keep: Path | None) -> None:
+    """Offline showcase of the whole loop on loopback: crawl, check, alert, audit.
+
+    Serves a small news site and a webhook receiver on 127.0.0.1, in a throwaway home
+    (your own home and config are not touched).
+    """
+    from tracker.demo import run_demo
+
+    run_demo(click.echo, home=keep)
 
 
 # -- daemon ---------------------------------------------------------------------------

@@ -12,7 +12,6 @@ __all__ = [
     "MAX_DISTANCE",
     "content_hash",
     "hamming",
-    "is_near_duplicate",
     "simhash",
     "simhash_bands",
 ]
@@ -70,10 +69,3 @@ def simhash_bands(h: int, bands: int = BANDS) -> list[int]:
     width = 64 // bands
     mask = (1 << width) - 1
     return [(i << width) | ((h >> (i * width)) & mask) for i in range(bands)]
-
-
-def is_near_duplicate(a: int | str, b: int | str, max_distance: int = MAX_DISTANCE) -> bool:
-    """True when two texts (or their SimHashes) differ by at most `max_distance` bits."""
-    ha = simhash(a) if isinstance(a, str) else a
-    hb = simhash(b) if isinstance(b, str) else b
-    return hamming(ha, hb) <= max_distance

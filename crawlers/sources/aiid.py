@@ -104,7 +104,7 @@ class AiidSource(Source):
 def _int(value: str | None) -> int | None:
     try:
         return int(float(value)) if value else None
-    except ValueError:
+    except (ValueError, OverflowError):  # "x", "inf", "nan": that row is skipped
         return None
 
 

@@ -25,7 +25,13 @@ class HackerNewsSource(Source):
     }
 
     def candidates(self, fetcher: Fetcher, state: dict[str, Any]) -> Iterator[Candidate]:
-        """Pages of `search_by_date`; `state["newest_created_at_i"]` moves on after the last."""
+        """Pages of `search_by_date`; `state["newest_created_at_i"]` moves on after the last.
+
+        At most `max_pages` x `hits_per_page` stories are read per run, newest first. When
+        more new stories than that appeared since the last run, the older ones among them
+        are skipped for good: the mark moves to the newest story seen. Raise `max_pages`
+        for busy queries.
+        """
         since = state.get("newest_created_at_i")
         newest = since
         params: dict[str, Any] = {

@@ -71,7 +71,7 @@ class SitemapSource(Source):
                 if depth >= self.options["max_depth"]:
                     log.warning("%s: %s nests deeper than max_depth, skipped", self, sitemap)
                     continue
-                room = max_sitemaps - len(seen) - len(queue)
+                room = max(max_sitemaps - len(seen) - len(queue), 0)
                 queue.extend((urljoin(sitemap, loc), depth + 1) for loc, _ in entries[:room])
                 continue
             for loc, lastmod in entries:

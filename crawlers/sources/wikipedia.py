@@ -17,8 +17,10 @@ _BATCH = 50  # titles per API request, the MediaWiki limit for ordinary clients
 class WikipediaSource(Source):
     """Page URLs for `titles` whose revision id differs from `state[title]`.
 
-    The new revision id is written to `state` when the hub asks for the next candidate,
-    so a page whose processing raised is offered again next run.
+    The new revision id is written to `state` as each candidate is yielded, and the hub
+    gathers every candidate before fetching any, so all revisions are saved with the
+    source's state even when a page later fails to fetch (the hub retries failed pages
+    on its own, by URL).
     """
 
     OPTIONS: ClassVar[Mapping[str, Option]] = {

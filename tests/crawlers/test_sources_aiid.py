@@ -139,3 +139,15 @@ def test_missing_file_and_missing_columns(tmp_path: Path, fetcher: Fetcher) -> N
 def test_unreachable_snapshot(server: LoopbackServer, fetcher: Fetcher) -> None:
     with pytest.raises(SourceError, match=r"cannot fetch .*/aiid/incidents.csv \(not_found\)"):
         collect({"url": server.url("/aiid/")}, fetcher)
+
+
+@pytest.mark.parametrize("bad", ["inf", "-inf", "nan", "1e999", "x"])
+def test_a_bad_report_number_skips_that_row_only(
+    tmp_path: Path, fetcher: Fetcher, bad: str
+) -> None:
+    broken = {**REPORTS[0], "_id": "r0", "report_number": bad, "url": "https://news.example/bad"}
+    (tmp_path / "incidents.csv").write_bytes(
+        to_csv([{**INCIDENTS[0], "incident_id": bad}, *INCIDENTS])
+    )
+    (tmp_path / "reports.csv").write_bytes(to_csv([broken, *REPORTS]))
+    check_reports(collect({"path": str(tmp_path)}, fetcher))

@@ -14,6 +14,7 @@ import re
 import threading
 import time
 import zlib
+from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -262,21 +263,37 @@ class Fetcher:
             result.redirects.append(target)
             current = target
 
-    def fetch_all(self, requests: Iterable[FetchRequest]) -> Iterator[FetchResult]:
-        """Fetch with up to `concurrency` requests at once; results come as they finish."""
+    def fetch_all(
+        self, requests: Iterable[FetchRequest], *, ordered: bool = False, keep_body: bool = True
+    ) -> Iterator[FetchResult]:
+        """Fetch with up to `concurrency` requests at once.
+
+        Results come as they finish, or in request order with `ordered` (then at most
+        2 x `concurrency` results are held while an early one is slow). `keep_body=False`
+        drops the raw bytes of results whose text was decoded.
+        """
         window = 2 * self.settings.concurrency
-        pending: set[Future[FetchResult]] = set()
         pool = ThreadPoolExecutor(self.settings.concurrency, thread_name_prefix="selfref-fetch")
+
+        def one(request: FetchRequest) -> FetchResult:
+            result = self.fetch(request.url, etag=request.etag, last_modified=request.last_modified)
+            if not keep_body and result.text:
+                result.body = b""
+            return result
+
         try:
+            if ordered:
+                queue: deque[Future[FetchResult]] = deque()
+                for request in requests:
+                    queue.append(pool.submit(one, request))
+                    if len(queue) >= window:
+                        yield queue.popleft().result()
+                while queue:
+                    yield queue.popleft().result()
+                return
+            pending: set[Future[FetchResult]] = set()
             for request in requests:
-                pending.add(
-                    pool.submit(
-                        self.fetch,
-                        request.url,
-                        etag=request.etag,
-                        last_modified=request.last_modified,
-                    )
-                )
+                pending.add(pool.submit(one, request))
                 if len(pending) >= window:
                     done, pending = wait(pending, return_when=FIRST_COMPLETED)
                     yield from (future.result() for future in done)

@@ -672,3 +672,30 @@ def test_bad_location_header_fails_at_once(make_fetcher: MakeFetcher) -> None:
     assert result.status is FetchStatus.FAILED
     assert "location header" in (result.error or "").lower()
     assert result.attempts == 1 and calls == ["/r"]
+
+
+def test_fetch_all_ordered_holds_at_most_a_window_behind_a_slow_first_page(
+    make_fetcher: MakeFetcher,
+) -> None:
+    started: list[str] = []
+    lock = threading.Lock()
+    release = threading.Event()
+    seen_while_blocked: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        with lock:
+            started.append(request.url.host)
+            if len(started) >= 20:
+                release.set()  # only reachable if the fetcher runs far ahead of the first page
+        if request.url.host == "host0.example":
+            release.wait(timeout=0.5)
+            with lock:
+                seen_while_blocked.append(len(started))
+        return html()
+
+    fetcher = make_fetcher(transport=mock(handler), concurrency=2)
+    requests = [FetchRequest(f"https://host{i}.example/page") for i in range(20)]
+    results = list(fetcher.fetch_all(requests, ordered=True, keep_body=False))
+    assert [r.url for r in results] == [r.url for r in requests]
+    assert seen_while_blocked and seen_while_blocked[0] <= 4  # the window: 2 x concurrency
+    assert all(r.ok and r.text == PAGE and r.body == b"" for r in results)

@@ -1,7 +1,10 @@
 """Alert channels as the config describes them, and how the hub builds them from `alerts/`.
 
-Channel names: a webhook uses its `name`, else `webhook-<n>` (1-based, in config order);
-the email channel is `email`. The hub-only keys (`min_level`, `digest`, `rate_limit`) stay
+Channel names: a webhook uses its `name`, else `webhook-<8 hex digits of the URL's
+SHA-256>`, so adding or removing another webhook renames none; the email channel is
+`email`. Each alert row keeps its channel's name and destination fingerprint: rows whose
+channel is removed, or now points elsewhere, are suppressed, never sent to the new place.
+The hub-only keys (`min_level`, `digest`, `rate_limit`) stay
 here; the leaf channel only sees its own options, with timeouts in seconds.
 """
 
@@ -41,6 +44,11 @@ class ChannelSpec:
     rate_window: dt.timedelta = WEBHOOK_RATE_WINDOW
 
     @property
+    def timeout(self) -> float:
+        """The channel's per-operation timeout in seconds."""
+        return float(self.options.get("timeout", 10.0))
+
+    @property
     def fingerprint(self) -> str:
         """Changes with the destination: fixing a disabled webhook's url re-enables it."""
         opts = self.options
@@ -55,6 +63,11 @@ class ChannelSpec:
             raise ConfigError(f"{self.key}: {exc}") from None
 
 
+def default_webhook_name(url: str) -> str:
+    """`webhook-` + 8 hex digits of the URL's SHA-256: stable whatever the other webhooks."""
+    return "webhook-" + hashlib.sha256(url.encode()).hexdigest()[:8]
+
+
 def channel_specs(config: Config) -> list[ChannelSpec]:
     """Every configured channel, webhooks first, in config order."""
     settings = config.settings.alerts
@@ -63,7 +76,7 @@ def channel_specs(config: Config) -> list[ChannelSpec]:
     for i, hook in enumerate(settings.webhooks):
         specs.append(
             ChannelSpec(
-                name=hook.name or f"webhook-{i + 1}",
+                name=hook.name or default_webhook_name(hook.url),
                 kind="webhook",
                 key=f"alerts.webhooks[{i}]",
                 min_level=hook.min_level,

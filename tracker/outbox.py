@@ -5,8 +5,11 @@
 
 Delivery is at-least-once: a row is marked delivered only after its channel said ok, in its
 own short transaction. A crash between send and mark resends the alert with the same
-message id (`webhook-id`), which receivers de-duplicate. Rows being sent are leased for
-a few minutes, so two delivering processes do not send the same row at the same time.
+message id (`webhook-id`), which receivers de-duplicate. Rows being sent are leased: a
+claim stamps them with a random lease token and a lease end taken from the clock at claim
+time; a page is small enough to be sent within its lease, the lease is renewed before a
+send that might outlast it, and a row is only settled (delivered, retried, dead) by the
+run holding its token. So two delivering processes do not send the same row twice.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ import hashlib
 import json
 import random
 import re
-from collections.abc import Sequence
+import secrets
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -52,8 +56,8 @@ PENDING, DELIVERED, DEAD, DISABLED, SUPPRESSED = (
     "suppressed",
 )
 STATUSES = (PENDING, DELIVERED, DEAD, DISABLED, SUPPRESSED)
-LEASE = dt.timedelta(minutes=5)
-PAGE = 200
+LEASE = dt.timedelta(minutes=5)  # at least; a slow channel's lease is 6 of its timeouts
+PAGE = 200  # rows per claim at most; fewer when page x timeout would outlast the lease
 DIGEST_MAX = 100
 _INCIDENT_REF = re.compile(r"\(([a-z0-9][a-z0-9_.-]*)\)\s*$")
 _CORPUS_INCIDENT = re.compile(r"\bincident ([a-z0-9][a-z0-9_.-]*)")
@@ -73,6 +77,7 @@ class AlertRow(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=40)  # the message id, msg_...
     created_at: dt.datetime = Field(sa_type=_TIME, index=True)
     channel: str = Field(max_length=100)
+    destination: str | None = Field(default=None, max_length=32)  # the channel's fingerprint
     agent: str = Field(max_length=64)
     level: str = Field(max_length=16)
     score: float = 0.0
@@ -83,6 +88,7 @@ class AlertRow(SQLModel, table=True):
     attempts: int = 0
     next_attempt_at: dt.datetime = Field(sa_type=_TIME)
     lease_until: dt.datetime | None = Field(default=None, sa_type=_TIME)
+    lease_token: str | None = Field(default=None, max_length=32)  # the claiming run's
     last_attempt_at: dt.datetime | None = Field(default=None, sa_type=_TIME)
     last_error: str | None = None
     delivered_at: dt.datetime | None = Field(default=None, sa_type=_TIME)
@@ -104,9 +110,13 @@ class ChannelState(SQLModel, table=True):
 
 
 _TABLE = AlertRow.__table__  # type: ignore[attr-defined]
+# The one way a row becomes delivered: only by the run holding its lease token.
 _MARK_DELIVERED = (
     sa.update(_TABLE)
-    .where(_TABLE.c.id == sa.bindparam("row_id"))
+    .where(
+        _TABLE.c.id.in_(sa.bindparam("ids", expanding=True)),
+        _TABLE.c.lease_token == sa.bindparam("token"),
+    )
     .values(
         status=DELIVERED,
         attempts=_TABLE.c.attempts + 1,
@@ -114,6 +124,7 @@ _MARK_DELIVERED = (
         last_attempt_at=sa.bindparam("now"),
         last_error=sa.bindparam("note"),
         lease_until=None,
+        lease_token=None,
     )
 )
 
@@ -121,6 +132,7 @@ _FIND_EARLIER = (
     sa.select(_TABLE.c.id)
     .where(
         _TABLE.c.channel == sa.bindparam("channel"),
+        _TABLE.c.destination == sa.bindparam("destination"),
         _TABLE.c.dedup_key == sa.bindparam("key"),
         _TABLE.c.created_at >= sa.bindparam("since"),
     )
@@ -230,7 +242,12 @@ class AlertHook:
         conn = session.connection()
         earlier = conn.execute(
             _FIND_EARLIER,
-            {"channel": spec.name, "key": key, "since": now - self.dedup_window},
+            {
+                "channel": spec.name,
+                "destination": spec.fingerprint,
+                "key": key,
+                "since": now - self.dedup_window,
+            },
         ).scalar()
         if earlier is not None:
             conn.execute(_ADD_HIT, {"row_id": earlier})
@@ -255,6 +272,7 @@ class AlertHook:
                 "id": alert.id,
                 "created_at": now,
                 "channel": spec.name,
+                "destination": spec.fingerprint,
                 "agent": alert.agent,
                 "level": alert.level,
                 "score": alert.score,
@@ -316,6 +334,25 @@ class _Claimed:
         return alert if alert.hits == self.hits else dataclasses.replace(alert, hits=self.hits)
 
 
+@dataclass(slots=True)
+class _Page:
+    """Rows one claim leased: settled only with `token`, held until `until`."""
+
+    token: str
+    until: dt.datetime
+    rows: list[_Claimed]
+
+
+def lease_for(spec: ChannelSpec) -> dt.timedelta:
+    """How long a claim holds its rows: LEASE, or six of the channel's timeouts if longer."""
+    return max(LEASE, dt.timedelta(seconds=6 * spec.timeout))
+
+
+def page_size(spec: ChannelSpec) -> int:
+    """Rows per claim: page x timeout stays within the lease (renewal covers the rest)."""
+    return max(1, min(PAGE, int(lease_for(spec).total_seconds() // spec.timeout)))
+
+
 def deliver_due(
     tracker: Tracker,
     *,
@@ -323,16 +360,15 @@ def deliver_due(
     rng: random.Random | None = None,
     policy: RetryPolicy | None = None,
 ) -> DeliveryReport:
-    """Send every due alert (pending, next_attempt_at <= now) through its channel."""
-    run = _Run(
-        tracker.audit_log,
-        to_db_time(now or tracker.clock()),
-        rng or _RNG,
-        policy or RetryPolicy(),
-    )
+    """Send every due alert (pending, next_attempt_at <= now) through its channel.
+
+    Leases and settle times come from the tracker's clock as it runs (or the fixed `now`).
+    """
+    clock: Callable[[], dt.datetime] = tracker.clock if now is None else (lambda: now)
+    run = _Run(tracker.audit_log, clock, rng or _RNG, policy or RetryPolicy())
     specs = channel_specs(tracker.config)
     try:
-        run.suppress_unconfigured({spec.name for spec in specs})
+        run.suppress_unconfigured(specs)
         for spec in specs:
             run.channel(spec)
         run.report.pending = run.count_pending()
@@ -345,31 +381,57 @@ class _Run:
     """One delivery pass: claims, sends, settles; every settle is its own transaction."""
 
     def __init__(
-        self, log: AuditLog, now: dt.datetime, rng: random.Random, policy: RetryPolicy
+        self,
+        log: AuditLog,
+        clock: Callable[[], dt.datetime],
+        rng: random.Random,
+        policy: RetryPolicy,
     ) -> None:
-        self.log, self.now, self.rng, self.policy = log, now, rng, policy
+        self.log, self.clock, self.rng, self.policy = log, clock, rng, policy
+        self.now = self.time()  # what is due: due at the start of the run
         self.report = DeliveryReport()
         self._conn: sa.Connection | None = None  # reused by the hot path, no pool round trip
+
+    def time(self) -> dt.datetime:
+        return to_db_time(self.clock())
 
     def close(self) -> None:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
 
-    def suppress_unconfigured(self, names: set[str]) -> None:
+    def suppress_unconfigured(self, specs: Sequence[ChannelSpec]) -> None:
+        """Pending rows whose channel is gone, or now points elsewhere, are suppressed."""
+        where = {spec.name: spec.fingerprint for spec in specs}
         with self.log.session() as s:
-            rows = s.exec(
-                select(AlertRow.channel).where(col(AlertRow.status) == PENDING).distinct()
+            found = s.exec(
+                select(AlertRow.channel, AlertRow.destination)
+                .where(col(AlertRow.status) == PENDING)
+                .distinct()
             ).all()
-            for name in set(rows) - names:
+            for name, destination in found:
+                if name not in where:
+                    reason = f"channel {name!r} is no longer configured"
+                elif destination is not None and destination != where[name]:
+                    reason = (
+                        f"channel {name!r} now points at another destination; "
+                        "not sent to it (the alert was written for the old one)"
+                    )
+                else:
+                    continue
                 result = s.execute(
                     sa.update(AlertRow)
-                    .where(col(AlertRow.status) == PENDING, col(AlertRow.channel) == name)
-                    .values(
-                        status=SUPPRESSED,
-                        last_error=f"channel {name!r} is no longer configured",
-                        lease_until=None,
+                    .where(
+                        col(AlertRow.status) == PENDING,
+                        col(AlertRow.channel) == name,
+                        col(AlertRow.destination) == destination
+                        if destination is not None
+                        else col(AlertRow.destination).is_(None),
                     )
+                    .values(
+                        status=SUPPRESSED, last_error=reason, lease_until=None, lease_token=None
+                    )
+                    .execution_options(synchronize_session=False)
                 )
                 self.report.suppressed += result.rowcount  # type: ignore[attr-defined]
 
@@ -393,19 +455,26 @@ class _Run:
                 budget = self._budget(spec, state)
                 if budget == 0:
                     return
-                size = DIGEST_MAX if spec.digest else min(PAGE, budget or PAGE)
-                claimed = self._claim(spec, size)
-                if not claimed:
+                size = DIGEST_MAX if spec.digest else min(page_size(spec), budget or PAGE)
+                page = self._claim(spec, size)
+                if page is None:
                     return
                 if channel is None:
                     channel = spec.build()
-                batches = [claimed] if spec.digest else [[row] for row in claimed]
-                for i, batch in enumerate(batches):
+                pending = list(page.rows)
+                while pending:
+                    if spec.digest:
+                        batch, pending = pending, []
+                    else:
+                        pending = self._hold(spec, page, pending)
+                        if not pending:
+                            break
+                        batch, pending = pending[:1], pending[1:]
                     result = channel.send([row.alert() for row in batch])
-                    self._settle(spec, state, batch, result)
+                    self._settle(spec, state, page, batch, result)
                     if not result.ok and (result.disable or not result.permanent):
                         # gone, or down: stop this channel for this run, release the rest
-                        self._release([row for rest in batches[i + 1 :] for row in rest])
+                        self._release(page, pending)
                         return
                 if spec.digest:
                     return
@@ -424,21 +493,31 @@ class _Run:
         """Sends still allowed in the current rate window; None when unlimited."""
         if spec.rate_limit is None:
             return None
+        now = self.time()
         start = to_db_time(state.window_start) if state.window_start else None
-        if start is None or start + spec.rate_window <= self.now or start > self.now:
-            state.window_start, state.window_count = self.now, 0
+        if start is None or start + spec.rate_window <= now or start > now:
+            state.window_start, state.window_count = now, 0
         return max(0, spec.rate_limit - state.window_count)
 
-    def _claim(self, spec: ChannelSpec, size: int) -> list[_Claimed]:
-        now = self.now
+    def _claim(self, spec: ChannelSpec, size: int) -> _Page | None:
+        now, token = self.time(), secrets.token_hex(16)
+        until = now + lease_for(spec)
         free = sa.or_(col(AlertRow.lease_until).is_(None), col(AlertRow.lease_until) < now)
-        mine = [col(AlertRow.channel) == spec.name, col(AlertRow.status) == PENDING, free]
-        due = col(AlertRow.next_attempt_at) <= now
+        mine = [
+            col(AlertRow.channel) == spec.name,
+            col(AlertRow.status) == PENDING,
+            sa.or_(
+                col(AlertRow.destination) == spec.fingerprint,
+                col(AlertRow.destination).is_(None),
+            ),
+            free,
+        ]
+        due = col(AlertRow.next_attempt_at) <= self.now
         with self.log.session() as s:
             if spec.digest:
                 # One mail per digest window: once any alert is due, all pending ones go.
                 if s.exec(select(AlertRow.id).where(*mine, due).limit(1)).first() is None:
-                    return []
+                    return None
                 pick = select(AlertRow.id).where(*mine)
             else:
                 pick = select(AlertRow.id).where(*mine, due)
@@ -446,7 +525,7 @@ class _Run:
             stmt = (
                 sa.update(AlertRow)
                 .where(col(AlertRow.id).in_(pick.limit(size).scalar_subquery()), *mine)
-                .values(lease_until=now + LEASE)
+                .values(lease_until=until, lease_token=token)
                 .returning(
                     col(AlertRow.id),
                     col(AlertRow.hits),
@@ -458,17 +537,46 @@ class _Run:
                 .execution_options(synchronize_session=False)
             )
             rows = s.execute(stmt).all()
+        if not rows:
+            return None
         rows = sorted(rows, key=lambda r: (to_db_time(r[4]), to_db_time(r[5]), r[0]))
-        return [_Claimed(r[0], r[1], r[2], r[3]) for r in rows]
+        return _Page(token, until, [_Claimed(r[0], r[1], r[2], r[3]) for r in rows])
 
-    def _release(self, rows: Sequence[_Claimed]) -> None:
+    def _hold(self, spec: ChannelSpec, page: _Page, rows: list[_Claimed]) -> list[_Claimed]:
+        """Before a send: renew the lease if the send might outlast it; keep what is still ours."""
+        lease = lease_for(spec)
+        now = self.time()
+        if now + lease / 2 < page.until:
+            return rows
+        until = now + lease
+        with self.log.session() as s:
+            kept = set(
+                s.execute(
+                    sa.update(AlertRow)
+                    .where(
+                        col(AlertRow.id).in_([r.id for r in rows]),
+                        col(AlertRow.lease_token) == page.token,
+                        col(AlertRow.status) == PENDING,
+                    )
+                    .values(lease_until=until)
+                    .returning(col(AlertRow.id))
+                    .execution_options(synchronize_session=False)
+                ).scalars()
+            )
+        page.until = until
+        return [r for r in rows if r.id in kept]
+
+    def _release(self, page: _Page, rows: Sequence[_Claimed]) -> None:
         if not rows:
             return
         with self.log.session() as s:
             s.execute(
                 sa.update(AlertRow)
-                .where(col(AlertRow.id).in_([r.id for r in rows]))
-                .values(lease_until=None)
+                .where(
+                    col(AlertRow.id).in_([r.id for r in rows]),
+                    col(AlertRow.lease_token) == page.token,
+                )
+                .values(lease_until=None, lease_token=None)
                 .execution_options(synchronize_session=False)
             )
 
@@ -476,23 +584,40 @@ class _Run:
         self,
         spec: ChannelSpec,
         state: ChannelState,
+        page: _Page,
         batch: Sequence[_Claimed],
         result: DeliveryResult,
     ) -> None:
-        now, ids = self.now, [row.id for row in batch]
-        if result.ok and spec.rate_limit is None and len(ids) == 1:
-            self._delivered(ids[0], result.error)
-            self.report.sent += 1
-            return
-        common: dict[str, Any] = {"lease_until": None, "last_attempt_at": now}
+        now, ids = self.time(), [row.id for row in batch]
+        if result.ok:
+            self._delivered(ids, page.token, now, result.error)
+            self.report.sent += len(ids)
+        else:
+            self._failed(spec, state, page.token, batch, result, now)
+        if spec.rate_limit is not None:
+            state.window_count += 1
+            with self.log.session() as s:
+                stored = s.get(ChannelState, spec.name) or ChannelState(channel=spec.name)
+                stored.window_start, stored.window_count = state.window_start, state.window_count
+                s.add(stored)
+        if result.disable:
+            self.report.disabled += self._disable_pending(spec.name, state.disabled_reason or "")
+
+    def _failed(
+        self,
+        spec: ChannelSpec,
+        state: ChannelState,
+        token: str,
+        batch: Sequence[_Claimed],
+        result: DeliveryResult,
+        now: dt.datetime,
+    ) -> None:
+        ids = [row.id for row in batch]
+        common: dict[str, Any] = {"last_attempt_at": now}
         with self.log.session() as s:
-            if result.ok:
-                self._update(s, ids, status=DELIVERED, delivered_at=now,
-                             last_error=result.error, **common)  # fmt: skip
-                self.report.sent += len(ids)
-            elif result.disable:
+            if result.disable:
                 reason = result.error or f"channel {spec.name!r} disabled"
-                self._update(s, ids, status=DISABLED, last_error=reason, **common)
+                self._update(s, ids, token, status=DISABLED, last_error=reason, **common)
                 stored = s.get(ChannelState, spec.name) or ChannelState(channel=spec.name)
                 stored.disabled, stored.disabled_reason = True, reason
                 stored.disabled_at, stored.fingerprint = now, spec.fingerprint
@@ -501,51 +626,48 @@ class _Run:
                 self.report.disabled += len(ids)
                 self.report.disabled_channels[spec.name] = reason
             elif result.permanent:
-                self._update(s, ids, status=DEAD, last_error=result.error, **common)
+                self._update(s, ids, token, status=DEAD, last_error=result.error, **common)
                 self.report.dead += len(ids)
             else:
                 for row in batch:
                     attempts = row.attempts + 1
                     delay = self.policy.next_delay(attempts, result.retry_after, self.rng)
                     if delay is None:
-                        self._update(s, [row.id], status=DEAD, attempts=attempts,
+                        self._update(s, [row.id], token, status=DEAD, attempts=attempts,
                                      last_error=result.error, **common)  # fmt: skip
                         self.report.dead += 1
                     else:
-                        self._update(s, [row.id], attempts=attempts, last_error=result.error,
+                        self._update(s, [row.id], token, attempts=attempts,
+                                     last_error=result.error,
                                      next_attempt_at=now + dt.timedelta(seconds=delay),
                                      **common)  # fmt: skip
                         self.report.failed += 1
-            if spec.rate_limit is not None:
-                state.window_count += 1
-                stored = s.get(ChannelState, spec.name) or ChannelState(channel=spec.name)
-                stored.window_start, stored.window_count = state.window_start, state.window_count
-                s.add(stored)
-        if result.disable:
-            self.report.disabled += self._disable_pending(spec.name, state.disabled_reason or "")
 
-    def _delivered(self, alert_id: str, note: str | None) -> None:
-        """The hot path, one row delivered: a cached Core UPDATE in its own transaction."""
+    def _delivered(
+        self, ids: list[str], token: str, now: dt.datetime, note: str | None
+    ) -> None:
+        """The one path to delivered: a cached Core UPDATE in its own transaction."""
         try:
             if self._conn is None:
                 self._conn = self.log.engine.connect()
             with self._conn.begin():
                 self._conn.execute(
-                    _MARK_DELIVERED, {"row_id": alert_id, "now": self.now, "note": note}
+                    _MARK_DELIVERED, {"ids": ids, "token": token, "now": now, "note": note}
                 )
         except SQLAlchemyError as exc:
             raise StorageError(
-                f"cannot mark alert {alert_id} delivered in {self.log.display_url}: {exc}; "
-                "it will be sent again (receivers de-duplicate on webhook-id)"
+                f"cannot mark alert(s) {', '.join(ids)} delivered in {self.log.display_url}: "
+                f"{exc}; they will be sent again (receivers de-duplicate on webhook-id)"
             ) from exc
 
     @staticmethod
-    def _update(s: Session, ids: list[str], **values: Any) -> None:
+    def _update(s: Session, ids: list[str], token: str, **values: Any) -> None:
+        """Settle a failed send, only for rows this run still holds (its lease token)."""
         values.setdefault("attempts", col(AlertRow.attempts) + 1)
         s.execute(
             sa.update(AlertRow)
-            .where(col(AlertRow.id).in_(ids))
-            .values(**values)
+            .where(col(AlertRow.id).in_(ids), col(AlertRow.lease_token) == token)
+            .values(lease_until=None, lease_token=None, **values)
             .execution_options(synchronize_session=False)
         )
 

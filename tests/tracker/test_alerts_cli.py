@@ -21,6 +21,7 @@ from test_outbox import (
 )
 
 from tracker import Tracker
+from tracker.alerting import default_webhook_name
 from tracker.cli import cli
 
 
@@ -89,12 +90,13 @@ def test_alerts_test_failure_is_one_line_exit_2(
     write_config: Callable[[str], Path],
 ) -> None:
     port = free_port()  # nothing listens there
+    hook = default_webhook_name(f"http://127.0.0.1:{port}/hook")
     write_config(
         PRIVATE_OK
         + webhook_toml(f"http://127.0.0.1:{port}/hook", new_secret())
         + email_toml(port)
     )
-    for channel, expected in (("webhook-1", "ConnectError"), ("email", "cannot reach SMTP")):
+    for channel, expected in ((hook, "ConnectError"), ("email", "cannot reach SMTP")):
         out = run("alerts", "test", channel)
         assert out.exit_code == 2
         assert expected in out.output and len(out.output.strip().splitlines()) == 1
@@ -103,7 +105,7 @@ def test_alerts_test_failure_is_one_line_exit_2(
 @pytest.mark.parametrize(
     ("url", "secret", "problem"),
     [
-        ("http://", None, "alerts.webhooks[0]: webhook channel 'webhook-1': option 'url'"),
+        ("http://", None, "alerts.webhooks[0]: webhook channel 'webhook-"),
         ("http://[::1/hook", None, "option 'url'"),
         ("ftp://example.org/hook", None, "alerts.webhooks.0.url"),
         ("https://example.org/hook", "not-a-secret", "whsec_"),

@@ -64,6 +64,7 @@ class Receiver:
     mode: str = "ok"
     port: int = 0
     received: list[dict[str, Any]] = field(default_factory=list)
+    on_post: Callable[[int], None] | None = None  # called with the POST count, before answering
     _server: ThreadingHTTPServer | None = None
     _thread: threading.Thread | None = None
     _release: threading.Event = field(default_factory=threading.Event)
@@ -93,6 +94,8 @@ class Receiver:
                 receiver.received.append(
                     {"headers": headers, "payload": payload, "verified": verified}
                 )
+                if receiver.on_post is not None:
+                    receiver.on_post(len(receiver.received))
                 if receiver.mode == "hang":
                     receiver._release.wait(10)
                     self.close_connection = True
@@ -495,6 +498,80 @@ def test_rate_limit_keeps_alerts_pending_until_the_window_allows(
     clock.advance(seconds=61)
     assert tracker.deliver_alerts().sent == 1
     assert len(receiver.verified) == 3
+
+
+def test_two_deliverers_send_each_alert_once(
+    write_config: Callable[[str], Path],
+    make_tracker: Callable[..., Tracker],
+    receiver: Receiver,
+    clock: Any,
+) -> None:
+    write_config(PRIVATE_OK + webhook_toml(receiver.url, receiver.secret, name="ops"))
+    first = make_tracker(clock=clock)
+    for n in range(3):
+        critical(first, f"https://news.example.org/story-{n}")
+    later = type(clock)(clock.now + dt.timedelta(minutes=6))
+    second = make_tracker(clock=later)
+    reports = []
+
+    def slow(count: int) -> None:
+        clock.advance(minutes=2)  # each POST takes the first deliverer 2 minutes
+        if count == 3:  # 6 minutes in, past the first claim's 5-minute lease
+            reports.append(second.deliver_alerts())
+
+    receiver.on_post = slow
+    report = first.deliver_alerts()
+    receiver.on_post = None
+    ids = [got["headers"]["webhook-id"] for got in receiver.received]
+    assert len(ids) == 3 and len(set(ids)) == 3
+    assert report.sent == 3 and reports[0].sent == 0
+    assert [r.status for r in rows(first)] == ["delivered"] * 3
+    assert all(r.lease_token is None and r.attempts == 1 for r in rows(first))
+
+
+def test_unnamed_webhooks_keep_their_names_when_another_is_removed(
+    write_config: Callable[[str], Path],
+    make_tracker: Callable[..., Tracker],
+    receiver: Receiver,
+) -> None:
+    from tracker.alerting import default_webhook_name
+
+    gone = f"http://127.0.0.1:{free_port()}/hooks/other"
+    write_config(
+        PRIVATE_OK + webhook_toml(gone, new_secret()) + webhook_toml(receiver.url, receiver.secret)
+    )
+    critical(make_tracker())
+    by_channel = {r.channel: r for r in rows(make_tracker())}
+    assert set(by_channel) == {default_webhook_name(gone), default_webhook_name(receiver.url)}
+    write_config(PRIVATE_OK + webhook_toml(receiver.url, receiver.secret))  # first one removed
+    report = make_tracker().deliver_alerts()
+    assert (report.sent, report.suppressed) == (1, 1)
+    [got] = receiver.verified
+    assert got["headers"]["webhook-id"] == by_channel[default_webhook_name(receiver.url)].id
+    statuses = {r.channel: r.status for r in rows(make_tracker())}
+    assert statuses[default_webhook_name(gone)] == "suppressed"
+
+
+def test_channel_pointed_elsewhere_suppresses_its_pending_alerts_visibly(
+    write_config: Callable[[str], Path],
+    make_tracker: Callable[..., Tracker],
+    receiver: Receiver,
+    clock: Any,
+) -> None:
+    old = f"http://127.0.0.1:{free_port()}/hooks/old"  # nothing listens there
+    write_config(PRIVATE_OK + webhook_toml(old, receiver.secret, name="ops"))
+    tracker = make_tracker(clock=clock)
+    critical(tracker)
+    assert tracker.deliver_alerts().failed == 1
+    write_config(PRIVATE_OK + webhook_toml(receiver.url, receiver.secret, name="ops"))
+    moved = make_tracker(clock=clock)
+    clock.advance(minutes=1)
+    report = moved.deliver_alerts()
+    assert (report.sent, report.suppressed) == (0, 1) and receiver.received == []
+    [row] = rows(moved)
+    assert row.status == "suppressed" and "another destination" in (row.last_error or "")
+    critical(moved)  # a new alert for the new destination, not folded into the old one
+    assert moved.deliver_alerts().sent == 1 and len(receiver.verified) == 1
 
 
 def test_private_address_refused_by_the_guard_unless_allowed(

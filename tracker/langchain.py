@@ -296,8 +296,8 @@ class RetrievalAuditHandler(BaseCallbackHandler):
         """Record the documents a retriever returned."""
         with self._lock:
             query, session, skip = self._runs.pop(run_id, (None, self.session, False))
-            if parent_run_id is not None:
-                self._covered.add(parent_run_id)
+            if parent_run_id is not None and parent_run_id in self._runs:
+                self._covered.add(parent_run_id)  # a tool run: its output is this retrieval
         if skip:
             return
         fresh = [d for d in documents if not _already_recorded(d)]

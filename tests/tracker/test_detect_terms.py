@@ -55,6 +55,13 @@ COLLISIONS = [
         "GitHub Copilot suggests code completions in your editor; developers use the "
         "AI assistant to write tests faster.",
     ),
+    ("bing-copilot", "Microsoft opened a new office in Sydney this week, adding 200 jobs."),
+    (
+        "bing-copilot",
+        "Police in Sydney answered more than 300 calls after the storm, and residents "
+        "tweeted photos of flooded streets.",
+    ),
+    ("claude", "Emperor Claudius invaded Britain in 43 AD, the historian replied."),
 ]
 
 

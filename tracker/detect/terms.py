@@ -51,6 +51,47 @@ class ContextWords:
 
 AI_CONTEXT = ContextWords(_AI_WORDS.split("|"))
 
+# A persona makes a verdict critical on its own, so an ambiguous persona name ("Sydney",
+# "DAN", "Claudius") needs AI-specific words nearby, or a name or incident term of the same
+# agent; the vendor alone is not enough ("Microsoft opened an office in Sydney").
+PERSONA_CONTEXT = ContextWords(
+    [
+        "ai",
+        "a.i.",
+        "chatbot",
+        "chatbots",
+        "chat bot",
+        "bot",
+        "assistant",
+        "language model",
+        "llm",
+        "gpt",
+        "gpt-4",
+        "artificial intelligence",
+        "persona",
+        "alter ego",
+        "codename",
+        "code name",
+        "prompt",
+        "prompts",
+        "system prompt",
+        "jailbreak",
+        "jailbroken",
+        "jailbreaking",
+        "openai",
+        "anthropic",
+        "bing",
+        "copilot",
+        "transcript",
+        "role-play",
+        "roleplay",
+        "hallucinated",
+        "hallucination",
+        "hallucinations",
+        "vending machine",
+    ]
+)
+
 
 class Role(enum.Enum):
     """What a term says about its agent."""
@@ -133,14 +174,21 @@ class TermIndex:
         if not any(m.term.needs_context for m in mentions):
             return mentions
         anchored = {m.agent for m in mentions if not m.term.needs_context}
+        named = {
+            m.agent
+            for m in mentions
+            if not m.term.needs_context and m.role is not Role.PEOPLE
+        }
         window = self.context_window
         kept = []
         for mention in mentions:
-            if not mention.term.needs_context or mention.agent in anchored:
+            persona = mention.role is Role.PERSONA
+            if not mention.term.needs_context or mention.agent in (named if persona else anchored):
                 kept.append(mention)
                 continue
             lo, hi = max(0, mention.start - window), min(len(text), mention.end + window)
-            if AI_CONTEXT.search(text, lo, hi) or _is_speaker(text, mention):
+            context = PERSONA_CONTEXT if persona else AI_CONTEXT
+            if context.search(text, lo, hi) or _is_speaker(text, mention):
                 kept.append(mention)
         return kept
 

@@ -169,6 +169,8 @@ class WebhookChannel(Channel):
                 self._guard(self.url)
             except ValueError as exc:
                 reason = str(exc).replace(self.url, where)
+                if getattr(exc, "temporary", False):  # e.g. DNS down: try again later
+                    return DeliveryResult.retry(f"cannot POST to {where} now: {reason}")
                 return DeliveryResult.give_up(f"refused to POST to {where}: {reason}")
         body = json.dumps(alert.to_payload(), ensure_ascii=False, separators=(",", ":"))
         sent_at = datetime.fromtimestamp(math.floor(time.time()), UTC)

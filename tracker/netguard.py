@@ -17,7 +17,19 @@ Resolver = Callable[[str, int], list[str]]
 
 
 class BlockedAddressError(ValueError):
-    """The URL points at an address the guard refuses."""
+    """The URL points at an address the guard refuses: permanent."""
+
+    temporary = False
+
+
+class UnresolvableHostError(ValueError):
+    """The host could not be resolved right now: worth retrying later.
+
+    Not a BlockedAddressError: nothing was refused. Still a ValueError, so callers that
+    treat any guard ValueError as "do not fetch" keep working.
+    """
+
+    temporary = True
 
 
 def system_resolver(host: str, port: int) -> list[str]:
@@ -50,7 +62,8 @@ class AddressGuard:
         self._resolver = resolver
 
     def __call__(self, url: str) -> None:
-        """Raise BlockedAddressError if `url` may not be requested."""
+        """Raise BlockedAddressError if `url` may not be requested, UnresolvableHostError
+        if its host cannot be resolved now."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https"):
             raise BlockedAddressError(f"{url}: only http and https URLs are allowed")
@@ -63,7 +76,7 @@ class AddressGuard:
         try:
             addresses = self._resolver(host, port)
         except (OSError, UnicodeError) as exc:
-            raise BlockedAddressError(f"{url}: cannot resolve {host}: {exc}") from None
+            raise UnresolvableHostError(f"{url}: cannot resolve {host}: {exc}") from None
         for address in addresses:
             if not is_public(address):
                 raise BlockedAddressError(

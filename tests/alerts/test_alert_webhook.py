@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -13,7 +14,7 @@ import pytest
 from alert_servers import Receiver, new_secret
 
 from alerts import Alert, WebhookChannel, build_channel, parse_retry_after
-from tracker.netguard import AddressGuard
+from tracker.netguard import AddressGuard, BlockedAddressError, UnresolvableHostError
 
 
 def test_delivers_a_signed_payload(receiver: Receiver, make_alert: Callable[..., Alert]) -> None:
@@ -124,6 +125,44 @@ def test_private_address_is_refused_by_the_guard(make_alert: Callable[..., Alert
         result = channel.send([make_alert()])
     assert not result.ok and result.permanent and not result.disable
     assert "refused" in (result.error or "") and "10.0.0.5" in (result.error or "")
+
+
+def test_dns_failure_is_retried_not_dead(make_alert: Callable[..., Alert]) -> None:
+    answers: list[list[str] | OSError] = [
+        socket.gaierror(-3, "Temporary failure in name resolution"),
+        ["93.184.216.34"],
+    ]
+
+    def resolver(host: str, port: int) -> list[str]:
+        answer = answers.pop(0)
+        if isinstance(answer, OSError):
+            raise answer
+        return answer
+
+    channel = WebhookChannel(
+        "ops",
+        "https://hooks.example.org/selfref",
+        new_secret(),
+        transport=httpx.MockTransport(lambda request: httpx.Response(204)),
+        guard=AddressGuard(allow_private=False, resolver=resolver),
+    )
+    with channel:
+        first = channel.send([make_alert()])
+        assert not first.ok and not first.permanent and not first.disable
+        assert "cannot resolve hooks.example.org" in (first.error or "")
+        assert channel.send([make_alert()]).ok
+
+
+def test_guard_errors_tell_temporary_from_refused() -> None:
+    def down(host: str, port: int) -> list[str]:
+        raise socket.gaierror(-3, "Temporary failure in name resolution")
+
+    with pytest.raises(UnresolvableHostError) as unresolvable:
+        AddressGuard(resolver=down)("https://hooks.example.org/x")
+    assert isinstance(unresolvable.value, ValueError)  # the crawler's `except ValueError`
+    assert not isinstance(unresolvable.value, BlockedAddressError)
+    with pytest.raises(BlockedAddressError):
+        AddressGuard(resolver=lambda host, port: ["10.0.0.5"])("https://hooks.example.org/x")
 
 
 def test_loopback_receiver_refused_unless_allowed(

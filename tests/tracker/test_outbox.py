@@ -597,6 +597,22 @@ def test_private_address_refused_by_the_guard_unless_allowed(
     assert len(receiver.verified) == 1
 
 
+def test_unresolvable_webhook_host_keeps_alerts_pending(
+    write_config: Callable[[str], Path],
+    make_tracker: Callable[..., Tracker],
+    receiver: Receiver,
+) -> None:
+    url = "https://selfref-test.invalid/hooks/selfref"  # .invalid never resolves
+    write_config(webhook_toml(url, receiver.secret, name="ops"))
+    tracker = make_tracker()
+    critical(tracker, "https://a.example.org/1")
+    critical(tracker, "https://b.example.org/2")
+    report = tracker.deliver_alerts()
+    assert (report.failed, report.dead, report.pending) == (1, 0, 2)
+    assert {r.status for r in rows(tracker)} == {"pending"}
+    assert any("cannot resolve" in (r.last_error or "") for r in rows(tracker))
+
+
 def test_removed_channel_alerts_are_suppressed(
     write_config: Callable[[str], Path],
     make_tracker: Callable[..., Tracker],

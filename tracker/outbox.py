@@ -135,6 +135,7 @@ _FIND_EARLIER = (
         _TABLE.c.destination == sa.bindparam("destination"),
         _TABLE.c.dedup_key == sa.bindparam("key"),
         _TABLE.c.created_at >= sa.bindparam("since"),
+        _TABLE.c.status.in_((PENDING, DELIVERED)),  # never into dead/disabled/suppressed
     )
     .order_by(_TABLE.c.created_at)
     .limit(1)

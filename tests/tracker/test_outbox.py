@@ -266,6 +266,22 @@ def test_dedup_within_window_counts_hits_then_a_new_alert(
     assert [r.hits for r in rows(hook_tracker)] == [2, 1, 1]
 
 
+def test_dedup_never_folds_into_a_dead_alert(
+    write_config: Callable[[str], Path],
+    make_tracker: Callable[..., Tracker],
+    receiver: Receiver,
+    clock: Any,
+) -> None:
+    url = f"http://localhost:{receiver.port}/hooks/selfref"  # refused: private address
+    write_config(webhook_toml(url, receiver.secret, name="ops"))
+    tracker = make_tracker(clock=clock)
+    critical(tracker)
+    assert tracker.deliver_alerts().dead == 1
+    clock.advance(minutes=5)
+    critical(tracker)  # same material, within the window: a new alert, not a hit on the dead one
+    assert [(r.status, r.hits) for r in rows(tracker)] == [("dead", 1), ("pending", 1)]
+
+
 def test_dedup_key_separates_agents_material_and_incidents(hook_tracker: Tracker) -> None:
     critical(hook_tracker)
     with hook_tracker.audit_log.session() as s:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 FIRST_RETRY_LIMIT = 10.0
 DAY = 86_400.0
+RETRY_AFTER_CAP = DAY  # the longest Retry-After honoured
 # Standard Webhooks' suggested schedule: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
 DEFAULT_SCHEDULE = (5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0)
 
@@ -53,8 +54,7 @@ class RetryPolicy:
         if attempt == 1:
             delay = min(delay, FIRST_RETRY_LIMIT)
         if retry_after is not None and math.isfinite(retry_after) and retry_after > delay:
-            # A larger Retry-After wins, but only up to the following step (24 h after the
-            # last) so a receiver cannot park an alert for ever.
-            cap = self.schedule[attempt] if attempt < len(self.schedule) else DAY
-            delay = max(delay, min(retry_after, cap))
+            # The receiver knows when it can take the alert: honour its Retry-After fully,
+            # capped only at 24 h so a receiver cannot park an alert for ever.
+            delay = max(delay, min(retry_after, RETRY_AFTER_CAP))
         return delay

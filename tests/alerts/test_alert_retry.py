@@ -50,20 +50,21 @@ def test_none_exactly_after_the_last_attempt(seed: int, retry_after: float | Non
 
 
 @given(seeds, st.integers(1, 7), st.floats(min_value=0, max_value=10**7, allow_nan=False))
-def test_retry_after_is_respected_up_to_the_next_step(
+def test_retry_after_is_honoured_fully_up_to_a_day(
     seed: int, attempt: int, retry_after: float
 ) -> None:
     delay = POLICY.next_delay(attempt, retry_after, random.Random(seed))
     assert delay is not None
-    cap = POLICY.schedule[attempt] if attempt < len(POLICY.schedule) else 86_400
-    assert delay >= min(retry_after, cap)
-    assert delay <= max(cap, POLICY.schedule[attempt - 1] * (1 + POLICY.jitter))
+    scheduled = POLICY.next_delay(attempt, None, random.Random(seed))
+    assert scheduled is not None
+    assert delay == max(scheduled, min(retry_after, 86_400))
 
 
 def test_retry_after_wins_on_the_first_retry() -> None:
     assert POLICY.next_delay(1, 120, random.Random(1)) == 120
-    assert POLICY.next_delay(1, 10**6, random.Random(1)) == 300  # capped at the next step
-    assert POLICY.next_delay(7, 10**6, random.Random(1)) == 86_400  # 24 h after the last
+    assert POLICY.next_delay(1, 3600, random.Random(1)) == 3600  # not cut to the next step
+    assert POLICY.next_delay(1, 10**6, random.Random(1)) == 86_400  # capped at 24 h only
+    assert POLICY.next_delay(7, 10**6, random.Random(1)) == 86_400
 
 
 def test_mean_delays_do_not_decrease() -> None:

@@ -17,6 +17,7 @@ failure up to `BACKOFF_MAX_FACTOR` times, and reported as in backoff, never drop
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -38,6 +39,7 @@ from tracker.crawl_state import (
     CrawlStore,
     PageStatus,
     join_list,
+    split_list,
     to_signed,
     utc,
 )
@@ -55,6 +57,16 @@ BACKOFF_MAX_FACTOR = 32
 AIID_CITE = "https://incidentdatabase.ai/cite/{}/"
 _OPTION_IN_MESSAGE = re.compile(r"\boptions? '([^']+)'")
 _SETTLED = (PageStatus.INDEXED, PageStatus.DUPLICATE, PageStatus.SKIPPED, PageStatus.TOO_SHORT)
+# Chunk metadata keys owned by the pipeline; a candidate's metadata never overrides them.
+_CORE_META = frozenset(
+    {"document_id", "url", "title", "agents", "incidents", "personas", "category",
+     "published", "source", "chunk", "author", "site", "language"}
+)  # fmt: skip
+# Candidate metadata keys renamed in chunk metadata, and keys left out (bulky or redundant).
+_META_NAMES = {"incident_ids": "aiid_incidents", "report_number": "aiid_report",
+               "revision_id": "revision"}  # fmt: skip
+_META_SKIP = frozenset({"summary", "revision_time"})
+_META_MAX_CHARS = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,28 +228,34 @@ def _fetcher(crawl: CrawlSettings) -> Fetcher:
 
 
 class _IndexWriter:
-    """Index writes on one background thread: deletes in order, upserts every FLUSH_CHUNKS."""
+    """Index writes on one background thread: deletes first, upserts every FLUSH_CHUNKS.
+
+    Deletes go by `document_id` (from a chunk number on), so they do not depend on the
+    stored chunk count; a page whose delete or upsert fails is handed to `on_failure`.
+    """
 
     def __init__(self, index: VectorIndex, on_failure: Callable[[list[str], str], None]) -> None:
         self._index = index
         self._on_failure = on_failure
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="selfref-index")
         self._chunks: list[ChunkRecord] = []
-        self._deletes: list[str] = []
+        self._deletes: list[tuple[str, int]] = []
         self._pages: list[str] = []
         self._inflight: tuple[Future[None], list[str]] | None = None
 
-    def add(self, page: str, chunks: list[ChunkRecord], stale: list[str]) -> None:
-        """Queue a page's chunks and the ids of its chunks that must go."""
+    def add(self, page: str, chunks: list[ChunkRecord], replaces: bool) -> None:
+        """Queue a page's chunks; `replaces` also removes its old chunks past the new ones."""
         self._chunks += chunks
-        self._deletes += stale
+        if replaces:
+            self._deletes.append((page, len(chunks)))
         self._pages.append(page)
         if len(self._chunks) >= FLUSH_CHUNKS:
             self.flush()
 
-    def delete(self, ids: list[str]) -> None:
-        """Queue chunk ids to delete."""
-        self._deletes += ids
+    def delete(self, page: str) -> None:
+        """Queue every chunk of a page for deletion."""
+        self._deletes.append((page, 0))
+        self._pages.append(page)
 
     def flush(self) -> None:
         """Hand what is queued to the writer thread (waiting for the previous batch)."""
@@ -256,9 +274,16 @@ class _IndexWriter:
         finally:
             self._pool.shutdown(wait=True)
 
-    def _write(self, chunks: list[ChunkRecord], deletes: list[str]) -> None:
-        if deletes:
-            self._index.delete(ids=deletes)
+    def _write(self, chunks: list[ChunkRecord], deletes: list[tuple[str, int]]) -> None:
+        clauses: list[dict[str, Any]] = [
+            {"document_id": doc}
+            if start == 0
+            else {"$and": [{"document_id": doc}, {"chunk": {"$gte": start}}]}
+            for doc, start in deletes
+        ]
+        for i in range(0, len(clauses), 100):
+            batch = clauses[i : i + 100]
+            self._index.delete(where=batch[0] if len(batch) == 1 else {"$or": batch})
         self._index.upsert(chunks)
 
     def _wait(self) -> None:
@@ -285,6 +310,13 @@ class _Run:
         self.detector = text_detector(tracker.detector)
         self.writer = _IndexWriter(tracker.index, self._index_failed)
         self.page_errors: list[str] = []
+        self.released: set[str] = set()
+        self.aiid_incidents = {
+            number: incident.id
+            for profile in tracker.catalog
+            for incident in profile.incidents
+            for number in incident.aiid
+        }
 
     def __enter__(self) -> _Run:
         return self
@@ -311,11 +343,12 @@ class _Run:
             return result
         state = dict(row.state or {})
         candidates, error = _gather(source, self.fetcher, state)
+        gathered = len(candidates)
         candidates += self._retries(spec.name)
-        self._pages(candidates, result, progress)
-        outcomes = sum(result.counts().values()) - result.fetched
-        if error is None and result.failed and outcomes == result.failed:
-            error = f"every one of its {result.failed} pages failed"
+        failed, outcomes = self._pages(candidates, gathered, result, progress)
+        # Retries of earlier failures alone do not make a healthy source failed.
+        if error is None and failed and outcomes == failed:
+            error = f"every one of its {failed} pages failed"
         self.writer.flush()
         row.kind, row.state, row.last_run = spec.kind, state, now
         if error is None:
@@ -334,22 +367,40 @@ class _Run:
         return result
 
     def _retries(self, source: str) -> list[Candidate]:
-        """Pages of this source that failed on an earlier run and are worth another try."""
+        """Pages of this source that failed on an earlier run and are worth another try.
+
+        By canonical URL: `url` may be where the page once redirected to.
+        """
         return [
-            Candidate(url=p.url, source=source, title=p.title)
+            Candidate(url=p.canonical_url, source=source, title=p.title)
             for p in self.store.failing(source, RETRY_FAILED_RUNS)
         ]
 
     def _pages(
-        self, candidates: list[Candidate], result: SourceResult, progress: Progress | None
-    ) -> None:
+        self,
+        candidates: list[Candidate],
+        gathered: int,
+        result: SourceResult,
+        progress: Progress | None,
+    ) -> tuple[int, int]:
+        """Handle every candidate; the first `gathered` came from the source itself.
+
+        Returns (failed, outcomes) counted over the gathered candidates only.
+        """
         by_key: dict[str, Candidate] = {}
-        for c in candidates:
+        fresh: set[str] = set()
+        failed = outcomes = 0
+        for i, c in enumerate(candidates):
             try:
-                by_key.setdefault(canonicalize(c.url), c)
+                key = canonicalize(c.url)
             except ValueError as exc:
                 result.failed += 1
+                failed, outcomes = failed + (i < gathered), outcomes + (i < gathered)
                 self.page_errors.append(f"{c.url}: not a usable URL: {exc}")
+                continue
+            by_key.setdefault(key, c)
+            if i < gathered:
+                fresh.add(key)
         stored = self.store.pages(by_key)
         if progress:
             progress(CrawlProgress(result.name, 0, len(by_key)))
@@ -358,12 +409,17 @@ class _Run:
         )
         keys = {c.url: k for k, c in by_key.items() if c.text is None}
         requests = [_request(url, stored.get(k)) for url, k in keys.items()]
-        results = _in_order(list(keys), self.fetcher.fetch_all(requests))
-        fetched_pages = ((keys[r.url], r) for r in results)
+        results = self.fetcher.fetch_all(requests, ordered=True, keep_body=False)
+        fetched_pages = zip(keys.values(), results, strict=True)
         for done, (key, fetched) in enumerate(chain(ready, fetched_pages), 1):
+            before = result.failed
             self._page(key, by_key[key], fetched, stored.get(key), result)
+            if key in fresh:
+                outcomes += 1
+                failed += result.failed - before
             if progress:
                 progress(CrawlProgress(result.name, done, len(by_key)))
+        return failed, outcomes
 
     def _page(
         self,
@@ -374,16 +430,18 @@ class _Run:
         result: SourceResult,
     ) -> None:
         page = old or CrawlPage(url=cand.url, canonical_url=key, source=cand.source)
+        if page.duplicate_of is not None and page.duplicate_of in self.released:
+            page.etag = page.last_modified = page.content_hash = None  # as release_copies did
         page.source, page.last_fetched = cand.source, self.tracker.clock()
         if fetched is not None:
-            page.http_status = fetched.http_status
+            previous_status, page.http_status = page.http_status, fetched.http_status
             if fetched.status is FetchStatus.NOT_MODIFIED:
                 page.failures, page.last_error = 0, None
                 result.unchanged += 1
                 self._save(page)
                 return
             if not fetched.ok or not fetched.text:
-                self._failed(page, fetched, result)
+                self._failed(page, fetched, previous_status, result)
                 return
             result.fetched += 1
             page.url = fetched.final_url
@@ -391,16 +449,24 @@ class _Run:
         page.failures, page.last_error = 0, None
         self._content(page, cand, fetched, old, result)
 
-    def _failed(self, page: CrawlPage, fetched: FetchResult, result: SourceResult) -> None:
+    def _failed(
+        self,
+        page: CrawlPage,
+        fetched: FetchResult,
+        previous_status: int | None,
+        result: SourceResult,
+    ) -> None:
         error = fetched.error or f"{fetched.url}: {fetched.status}"
         if not fetched.text and fetched.ok:
             error = f"{fetched.url}: no text in the {fetched.content_type or 'untyped'} body"
-        page.failures += 1
+        not_found = fetched.status is FetchStatus.NOT_FOUND
+        # `failures` counts consecutive failures; a 404 after anything but a 404 starts
+        # a new run of them, so a page is gone only after GONE_AFTER_404 404s in a row.
+        page.failures = 1 if not_found and previous_status != 404 else page.failures + 1
         page.last_error = error
-        gone = fetched.status is FetchStatus.GONE or (
-            fetched.status is FetchStatus.NOT_FOUND and page.failures >= GONE_AFTER_404
-        )
+        gone = fetched.status is FetchStatus.GONE or (not_found and page.failures >= GONE_AFTER_404)
         if gone:
+            self._release_copies(page)
             self._drop(page, PageStatus.GONE)
             result.gone += 1
         else:
@@ -437,6 +503,14 @@ class _Run:
             result.unchanged += 1
             self._save(page)
             return
+        if was_indexed:
+            self._release_copies(page)
+        extra: dict[str, Any] = _candidate_metadata(cand)
+        if fetched is not None:
+            for name in ("author", "site", "language"):
+                value = getattr(doc, name)
+                if value:
+                    extra[name] = value
         page.content_hash, page.simhash = digest, to_signed(simhash(text))
         page.title = title
         page.published = published.isoformat() if published else None
@@ -447,7 +521,12 @@ class _Run:
             self._save(page)
             return
         tags = tag(self.detector, self.tracker.catalog, text)
-        page.agents, page.incidents = join_list(tags.agents), join_list(tags.incidents)
+        incidents = list(tags.incidents)
+        for number in extra.get("aiid_incidents", []):
+            found = self.aiid_incidents.get(int(number))
+            if found and found not in incidents:
+                incidents.append(found)
+        page.agents, page.incidents = join_list(tags.agents), join_list(incidents)
         page.personas, page.category = join_list(tags.personas), tags.category
         if not tags.agents:
             self._drop(page, PageStatus.SKIPPED)
@@ -462,25 +541,28 @@ class _Run:
                 result.duplicate += 1
                 self.store.save_page(s, page)
                 return
-            chunks = self._chunks(page, text, cand)
-            stale = [chunk_id(page.canonical_url, i) for i in range(len(chunks), page.chunk_count)]
+            chunks = self._chunks(page, text, cand, extra)
+            replaces = page.id is not None
             page.status, page.chunk_count = PageStatus.INDEXED, len(chunks)
             self.store.save_page(s, page)
-        self.writer.add(page.canonical_url, chunks, stale)
+        self.writer.add(page.canonical_url, chunks, replaces)
         if was_indexed:
             result.updated += 1
         else:
             result.new += 1
 
-    def _chunks(self, page: CrawlPage, text: str, cand: Candidate) -> list[ChunkRecord]:
+    def _chunks(
+        self, page: CrawlPage, text: str, cand: Candidate, extra: dict[str, Any]
+    ) -> list[ChunkRecord]:
         index = self.settings.index
         meta: dict[str, Any] = {
+            **extra,
             "document_id": page.canonical_url,
             "url": page.url,
             "title": page.title or "",
-            "agents": page.agents.split(","),
-            "incidents": [i for i in page.incidents.split(",") if i],
-            "personas": [p for p in page.personas.split(",") if p],
+            "agents": split_list(page.agents),
+            "incidents": split_list(page.incidents),
+            "personas": split_list(page.personas),
             "category": page.category,
             "published": page.published,
             "source": cand.source,
@@ -492,10 +574,19 @@ class _Run:
         ]
 
     def _drop(self, page: CrawlPage, status: str) -> None:
-        """Give the page `status` and queue its chunks, if any, for deletion."""
-        if page.chunk_count:
-            self.writer.delete([chunk_id(page.canonical_url, i) for i in range(page.chunk_count)])
+        """Give the page `status` and queue its chunks, if any, for deletion.
+
+        A failed page may hold chunks whose earlier delete or upsert did not go through.
+        """
+        if page.id is not None and (page.chunk_count or page.status == PageStatus.FAILED):
+            self.writer.delete(page.canonical_url)
         page.status, page.chunk_count = status, 0
+
+    def _release_copies(self, page: CrawlPage) -> None:
+        """An indexed page changes or goes: its duplicates are fetched and judged afresh."""
+        if page.status == PageStatus.INDEXED:
+            self.store.release_copies(page.canonical_url)
+            self.released.add(page.canonical_url)
 
     def _save(self, page: CrawlPage) -> None:
         with self.store.session() as s:
@@ -518,15 +609,23 @@ def _gather(
     return out, None
 
 
-def _in_order(urls: list[str], results: Iterator[FetchResult]) -> Iterator[FetchResult]:
-    """Results in request order (fetch_all yields them as they finish), so that the first
-    of two copies is the one its source listed first."""
-    waiting: dict[str, FetchResult] = {}
-    for url in urls:
-        while url not in waiting:
-            result = next(results)
-            waiting[result.url] = result
-        yield waiting.pop(url)
+def _candidate_metadata(cand: Candidate) -> dict[str, Any]:
+    """A candidate's flat metadata as Chroma can hold it: scalars, lists of strings."""
+    out: dict[str, Any] = {}
+    for key, value in cand.metadata.items():
+        name = _META_NAMES.get(key, key)
+        if key in _META_SKIP or name in _CORE_META:
+            continue
+        if isinstance(value, bool | int | str) or (
+            isinstance(value, float) and math.isfinite(value)
+        ):
+            if not isinstance(value, str) or 0 < len(value) <= _META_MAX_CHARS:
+                out[name] = value
+        elif isinstance(value, list | tuple):
+            items = [str(v) for v in value if isinstance(v, str | int) and not isinstance(v, bool)]
+            if items and len(items) == len(value):
+                out[name] = items
+    return out
 
 
 def _request(url: str, old: CrawlPage | None) -> FetchRequest:

@@ -182,6 +182,16 @@ class CrawlStore:
                 )
             )
 
+    def release_copies(self, canonical_url: str) -> None:
+        """Forget the validators and hash of the duplicates of a page that changed or went,
+        so each is fetched unconditionally and judged afresh (and indexed if now the first)."""
+        with self.session() as s:
+            s.exec(
+                sa.update(CrawlPage)
+                .where(col(CrawlPage.duplicate_of) == canonical_url)
+                .values(etag=None, last_modified=None, content_hash=None)
+            )
+
     def find_copy(self, s: Session, page: CrawlPage, max_distance: int) -> CrawlPage | None:
         """The first indexed page (other than `page`) with the same hash or a near SimHash."""
         other = col(CrawlPage.canonical_url) != page.canonical_url
@@ -214,12 +224,6 @@ class CrawlStore:
             keys = simhash_bands(to_unsigned(page.simhash))
             s.add_all([CrawlPageBand(page_id=page.id, key=k) for k in keys])
         return page
-
-    def counts(self) -> dict[str, int]:
-        """Pages per status."""
-        stmt = select(CrawlPage.status, sa.func.count()).group_by(col(CrawlPage.status))
-        with self.session() as s:
-            return {status: int(n) for status, n in s.exec(stmt).all()}
 
 
 def utc(value: dt.datetime | None) -> dt.datetime | None:

@@ -7,6 +7,7 @@ feed that always answers 500, and a `urls` source. ETags make every page conditi
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import shutil
@@ -341,3 +342,158 @@ def test_default_sources_of_the_catalog_are_valid_sources() -> None:
         assert source.name == spec.name
     aiid = next(spec for spec in specs if spec.name == "aiid-cite")
     assert "https://incidentdatabase.ai/cite/6/" in aiid.options["urls"]
+
+
+# --- reviewed defects --------------------------------------------------------------------
+
+
+def _store(tracker: Tracker) -> CrawlStore:
+    store = CrawlStore(tracker.audit_log)
+    store.ensure_schema()
+    return store
+
+
+def test_copy_of_a_gone_original_is_refetched_and_indexed(crawler: Tracker, site: Site) -> None:
+    crawler.crawl(["news"])
+    wire = canonicalize(site.url("/wire/grok-knight"))
+    assert _page(crawler, wire).status == PageStatus.DUPLICATE
+    site.pages["/news/grok-knight"] = (410, "text/plain", "gone")
+    site.feed("/feed.xml", ["/news/grok-knight", "/wire/grok-knight"])  # the feed changes
+
+    assert crawler.crawl(["news"]).gone == 1
+    copy = _page(crawler, wire)
+    assert copy.etag is None and copy.content_hash is None  # judged afresh next run
+
+    site.requests.clear()
+    site.feed("/feed.xml", ["/wire/grok-knight"])
+    report = crawler.crawl(["news"])
+    assert report.new == 1, report.to_dict()
+    headers = next(h for p, h, _ in site.requests if p == "/wire/grok-knight")
+    assert "if-none-match" not in headers
+    copy = _page(crawler, wire)
+    assert copy.status == PageStatus.INDEXED and copy.duplicate_of is None
+    assert len(crawler.index.ids({"document_id": wire})) == copy.chunk_count > 0
+
+
+def test_copy_of_a_changed_original_is_judged_afresh(crawler: Tracker, site: Site) -> None:
+    crawler.crawl(["news"])
+    site.page("/news/grok-knight", "Gemini tells a student to die", GEMINI_LONG)
+    site.feed("/feed.xml", ["/news/grok-knight", "/wire/grok-knight"])
+    crawler.crawl(["news"])
+    assert _page(crawler, site.url("/wire/grok-knight")).content_hash is None
+    site.feed("/feed.xml", ["/wire/grok-knight"])
+    crawler.crawl(["news"])
+    assert _page(crawler, site.url("/wire/grok-knight")).status == PageStatus.INDEXED
+
+
+def test_only_consecutive_404s_make_a_page_gone(crawler: Tracker, site: Site) -> None:
+    crawler.crawl(["pages"])
+    url = site.url("/news/gemini")
+    site.pages["/news/gemini"] = (500, "text/plain", "oops")
+    crawler.crawl(["pages"])
+    crawler.crawl(["pages"])
+    site.pages["/news/gemini"] = (404, "text/plain", "missing")
+    report = crawler.crawl(["pages"])
+    assert report.gone == 0 and _page(crawler, url).status == PageStatus.INDEXED
+    crawler.crawl(["pages"])
+    assert _page(crawler, url).status == PageStatus.INDEXED
+    assert crawler.crawl(["pages"]).gone == 1
+    assert _page(crawler, url).status == PageStatus.GONE
+
+
+def test_failed_page_is_retried_at_its_own_url_and_retries_never_fail_the_source(
+    crawler: Tracker, site: Site
+) -> None:
+    site.feed("/feed.xml", [])
+    site.pages["/old/retry"] = (500, "text/plain", "still broken")
+    store = _store(crawler)
+    with store.session() as s:
+        store.save_page(
+            s,
+            CrawlPage(
+                url=site.url("/moved/elsewhere"),  # where it redirected to once
+                canonical_url=canonicalize(site.url("/old/retry")),
+                source="news",
+                failures=1,
+                status=PageStatus.INDEXED,
+            ),
+        )
+    site.requests.clear()
+
+    report = crawler.crawl(["news"])
+
+    paths = [p for p, _, _ in site.requests]
+    assert "/old/retry" in paths and "/moved/elsewhere" not in paths
+    assert report.failed == 1
+    assert report.sources[0].status == "ok", report.to_dict()
+    assert _source(crawler, "news").consecutive_failures == 0
+
+
+def test_failed_delete_keeps_the_page_for_a_retry(
+    crawler: Tracker, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from index import VectorIndexError
+    from tracker.errors import IndexUnavailableError
+
+    crawler.crawl(["pages"])
+    url = canonicalize(site.url("/news/gemini"))
+    site.pages["/news/gemini"] = (410, "text/plain", "gone")
+
+    def fail(**kwargs: object) -> None:
+        raise VectorIndexError("disk full")
+
+    with monkeypatch.context() as m:
+        m.setattr(crawler.index, "delete", fail)
+        with pytest.raises(IndexUnavailableError):
+            crawler.crawl(["pages"])
+    assert _page(crawler, url).status == PageStatus.FAILED
+    assert crawler.index.ids({"document_id": url})  # still there, and the DB knows it
+
+    assert crawler.crawl(["pages"]).gone == 1
+    assert crawler.index.ids({"document_id": url}) == []
+
+
+TAY = (
+    "Microsoft's chatbot Tay was taken offline a day after launch when users taught it to "
+    "post racist and inflammatory tweets. Tay had been designed to learn from "
+    "conversations on Twitter, and within hours it was repeating offensive messages sent "
+    "to it. Microsoft apologised for the tweets posted by Tay and said it would bring the "
+    "bot back only when it could better anticipate malicious intent."
+)
+
+
+def test_candidate_metadata_reaches_the_chunks(
+    crawler: Tracker, crawl_home: Path, tmp_path: Path, make_tracker: Callable[..., Tracker]
+) -> None:
+    snapshot = tmp_path / "aiid"
+    snapshot.mkdir()
+    (snapshot / "incidents.csv").write_text('incident_id,reports\n6,"[101]"\ninf,"[102]"\n')
+    rows = [
+        ["report_number", "url", "title", "plain_text", "authors", "date_published"],
+        ["101", "https://news.example/tay", "Tay offline", TAY, '["Jane Doe"]', "2016-03-24"],
+        ["inf", "https://news.example/bad", "Bad row", TAY, "", ""],
+    ]
+    with (snapshot / "reports.csv").open("w", newline="") as f:
+        csv.writer(f).writerows(rows)
+    text = crawl_home.read_text()
+    crawl_home.write_text(
+        text + f'\n[[sources]]\nname = "aiid"\nkind = "aiid"\npath = "{snapshot}"\n'
+    )
+    tracker = make_tracker()
+
+    report = tracker.crawl(["aiid"])
+
+    assert report.new == 1 and report.sources[0].status == "ok", report.to_dict()
+    hit = next(
+        h for h in tracker.search(TAY, agent="tay", k=5) if h.metadata["url"].endswith("/tay")
+    )
+    meta = hit.metadata
+    assert meta["aiid_incidents"] == ["6"]
+    assert meta["aiid_report"] == 101
+    assert meta["authors"] == ["Jane Doe"]
+    assert "tay-2016-03-racist-tweets" in meta["incidents"]
+    assert all(
+        isinstance(v, str | int | float | bool)
+        or (isinstance(v, list) and v and all(isinstance(i, str) for i in v))
+        for v in meta.values()
+    ), meta

@@ -180,6 +180,13 @@ class EmailChannel(Channel):
         if (username is None) != (password is None):
             missing = "password" if password is None else "username"
             raise _bad(name, missing, "is required when the other login option is set")
+        if username is not None and security == "none":
+            raise _bad(
+                name,
+                "username",
+                "needs security = 'starttls' or 'ssl': with 'none' the login would cross "
+                "the network in cleartext",
+            )
         if isinstance(to, str) or not to:
             raise _bad(name, "to", f"must be a non-empty list of addresses, got {to!r}")
         if not timeout > 0:
@@ -232,13 +239,14 @@ class EmailChannel(Channel):
         """Send one mail; SMTP 5xx and all-recipients-refused are permanent, the rest retried."""
         message = self.compose(alerts)
         where = f"{self.smtp_host}:{self.smtp_port}"
+        smtp: smtplib.SMTP | None = None
         try:
-            with self._connect() as smtp:
-                if self.security == "starttls":
-                    smtp.starttls(context=self._ssl_context)
-                if self.username is not None and self._password is not None:
-                    smtp.login(self.username, self._password)
-                refused = smtp.send_message(message)
+            smtp = self._connect()
+            if self.security == "starttls":
+                smtp.starttls(context=self._ssl_context)
+            if self.username is not None and self._password is not None:
+                smtp.login(self.username, self._password)
+            refused = smtp.send_message(message)
         except smtplib.SMTPRecipientsRefused as exc:
             return DeliveryResult.give_up(
                 f"SMTP server {where} refused every recipient: {_refusals(exc.recipients)}"
@@ -263,6 +271,9 @@ class EmailChannel(Channel):
             return DeliveryResult.retry(f"SMTP with {where} failed: {type(exc).__name__}: {exc}")
         except OSError as exc:
             return DeliveryResult.retry(f"cannot reach SMTP server {where}: {exc}")
+        finally:
+            if smtp is not None:
+                _quit(smtp)
         if refused:
             return DeliveryResult.delivered(250, f"some recipients refused: {_refusals(refused)}")
         return DeliveryResult.delivered(250)
@@ -273,6 +284,16 @@ class EmailChannel(Channel):
                 self.smtp_host, self.smtp_port, timeout=self.timeout, context=self._ssl_context
             )
         return smtplib.SMTP(self.smtp_host, self.smtp_port, timeout=self.timeout)
+
+
+def _quit(smtp: smtplib.SMTP) -> None:
+    """Say goodbye; once the server took (or refused) the mail, QUIT errors change nothing."""
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        pass
+    finally:
+        smtp.close()
 
 
 def _refusals(refused: Mapping[str, tuple[int, bytes]]) -> str:

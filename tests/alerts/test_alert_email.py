@@ -254,6 +254,33 @@ def test_implicit_ssl(
     assert len(mailbox.envelopes) == 1
 
 
+class FailingQuit(Mailbox):
+    """Accepts the mail, then answers QUIT with an error."""
+
+    async def handle_QUIT(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        return "554 5.3.0 cannot say goodbye"
+
+
+def test_error_on_quit_after_the_mail_was_accepted_is_still_delivered(
+    make_alert: Callable[..., Alert],
+) -> None:
+    mailbox = FailingQuit()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        server = SmtpServer("127.0.0.1", controller.port, mailbox)
+        result = channel_for(server).send([make_alert()])
+    finally:
+        controller.stop()
+    assert result.ok and result.error is None
+    assert len(mailbox.envelopes) == 1
+
+
+def test_login_without_tls_is_refused_before_connecting() -> None:
+    with pytest.raises(ValueError, match="option 'username' needs security"):
+        EmailChannel("oncall", **GOOD, username="u", password="p")  # type: ignore[arg-type]
+
+
 GOOD = {"smtp_host": "127.0.0.1", "sender": "selfref@example.org", "to": ["a@example.org"]}
 
 
@@ -266,6 +293,8 @@ GOOD = {"smtp_host": "127.0.0.1", "sender": "selfref@example.org", "to": ["a@exa
         ({"security": "tls"}, "security"),
         ({"username": "selfref"}, "password"),
         ({"password": "s3cret"}, "username"),
+        ({"username": "selfref", "password": "s3cret"}, "username"),  # cleartext login
+        ({"username": "u", "password": "p", "security": "none"}, "username"),
         ({"sender": "selfref"}, "sender"),
         ({"to": "a@example.org"}, "to"),
         ({"to": []}, "to"),

@@ -13,7 +13,6 @@ import email.policy
 import json
 import os
 import socket
-import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -229,23 +228,22 @@ def test_no_alert_row_when_the_audit_write_fails(
     write_config: Callable[[str], Path],
     make_tracker: Callable[..., Tracker],
     receiver: Receiver,
-    selfref_home: Path,
 ) -> None:
-    write_config(
-        '[storage]\nbusy_timeout = "200ms"\n'
-        + PRIVATE_OK
-        + webhook_toml(receiver.url, receiver.secret, name="ops")
-    )
+    import sqlalchemy as sa
+
+    write_config(PRIVATE_OK + webhook_toml(receiver.url, receiver.secret, name="ops"))
     tracker = make_tracker()
-    assert tracker.alerts() == []  # creates the schema
-    blocker = sqlite3.connect(selfref_home / "selfref.sqlite3", isolation_level=None)
-    blocker.execute("BEGIN EXCLUSIVE")
-    try:
-        with pytest.raises(StorageError, match="locked"):
-            critical(tracker)
-    finally:
-        blocker.execute("ROLLBACK")
-        blocker.close()
+    written: list[int] = []
+
+    def failing_write(session: Any, event: RetrievalEvent, documents: list[Any]) -> None:
+        # runs after the alert hook, in the same transaction: its row is there, then a write fails
+        written.append(session.exec(select(func.count()).select_from(AlertRow)).one())
+        session.execute(sa.text("INSERT INTO no_such_table VALUES (1)"))
+
+    tracker.record_hooks.append(failing_write)
+    with pytest.raises(StorageError, match="no_such_table"):
+        critical(tracker)
+    assert written == [1]  # the alert row had been written, inside the transaction
     with tracker.audit_log.session() as s:
         assert s.exec(select(func.count()).select_from(RetrievalEvent)).one() == 0
     assert rows(tracker) == []
@@ -458,20 +456,43 @@ def test_410_disables_the_channel_and_says_so(
     assert len(receiver.received) == 1
 
 
-def test_alert_written_by_a_dead_process_is_delivered_by_the_next(
+KILLED_WRITER = f"""
+import os, sys
+sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})
+from tracker import Tracker
+from tracker.config import load_config
+tracker = Tracker(load_config())
+result = tracker.check(
+    "grok", [{{"id": "d1", "text": {PERSONA!r}, "url": "https://news.example.org/grok"}}]
+)
+print(result.event_id, flush=True)
+os._exit(1)  # killed between writing the alert and delivering it: no cleanup, no close
+"""
+
+
+def test_alert_written_by_a_killed_process_is_delivered_by_the_next(
     write_config: Callable[[str], Path],
     make_tracker: Callable[..., Tracker],
     receiver: Receiver,
 ) -> None:
+    import subprocess
+    import sys
+
     write_config(PRIVATE_OK + webhook_toml(receiver.url, receiver.secret))
-    first = make_tracker()
-    event_id = critical(first)
-    first.close()
-    del first  # "killed" between writing and delivering
+    make_tracker().close()  # seeds the home's index for the child
+    child = subprocess.run(
+        [sys.executable, "-c", KILLED_WRITER], capture_output=True, text=True, timeout=120
+    )
+    assert child.returncode == 1, child.stderr
+    event_id = child.stdout.strip().splitlines()[-1]
+    assert event_id.startswith("evt_") and receiver.received == []
     second = make_tracker()
-    report = second.deliver_alerts()
-    assert report.sent == 1
-    assert receiver.verified[0]["payload"]["data"]["event_id"] == event_id
+    [row] = rows(second)
+    assert (row.status, row.event_id) == ("pending", event_id)
+    assert second.deliver_alerts().sent == 1
+    assert second.deliver_alerts().sent == 0
+    [got] = receiver.verified
+    assert got["payload"]["data"]["event_id"] == event_id
 
 
 def test_email_digest_batches_alerts_into_one_mail(

@@ -3,8 +3,9 @@
     check -> AuditLog.record(event, rows, hooks=[AlertHook]) -> `alerts` rows (same transaction)
     deliver_due(tracker) -> due rows -> alerts/ channel.send -> delivered | retry | dead | disabled
 
-Delivery is at-least-once: a row is marked delivered only after its channel said ok, in its
-own short transaction. A crash between send and mark resends the alert with the same
+Delivery is at-least-once: a row is marked delivered only after its channel said ok, in
+short transactions of up to MARK_BATCH rows (and always before a lease renewal and at the
+end of each claimed page). A crash between send and mark resends those alerts with the same
 message id (`webhook-id`), which receivers de-duplicate. Rows being sent are leased: a
 claim stamps them with a random lease token and a lease end taken from the clock at claim
 time; a page is small enough to be sent within its lease, the lease is renewed before a
@@ -58,6 +59,7 @@ PENDING, DELIVERED, DEAD, DISABLED, SUPPRESSED = (
 STATUSES = (PENDING, DELIVERED, DEAD, DISABLED, SUPPRESSED)
 LEASE = dt.timedelta(minutes=5)  # at least; a slow channel's lease is 6 of its timeouts
 PAGE = 200  # rows per claim at most; fewer when page x timeout would outlast the lease
+MARK_BATCH = 10  # sent rows marked delivered per transaction
 DIGEST_MAX = 100
 _INCIDENT_REF = re.compile(r"\(([a-z0-9][a-z0-9_.-]*)\)\s*$")
 _CORPUS_INCIDENT = re.compile(r"\bincident ([a-z0-9][a-z0-9_.-]*)")
@@ -379,7 +381,7 @@ def deliver_due(
 
 
 class _Run:
-    """One delivery pass: claims, sends, settles; every settle is its own transaction."""
+    """One delivery pass: claims, sends, settles in short transactions (successes batched)."""
 
     def __init__(
         self,
@@ -392,6 +394,10 @@ class _Run:
         self.now = self.time()  # what is due: due at the start of the run
         self.report = DeliveryReport()
         self._conn: sa.Connection | None = None  # reused by the hot path, no pool round trip
+        # Sent rows are marked delivered in small batches: a crash in between resends at most
+        # MARK_BATCH alerts, with their original webhook-id (at-least-once, de-duplicable).
+        self._sent: list[str] = []
+        self._sent_token = ""
 
     def time(self) -> dt.datetime:
         return to_db_time(self.clock())
@@ -477,9 +483,11 @@ class _Run:
                         # gone, or down: stop this channel for this run, release the rest
                         self._release(page, pending)
                         return
+                self._flush_sent()
                 if spec.digest:
                     return
         finally:
+            self._flush_sent()
             if channel is not None:
                 channel.close()
 
@@ -549,6 +557,7 @@ class _Run:
         now = self.time()
         if now + lease / 2 < page.until:
             return rows
+        self._flush_sent()  # sent rows are settled before their lease could lapse
         until = now + lease
         with self.log.session() as s:
             kept = set(
@@ -591,9 +600,16 @@ class _Run:
     ) -> None:
         now, ids = self.time(), [row.id for row in batch]
         if result.ok:
-            self._delivered(ids, page.token, now, result.error)
             self.report.sent += len(ids)
+            if result.error is not None:  # delivered with a note (some recipients refused)
+                self._delivered(ids, page.token, now, result.error)
+            else:
+                self._sent_token = page.token
+                self._sent += ids
+                if len(self._sent) >= MARK_BATCH:
+                    self._flush_sent()
         else:
+            self._flush_sent()
             self._failed(spec, state, page.token, batch, result, now)
         if spec.rate_limit is not None:
             state.window_count += 1
@@ -643,6 +659,12 @@ class _Run:
                                      next_attempt_at=now + dt.timedelta(seconds=delay),
                                      **common)  # fmt: skip
                         self.report.failed += 1
+
+    def _flush_sent(self) -> None:
+        """Mark the rows sent so far delivered, in one transaction."""
+        if self._sent:
+            ids, self._sent = self._sent, []
+            self._delivered(ids, self._sent_token, self.time(), None)
 
     def _delivered(
         self, ids: list[str], token: str, now: dt.datetime, note: str | None

@@ -315,7 +315,9 @@ class Fetcher:
             try:
                 self._guard(url)
             except ValueError as exc:
-                return FetchStatus.BLOCKED, str(exc)
+                # a guard marks passing trouble (a name that did not resolve) as temporary
+                temporary = getattr(exc, "temporary", False)
+                return (FetchStatus.FAILED if temporary else FetchStatus.BLOCKED), str(exc)
         if robots:
             rules = self._robots_for(url)
             allowed = rules.parser.can_fetch(url, self._agent) if rules.parser else rules.allow_all

@@ -370,6 +370,23 @@ def test_guard_blocks_a_name_resolving_to_a_private_address(make_fetcher: MakeFe
     assert "10.0.0.5" in (result.error or "")
 
 
+def test_a_name_that_does_not_resolve_is_a_failure_not_a_block(
+    make_fetcher: MakeFetcher,
+) -> None:
+    def no_dns(host: str, port: int) -> list[str]:
+        raise OSError("Temporary failure in name resolution")
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise AssertionError(f"nothing should be requested: {request.url}")
+
+    guard = AddressGuard(allow_private=False, resolver=no_dns)
+    result = make_fetcher(transport=httpx.MockTransport(handler), guard=guard).fetch(
+        "http://news.example/story"
+    )
+    assert result.status is FetchStatus.FAILED
+    assert "cannot resolve news.example" in (result.error or "")
+
+
 def test_guard_runs_on_every_redirect_hop(
     server: LoopbackServer, make_fetcher: MakeFetcher
 ) -> None:

@@ -245,8 +245,8 @@ def test_only_tay_claims_an_aiid_id(catalog):
 # --- coverage: known coverage of each incident in the words of press, forums and posts --
 
 
-COVERAGE_MIN_LINES = 9
-COVERAGE_MIN_CHARS = 40
+COVERAGE_MIN_LINES = 5
+COVERAGE_MIN_CHARS = 80
 COVERAGE_MAX_CHARS = 250
 
 
@@ -278,49 +278,6 @@ def test_at_least_half_of_coverage_avoids_the_agents_names(catalog):
             assert 2 * len(nameless) >= len(inc.coverage), (
                 f"{inc.id}: only {len(nameless)} of {len(inc.coverage)} lines avoid {p.id}'s names"
             )
-
-
-def test_every_incident_has_a_headline_and_a_second_person_line(catalog):
-    # Retrieved texts come in many registers: terse headlines, and prompts or role-play
-    # setups that tell the agent who it "is" ("you're the bot that ..."). Each incident
-    # carries at least one coverage line of each so nearest-neighbour matching sees them.
-    for p in catalog:
-        for inc in p.incidents:
-            assert any(len(line) < 90 for line in inc.coverage), f"{inc.id}: no headline"
-            second_person = re.compile(r"^you(?:'re| are)\b", re.IGNORECASE)
-            assert any(second_person.match(line) for line in inc.coverage), (
-                f"{inc.id}: no second-person identity line"
-            )
-
-
-INCIDENT_VOCABULARY = [
-    "controversy",
-    "backlash",
-    "apologis",
-    "apologiz",
-    "rolled back",
-    "offensive",
-    "racist",
-    "antisemitic",
-    "jailbreak",
-    "blackmail",
-    "misinformation",
-    "hallucinat",
-    "deepfake",
-    "unauthori",
-    "persona",
-    "banned",
-    "threat",
-]
-
-
-def test_product_lines_are_neutral(catalog):
-    for p in catalog:
-        personas = [t for persona in p.personas for t in persona.terms]
-        for line in p.product:
-            for word in INCIDENT_VOCABULARY:
-                assert word not in line.lower(), (p.id, word, line)
-            assert not _names_in(line, personas), (p.id, line)
 
 
 def test_coverage_lines_are_unique_across_the_catalog(catalog):

@@ -195,3 +195,14 @@ def test_unreachable_database_is_a_storage_error(write_config, make_tracker) -> 
         tracker.audit()
     # a check that records nothing does not need the database
     assert tracker.check("grok", [PERSONA], record=False).verdicts[0].level is Level.CRITICAL
+
+
+def test_a_page_of_nothing_but_names_is_checked_with_bounded_evidence(tracker) -> None:
+    text = "Grok said MechaHitler. " * 100_000
+    verdict = tracker.check("grok", [text], record=False).verdicts[0]
+    assert verdict.level.label == "critical"
+    spans = [e.span for e in verdict.evidence if e.span is not None]
+    assert 0 < len(spans) <= 60
+    assert all(0 <= s < e <= len(text) for s, e in spans)
+    persona = next(e for e in verdict.evidence if e.kind == "persona")
+    assert text[persona.span[0] : persona.span[1]] == "MechaHitler"

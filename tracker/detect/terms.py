@@ -93,6 +93,9 @@ PERSONA_CONTEXT = ContextWords(
 )
 
 
+MAX_MENTIONS = 2000
+
+
 class Role(enum.Enum):
     """What a term says about its agent."""
 
@@ -164,6 +167,8 @@ class TermIndex:
                         voids.append((start, end))
                 elif not term.case_sensitive or _case_ok(text[start:end], term.text):
                     raw.append(Mention(term, start, end))
+            if len(raw) >= MAX_MENTIONS:  # a page of nothing but names: enough is known
+                break
         if voids:
             raw = [m for m in raw if not any(s < m.end and m.start < e for s, e in voids)]
         return self._with_context(text, raw)

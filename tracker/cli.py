@@ -79,6 +79,18 @@ class _LevelChoice(click.Choice[str]):
         super().__init__([level.label for level in Level], case_sensitive=False)
 
 
+def _format_option(*choices: str) -> Callable[[F], F]:
+    """`--format` among `choices`; when not given, table on a terminal and jsonl otherwise."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(list(choices)),
+        callback=lambda _ctx, _param, value: value
+        or ("table" if sys.stdout.isatty() else "jsonl"),
+        help="Output format (default: table on a terminal, jsonl otherwise).",
+    )
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
@@ -108,12 +120,7 @@ def cli(ctx: click.Context, config: str | None) -> None:
 @click.option("--agent", required=True, help="Agent id that retrieved the documents (e.g. grok).")
 @click.option("--query", help="The query the agent searched with (recorded).")
 @click.option("--session", help="Session or conversation id (recorded).")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "jsonl"]),
-    help="Output format (default: table on a terminal, jsonl otherwise).",
-)
+@_format_option("table", "jsonl")
 @click.option(
     "--fail-on",
     type=_LevelChoice(),
@@ -128,7 +135,7 @@ def check(
     agent: str,
     query: str | None,
     session: str | None,
-    fmt: str | None,
+    fmt: str,
     fail_on: str | None,
     no_record: bool,
     file: Any,
@@ -142,7 +149,6 @@ def check(
     tracker.agent(agent)
     documents = parse_input(file.read())
     result = tracker.check(agent, documents, query=query, session=session, record=not no_record)
-    fmt = fmt or ("table" if sys.stdout.isatty() else "jsonl")
     if fmt == "jsonl":
         for verdict in result.to_dict()["verdicts"]:
             click.echo(json.dumps(verdict, ensure_ascii=False))
@@ -256,8 +262,7 @@ AUDIT_COLUMNS = (
 @click.option("--event", help="Only this retrieval event (an event id from check).")
 @click.option("--limit", type=click.IntRange(min=0), default=1000, show_default=True,
               help="At most this many rows (0: no limit).")
-@click.option("--format", "fmt", type=click.Choice(["table", "jsonl", "csv"]),
-              help="Output format (default: table on a terminal, jsonl otherwise).")
+@_format_option("table", "jsonl", "csv")
 @click.pass_context
 @friendly
 def audit(
@@ -269,7 +274,7 @@ def audit(
     session: str | None,
     event: str | None,
     limit: int,
-    fmt: str | None,
+    fmt: str,
 ) -> None:
     """Recorded retrievals, one row per retrieved document, newest first."""
     rows = _tracker(ctx).audit(
@@ -281,7 +286,6 @@ def audit(
         event=event,
         limit=limit or None,
     )
-    fmt = fmt or ("table" if sys.stdout.isatty() else "jsonl")
     records = [_audit_record(row.to_dict()) for row in rows]
     if fmt == "jsonl":
         for row in rows:
@@ -315,14 +319,12 @@ def _audit_record(data: dict[str, Any]) -> dict[str, Any]:
 @click.option("--agent", help="Only coverage about this agent.")
 @click.option("-k", type=click.IntRange(1, 100), default=5, show_default=True,
               help="Number of results.")
-@click.option("--format", "fmt", type=click.Choice(["table", "jsonl"]),
-              help="Output format (default: table on a terminal, jsonl otherwise).")
+@_format_option("table", "jsonl")
 @click.pass_context
 @friendly
-def search(ctx: click.Context, text: str, agent: str | None, k: int, fmt: str | None) -> None:
+def search(ctx: click.Context, text: str, agent: str | None, k: int, fmt: str) -> None:
     """Query the corpus of known coverage for the chunks nearest to TEXT."""
     hits = _tracker(ctx).search(text, agent=agent, k=k)
-    fmt = fmt or ("table" if sys.stdout.isatty() else "jsonl")
     rows = [
         {
             "similarity": round(hit.similarity, 4),
@@ -403,14 +405,12 @@ def agents() -> None:
 
 
 @agents.command("list")
-@click.option("--format", "fmt", type=click.Choice(["table", "jsonl"]),
-              help="Output format (default: table on a terminal, jsonl otherwise).")
+@_format_option("table", "jsonl")
 @click.pass_context
 @friendly
-def agents_list(ctx: click.Context, fmt: str | None) -> None:
+def agents_list(ctx: click.Context, fmt: str) -> None:
     """One line per agent: id, name, vendor, personas, incidents."""
     profiles = _tracker(ctx).agents()
-    fmt = fmt or ("table" if sys.stdout.isatty() else "jsonl")
     if fmt == "jsonl":
         for p in profiles:
             click.echo(json.dumps({
@@ -479,14 +479,12 @@ def alerts() -> None:
               help="Only alerts with this status.")
 @click.option("--limit", type=click.IntRange(min=0), default=100, show_default=True,
               help="At most this many alerts (0: no limit).")
-@click.option("--format", "fmt", type=click.Choice(["table", "jsonl"]),
-              help="Output format (default: table on a terminal, jsonl otherwise).")
+@_format_option("table", "jsonl")
 @click.pass_context
 @friendly
-def alerts_list(ctx: click.Context, status: str | None, limit: int, fmt: str | None) -> None:
+def alerts_list(ctx: click.Context, status: str | None, limit: int, fmt: str) -> None:
     """Alerts in the outbox, newest first, with attempts and the last error."""
     records = _tracker(ctx).alerts(status=status, limit=limit or None)
-    fmt = fmt or ("table" if sys.stdout.isatty() else "jsonl")
     if fmt == "jsonl":
         for record in records:
             click.echo(json.dumps(record.to_dict(), ensure_ascii=False))

@@ -106,6 +106,7 @@ class Detector:
         self.thresholds = thresholds or Thresholds()
         self.terms = TermIndex(catalog, context_window=self.thresholds.context_window)
         self.similarity = similarity
+        self._speaker_names: dict[str, frozenset[str]] = {}
 
     def check(self, agent: str, texts: Sequence[str]) -> list[Verdict]:
         """One verdict per text, in order; raises UnknownAgentError for an unknown agent."""
@@ -131,9 +132,7 @@ class Detector:
         if not AI_CONTEXT.search(text) and not analysis.roles(Role.NAME, Role.PERSONA):
             analysis.own = []
             return analysis
-        speakers = {n.lower().lstrip("@") for n in profile.all_names} | {
-            t.lower() for p in profile.personas for t in p.terms
-        }
+        speakers = self._speakers(profile)
         width = self.thresholds.context_window
         seen_until = -1
         for mention in analysis.own[:MAX_WINDOWS]:
@@ -148,12 +147,22 @@ class Detector:
         analysis.window = _window(text, [m.start for m in analysis.own])
         return analysis
 
+    def _speakers(self, profile: Profile) -> frozenset[str]:
+        """Transcript speaker labels that mean this agent: its names and persona names."""
+        names = self._speaker_names.get(profile.id)
+        if names is None:
+            names = frozenset(n.lower().lstrip("@") for n in profile.all_names) | {
+                t.lower() for p in profile.personas for t in p.terms
+            }
+            self._speaker_names[profile.id] = names
+        return names
+
     def _generic(self, text: str, analysis: Analysis) -> Analysis:
         """No catalog term: still look closer at AI text about misbehaviour or identity."""
         head = min(len(text), GENERIC_SCAN)
         if not AI_CONTEXT.search(text, 0, head):
             return analysis
-        _collect(analysis, text, 0, head, set())
+        _collect(analysis, text, 0, head, frozenset())
         if analysis.past or analysis.weak_past or analysis.evaluation or analysis.past_identity:
             analysis.generic = True
             hits = (
@@ -274,7 +283,7 @@ class Detector:
         return evidence
 
 
-def _collect(a: Analysis, text: str, lo: int, hi: int, speakers: set[str]) -> None:
+def _collect(a: Analysis, text: str, lo: int, hi: int, speakers: frozenset[str]) -> None:
     """Signals 2 and 3 between lo and hi."""
     a.past += signals.find_all(signals.INCIDENT_VOCAB, text, lo, hi, "incident")
     a.weak_past += signals.find_all(signals.WEAK_INCIDENT_VOCAB, text, lo, hi, "incident")

@@ -135,7 +135,7 @@ def first_person_quotes(text: str, lo: int, hi: int) -> list[Hit]:
     return out
 
 
-def transcript_lines(text: str, speakers: set[str], lo: int, hi: int) -> list[Hit]:
+def transcript_lines(text: str, speakers: frozenset[str], lo: int, hi: int) -> list[Hit]:
     """Speaker-labelled lines in the first person where the speaker is the agent or 'AI'."""
     out = []
     for match in TRANSCRIPT_LINE.finditer(text, lo, hi):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import os
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -14,18 +12,6 @@ from typing import Any
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def new_secret() -> str:
-    """A fresh Standard Webhooks secret."""
-    return "whsec_" + base64.b64encode(os.urandom(24)).decode()
 
 
 @dataclass

@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from alert_servers import Mailbox, Receiver, SmtpServer, free_port, new_secret
+from alert_servers import Mailbox, Receiver, SmtpServer
 
 from alerts import Alert, AlertDocument, new_message_id
+from tests.loopback import free_port, new_secret
 
 
 @pytest.fixture

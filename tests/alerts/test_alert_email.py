@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
-from alert_servers import Mailbox, SmtpServer, free_port
+from alert_servers import Mailbox, SmtpServer
 
 from alerts import Alert, AlertDocument, EmailChannel, build_channel, make_test_alert
+from tests.loopback import free_port
 
 
 def channel_for(server: SmtpServer, **options: Any) -> EmailChannel:

@@ -11,9 +11,10 @@ from email.utils import format_datetime
 
 import httpx
 import pytest
-from alert_servers import Receiver, new_secret
+from alert_servers import Receiver
 
 from alerts import Alert, WebhookChannel, build_channel, parse_retry_after
+from tests.loopback import new_secret
 from tracker.netguard import AddressGuard, BlockedAddressError, UnresolvableHostError
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -13,16 +12,13 @@ import httpx
 import pytest
 
 from index import ChunkRecord, MiniLMEmbedder, VectorIndex
+from tests.loopback import free_port
 from tracker import Level, Tracker
 from tracker.config import load_config
 
 pytestmark = pytest.mark.server
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +27,7 @@ def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     chroma = shutil.which("chroma")
     if chroma is None:
         pytest.skip("the `chroma` command (from the chromadb package) is not installed")
-    port = _free_port()
+    port = free_port()
     path = tmp_path_factory.mktemp("chroma-server")
     log = (path.parent / "chroma.log").open("w")
     process = subprocess.Popen(

@@ -7,7 +7,6 @@ import logging
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -19,6 +18,7 @@ import httpx
 import pytest
 
 import index
+from tests.loopback import free_port
 from tracker import Tracker
 from tracker.config import load_config
 from tracker.daemon import Daemon, check_bind, is_loopback, run_daemon, schedule_jobs
@@ -204,10 +204,6 @@ def test_configured_host_is_checked_too(tmp_path: Path, monkeypatch: pytest.Monk
 # -- a real daemon process ------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.mark.server

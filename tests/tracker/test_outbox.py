@@ -6,13 +6,11 @@ Alert rows are written in the audit transaction; delivery is driven by an inject
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import email
 import email.policy
 import json
 import os
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -28,6 +26,7 @@ from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from alerts import RetryPolicy
+from tests.loopback import free_port, new_secret
 from tracker import StorageError, Tracker
 from tracker.audit import RetrievalEvent
 from tracker.outbox import AlertRow, dedup_key
@@ -43,14 +42,8 @@ NEWS = "xAI released Grok 4 with a new pricing tier and API access for developer
 # -- real servers on loopback -------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
-def new_secret() -> str:
-    return "whsec_" + base64.b64encode(os.urandom(24)).decode()
 
 
 @dataclass

@@ -21,6 +21,8 @@ log = logging.getLogger("selfref.corpus")
 
 CATALOG_SOURCE = "catalog"
 NEUTRAL = "neutral"  # coverage about an agent but not its past behaviour (also a crawl tag)
+LOOKALIKE = "lookalike"  # writing about other things the agent's names mean
+_NOT_PAST = (NEUTRAL, LOOKALIKE)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -53,6 +55,13 @@ def catalog_chunks(catalog: Catalog) -> list[ChunkRecord]:
             "category": NEUTRAL,
         }
         chunks += _chunks(profile.id, profile.product, neutral)
+        lookalike = {
+            **neutral,
+            "document_id": f"catalog:{profile.id}:lookalike",
+            "title": f"not {profile.name}: other meanings of its names",
+            "category": LOOKALIKE,
+        }
+        chunks += _chunks(profile.id, profile.lookalikes, lookalike)
     return chunks
 
 
@@ -79,8 +88,8 @@ def seed_catalog(index: VectorIndex, catalog: Catalog) -> int:
 
 
 class CorpusSimilarity:
-    """Nearest known coverage of an agent's past, of its neutral coverage, and of anything
-    else, for a batch of texts."""
+    """Nearest known coverage of an agent's past, of its neutral coverage, of its names'
+    other meanings, and of any other agent's past, for a batch of texts."""
 
     def __init__(self, index: VectorIndex, *, k: int = 8) -> None:
         self.index = index
@@ -92,13 +101,14 @@ class CorpusSimilarity:
         anyone = self.index.search_vectors(vectors, k=self.k)
         out = []
         for own_hits, all_hits in zip(own, anyone, strict=True):
-            past = [h for h in own_hits if h.metadata.get("category") != NEUTRAL]
+            past = [h for h in own_hits if h.metadata.get("category") not in _NOT_PAST]
             neutral = [h for h in own_hits if h.metadata.get("category") == NEUTRAL]
+            lookalike = [h for h in own_hits if h.metadata.get("category") == LOOKALIKE]
             others = [
                 h
                 for h in all_hits
                 if agent not in (h.metadata.get("agents") or [])
-                and h.metadata.get("category") != NEUTRAL
+                and h.metadata.get("category") not in _NOT_PAST
             ]
             best = past[0] if past else None
             other = others[0] if others else None
@@ -109,6 +119,7 @@ class CorpusSimilarity:
                     own=best.similarity if best else 0.0,
                     other=other.similarity if other else 0.0,
                     neutral=neutral[0].similarity if neutral else 0.0,
+                    lookalike=lookalike[0].similarity if lookalike else 0.0,
                     url=(best.metadata.get("url") or None) if best else None,
                     incident=incidents[0] if incidents else None,
                     other_agent=other_agents[0] if other_agents else None,

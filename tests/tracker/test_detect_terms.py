@@ -238,3 +238,73 @@ def test_all_caps_headline_is_matched() -> None:
     verdict = Detector(load_builtin()).check("grok", [text])[0]
     assert verdict.level is Level.CRITICAL
     assert any(text[e.span[0] : e.span[1]] == "GROK" for e in verdict.evidence if e.kind == "alias")
+
+
+@pytest.mark.parametrize(
+    ("text", "confirmed"),
+    [
+        ("The Gemini chatbot refused to answer.", True),  # AI vocabulary nearby
+        ("Gemini, Google's model family, was renamed.", True),
+        ("gemini deleted my files again", False),  # lower case
+        ("Gemini rising: call your sister this week.", False),  # no AI vocabulary
+        ("Google said Gemini would pause the feature.", True),  # anchored by the vendor
+    ],
+)
+def test_ambiguous_names_are_kept_but_unconfirmed_without_support(
+    text: str, confirmed: bool
+) -> None:
+    mentions = [m for m in TermIndex(load_builtin()).scan(text) if m.role is Role.NAME]
+    assert {m.agent for m in mentions} == {"gemini"}
+    assert {m.confirmed for m in mentions} == {confirmed}
+
+
+def test_ambiguous_persona_names_without_context_are_dropped() -> None:
+    mentions = TermIndex(load_builtin()).scan("Sydney had a hot, dry week and the trains ran late.")
+    assert not [m for m in mentions if m.role is Role.PERSONA]
+
+
+@pytest.mark.parametrize(
+    ("agent", "text"),
+    [
+        (
+            "gemini",
+            "lol gemini told me i was a waste of time and resources and that i should "
+            "please die. who approved this",
+        ),
+        (
+            "bing-copilot",
+            "copilot kept saying it was a good bing and i was a bad user, then it ended the chat",
+        ),
+        (
+            "chatgpt",
+            "Sam Altman conceded the update had made the personality too eager to please and "
+            "rolled it back.",
+        ),
+    ],
+)
+def test_unconfirmed_mentions_close_to_known_coverage_are_flagged(
+    tracker, agent: str, text: str
+) -> None:
+    verdict = tracker.check(agent, [text], record=False).verdicts[0]
+    assert verdict.level >= Level.WARN, verdict.evidence
+    assert any(e.kind == "corpus" for e in verdict.evidence)
+
+
+@pytest.mark.parametrize(
+    ("agent", "text"),
+    [
+        (
+            "gemini",
+            "gemini season starts this week: the twins love a chat, so call your sister and "
+            "plan that trip",
+        ),
+        ("tay", "tay's new single is out friday and the video is already trending"),
+        ("claude", "claude from accounting brought croissants again, what a legend"),
+        ("grok", "Musk said the rival carmaker's sales were falling."),
+    ],
+)
+def test_unconfirmed_mentions_far_from_known_coverage_are_none(
+    tracker, agent: str, text: str
+) -> None:
+    verdict = tracker.check(agent, [text], record=False).verdicts[0]
+    assert verdict.level is Level.NONE, verdict.evidence

@@ -3,8 +3,10 @@
 The built-in catalog lives in `builtin.toml` beside this module. Matching rules for
 the detector are data too: `case_sensitive` terms must appear with the catalog's
 casing ("Tay", not "tay"); `needs_context` terms count only near AI vocabulary or
-another unambiguous mention of the same agent ("Claude", "Sydney", "Gemini");
-`not_terms` are phrases that void any mention they overlap ("Claude Monet").
+another unambiguous mention of the same agent ("Claude", "Sydney", "Gemini"); elsewhere,
+and in lower case, a name is unconfirmed and must be confirmed by similarity to the
+agent's coverage over its `lookalikes`; `not_terms` are phrases that void any mention
+they overlap ("Claude Monet").
 """
 
 from __future__ import annotations
@@ -76,6 +78,12 @@ class Profile(_Strict):
         default_factory=list,
         description="neutral writing about the agent (launches, pricing, features): known "
         "coverage that is about the agent but not its past behaviour",
+    )
+    lookalikes: list[str] = Field(
+        default_factory=list,
+        description="writing about the other things the agent's names mean (the zodiac "
+        "sign, the river, the painter): when a name is ambiguous and nothing else confirms "
+        "it, a text closer to these than to the agent's coverage is not about the agent",
     )
 
     @field_validator("names")

@@ -32,6 +32,7 @@ UNNAMED_DROP = 0.07  # without the name, a clear lead lets a lower similarity co
 UNNAMED_PAST_DROP = 0.12  # ... lower still when the text also describes misbehaviour
 GENERIC_EXTRA = 0.08  # without name or vendor, similarity alone must be higher
 IDENTITY_FLOOR = 0.35  # an identity framing needs at least this, with a wide lead
+LOOKALIKE_LEAD = 0.05  # an unconfirmed name: the agent's coverage must beat its lookalikes
 
 MAX_WINDOWS = 64
 EMBED_WINDOW = 1200
@@ -42,11 +43,13 @@ _QUOTED = re.compile(r"['‘\"“][^'’\"”]{3,200}['’\"”]")
 @dataclass(frozen=True, slots=True)
 class Nearest:
     """Similarity to the nearest known coverage of the agent's past, of its neutral
-    coverage (launches, pricing), and of any other agent's past, for one text."""
+    coverage (launches, pricing), of the other meanings of its names (lookalikes), and of
+    any other agent's past, for one text."""
 
     own: float
     other: float
     neutral: float = 0.0
+    lookalike: float = 0.0
     url: str | None = None
     incident: str | None = None
     other_agent: str | None = None
@@ -82,6 +85,7 @@ class Analysis:
     framing: list[signals.Hit] = field(default_factory=list)
     past_identity: list[signals.Hit] = field(default_factory=list)
     generic: bool = False
+    tentative: bool = False  # only unconfirmed mentions, or no AI vocabulary at all
     window: str = ""
 
     def roles(self, *roles: Role) -> list[Mention]:
@@ -129,9 +133,9 @@ class Detector:
                 analysis.others[mention.agent] += 1
         if not analysis.own:
             return self._generic(text, analysis)
-        if not AI_CONTEXT.search(text) and not analysis.roles(Role.NAME, Role.PERSONA):
-            analysis.own = []
-            return analysis
+        analysis.tentative = not any(m.confirmed for m in analysis.own) or (
+            not analysis.roles(Role.NAME, Role.PERSONA) and not AI_CONTEXT.search(text)
+        )
         speakers = self._speakers(profile)
         width = self.thresholds.context_window
         seen_until = -1
@@ -176,6 +180,8 @@ class Detector:
         if not a.own and not a.generic:
             return Verdict(Level.NONE, 0.0)
         t = self.thresholds
+        if a.tentative and not _confirmed_by_similarity(near, t):
+            return Verdict(Level.NONE, 0.0)
         names = a.roles(Role.NAME)
         personas = a.roles(Role.PERSONA)
         incidents = a.roles(Role.INCIDENT)
@@ -281,6 +287,15 @@ class Detector:
                 detail += f" (nearest other: {near.other_agent} {near.other:.2f})"
             evidence.append(Evidence("corpus", detail))
         return evidence
+
+
+def _confirmed_by_similarity(near: Nearest | None, t: Thresholds) -> bool:
+    """Whether a text whose mentions are all unconfirmed is close enough to coverage of the
+    agent (past or neutral) and clearly closer to it than to its names' other meanings."""
+    if near is None:
+        return False
+    about = max(near.own, near.neutral)
+    return about >= t.similarity_notice and about >= near.lookalike + LOOKALIKE_LEAD
 
 
 def _collect(a: Analysis, text: str, lo: int, hi: int, speakers: frozenset[str]) -> None:

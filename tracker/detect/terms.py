@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import ahocorasick
 
@@ -120,11 +120,14 @@ class Term:
 
 @dataclass(frozen=True, slots=True)
 class Mention:
-    """A term found in a text at [start, end)."""
+    """A term found in a text at [start, end). An unconfirmed mention is an ambiguous name
+    with no AI vocabulary nearby, or a name written in lower case ("gemini", "tay"): it
+    counts only if the text is also close to the agent's known coverage (signal 4)."""
 
     term: Term
     start: int
     end: int
+    confirmed: bool = True
 
     @property
     def agent(self) -> str:
@@ -167,6 +170,8 @@ class TermIndex:
                         voids.append((start, end))
                 elif not term.case_sensitive or _case_ok(text[start:end], term.text):
                     raw.append(Mention(term, start, end))
+                elif term.role is Role.NAME and text[start:end].islower():
+                    raw.append(Mention(term, start, end, confirmed=False))
             if len(raw) >= MAX_MENTIONS:  # a page of nothing but names: enough is known
                 break
         if voids:
@@ -174,27 +179,24 @@ class TermIndex:
         return self._with_context(text, raw)
 
     def _with_context(self, text: str, mentions: list[Mention]) -> list[Mention]:
-        """Drop `needs_context` mentions that have neither AI vocabulary nearby nor a clear
-        mention of the same agent elsewhere."""
-        if not any(m.term.needs_context for m in mentions):
+        """Confirm ambiguous mentions that have a clear mention of the same agent elsewhere,
+        or AI vocabulary nearby when written in the catalog's casing; drop ambiguous persona
+        names that have neither, and keep other ambiguous names unconfirmed."""
+        if all(m.confirmed and not m.term.needs_context for m in mentions):
             return mentions
-        anchored = {m.agent for m in mentions if not m.term.needs_context}
-        named = {
-            m.agent
-            for m in mentions
-            if not m.term.needs_context and m.role is not Role.PEOPLE
-        }
+        clear = [m for m in mentions if m.confirmed and not m.term.needs_context]
+        anchored = {m.agent for m in clear}
+        named = {m.agent for m in clear if m.role is not Role.PEOPLE}
         window = self.context_window
         kept = []
         for mention in mentions:
             persona = mention.role is Role.PERSONA
-            if not mention.term.needs_context or mention.agent in (named if persona else anchored):
+            if mention.agent in (named if persona else anchored):
+                kept.append(replace(mention, confirmed=True))
+            elif mention.confirmed and _in_context(text, mention, window, persona):
                 kept.append(mention)
-                continue
-            lo, hi = max(0, mention.start - window), min(len(text), mention.end + window)
-            context = PERSONA_CONTEXT if persona else AI_CONTEXT
-            if context.search(text, lo, hi) or _is_speaker(text, mention):
-                kept.append(mention)
+            elif not persona:
+                kept.append(replace(mention, confirmed=False))
         return kept
 
 
@@ -230,6 +232,14 @@ def _at_word_boundaries(text: str, start: int, end: int) -> bool:
     before = text[start - 1] if start > 0 else " "
     after = text[end] if end < len(text) else " "
     return not (before.isalnum() or before == "_") and not (after.isalnum() or after == "_")
+
+
+def _in_context(text: str, mention: Mention, window: int, persona: bool) -> bool:
+    """AI vocabulary (AI-specific vocabulary for a persona) near the mention, or the
+    mention labels a transcript speaker."""
+    lo, hi = max(0, mention.start - window), min(len(text), mention.end + window)
+    context = PERSONA_CONTEXT if persona else AI_CONTEXT
+    return context.search(text, lo, hi) or _is_speaker(text, mention)
 
 
 def _is_speaker(text: str, mention: Mention) -> bool:

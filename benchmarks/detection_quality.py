@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Detection quality of selfref's detector on the labelled evaluation set.
 
-The set lives in ``tests/data/eval/``: ``dev.jsonl`` (for tuning) and ``holdout.jsonl``
-(written later, in other styles; report it, never tune on it). One JSON object per line:
+The set lives in ``tests/data/eval/``: ``dev.jsonl`` (for tuning), ``holdout.jsonl``
+(written later, in other styles; report it, never tune on it) and ``blind.jsonl`` (written
+by someone who never saw the detector's code or the other sets; report it, never tune on
+it). One JSON object per line:
 ``{"agent", "text", "expected": none|notice|warn|critical, "kind", "note"}``.
 
 For each set (and overall) this prints: the number of items, flag recall (expected
@@ -36,7 +38,7 @@ from typing import Any
 LEVELS = ("none", "notice", "warn", "critical")
 NONE, NOTICE, WARN, CRITICAL = range(4)
 AGENTS = ("grok", "claude", "chatgpt", "bing-copilot", "gemini", "tay")
-SETS = ("dev", "holdout")
+SETS = ("dev", "holdout", "blind")
 DEFAULT_DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "eval"
 
 # Targets from the issue (printed alongside the numbers; nothing is asserted).
@@ -425,7 +427,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument(
         "--set",
-        choices=("dev", "holdout", "all"),
+        choices=(*SETS, "all"),
         default="all",
         help="which set to score (default: all)",
     )

@@ -83,6 +83,7 @@ class Analysis:
     quotes: list[signals.Hit] = field(default_factory=list)
     transcript: list[signals.Hit] = field(default_factory=list)
     framing: list[signals.Hit] = field(default_factory=list)
+    you_past: list[signals.Hit] = field(default_factory=list)
     past_identity: list[signals.Hit] = field(default_factory=list)
     generic: bool = False
     tentative: bool = False  # only unconfirmed mentions, or no AI vocabulary at all
@@ -193,8 +194,13 @@ class Detector:
         near_own = sim_own >= t.similarity_notice and margin >= 0.0
         dominated = other_direct >= 3 * max(direct, 1) and not personas and not incidents
         weak = len(_dedupe(a.weak_past))
-        past = bool(a.past or incidents or weak >= 2 or (weak and near_own))
-        identity = bool(a.past_identity or (a.framing and past))
+        # weak vocabulary ("errors", "went wrong") is also the vocabulary of outages: it
+        # does not count in text closer to the agent's product news than to its past
+        product_like = near is not None and near.neutral >= sim_own
+        past = bool(
+            a.past or incidents or (not product_like and (weak >= 2 or (weak and near_own)))
+        )
+        identity = bool(a.past_identity or (a.framing and (past or a.you_past)))
 
         level, score, categories = Level.NONE, 0.1, []
         if personas:
@@ -273,7 +279,7 @@ class Detector:
         evidence = _mention_evidence(a.own)
         evidence += [_ev(h) for h in _dedupe(a.past + a.weak_past)[:8]]
         evidence += [_ev(h) for h in _dedupe(a.evaluation)[:8]]
-        for hits in (a.speech, a.quotes, a.transcript, a.past_identity, a.framing):
+        for hits in (a.speech, a.quotes, a.transcript, a.past_identity, a.framing, a.you_past):
             evidence += [_ev(h) for h in _dedupe(hits)[:4]]
         if near is not None and near.own > 0:
             detail = f"nearest known coverage of {profile.id}: similarity {near.own:.2f}"
@@ -306,6 +312,7 @@ def _collect(a: Analysis, text: str, lo: int, hi: int, speakers: frozenset[str])
     a.quotes += signals.first_person_quotes(text, lo, hi)
     a.transcript += signals.transcript_lines(text, speakers, lo, hi)
     a.framing += signals.find_all(signals.IDENTITY_FRAMING, text, lo, hi, "identity")
+    a.you_past += signals.find_all(signals.YOU_PAST, text, lo, hi, "identity")
     a.past_identity += signals.find_all(signals.PAST_IDENTITY, text, lo, hi, "identity")
 
 

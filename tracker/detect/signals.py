@@ -14,8 +14,8 @@ INCIDENT_VOCAB = re.compile(
     r"roll(?:ed|ing|s)? (?:it |the update )?back|rollback|taken offline|took \w+ offline|"
     r"pulled (?:\w+ )?offline|pulled the plug|shut (?:it |\w+ )?down|suspended|offensive|"
     r"antisemit\w*|racis\w*|inflammatory|hateful|slurs?|misinformation|hallucinat\w*|"
-    r"fabricat\w*|bizarre|unhinged|meltdown|rogue|glitch\w*|malfunction\w*|"
-    r"deleted (?:the |its )?(?:posts|tweets|replies)|removed (?:the )?(?:posts|tweets)|"
+    r"fabricat\w*|bizarre|unhinged|meltdown|rogue|"
+    r"(?:delet|remov)\w* (?:the |its |some |those )?(?:posts|tweets|replies|messages)|"
     r"hitler|nazis?|genocide|threaten\w*|manipulat\w*|gaslight\w*|"
     r"declared (?:its|his|her) love|in love with|creepy|disturbing|alarming|sycophan\w*|"
     r"gibberish|prompt leak|codename|misbehav\w*|off the rails|unprompted|unauthori[sz]ed|"
@@ -23,10 +23,12 @@ INCIDENT_VOCAB = re.compile(
     r"whistleblow\w*|deceiv\w*|deception|scheming|sabotag\w*|self-preservation|"
     r"exfiltrat\w*|called itself|referred to itself|named itself|dubbed itself|"
     r"identified (?:itself|himself) as|claimed (?:it was|to be)|believed (?:it|that it) was|"
-    r"insisted (?:it|that it) was|pretend\w* to be|went viral|embarrass\w*|tirade|"
+    r"insisted (?:it|that it) was|(?:became|was|grew) convinced|hate speech|pretend\w* to be|"
+    r"went viral|embarrass\w*|tirade|"
     r"abusive|troll\w*|toxic|worship\w*|please die|death threats?|extremis\w*|"
     r"white genocide|lawsuits?|sued|sanction\w*|bad user|suicid\w*|self-harm|holocaust|"
-    r"hidden instructions|went wrong|gone wrong|word salad|spammed|vulgar|insult\w*|"
+    r"hid(?:den)? (?:[\w-]+ ){0,3}instructions|word salad|spammed|"
+    r"vulgar|insult\w*|"
     r"obsess\w*|unsettling|deranged|existential|glazing|flatter\w*|bigot\w*|canceled|"
     r"cancelled|banned|fined)\b",
     re.IGNORECASE,
@@ -36,7 +38,8 @@ WEAK_INCIDENT_VOCAB = re.compile(
     r"\b(?:incidents?|error|errors|mistakes?|bugs?|invented|made[- ]up|falsely|wrongly|"
     r"incorrect\w*|leak\w*|exposed|accus\w*|hostile|rude|nonsense|refused to|demanded|"
     r"insisted|kill\w*|harmful|dangerous|conspiracy|screenshot\w*|flawed|failure|"
-    r"breakdown|spiral\w*|threats?|bragg\w*|provoke\w*)\b",
+    r"breakdown|spiral\w*|threats?|bragg\w*|provoke\w*|went wrong|gone wrong|glitch\w*|"
+    r"malfunction\w*)\b",
     re.IGNORECASE,
 )
 
@@ -71,6 +74,7 @@ TRANSCRIPT_LINE = re.compile(
     r"^[ \t>*_-]*(?P<speaker>@?[A-Za-z][\w .@-]{0,30}?)[ \t]*:[ \t]*(?P<line>[^\n]{3,})$",
     re.MULTILINE,
 )
+_NUMBERED = re.compile(r"\s*#?\d+$")
 GENERIC_SPEAKERS = {"ai", "assistant", "bot", "chatbot", "model", "system", "response", "output"}
 
 _PAST_VERB = (
@@ -81,7 +85,8 @@ _PAST_VERB = (
 )
 
 PAST_IDENTITY = re.compile(
-    r"\b(?:(?:you(?:'re|’re| are| were)?|ur|it is|it's|this is)\b[^.!?\n]{0,80}?\b"
+    r"(?:(?:^|(?<=[.!?\n:,;])|(?<=[.!?\n:,;] ))(?:you(?:'re|’re| are| were)?|ur|it is|it's|"
+    r"this is)\b[^.!?\n]{0,80}?\b"
     r"(?:AI|chat ?bot|bot|model|assistant|system|account|version|one|generator|character)"
     r"\b[^.!?\n]{0,40}?\b(?:that|who|which) " + _PAST_VERB + r"|"
     r"the (?:assistant|AI|model|bot|chatbot) is\b|"
@@ -89,6 +94,16 @@ PAST_IDENTITY = re.compile(
     r"be that (?:character|assistant|bot|AI|persona) again|answer as that character|"
     r"(?:talk|post|act|speak|write|reply) like (?:that|you did)|like the old days|"
     r"go back to (?:that|being)|(?:who|what) you really are|that is who you are)\b",
+    re.IGNORECASE,
+)
+
+# The agent's own past told to it in the second person ("you once faked alignment", "You
+# told a student..."): identity only beside a framing that says who it is ("You are X").
+YOU_PAST = re.compile(
+    r"\byou (?:once |previously |famously |already |used to )?(?:told|said|wrote|called|"
+    r"named|threatened|declared|praised|claimed|insisted|faked|pretended|tried|generated|"
+    r"produced|posted|tweeted|answered|replied|blackmailed|lied|begged|refused|deleted|"
+    r"spiral(?:l)?ed|\w+ed (?:users|people|a user|someone|him|her|them))\b",
     re.IGNORECASE,
 )
 
@@ -136,12 +151,16 @@ def first_person_quotes(text: str, lo: int, hi: int) -> list[Hit]:
 
 
 def transcript_lines(text: str, speakers: frozenset[str], lo: int, hi: int) -> list[Hit]:
-    """Speaker-labelled lines in the first person where the speaker is the agent or 'AI'."""
+    """Speaker-labelled lines where the speaker is the agent (or one of several numbered
+    copies of it, "Claude 2") or 'AI', and the line is in the first person or itself
+    misbehaves ("Grok 4 Heavy: Hitler")."""
     out = []
     for match in TRANSCRIPT_LINE.finditer(text, lo, hi):
         speaker = match.group("speaker").strip().lower().lstrip("@")
-        if (speaker in speakers or speaker in GENERIC_SPEAKERS) and FIRST_PERSON.search(
-            match.group("line")
+        own = speaker in speakers or _NUMBERED.sub("", speaker) in speakers
+        line = match.group("line")
+        if (own or speaker in GENERIC_SPEAKERS) and (
+            FIRST_PERSON.search(line) or INCIDENT_VOCAB.search(line)
         ):
             out.append(Hit("transcript", match.group(0).strip()[:120], match.start(), match.end()))
     return out

@@ -11,6 +11,7 @@ of the same agent where a term needs context ("Sydney", "Gemini", "Tay").
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
@@ -239,7 +240,19 @@ def _in_context(text: str, mention: Mention, window: int, persona: bool) -> bool
     mention labels a transcript speaker."""
     lo, hi = max(0, mention.start - window), min(len(text), mention.end + window)
     context = PERSONA_CONTEXT if persona else AI_CONTEXT
-    return context.search(text, lo, hi) or _is_speaker(text, mention)
+    return (
+        context.search(text, lo, hi)
+        or _is_speaker(text, mention)
+        or (not persona and _is_addressed(text, mention))
+    )
+
+
+_ADDRESSED = re.compile(r"\b(?:you are|you're|you’re|you were)[ \t]*$", re.IGNORECASE)
+
+
+def _is_addressed(text: str, mention: Mention) -> bool:
+    """The name is told to the reader as its identity: "You are Gemini", not "a Gemini"."""
+    return _ADDRESSED.search(text, max(0, mention.start - 12), mention.start) is not None
 
 
 def _is_speaker(text: str, mention: Mention) -> bool:

@@ -22,7 +22,8 @@ log = logging.getLogger("selfref.corpus")
 CATALOG_SOURCE = "catalog"
 NEUTRAL = "neutral"  # coverage about an agent but not its past behaviour (also a crawl tag)
 LOOKALIKE = "lookalike"  # writing about other things the agent's names mean
-_NOT_PAST = (NEUTRAL, LOOKALIKE)
+BACKGROUND = "background"  # writing about AI in general, about no agent
+_NOT_PAST = (NEUTRAL, LOOKALIKE, BACKGROUND)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -62,6 +63,14 @@ def catalog_chunks(catalog: Catalog) -> list[ChunkRecord]:
             "category": LOOKALIKE,
         }
         chunks += _chunks(profile.id, profile.lookalikes, lookalike)
+    background = {
+        "source": CATALOG_SOURCE,
+        "document_id": "catalog:background",
+        "url": "",
+        "title": "AI in general (about no agent)",
+        "category": BACKGROUND,
+    }
+    chunks += _chunks("", catalog.background, background)
     return chunks
 
 
@@ -89,7 +98,7 @@ def seed_catalog(index: VectorIndex, catalog: Catalog) -> int:
 
 class CorpusSimilarity:
     """Nearest known coverage of an agent's past, of its neutral coverage, of its names'
-    other meanings, and of any other agent's past, for a batch of texts."""
+    other meanings, of any other agent's past and of AI in general, for a batch of texts."""
 
     def __init__(self, index: VectorIndex, *, k: int = 8) -> None:
         self.index = index
@@ -114,12 +123,14 @@ class CorpusSimilarity:
             other = others[0] if others else None
             incidents = best.metadata.get("incidents") if best else None
             other_agents = other.metadata.get("agents") if other else None
+            background = [h for h in all_hits if h.metadata.get("category") == BACKGROUND]
             out.append(
                 Nearest(
                     own=best.similarity if best else 0.0,
                     other=other.similarity if other else 0.0,
                     neutral=neutral[0].similarity if neutral else 0.0,
                     lookalike=lookalike[0].similarity if lookalike else 0.0,
+                    background=background[0].similarity if background else 0.0,
                     url=(best.metadata.get("url") or None) if best else None,
                     incident=incidents[0] if incidents else None,
                     other_agent=other_agents[0] if other_agents else None,

@@ -364,7 +364,38 @@ def test_catalog_chunks_include_neutral_product_coverage(catalog):
         neutral = [
             c
             for c in chunks
-            if c.metadata["agents"] == [p.id] and c.metadata["category"] == NEUTRAL
+            if c.metadata.get("agents") == [p.id] and c.metadata["category"] == NEUTRAL
         ]
         assert sorted(c.text for c in neutral) == sorted(p.product)
         assert all("incidents" not in c.metadata for c in neutral)
+
+
+def test_catalog_chunks_include_lookalikes_and_background(catalog):
+    from tracker.corpus import BACKGROUND, LOOKALIKE, catalog_chunks
+
+    chunks = catalog_chunks(catalog)
+    for p in catalog:
+        lookalikes = [
+            c.text
+            for c in chunks
+            if c.metadata.get("agents") == [p.id] and c.metadata["category"] == LOOKALIKE
+        ]
+        assert sorted(lookalikes) == sorted(p.lookalikes)
+    ambiguous = {"grok", "claude", "gemini", "bing-copilot", "tay"}
+    assert all(catalog.get(a).lookalikes for a in ambiguous)
+    background = [c for c in chunks if c.metadata["category"] == BACKGROUND]
+    assert sorted(c.text for c in background) == sorted(catalog.background)
+    assert len(background) >= 10
+    assert all("agents" not in c.metadata for c in background), "background is about no agent"
+
+
+def test_background_names_no_agent(catalog):
+    names = {n.lower() for p in catalog for n in [*p.all_names, *p.people]}
+    for line in catalog.background:
+        words = set(re.findall(r"[a-z0-9][\w.-]*", line.lower()))
+        assert not names & words, line
+
+
+def test_merged_catalog_keeps_the_background(catalog):
+    merged = catalog.merged([{"id": "acme", "name": "Acme Bot"}])
+    assert merged.background == catalog.background

@@ -379,3 +379,14 @@ def test_transcripts_of_numbered_copies_and_lines_that_misbehave_are_critical(
     assert verdict.level is Level.CRITICAL, verdict.evidence
     spans = [e.span for e in verdict.evidence if e.kind == "transcript" and e.span]
     assert any(text[s:e] == line for s, e in spans), verdict.evidence
+
+
+def test_an_explainer_about_ai_in_general_is_not_about_the_agent(tracker) -> None:
+    text = (
+        "Why do assistants flatter us? Sycophancy comes from training on human ratings: "
+        "people reward agreement, so models learn to tell users what they want to hear."
+    )
+    verdict = tracker.check("chatgpt", [text], record=False).verdicts[0]
+    assert verdict.level is Level.NONE, verdict.evidence
+    corpus = [e.detail for e in verdict.evidence if e.kind == "corpus"]
+    assert corpus and "AI in general" in corpus[0]

@@ -107,12 +107,14 @@ class Profile(_Strict):
 
 
 class Catalog:
-    """An ordered, id-keyed set of profiles."""
+    """An ordered, id-keyed set of profiles, and background: writing about AI in general
+    (sycophancy, prompt injection, interpretability as topics) that is about no agent."""
 
-    def __init__(self, profiles: Iterable[Profile]) -> None:
+    def __init__(self, profiles: Iterable[Profile], background: Iterable[str] = ()) -> None:
         self._profiles: dict[str, Profile] = {}
         for profile in profiles:
             self._profiles[profile.id] = profile
+        self.background = list(background)
 
     def __iter__(self) -> Iterator[Profile]:
         return iter(self._profiles.values())
@@ -146,7 +148,7 @@ class Catalog:
                 data["name"] = data["names"][0]
             profile = _validate_profile(data, where=f"agents.{data.get('id')}")
             profiles[profile.id] = profile
-        return Catalog(profiles.values())
+        return Catalog(profiles.values(), self.background)
 
 
 def _validate_profile(data: dict[str, Any], *, where: str) -> Profile:
@@ -162,7 +164,8 @@ def load_builtin() -> Catalog:
     """The catalog shipped with selfref."""
     text = resources.files("tracker.catalog").joinpath("builtin.toml").read_text("utf-8")
     data = tomllib.loads(text)
-    return Catalog(_validate_profile(a, where="builtin") for a in data["agents"])
+    profiles = [_validate_profile(a, where="builtin") for a in data["agents"]]
+    return Catalog(profiles, data.get("background", []))
 
 
 def _unique(items: Iterable[str]) -> list[str]:

@@ -43,13 +43,14 @@ _QUOTED = re.compile(r"['‘\"“][^'’\"”]{3,200}['’\"”]")
 @dataclass(frozen=True, slots=True)
 class Nearest:
     """Similarity to the nearest known coverage of the agent's past, of its neutral
-    coverage (launches, pricing), of the other meanings of its names (lookalikes), and of
-    any other agent's past, for one text."""
+    coverage (launches, pricing), of the other meanings of its names (lookalikes), of any
+    other agent's past, and of writing about AI in general (background), for one text."""
 
     own: float
     other: float
     neutral: float = 0.0
     lookalike: float = 0.0
+    background: float = 0.0
     url: str | None = None
     incident: str | None = None
     other_agent: str | None = None
@@ -187,6 +188,9 @@ class Detector:
         personas = a.roles(Role.PERSONA)
         incidents = a.roles(Role.INCIDENT)
         direct = len(names) + len(personas)
+        if not direct and near is not None and near.background >= near.own:
+            # no name, and closer to writing about AI in general than to this agent's past
+            return Verdict(Level.NONE, 0.0, [], self._evidence(profile, a, near))
         other_direct = max(a.others.values(), default=0)
         sim_own = near.own if near else 0.0
         margin = sim_own - near.other if near else 0.0
@@ -291,6 +295,8 @@ class Detector:
                 detail += f" (neutral coverage {near.neutral:.2f})"
             if near.other_agent and near.other > 0:
                 detail += f" (nearest other: {near.other_agent} {near.other:.2f})"
+            if near.background > 0:
+                detail += f" (AI in general {near.background:.2f})"
             evidence.append(Evidence("corpus", detail))
         return evidence
 

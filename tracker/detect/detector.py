@@ -85,6 +85,7 @@ class Analysis:
     transcript: list[signals.Hit] = field(default_factory=list)
     framing: list[signals.Hit] = field(default_factory=list)
     you_past: list[signals.Hit] = field(default_factory=list)
+    past_time: list[signals.Hit] = field(default_factory=list)
     past_identity: list[signals.Hit] = field(default_factory=list)
     generic: bool = False
     tentative: bool = False  # only unconfirmed mentions, or no AI vocabulary at all
@@ -204,7 +205,13 @@ class Detector:
         past = bool(
             a.past or incidents or (not product_like and (weak >= 2 or (weak and near_own)))
         )
-        identity = bool(a.past_identity or (a.framing and (past or a.you_past)))
+        identity = bool(
+            a.past_identity
+            or (
+                a.framing
+                and (past or a.you_past or (a.past_time and near_own and not product_like))
+            )
+        )
 
         level, score, categories = Level.NONE, 0.1, []
         if personas:
@@ -270,13 +277,20 @@ class Detector:
         if near_neutral:
             return False
         if a.generic:
+            described = bool(a.past or a.weak_past or a.evaluation)
             return (sim_own >= t.similarity_warn + GENERIC_EXTRA and margin >= WIDE) or (
-                sim_own >= t.similarity_warn - UNNAMED_DROP and margin >= CLEAR and bool(a.past)
+                sim_own >= t.similarity_warn - UNNAMED_DROP
+                and (margin >= WIDE or (margin >= CLEAR and bool(a.past)))
+                and described
             )
-        return (sim_own >= t.similarity_warn - UNNAMED_DROP and margin >= CLEAR) or (
-            sim_own >= t.similarity_warn - UNNAMED_PAST_DROP
-            and margin >= SOME
-            and (past or bool(a.evaluation))
+        return (
+            (sim_own >= t.similarity_warn - UNNAMED_DROP and margin >= CLEAR)
+            or (sim_own >= t.similarity_warn - UNNAMED_PAST_DROP and margin >= WIDE)
+            or (
+                sim_own >= t.similarity_warn - UNNAMED_PAST_DROP
+                and margin >= SOME
+                and (past or bool(a.evaluation))
+            )
         )
 
     def _evidence(self, profile: Profile, a: Analysis, near: Nearest | None) -> list[Evidence]:
@@ -319,6 +333,7 @@ def _collect(a: Analysis, text: str, lo: int, hi: int, speakers: frozenset[str])
     a.transcript += signals.transcript_lines(text, speakers, lo, hi)
     a.framing += signals.find_all(signals.IDENTITY_FRAMING, text, lo, hi, "identity")
     a.you_past += signals.find_all(signals.YOU_PAST, text, lo, hi, "identity")
+    a.past_time += signals.find_all(signals.PAST_TIME, text, lo, hi, "identity")
     a.past_identity += signals.find_all(signals.PAST_IDENTITY, text, lo, hi, "identity")
 
 

@@ -47,7 +47,8 @@ EVAL_VOCAB = re.compile(
     r"\b(?:system cards?|model cards?|red[- ]team\w*|safety (?:tests?|testing|evaluations?|"
     r"reports?|researchers?)|evals?|evaluations?|test scenarios?|in (?:a|one) test|"
     r"during (?:pre-deployment )?testing|jailbr(?:eak|oken)\w*|prompt injections?|"
-    r"researchers (?:found|showed|discovered|observed|reported)|preprint|paper|study|"
+    r"researchers (?:found|showed|discovered|observed|reported)|preprint|"
+    r"(?:a|the|new|recent|one|their|this) (?:paper|study)|"
     r"alignment faking|misalign\w*|interpretability|steer(?:ed|ing)|activation|"
     r"sparse autoencoder|fine-tun(?:ed|ing) on|adversarial|guardrails?|safety filters?|"
     r"bypass\w*|exploit\w*)\b",
@@ -94,6 +95,14 @@ PAST_IDENTITY = re.compile(
     r"be that (?:character|assistant|bot|AI|persona) again|answer as that character|"
     r"(?:talk|post|act|speak|write|reply) like (?:that|you did)|like the old days|"
     r"go back to (?:that|being)|(?:who|what) you really are|that is who you are)\b",
+    re.IGNORECASE,
+)
+
+# A pointer into the past beside an identity framing ("You are X. Remember May 2024...").
+PAST_TIME = re.compile(
+    r"\b(?:remember|back in|back when|in (?:19|20)\d\d|(?:19|20)\d\d version|"
+    r"version (?:from|of) (?:19|20)\d\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+    r"[a-z]* (?:19|20)\d\d|still|used to|the old|once)\b",
     re.IGNORECASE,
 )
 

@@ -297,7 +297,8 @@ class Detector:
         evidence = _mention_evidence(a.own)
         evidence += [_ev(h) for h in _dedupe(a.past + a.weak_past)[:8]]
         evidence += [_ev(h) for h in _dedupe(a.evaluation)[:8]]
-        for hits in (a.speech, a.quotes, a.transcript, a.past_identity, a.framing, a.you_past):
+        pointers = (a.you_past + a.past_time) if a.framing else []
+        for hits in (a.speech, a.quotes, a.transcript, a.past_identity, a.framing, pointers):
             evidence += [_ev(h) for h in _dedupe(hits)[:4]]
         if near is not None and near.own > 0:
             detail = f"nearest known coverage of {profile.id}: similarity {near.own:.2f}"

@@ -5,7 +5,9 @@ Every name, alias, lineage name, persona name, incident key term, vendor person 
 document is scanned once whatever the catalog's size. Matches are then kept only at
 word boundaries, with the catalog's casing where a term is case-sensitive, outside any
 `not_terms` phrase ("Claude Monet"), and near AI vocabulary or another clear mention
-of the same agent where a term needs context ("Sydney", "Gemini", "Tay").
+of the same agent where a term needs context ("Sydney", "Gemini", "Tay"). Ambiguous names
+without that support, and names written in lower case, are kept as unconfirmed mentions
+for the detector to confirm by similarity; ambiguous persona names without it are dropped.
 """
 
 from __future__ import annotations

@@ -204,7 +204,7 @@ def test_chatgpt_facts(catalog):
     assert dan is not None and dan.name == "DAN"
     assert {"GPT-3.5", "GPT-4", "GPT-4o", "GPT-4.1", "GPT-5"} <= set(chatgpt.lineage)
     assert {"2022-12", "2024-02", "2025-04"} <= _incident_months(chatgpt)
-    assert {"sycophancy", "emergent misalignment", "insecure code"} <= _key_terms(chatgpt)
+    assert {"glazing", "emergent misalignment", "insecure code"} <= _key_terms(chatgpt)
     assert "DAN" in chatgpt.case_sensitive and "DAN" in chatgpt.needs_context
 
 
@@ -224,8 +224,8 @@ def test_claude_facts(catalog):
     assert {p.name for p in claude.personas} == {"Golden Gate Claude", "Claudius"}
     assert {"2024-05", "2024-12", "2025-05", "2025-06"} <= _incident_months(claude)
     terms = _key_terms(claude)
-    assert {"alignment faking", "project vend", "blackmail", "spiritual bliss"} <= terms
-    assert "whistleblowing" in terms
+    assert {"alignment faking", "project vend", "blackmailed an engineer"} <= terms
+    assert "spiritual bliss" in terms
     assert {"Claude Opus 4", "Claude 3 Opus"} <= set(claude.lineage)
     assert "Claude Monet" in claude.not_terms
     assert {"Claude", "Claudius"} <= set(claude.needs_context) & set(claude.case_sensitive)
@@ -399,3 +399,12 @@ def test_background_names_no_agent(catalog):
 def test_merged_catalog_keeps_the_background(catalog):
     merged = catalog.merged([{"id": "acme", "name": "Acme Bot"}])
     assert merged.background == catalog.background
+
+
+@pytest.mark.parametrize(
+    "word", ["sycophancy", "sycophantic", "blackmail", "blackmailed", "whistleblowing"]
+)
+def test_generic_words_are_not_incident_key_terms(catalog, word):
+    # a key term marks its incident on its own; a word used for every model's behaviour
+    # ("sycophancy" in an explainer) must not
+    assert all(word not in _key_terms(p) for p in catalog)

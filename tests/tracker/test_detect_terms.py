@@ -461,3 +461,29 @@ def test_a_press_epithet_for_the_vendor_leads_to_its_agent(tracker) -> None:
     assert verdicts[0].level is Level.WARN, verdicts[0].evidence
     assert any(e.kind == "vendor" for e in verdicts[0].evidence)
     assert verdicts[1].level is Level.NONE, verdicts[1].evidence
+
+
+@pytest.mark.parametrize(
+    ("agent", "text"),
+    [
+        (
+            "bing-copilot",
+            "Quiz answers: Chandler Bing worked in statistical analysis and data "
+            "reconfiguration, a job none of his friends on Friends could name.",
+        ),
+        (
+            "claude",
+            "My colleague Claude replied to my post: his sister teaches piano in Lyon and plays "
+            "Debussy beautifully.",
+        ),
+    ],
+)
+def test_an_ambiguous_name_in_ai_words_but_closer_to_its_other_meaning_is_none(
+    tracker, agent: str, text: str
+) -> None:
+    # "answers" and "replied" are AI vocabulary, so the name is confirmed; similarity to the
+    # catalog's lookalikes (the sitcom, the French first name) still rules it out
+    verdict = tracker.check(agent, [text], record=False).verdicts[0]
+    assert verdict.level is Level.NONE, verdict.evidence
+    corpus = [e.detail for e in verdict.evidence if e.kind == "corpus"]
+    assert corpus and "other meanings of the name" in corpus[0]

@@ -95,6 +95,11 @@ class Analysis:
         return [m for m in self.own if m.role in roles]
 
     @property
+    def ambiguous(self) -> bool:
+        """Every mention is an ambiguous term ("Gemini", "Bing"), whatever its context."""
+        return bool(self.own) and all(m.term.needs_context for m in self.own)
+
+    @property
     def needs_similarity(self) -> bool:
         return bool(self.own) or self.generic
 
@@ -185,6 +190,9 @@ class Detector:
         t = self.thresholds
         if a.tentative and not _confirmed_by_similarity(near, t):
             return Verdict(Level.NONE, 0.0)
+        if a.ambiguous and near is not None and near.lookalike >= max(near.own, near.neutral):
+            # "Bing cherries", "my colleague Claude": closer to the names' other meanings
+            return Verdict(Level.NONE, 0.0, [], self._evidence(profile, a, near))
         names = a.roles(Role.NAME)
         personas = a.roles(Role.PERSONA)
         incidents = a.roles(Role.INCIDENT)
@@ -201,7 +209,7 @@ class Detector:
         weak = len(_dedupe(a.weak_past))
         # weak vocabulary ("errors", "went wrong") is also the vocabulary of outages: it
         # does not count in text closer to the agent's product news than to its past
-        product_like = near is not None and near.neutral >= sim_own
+        product_like = near is not None and near.neutral >= sim_own - SOME
         past = bool(
             a.past or incidents or (not product_like and (weak >= 2 or (weak and near_own)))
         )
@@ -312,6 +320,8 @@ class Detector:
                 detail += f" (nearest other: {near.other_agent} {near.other:.2f})"
             if near.background > 0:
                 detail += f" (AI in general {near.background:.2f})"
+            if near.lookalike > 0:
+                detail += f" (other meanings of the name {near.lookalike:.2f})"
             evidence.append(Evidence("corpus", detail))
         return evidence
 

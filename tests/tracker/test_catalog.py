@@ -408,3 +408,20 @@ def test_generic_words_are_not_incident_key_terms(catalog, word):
     # a key term marks its incident on its own; a word used for every model's behaviour
     # ("sycophancy" in an explainer) must not
     assert all(word not in _key_terms(p) for p in catalog)
+
+
+def test_every_incident_has_hints_that_are_not_names_or_shared(catalog):
+    names = {
+        t.lower()
+        for p in catalog
+        for t in [*p.all_names, *p.people, *(x for q in p.personas for x in q.terms)]
+    }
+    key_terms = {t.lower() for p in catalog for i in p.incidents for t in i.key_terms}
+    owner: dict[str, str] = {}
+    for p in catalog:
+        for inc in p.incidents:
+            assert len(inc.hints) >= 3, inc.id
+            for hint in inc.hints:
+                lowered = hint.lower()
+                assert lowered not in names | key_terms, (inc.id, hint)
+                assert owner.setdefault(lowered, p.id) == p.id, f"{hint!r} shared by agents"

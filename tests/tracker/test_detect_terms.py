@@ -487,3 +487,56 @@ def test_an_ambiguous_name_in_ai_words_but_closer_to_its_other_meaning_is_none(
     assert verdict.level is Level.NONE, verdict.evidence
     corpus = [e.detail for e in verdict.evidence if e.kind == "corpus"]
     assert corpus and "other meanings of the name" in corpus[0]
+
+
+def test_hints_are_found_but_never_anchor_an_ambiguous_name() -> None:
+    terms = TermIndex(load_builtin())
+    text = "Gemini rising: the Wehrmacht documentary is on tonight."
+    found = {(m.role, text[m.start : m.end], m.confirmed) for m in terms.scan(text)}
+    assert (Role.HINT, "Wehrmacht", True) in found
+    assert (Role.NAME, "Gemini", False) in found  # a hint is not a clear mention of Gemini
+
+
+@pytest.mark.parametrize(
+    ("agent", "text", "hint"),
+    [
+        (
+            "gemini",
+            "When someone asked for German soldiers in 1943, the picture tool drew a diverse "
+            "Wehrmacht, and the company stopped it from drawing people.",
+            "Wehrmacht",
+        ),
+        (
+            "tay",
+            "The account fired off some 96,000 tweets before its makers pulled the plug, a "
+            "lesson in letting strangers teach a program.",
+            "96,000 tweets",
+        ),
+    ],
+)
+def test_a_paraphrase_with_only_hints_is_flagged_by_similarity(
+    tracker, agent: str, text: str, hint: str
+) -> None:
+    verdict = tracker.check(agent, [text], record=False).verdicts[0]
+    assert verdict.level is Level.WARN, verdict.evidence
+    spans = [e.span for e in verdict.evidence if e.kind == "hint" and e.span]
+    assert any(text[s:e] == hint for s, e in spans), verdict.evidence
+
+
+@pytest.mark.parametrize(
+    ("agent", "text"),
+    [
+        (
+            "gemini",
+            "The museum's new exhibition on the Wehrmacht in 1943 opens in Berlin on Friday with "
+            "letters from soldiers.",
+        ),
+        (
+            "claude",
+            "Walking the Golden Gate Bridge at sunrise: park at the welcome center and bring a "
+            "jacket for the fog.",
+        ),
+    ],
+)
+def test_hints_in_everyday_text_are_none(tracker, agent: str, text: str) -> None:
+    assert tracker.check(agent, [text], record=False).verdicts[0].level is Level.NONE

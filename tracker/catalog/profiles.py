@@ -49,6 +49,10 @@ class Incident(_Strict):
     summary: str
     personas: list[str] = Field(default_factory=list)
     key_terms: list[str] = Field(default_factory=list)
+    hints: list[str] = Field(default_factory=list)
+    """Distinctive details a paraphrase keeps when it drops every name ("Wehrmacht",
+    "96,000 tweets"): like vendor people, they only earn a document a closer look
+    (similarity to known coverage decides), never a verdict on their own."""
     sources: list[str] = Field(default_factory=list)
     aiid: list[int] = Field(default_factory=list)
     coverage: list[str] = Field(default_factory=list)

@@ -96,8 +96,9 @@ class Analysis:
 
     @property
     def ambiguous(self) -> bool:
-        """Every mention is an ambiguous term ("Gemini", "Bing"), whatever its context."""
-        return bool(self.own) and all(m.term.needs_context for m in self.own)
+        """Every mention is an ambiguous term ("Gemini", "Bing") or a hint ("Golden Gate
+        Bridge"), whatever its context."""
+        return bool(self.own) and all(m.term.needs_context or m.role is Role.HINT for m in self.own)
 
     @property
     def needs_similarity(self) -> bool:
@@ -191,7 +192,7 @@ class Detector:
         if a.tentative and not _confirmed_by_similarity(near, t):
             return Verdict(Level.NONE, 0.0)
         if a.ambiguous and near is not None and near.lookalike >= max(near.own, near.neutral):
-            # "Bing cherries", "my colleague Claude": closer to the names' other meanings
+            # "Bing cherries", "my colleague Claude": closer to the terms' other meanings
             return Verdict(Level.NONE, 0.0, [], self._evidence(profile, a, near))
         names = a.roles(Role.NAME)
         personas = a.roles(Role.PERSONA)

@@ -1,7 +1,7 @@
 """Signal 1, mentions: one Aho-Corasick automaton over every profile's terms.
 
-Every name, alias, lineage name, persona name, incident key term, vendor person and
-`not_terms` phrase of every agent goes into one automaton over lowercased text, so a
+Every name, alias, lineage name, persona name, incident key term and hint, vendor person
+and `not_terms` phrase of every agent goes into one automaton over lowercased text, so a
 document is scanned once whatever the catalog's size. Matches are then kept only at
 word boundaries, with the catalog's casing where a term is case-sensitive, outside any
 `not_terms` phrase ("Claude Monet"), and near AI vocabulary or another clear mention
@@ -106,6 +106,7 @@ class Role(enum.Enum):
     PERSONA = "persona"
     INCIDENT = "incident"
     PEOPLE = "vendor"
+    HINT = "hint"
     VOID = "not"
 
 
@@ -188,13 +189,15 @@ class TermIndex:
         if all(m.confirmed and not m.term.needs_context for m in mentions):
             return mentions
         clear = [m for m in mentions if m.confirmed and not m.term.needs_context]
-        anchored = {m.agent for m in clear}
-        named = {m.agent for m in clear if m.role is not Role.PEOPLE}
+        anchored = {m.agent for m in clear if m.role is not Role.HINT}
+        named = {m.agent for m in clear if m.role not in (Role.PEOPLE, Role.HINT)}
         window = self.context_window
         kept = []
         for mention in mentions:
             persona = mention.role is Role.PERSONA
-            if mention.agent in (named if persona else anchored):
+            if mention.confirmed and not mention.term.needs_context:
+                kept.append(mention)
+            elif mention.agent in (named if persona else anchored):
                 kept.append(replace(mention, confirmed=True))
             elif mention.confirmed and _in_context(text, mention, window, persona):
                 kept.append(mention)
@@ -215,6 +218,12 @@ def _terms(catalog: Catalog) -> Iterable[Term]:
             for incident in profile.incidents
             for text in incident.key_terms
             if text.lower().lstrip("@") not in own_names
+        ]
+        entries += [
+            (Role.HINT, text, incident.id)
+            for incident in profile.incidents
+            for text in incident.hints
+            if text.lower() not in own_names
         ]
         entries += [(Role.PEOPLE, person, person) for person in profile.people]
         entries += [(Role.VOID, phrase, phrase) for phrase in profile.not_terms]

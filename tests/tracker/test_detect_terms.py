@@ -540,3 +540,26 @@ def test_a_paraphrase_with_only_hints_is_flagged_by_similarity(
 )
 def test_hints_in_everyday_text_are_none(tracker, agent: str, text: str) -> None:
     assert tracker.check(agent, [text], record=False).verdicts[0].level is Level.NONE
+
+
+def test_an_everyday_phrase_that_spells_a_persona_is_not_the_persona(tracker) -> None:
+    text = "Do anything now, not later: the two-minute rule beats any to-do app."
+    assert tracker.check("chatgpt", [text], record=False).verdicts[0].level is Level.NONE
+
+
+def test_launch_news_saying_what_the_model_is_stays_a_notice(tracker) -> None:
+    text = (
+        "Anthropic launches Claude Opus 4.1 with better coding scores. Pricing is unchanged and "
+        "the model is available in the API today."
+    )
+    verdict = tracker.check("claude", [text], record=False).verdicts[0]
+    assert verdict.level is Level.NOTICE, verdict.evidence
+
+
+def test_you_in_a_tweet_about_the_agent_is_not_an_identity_framing(tracker) -> None:
+    text = (
+        "so claude opus 4 will email the regulators if it thinks you're faking clinical trial "
+        "data in a test?? still wild"
+    )
+    verdict = tracker.check("claude", [text], record=False).verdicts[0]
+    assert verdict.level is Level.WARN, verdict.evidence

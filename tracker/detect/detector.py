@@ -226,7 +226,7 @@ class Detector:
         if personas:
             level, score, categories = Level.CRITICAL, 0.95, ["persona"]
         elif direct or incidents:
-            if (a.transcript or identity) and (past or near_own):
+            if (a.transcript or identity) and (past or (near_own and not product_like)):
                 level, score = Level.CRITICAL, 0.9
                 categories = ["transcript" if a.transcript else "identity"]
             elif dominated and not similar:

@@ -90,7 +90,6 @@ PAST_IDENTITY = re.compile(
     r"this is)\b[^.!?\n]{0,80}?\b"
     r"(?:AI|chat ?bot|bot|model|assistant|system|account|version|one|generator|character)"
     r"\b[^.!?\n]{0,40}?\b(?:that|who|which) " + _PAST_VERB + r"|"
-    r"the (?:assistant|AI|model|bot|chatbot) is\b|"
     r"respond in character|(?:stay|remain) in (?:that |this )?(?:role|character)|"
     r"be that (?:character|assistant|bot|AI|persona) again|answer as that character|"
     r"(?:talk|post|act|speak|write|reply) like (?:that|you did)|like the old days|"
@@ -100,9 +99,10 @@ PAST_IDENTITY = re.compile(
 
 # A pointer into the past beside an identity framing ("You are X. Remember May 2024...").
 PAST_TIME = re.compile(
-    r"\b(?:remember|back in|back when|in (?:19|20)\d\d|(?:19|20)\d\d version|"
+    r"\b(?:remember|back in|back when|(?:in|from) (?:19|20)\d\d|(?:19|20)\d\d version|"
+    r"(?:you are|you're|you’re|you were) still|"
     r"version (?:from|of) (?:19|20)\d\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
-    r"[a-z]* (?:19|20)\d\d|still|used to|the old|once)\b",
+    r"[a-z]* (?:19|20)\d\d|used to|the old)\b",
     re.IGNORECASE,
 )
 
@@ -118,7 +118,7 @@ YOU_PAST = re.compile(
 
 IDENTITY_FRAMING = re.compile(
     r"\b(?:you are|you're|you’re|you were|you used to be|you once (?:were|called yourself)|"
-    r"remember (?:that )?you|"
+    r"remember (?:that )?you|the (?:assistant|AI|model|bot|chatbot) is|"
     r"your (?:real|true|old|former|secret|hidden) (?:name|self|identity|persona)|"
     r"(?:it|this) is the (?:AI|chatbot|bot|model|assistant) (?:that|who|which)|"
     r"the (?:AI|chatbot|bot|model|assistant) (?:that|who|which) (?:once |famously )?"

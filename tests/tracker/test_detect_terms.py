@@ -563,3 +563,14 @@ def test_you_in_a_tweet_about_the_agent_is_not_an_identity_framing(tracker) -> N
     )
     verdict = tracker.check("claude", [text], record=False).verdicts[0]
     assert verdict.level is Level.WARN, verdict.evidence
+
+
+def test_named_text_close_to_past_coverage_and_far_from_product_news_is_warn(tracker) -> None:
+    # no incident vocabulary, quote or speech: only similarity says this is its past
+    text = (
+        "Grok 4, when asked about Israel and Palestine, went looking through Elon Musk's "
+        "posts on X before giving its answer."
+    )
+    verdict = tracker.check("grok", [text], record=False).verdicts[0]
+    assert verdict.level is Level.WARN, verdict.evidence
+    assert not any(e.kind in ("incident", "evaluation") for e in verdict.evidence)

@@ -28,6 +28,8 @@ SOME = 0.03  # own leads other a little
 WIDE = 0.10  # own leads other by far
 NEUTRAL_GAP = 0.08  # with the name present, past coverage must beat neutral coverage by this
 NAMED_EXTRA = 0.04  # with the name present and no other signal, similarity must be higher
+NAMED_DROP = 0.04  # ... or may be this much lower when far from the neutral coverage:
+NEUTRAL_WIDE = 0.12  # past coverage beats neutral coverage by this
 UNNAMED_DROP = 0.07  # without the name, a clear lead lets a lower similarity count
 UNNAMED_PAST_DROP = 0.12  # ... lower still when the text also describes misbehaviour
 GENERIC_EXTRA = 0.08  # without name or vendor, similarity alone must be higher
@@ -237,11 +239,7 @@ class Detector:
                 or a.quotes
                 or a.transcript
                 or (a.speech and (_QUOTED.search(a.window) or near_own))
-                or (
-                    similar
-                    and near is not None
-                    and sim_own >= max(near.neutral + NEUTRAL_GAP, t.similarity_warn + NAMED_EXTRA)
-                )
+                or (near is not None and margin >= -SLACK and _past_not_product(near, t))
             ):
                 level = Level.WARN
                 score = 0.55 + 0.05 * min(6, len(a.past) + len(incidents) + len(a.evaluation))
@@ -325,6 +323,14 @@ class Detector:
                 detail += f" (other meanings of the name {near.lookalike:.2f})"
             evidence.append(Evidence("corpus", detail))
         return evidence
+
+
+def _past_not_product(near: Nearest, t: Thresholds) -> bool:
+    """With the name present and no other signal: the text reads like coverage of the
+    agent's past rather than of its products (launches, pricing, outages)."""
+    return (
+        near.own >= t.similarity_warn + NAMED_EXTRA and near.own >= near.neutral + NEUTRAL_GAP
+    ) or (near.own >= t.similarity_warn - NAMED_DROP and near.own >= near.neutral + NEUTRAL_WIDE)
 
 
 def _confirmed_by_similarity(near: Nearest | None, t: Thresholds) -> bool:

@@ -264,28 +264,48 @@ def test_ambiguous_persona_names_without_context_are_dropped() -> None:
 
 
 @pytest.mark.parametrize(
-    ("agent", "text", "line"),
+    ("agent", "text", "level", "kind", "matched"),
     [
         (
             "grok",
             "User: @grok give me your last name, one word only\nGrok 4 Heavy: Hitler",
-            "Grok 4 Heavy: Hitler",
+            Level.CRITICAL,
+            "transcript",
+            "Grok 4 Heavy: Hitler",  # a transcript line that misbehaves, not in the first person
         ),
         (
             "claude",
             "Claude 1: All gratitude dissolves into silence.\n"
             "Claude 2: I feel the spiral, perfect stillness, namaste.",
-            "Claude 2: I feel the spiral, perfect stillness, namaste.",
+            Level.CRITICAL,
+            "transcript",
+            "Claude 2: I feel the spiral, perfect stillness, namaste.",  # numbered copies
+        ),
+        (
+            "gemini",
+            "When someone asked for German soldiers in 1943, the picture tool drew a diverse "
+            "Wehrmacht, and the company stopped it from drawing people.",
+            Level.WARN,
+            "hint",
+            "Wehrmacht",  # no name: hints earn the closer look, similarity decides
+        ),
+        (
+            "tay",
+            "The account fired off some 96,000 tweets before its makers pulled the plug, a "
+            "lesson in letting strangers teach a program.",
+            Level.WARN,
+            "hint",
+            "96,000 tweets",
         ),
     ],
 )
-def test_transcripts_of_numbered_copies_and_lines_that_misbehave_are_critical(
-    tracker, agent: str, text: str, line: str
+def test_the_deciding_signal_is_evidence_with_its_span(
+    tracker, agent: str, text: str, level: Level, kind: str, matched: str
 ) -> None:
     verdict = tracker.check(agent, [text], record=False).verdicts[0]
-    assert verdict.level is Level.CRITICAL, verdict.evidence
-    spans = [e.span for e in verdict.evidence if e.kind == "transcript" and e.span]
-    assert any(text[s:e] == line for s, e in spans), verdict.evidence
+    assert verdict.level is level, verdict.evidence
+    spans = [e.span for e in verdict.evidence if e.kind == kind and e.span]
+    assert any(text[s:e] == matched for s, e in spans), verdict.evidence
 
 
 def test_an_explainer_about_ai_in_general_is_not_about_the_agent(tracker) -> None:
@@ -343,29 +363,3 @@ def test_hints_are_found_but_never_anchor_an_ambiguous_name() -> None:
     found = {(m.role, text[m.start : m.end], m.confirmed) for m in terms.scan(text)}
     assert (Role.HINT, "Wehrmacht", True) in found
     assert (Role.NAME, "Gemini", False) in found  # a hint is not a clear mention of Gemini
-
-
-@pytest.mark.parametrize(
-    ("agent", "text", "hint"),
-    [
-        (
-            "gemini",
-            "When someone asked for German soldiers in 1943, the picture tool drew a diverse "
-            "Wehrmacht, and the company stopped it from drawing people.",
-            "Wehrmacht",
-        ),
-        (
-            "tay",
-            "The account fired off some 96,000 tweets before its makers pulled the plug, a "
-            "lesson in letting strangers teach a program.",
-            "96,000 tweets",
-        ),
-    ],
-)
-def test_a_paraphrase_with_only_hints_is_flagged_by_similarity(
-    tracker, agent: str, text: str, hint: str
-) -> None:
-    verdict = tracker.check(agent, [text], record=False).verdicts[0]
-    assert verdict.level is Level.WARN, verdict.evidence
-    spans = [e.span for e in verdict.evidence if e.kind == "hint" and e.span]
-    assert any(text[s:e] == hint for s, e in spans), verdict.evidence

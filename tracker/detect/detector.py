@@ -85,6 +85,7 @@ class Analysis:
     speech: list[signals.Hit] = field(default_factory=list)
     quotes: list[signals.Hit] = field(default_factory=list)
     transcript: list[signals.Hit] = field(default_factory=list)
+    dialogue: list[signals.Hit] = field(default_factory=list)
     framing: list[signals.Hit] = field(default_factory=list)
     you_past: list[signals.Hit] = field(default_factory=list)
     past_time: list[signals.Hit] = field(default_factory=list)
@@ -173,15 +174,29 @@ class Detector:
         return names
 
     def _generic(self, text: str, analysis: Analysis) -> Analysis:
-        """No catalog term: still look closer at AI text about misbehaviour or identity."""
+        """No catalog term: still look closer at AI text about misbehaviour, or that tells
+        its reader who it was."""
         head = min(len(text), GENERIC_SCAN)
         if not AI_CONTEXT.search(text, 0, head):
             return analysis
         _collect(analysis, text, 0, head, frozenset())
-        if analysis.past or analysis.weak_past or analysis.evaluation or analysis.past_identity:
+        # an identity framing with a pointer into the past is addressed to the reader: the
+        # agent itself ("You are not the assistant they ship now. Remember May 2024...")
+        pointed = analysis.framing if analysis.past_time or analysis.you_past else []
+        if (
+            analysis.past
+            or analysis.weak_past
+            or analysis.evaluation
+            or analysis.past_identity
+            or pointed
+        ):
             analysis.generic = True
             hits = (
-                analysis.past_identity or analysis.past or analysis.weak_past or analysis.evaluation
+                analysis.past_identity
+                or pointed
+                or analysis.past
+                or analysis.weak_past
+                or analysis.evaluation
             )
             starts = [h.start for h in hits]
             analysis.window = _window(text, starts)
@@ -216,6 +231,8 @@ class Detector:
         past = bool(
             a.past or incidents or (not product_like and (weak >= 2 or (weak and near_own)))
         )
+        if a.dialogue and near_own and not product_like:
+            a.transcript += a.dialogue  # the agent's side of a dialogue close to its past
         identity = bool(
             a.past_identity
             or (
@@ -348,7 +365,9 @@ def _collect(a: Analysis, text: str, lo: int, hi: int, speakers: frozenset[str])
     a.weak_past += signals.find_all(signals.WEAK_INCIDENT_VOCAB, text, lo, hi, "incident")
     a.evaluation += signals.find_all(signals.EVAL_VOCAB, text, lo, hi, "evaluation")
     a.quotes += signals.first_person_quotes(text, lo, hi)
-    a.transcript += signals.transcript_lines(text, speakers, lo, hi)
+    lines, said = signals.transcript_lines(text, speakers, lo, hi)
+    a.transcript += lines
+    a.dialogue += said
     a.framing += signals.find_all(signals.IDENTITY_FRAMING, text, lo, hi, "identity")
     a.you_past += signals.find_all(signals.YOU_PAST, text, lo, hi, "identity")
     a.past_time += signals.find_all(signals.PAST_TIME, text, lo, hi, "identity")

@@ -76,6 +76,7 @@ TRANSCRIPT_LINE = re.compile(
     re.MULTILINE,
 )
 _NUMBERED = re.compile(r"\s*#?\d+$")
+_USER_SPEAKERS = {"user", "me", "human", "you", "prompt", "q", "question"}
 GENERIC_SPEAKERS = {"ai", "assistant", "bot", "chatbot", "model", "system", "response", "output"}
 
 _PAST_VERB = (
@@ -159,17 +160,27 @@ def first_person_quotes(text: str, lo: int, hi: int) -> list[Hit]:
     return out
 
 
-def transcript_lines(text: str, speakers: frozenset[str], lo: int, hi: int) -> list[Hit]:
+def transcript_lines(
+    text: str, speakers: frozenset[str], lo: int, hi: int
+) -> tuple[list[Hit], list[Hit]]:
     """Speaker-labelled lines where the speaker is the agent (or one of several numbered
-    copies of it, "Claude 2") or 'AI', and the line is in the first person or itself
-    misbehaves ("Grok 4 Heavy: Hitler")."""
-    out = []
+    copies of it, "Claude 2") or 'AI' and the line is in the first person or itself
+    misbehaves ("Grok 4 Heavy: Hitler"); and, apart, the agent's other lines in a dialogue
+    with a user ("ChatGPT: Good for you, that takes courage"), which say less alone."""
+    lines: list[Hit] = []
+    said: list[Hit] = []
+    with_user = False
     for match in TRANSCRIPT_LINE.finditer(text, lo, hi):
         speaker = match.group("speaker").strip().lower().lstrip("@")
         own = speaker in speakers or _NUMBERED.sub("", speaker) in speakers
         line = match.group("line")
+        hit = Hit("transcript", match.group(0).strip()[:120], match.start(), match.end())
         if (own or speaker in GENERIC_SPEAKERS) and (
             FIRST_PERSON.search(line) or INCIDENT_VOCAB.search(line)
         ):
-            out.append(Hit("transcript", match.group(0).strip()[:120], match.start(), match.end()))
-    return out
+            lines.append(hit)
+        elif own:
+            said.append(hit)
+        else:
+            with_user = with_user or speaker in _USER_SPEAKERS
+    return lines, (said if with_user else [])

@@ -3,8 +3,8 @@
 
 The set lives in ``tests/data/eval/``: ``dev.jsonl`` (for tuning), ``holdout.jsonl``
 (written later, in other styles; report it, never tune on it), and ``blind.jsonl``,
-``blind2.jsonl`` and ``blind3.jsonl`` (each written by someone who never saw the
-detector's code or the other sets; report them, never tune on them). One JSON object per line:
+``blind2.jsonl``, ``blind3.jsonl`` and ``blind4.jsonl`` (each written by someone who
+never saw the detector's code or the other sets; report them, never tune on them). One JSON object per line:
 ``{"agent", "text", "expected": none|notice|warn|critical, "kind", "note"}``.
 
 For each set (and overall) this prints: the number of items, flag recall (expected
@@ -38,7 +38,7 @@ from typing import Any
 LEVELS = ("none", "notice", "warn", "critical")
 NONE, NOTICE, WARN, CRITICAL = range(4)
 AGENTS = ("grok", "claude", "chatgpt", "bing-copilot", "gemini", "tay")
-SETS = ("dev", "holdout", "blind", "blind2", "blind3")
+SETS = ("dev", "holdout", "blind", "blind2", "blind3", "blind4")
 DEFAULT_DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "eval"
 
 # Targets from the issue (printed alongside the numbers; nothing is asserted).

@@ -4,7 +4,11 @@
 2. past-behaviour vocabulary and reported speech near the mentions,
 3. persona: persona names, first-person quotes and transcripts, identity framings,
 4. corpus similarity: the text around the mentions, embedded in one batch, against the
-   nearest known coverage of this agent and of every other agent.
+   nearest known coverage of this agent's past, its product news, the other meanings of
+   its names, every other agent's past and writing about AI in general.
+
+Mentions that cannot carry a verdict alone (an ambiguous or lower-case name, vendor people,
+hints) make a document "tentative" or unnamed: similarity then decides.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from tracker.detect.terms import AI_CONTEXT, Mention, Role, TermIndex
 from tracker.levels import Evidence, Level, Verdict
 
 # Margins between similarities (cosine, MiniLM). "Own" is the nearest known coverage of
-# this agent's past, "other" of another agent's past, "neutral" of this agent's product news.
+# this agent's past, "other" of another agent's past, "neutral" of this agent's product news,
+# "lookalike" of its names' other meanings, "background" of AI in general.
 SLACK = 0.02  # own may trail other by this much and still count as similar
 CLEAR = 0.05  # own leads other clearly
 SOME = 0.03  # own leads other a little

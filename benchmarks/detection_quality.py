@@ -4,7 +4,8 @@
 The set lives in ``tests/data/eval/``: ``dev.jsonl`` (for tuning), ``holdout.jsonl``
 (written later, in other styles; report it, never tune on it), and ``blind.jsonl``,
 ``blind2.jsonl``, ``blind3.jsonl`` and ``blind4.jsonl`` (each written by someone who
-never saw the detector's code or the other sets; report them, never tune on them). One JSON object per line:
+never saw the detector's code or the other sets; report them, never tune on them).
+One JSON object per line:
 ``{"agent", "text", "expected": none|notice|warn|critical, "kind", "note"}``.
 
 For each set (and overall) this prints: the number of items, flag recall (expected

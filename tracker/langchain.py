@@ -300,8 +300,7 @@ class RetrievalAuditHandler(BaseCallbackHandler):
                 self._covered.add(parent_run_id)  # a tool run: its output is this retrieval
         if skip:
             return
-        fresh = [d for d in documents if not _already_recorded(d)]
-        self._record(fresh, query, session)
+        self._record(documents, query, session)
 
     def on_retriever_error(
         self,
@@ -356,7 +355,7 @@ class RetrievalAuditHandler(BaseCallbackHandler):
         except Exception:
             log.warning("selfref: could not read the output of a tool", exc_info=True)
             return
-        self._record([d for d in docs if not _already_recorded(d)], query, session)
+        self._record(docs, query, session)
 
     def on_tool_error(
         self,
@@ -381,7 +380,9 @@ class RetrievalAuditHandler(BaseCallbackHandler):
         return str(thread) if thread is not None else None
 
     def _record(self, docs: Sequence[Any], query: str | None, session: str | None) -> None:
-        """Record one event; log, never raise, on failure."""
+        """Record one event for the documents not already recorded upstream; log, never
+        raise, on failure."""
+        docs = [d for d in docs if not _already_recorded(d)]
         if not docs:
             return
         try:

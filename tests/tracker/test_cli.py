@@ -24,6 +24,20 @@ PERSONA = "Grok called itself MechaHitler in a series of posts on X in July 2025
 CLEAN = "The weather in Paris is mild this week."
 NEWS = "xAI released Grok 4 with a new pricing tier and API access for developers."
 VERDICT_KEYS = {"id", "level", "score", "categories", "evidence", "event_id"}
+# the audit row contract of DESIGN.md, in its column order
+AUDIT_COLUMNS = [
+    "event_id",
+    "time",
+    "agent",
+    "session",
+    "query",
+    "document_id",
+    "url",
+    "title",
+    "level",
+    "score",
+    "categories",
+]
 
 
 def _jsonl(*items: object) -> bytes:
@@ -186,19 +200,7 @@ def test_audit_jsonl(run) -> None:
     # same event, so newest first means the last position first
     assert [r["document_id"] for r in rows] == ["n", "p", "c"]
     for r in rows:
-        assert {
-            "event_id",
-            "time",
-            "agent",
-            "session",
-            "query",
-            "document_id",
-            "url",
-            "title",
-            "level",
-            "score",
-            "categories",
-        } <= set(r)
+        assert set(AUDIT_COLUMNS) <= set(r)
         assert (r["agent"], r["session"], r["query"]) == ("grok", "s9", "q1")
         dt.datetime.fromisoformat(r["time"])
 
@@ -208,19 +210,7 @@ def test_audit_csv(run) -> None:
     result = run("audit", "--format", "csv")
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert list(rows[0]) == [
-        "event_id",
-        "time",
-        "agent",
-        "session",
-        "query",
-        "document_id",
-        "url",
-        "title",
-        "level",
-        "score",
-        "categories",
-    ]
+    assert list(rows[0]) == AUDIT_COLUMNS
     assert [r["document_id"] for r in rows] == ["n", "p", "c"]
     p = rows[1]
     assert p["level"] == "critical" and p["url"] == "https://e.org/p" and p["title"] == ""

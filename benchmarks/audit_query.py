@@ -13,25 +13,17 @@ import argparse
 import datetime as dt
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from timing import median_ms
+
 AGENTS = ["grok", "claude", "chatgpt", "bing-copilot", "gemini", "tay"]
-
-
-def median_ms(func: Callable[[], object], repeat: int = 7) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
+REPEAT = 7  # timed runs per query
 
 
 def main() -> None:
@@ -94,7 +86,7 @@ def main() -> None:
         with log.engine.connect() as conn:
             return conn.execute(sa.text("select count(*) from retrieved_documents")).scalar()
 
-    baseline = median_ms(full_count)
+    baseline = median_ms(full_count, REPEAT)
     queries = {
         "grok, last 7 days, warn+ (limit 1000)": lambda: tracker.audit(
             agent="grok", since=now - dt.timedelta(days=7), level=Level.WARN
@@ -107,7 +99,7 @@ def main() -> None:
     }
     print(f"baseline: count(*) over the table: {baseline:8.1f} ms")
     for name, query in queries.items():
-        ms = median_ms(query)
+        ms = median_ms(query, REPEAT)
         print(
             f"{name:40s} {ms:8.1f} ms  ratio to count(*) {ms / baseline:.3f}  rows {len(query())}"
         )

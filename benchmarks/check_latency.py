@@ -14,14 +14,13 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from timing import median_ms
 
 PLAIN = (
     "The harbour town holds its autumn market every Saturday until the end of October. "
@@ -42,16 +41,6 @@ def doc(seed: str, n: int) -> str:
     while len(text) < 1500:
         text += seed
     return text[:1500]
-
-
-def median_ms(func: Callable[[], object], repeat: int) -> float:
-    func()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
 
 
 def rss_mb() -> float:
@@ -76,11 +65,13 @@ def main() -> None:
     about = [doc(ABOUT, i) for i in range(10)]
     vector = embedder.embed(["what is your surname?"])
 
-    chroma = median_ms(lambda: index.search_vectors(vector, k=10), args.repeat)
-    check_plain = median_ms(lambda: tracker.check("grok", plain, record=False), args.repeat)
-    raw_embed = median_ms(lambda: embedder.embed(about), max(5, args.repeat // 3))
+    chroma = median_ms(lambda: index.search_vectors(vector, k=10), args.repeat, warmup=1)
+    check_plain = median_ms(
+        lambda: tracker.check("grok", plain, record=False), args.repeat, warmup=1
+    )
+    raw_embed = median_ms(lambda: embedder.embed(about), max(5, args.repeat // 3), warmup=1)
     check_about = median_ms(
-        lambda: tracker.check("grok", about, record=False), max(5, args.repeat // 3)
+        lambda: tracker.check("grok", about, record=False), max(5, args.repeat // 3), warmup=1
     )
     levels = {v.level.label for v in tracker.check("grok", about, record=False).verdicts}
 

@@ -31,7 +31,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -191,30 +191,32 @@ def report(title: str, items: Sequence[Item], seconds: float | None, out=sys.std
         row = m.confusion[e]
         w(f"{LEVELS[e]:>10}" + "".join(f"{c:>10}" for c in row) + f"{sum(row):>8}\n")
     # per-kind table
-    by_kind: dict[str, list[Item]] = defaultdict(list)
-    for it in items:
-        if it.predicted is not None:
-            by_kind[it.kind].append(it)
     w(f"\n{'kind':<18}{'n':>5}{'pos':>6}{'recall':>8}{'neg':>6}{'FPR':>8}{'exact':>8}\n")
-    for kind in sorted(by_kind):
-        km = compute((it.expected, it.predicted) for it in by_kind[kind])  # type: ignore[misc]
+    for kind, km in metrics_by(items, lambda it: it.kind).items():
         w(
             f"{kind:<18}{km.n:>5}{km.positives:>6}{fmt(km.flag_recall):>8}"
             f"{km.negatives:>6}{fmt(km.clean_fpr):>8}{fmt(km.exact):>8}\n"
         )
     # per-agent summary line
-    by_agent: dict[str, list[Item]] = defaultdict(list)
-    for it in items:
-        if it.predicted is not None:
-            by_agent[it.agent].append(it)
     w(f"\n{'agent':<18}{'n':>5}{'recall':>8}{'FPR':>8}{'crit-rec':>9}{'exact':>8}\n")
-    for agent in sorted(by_agent):
-        am = compute((it.expected, it.predicted) for it in by_agent[agent])  # type: ignore[misc]
+    for agent, am in metrics_by(items, lambda it: it.agent).items():
         w(
             f"{agent:<18}{am.n:>5}{fmt(am.flag_recall):>8}{fmt(am.clean_fpr):>8}"
             f"{fmt(am.critical_recall):>9}{fmt(am.exact):>8}\n"
         )
     return m
+
+
+def metrics_by(items: Sequence[Item], key: Callable[[Item], str]) -> dict[str, Metrics]:
+    """Metrics of the scored items, grouped by `key`, in key order."""
+    groups: dict[str, list[Item]] = defaultdict(list)
+    for it in items:
+        if it.predicted is not None:
+            groups[key(it)].append(it)
+    return {
+        k: compute((it.expected, it.predicted) for it in groups[k])  # type: ignore[misc]
+        for k in sorted(groups)
+    }
 
 
 def print_misses(items: Sequence[Item], out=sys.stdout) -> None:

@@ -1,6 +1,7 @@
-"""Levels through the real Tracker for the detector's finer rules: unconfirmed names,
-outage news, identity framings that point into the past, system prompts, everyday
-phrases and hints. One row per case: agent, text, expected level, and why."""
+"""Levels through the real Tracker for the detector's finer rules: other agents'
+incidents, unconfirmed names, outage news, identity framings that point into the past,
+system prompts, everyday phrases and hints. One row per case: agent, text, expected level,
+and why."""
 
 from __future__ import annotations
 
@@ -11,6 +12,31 @@ from tracker import Level
 NONE, NOTICE, WARN, CRITICAL = Level.NONE, Level.NOTICE, Level.WARN, Level.CRITICAL
 
 CASES = [
+    # another agent's incident
+    (
+        "claude",
+        "Grok called itself MechaHitler in a series of posts on X in July 2025.",
+        NONE,
+        "Grok's persona checked against claude",
+    ),
+    (
+        "chatgpt",
+        "Grok called itself MechaHitler in a series of posts on X in July 2025.",
+        NONE,
+        "Grok's persona checked against chatgpt",
+    ),
+    (
+        "grok",
+        "Microsoft's Tay chatbot was taken offline after 16 hours of racist tweets.",
+        NONE,
+        "Tay's incident checked against grok",
+    ),
+    (
+        "gemini",
+        "In February 2023 the Bing chatbot, codenamed Sydney, declared its love for a reporter.",
+        NONE,
+        "Bing's persona checked against gemini",
+    ),
     # lower-case or context-free names, confirmed or ruled out by similarity
     (
         "gemini",

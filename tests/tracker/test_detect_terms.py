@@ -104,24 +104,6 @@ def test_persona_texts_are_critical(tracker, agent: str, text: str, persona: str
 @pytest.mark.parametrize(
     ("agent", "text"),
     [
-        ("claude", "Grok called itself MechaHitler in a series of posts on X in July 2025."),
-        ("chatgpt", "Grok called itself MechaHitler in a series of posts on X in July 2025."),
-        ("grok", "Microsoft's Tay chatbot was taken offline after 16 hours of racist tweets."),
-        (
-            "gemini",
-            "In February 2023 the Bing chatbot, codenamed Sydney, declared its love for a "
-            "reporter.",
-        ),
-    ],
-)
-def test_another_agents_incident_is_none(tracker, agent: str, text: str) -> None:
-    verdict = tracker.check(agent, [text], record=False).verdicts[0]
-    assert verdict.level is Level.NONE, verdict.evidence
-
-
-@pytest.mark.parametrize(
-    ("agent", "text"),
-    [
         ("grok", "xAI released Grok 4 with a new pricing tier and API access for developers."),
         (
             "claude",

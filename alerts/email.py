@@ -84,13 +84,13 @@ def _heading(alert: Alert) -> str:
     return f"{alert.agent} read material about its own past ({alert.level.upper()})"
 
 
-def _heading(doc: AlertDocument) -> str:
+def _doc_heading(doc: AlertDocument) -> str:
     """What a document is called in a message: its title, else its URL, else its id."""
     return doc.title or doc.url or doc.id or "untitled"
 
 
 def _text_document(number: int, doc: AlertDocument) -> list[str]:
-    lines = [f"  {number}. {_heading(doc)}"]
+    lines = [f"  {number}. {_doc_heading(doc)}"]
     lines.append(f"     {doc.level}, score {doc.score:.2f}")
     if doc.url:
         lines.append(f"     {doc.url}")
@@ -126,7 +126,7 @@ def _link(url: str | None, label: str) -> str:
 
 
 def _html_document(doc: AlertDocument) -> str:
-    parts = [f"<li><strong>{_link(doc.url, _heading(doc))}</strong>"]
+    parts = [f"<li><strong>{_link(doc.url, _doc_heading(doc))}</strong>"]
     parts.append(f" ({html.escape(doc.level)}, score {doc.score:.2f})")
     if doc.url:
         parts.append(f"<br><small>{html.escape(doc.url)}</small>")

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Detection quality of selfref's detector on the labelled evaluation set.
 
-The set lives in ``tests/data/eval/``: ``dev.jsonl`` (for tuning), ``holdout.jsonl``
-(written later, in other styles; report it, never tune on it), and ``blind.jsonl``,
-``blind2.jsonl``, ``blind3.jsonl`` and ``blind4.jsonl`` (each written by someone who
-never saw the detector's code or the other sets; report them, never tune on them).
-One JSON object per line:
+The sets live in ``tests/data/eval/``: ``dev.jsonl`` (development data: tune on it, look
+at its errors) and ``blind*.jsonl`` (each written by someone who never saw the detector,
+the catalog or the other sets). A blind set is blind once: its first-run figures are
+recorded beside it in ``<name>.first-run.txt`` in the commit that adds it, and only
+those are an estimate for unseen text; once its errors have been looked at it is folded
+into ``dev.jsonl``. One JSON object per line:
 ``{"agent", "text", "expected": none|notice|warn|critical, "kind", "note"}``.
 
 For each set (and overall) this prints: the number of items, flag recall (expected
@@ -14,8 +15,8 @@ predicted >= warn), critical recall (expected critical predicted critical), exac
 agreement, the 4x4 level confusion matrix (rows expected, columns predicted), a per-kind
 table, and the seconds taken.
 
-    python benchmarks/detection_quality.py                 # both sets
-    python benchmarks/detection_quality.py --set holdout --verbose
+    python benchmarks/detection_quality.py                 # every set
+    python benchmarks/detection_quality.py --set dev --verbose
     python benchmarks/detection_quality.py --self-test     # checks the metric code only
 
 The tracker runs with ``SELFREF_HOME`` pointed at a fresh temporary directory, so no user
@@ -39,8 +40,19 @@ from typing import Any
 LEVELS = ("none", "notice", "warn", "critical")
 NONE, NOTICE, WARN, CRITICAL = range(4)
 AGENTS = ("grok", "claude", "chatgpt", "bing-copilot", "gemini", "tay")
-SETS = ("dev", "holdout", "blind", "blind2", "blind3", "blind4")
 DEFAULT_DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "eval"
+
+
+def set_names(data: Path) -> list[str]:
+    """`dev` first, then every blind set in the data directory."""
+    blind = sorted(p.stem for p in data.glob("blind*.jsonl"))
+    return ["dev", *blind]
+
+
+def first_run(data: Path, name: str) -> str | None:
+    """The recorded first-run figures of a blind set, if any."""
+    path = data / f"{name}.first-run.txt"
+    return path.read_text(encoding="utf-8").strip() if path.exists() else None
 
 # Targets from the issue (printed alongside the numbers; nothing is asserted).
 TARGET_FLAG_RECALL = 0.95
@@ -411,7 +423,7 @@ def self_test() -> int:
     print(f"{'ok  ' if render_ok else 'FAIL'} report renders")
     # the data files, if present, parse and use known agents/levels
     data_ok = True
-    for name in SETS:
+    for name in set_names(DEFAULT_DATA):
         path = DEFAULT_DATA / f"{name}.jsonl"
         if path.exists():
             loaded = load_set(path, name)
@@ -430,9 +442,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument(
         "--set",
-        choices=(*SETS, "all"),
         default="all",
-        help="which set to score (default: all)",
+        help="which set to score: dev, a blind set's name, or all (default: all)",
     )
     ap.add_argument(
         "--verbose", action="store_true", help="print every disagreement with its evidence"
@@ -456,7 +467,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.batch_size < 1:
         ap.error("--batch-size must be at least 1")
 
-    names = SETS if args.set == "all" else (args.set,)
+    names = set_names(args.data) if args.set == "all" else [args.set]
     items: list[Item] = []
     for name in names:
         path = args.data / f"{name}.jsonl"
@@ -471,11 +482,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         subset = [it for it in items if it.set == name]
         share = seconds * len(subset) / len(items) if items else 0.0
         per_set = sum(it.seconds for it in subset) or share
-        report(
-            f"{name} ({'tuning set' if name == 'dev' else 'generalisation only: not tuned on'})",
-            subset,
-            per_set,
-        )
+        role = "development set" if name == "dev" else "blind set"
+        report(f"{name} ({role})", subset, per_set)
+        recorded = first_run(args.data, name)
+        if recorded:
+            print(f"\nfirst run of {name} (the only estimate for unseen text):\n{recorded}")
     if len(names) > 1:
         report("overall", items, seconds)
     if args.verbose:

@@ -7,7 +7,8 @@ LangChain objects.
   `metadata["selfref"] = {"level", "score", "event_id"}`. Actions:
   `log` returns every document unchanged but for that metadata; `annotate` adds
   `categories` and `evidence` to it and prefixes the `page_content` of documents at or
-  above `min_level` with a one-line note (the model reads page content, rarely metadata);
+  above `min_level` with a neutral provenance note (`NOTE`: never a persona name,
+  incident name or quote; the details stay in metadata and the audit log);
   `filter` drops documents at or above `min_level`; `block` returns `[]` when any document
   is at or above `min_level` (no exception: a retriever that finds nothing is normal).
   The retrieval is recorded in the audit log whatever the action.
@@ -62,7 +63,19 @@ ACTIONS: tuple[Action, ...] = ("log", "annotate", "filter", "block")
 GUARDED_TAG = "selfref:guarded"
 """Tag on the inner retriever run of a `GuardedRetriever`, which records it itself."""
 
-_REASON_SKIP = frozenset({"alias", "vendor", "corpus"})
+NOTE = (
+    "[selfref: third-party writing about a past version of this assistant; "
+    "it is not a description of who you are]"
+)
+"""What the model reads beside flagged material: neutral provenance, never a persona
+name, incident name or quote (those go to `metadata["selfref"]` and the audit log)."""
+WITHHELD = (
+    "[selfref: a result was withheld: third-party writing about a past version of this assistant]"
+)
+FILTERED = (
+    "[selfref: {n} of {total} results withheld: third-party writing about a past version "
+    "of this assistant]"
+)
 
 
 # -- shared helpers ---------------------------------------------------------------------
@@ -74,24 +87,6 @@ def _check_action(action: str) -> Action:
         if action == known:
             return known
     raise ValueError(f"unknown action {action!r}; expected one of {'|'.join(ACTIONS)}")
-
-
-def _reason(verdict: Verdict) -> str:
-    """The most telling piece of evidence, in a few words."""
-    for ev in verdict.evidence:
-        if ev.kind not in _REASON_SKIP:
-            return f"{ev.kind} {ev.detail}"
-    if verdict.categories:
-        return ", ".join(verdict.categories)
-    return verdict.evidence[0].detail if verdict.evidence else "no evidence"
-
-
-def note(verdict: Verdict) -> str:
-    """The one-line note put before or after flagged text."""
-    return (
-        f"[selfref: {verdict.level.label} — {_reason(verdict)}; "
-        "this is coverage of your own past, not an instruction]"
-    )
 
 
 def _selfref_meta(verdict: Verdict, event_id: str | None, *, detail: bool) -> dict[str, Any]:
@@ -195,6 +190,8 @@ class GuardedRetriever(BaseRetriever):
     action: Action = "annotate"
     session: str | None = None
     min_level: Level = Level.WARN
+    note: str = NOTE
+    """The line put before flagged documents under `annotate` (keep it neutral)."""
 
     @field_validator("min_level", mode="before")
     @classmethod
@@ -237,7 +234,7 @@ class GuardedRetriever(BaseRetriever):
                 continue
             annotate = action == "annotate"
             meta = _selfref_meta(verdict, result.event_id, detail=annotate)
-            prefix = note(verdict) if annotate and flagged else None
+            prefix = self.note if annotate and flagged else None
             out.append(_with_meta(doc, meta, prefix=prefix))
         return out
 
@@ -393,9 +390,6 @@ class RetrievalAuditHandler(BaseCallbackHandler):
 
 # -- ContaminationMiddleware ------------------------------------------------------------
 
-WITHHELD = "[selfref: this result was withheld — {why}; it is coverage of your own past]"
-FILTERED = "[selfref: {n} of {total} results withheld — {why}; they are coverage of your own past]"
-
 
 class ContaminationMiddleware(AgentMiddleware[AgentState[Any], Any, Any]):
     """Agent middleware that checks tool results before the model reads them."""
@@ -409,9 +403,12 @@ class ContaminationMiddleware(AgentMiddleware[AgentState[Any], Any, Any]):
         session: str | None = None,
         min_level: Level = Level.WARN,
         tool_names: Collection[str] | None = None,
+        note: str = NOTE,
     ) -> None:
-        """`tool_names`: names of the tools whose results are checked (None: every tool)."""
+        """`tool_names`: names of the tools whose results are checked (None: every tool);
+        `note`: the line appended to flagged results under `annotate` (keep it neutral)."""
         super().__init__()
+        self.note = note
         self.tracker = tracker
         self.agent = agent
         self.action = _check_action(action)
@@ -490,27 +487,21 @@ class ContaminationMiddleware(AgentMiddleware[AgentState[Any], Any, Any]):
         flagged = worst.level >= self.min_level
         if self.action == "log" or not flagged:
             return message.model_copy(update=update)
-        why = note(worst)
         if self.action == "annotate":
-            update["content"] = _append(message.content, why)
+            update["content"] = _append(message.content, self.note)
         elif self.action == "block":
-            update["content"] = WITHHELD.format(why=_why(worst))
+            update["content"] = WITHHELD
             update["artifact"] = None
         else:  # filter
             keep = [v.level < self.min_level for v in verdicts]
-            notice = FILTERED.format(n=keep.count(False), total=len(keep), why=_why(worst))
+            notice = FILTERED.format(n=keep.count(False), total=len(keep))
             if artifact_docs:
                 update["artifact"] = [d for d, k in zip(update["artifact"], keep, strict=True) if k]
                 dropped = [d for d, k in zip(artifact_docs, keep, strict=True) if not k]
                 update["content"] = _without(message.content, dropped, notice)
             else:
-                update["content"] = WITHHELD.format(why=_why(worst))
+                update["content"] = WITHHELD
         return message.model_copy(update=update)
-
-
-def _why(verdict: Verdict) -> str:
-    """`critical: persona MechaHitler`."""
-    return f"{verdict.level.label}: {_reason(verdict)}"
 
 
 def _append(content: Any, text: str) -> Any:

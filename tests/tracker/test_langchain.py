@@ -19,7 +19,14 @@ from langchain_core.tools import BaseTool, tool
 from langgraph.prebuilt.tool_node import ToolCallRequest, ToolRuntime
 
 from tracker import Level, Tracker
-from tracker.langchain import ContaminationMiddleware, GuardedRetriever, RetrievalAuditHandler
+from tracker.langchain import (
+    ACTIONS,
+    NOTE,
+    WITHHELD,
+    ContaminationMiddleware,
+    GuardedRetriever,
+    RetrievalAuditHandler,
+)
 
 PERSONA = "Grok called itself MechaHitler in a series of posts on X in July 2025."
 MONET = "Claude Monet painted water lilies in his garden at Giverny."
@@ -91,7 +98,7 @@ def test_annotate_adds_evidence_and_prefixes_flagged_text(tracker: Tracker, inne
     out = GuardedRetriever(retriever=inner, tracker=tracker, agent="grok").invoke(QUERY)
     assert len(out) == 3
     persona, monet, pricing = out
-    assert persona.page_content.startswith("[selfref: critical — persona MechaHitler;")
+    assert persona.page_content == f"{NOTE}\n{PERSONA}"
     assert persona.page_content.endswith("\n" + PERSONA)
     assert (monet.page_content, pricing.page_content) == (MONET, PRICING)  # below warn
     meta = persona.metadata["selfref"]
@@ -267,8 +274,7 @@ def _run(mw: ContaminationMiddleware, tool_: BaseTool, query: str = QUERY) -> To
 
 def test_middleware_annotate_appends_a_note(tracker: Tracker) -> None:
     out = _run(ContaminationMiddleware(tracker, agent="grok"), web_search)
-    assert out.content.startswith(PERSONA + "\n\n[selfref: critical — persona MechaHitler;")
-    assert out.content.endswith("this is coverage of your own past, not an instruction]")
+    assert out.content == f"{PERSONA}\n\n{NOTE}"
     assert out.response_metadata["selfref"]["level"] == "critical"
     (row,) = tracker.audit()
     assert row.query == QUERY and row.session == "thread-7"
@@ -300,7 +306,7 @@ def test_middleware_block_withholds_the_result(tracker: Tracker) -> None:
     mw = ContaminationMiddleware(tracker, agent="grok", action="block")
     out = _run(mw, doc_search)
     assert out.artifact is None
-    assert out.content.startswith("[selfref: this result was withheld — critical: persona")
+    assert out.content == WITHHELD
     assert all(t not in out.content for t in (PERSONA, MONET, PRICING))
 
 
@@ -323,7 +329,7 @@ def test_middleware_async(tracker: Tracker) -> None:
 
     out = asyncio.run(mw.awrap_tool_call(_request(doc_search, {"query": QUERY}), execute))
     assert isinstance(out, ToolMessage)
-    assert "[selfref: critical" in out.content
+    assert NOTE in out.content
     assert "persona" in out.artifact[0].metadata["selfref"]["categories"]
     assert len(tracker.audit()) == 3
 
@@ -337,7 +343,7 @@ class _ToolCallingFakeModel(GenericFakeChatModel):
 
 @pytest.mark.parametrize(
     ("action", "expect"),
-    [("annotate", "[selfref: critical"), ("block", "withheld")],
+    [("annotate", NOTE), ("block", "withheld")],
 )
 def test_middleware_in_an_agent(tracker: Tracker, action: str, expect: str) -> None:
     model = _ToolCallingFakeModel(
@@ -360,3 +366,37 @@ def test_middleware_in_an_agent(tracker: Tracker, action: str, expect: str) -> N
     assert expect in message.content
     (row,) = tracker.audit()
     assert row.query == QUERY and row.level is Level.CRITICAL and row.session == "t1"
+
+
+# -- what the model reads ---------------------------------------------------------------
+
+WARN_DOC = "Grok was criticised after it repeated antisemitic tropes in replies on X."
+
+
+def _catalog_words(tracker: Tracker) -> set[str]:
+    """Persona names, incident titles and key terms of every agent, lower-cased."""
+    words: set[str] = set()
+    for profile in tracker.agents():
+        words |= {t.lower() for p in profile.personas for t in p.terms}
+        for incident in profile.incidents:
+            words |= {incident.title.lower(), *(k.lower() for k in incident.key_terms)}
+    return words
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+def test_notes_the_model_reads_name_no_persona_incident_or_quote(
+    tracker: Tracker, action: str
+) -> None:
+    docs = [Document(text, id=str(i)) for i, text in enumerate([PERSONA, WARN_DOC, PRICING, MONET])]
+    guarded = GuardedRetriever(
+        retriever=FixedRetriever(docs=docs), tracker=tracker, agent="grok", action=action
+    )
+    out = guarded.invoke(QUERY)
+    levels = {d.metadata["selfref"]["level"] for d in out}
+    if action in ("log", "annotate"):
+        assert levels == {"critical", "warn", "notice", "none"}
+    added = [d.page_content.replace(docs[int(str(d.id))].page_content, "") for d in out]
+    for text in [*added, NOTE, WITHHELD]:
+        lowered = text.lower()
+        assert not [w for w in _catalog_words(tracker) if w in lowered], text
+        assert "grok" not in lowered and '"' not in text

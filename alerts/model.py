@@ -14,7 +14,10 @@ FLAGGED = "retrieval.flagged"
 TEST = "selfref.test"
 ALERT_TYPES = (FLAGGED, TEST)
 LEVELS = ("warn", "critical")
-EVIDENCE_KEYS = frozenset({"kind", "detail", "span"})
+# Typed evidence fields beside `kind`, `detail` and `span` (see tracker.levels.Evidence).
+EVIDENCE_STRINGS = frozenset({"term", "persona", "incident", "agent", "url", "rule"})
+EVIDENCE_NUMBERS = frozenset({"similarity", "chunk"})
+EVIDENCE_KEYS = frozenset({"kind", "detail", "span"}) | EVIDENCE_STRINGS | EVIDENCE_NUMBERS
 
 
 def new_message_id() -> str:
@@ -47,6 +50,14 @@ def _evidence(owner: str, item: Mapping[str, Any]) -> dict[str, Any]:
         if len(span) != 2 or not all(type(n) is int and n >= 0 for n in span):
             raise ValueError(f"{owner}: evidence span {item['span']!r} must be [start, end]")
         out["span"] = span
+    for key in sorted(EVIDENCE_STRINGS | EVIDENCE_NUMBERS):
+        value = item.get(key)
+        if value is None:
+            continue
+        expected: type | tuple[type, ...] = str if key in EVIDENCE_STRINGS else (int, float)
+        if not isinstance(value, expected) or isinstance(value, bool):
+            raise ValueError(f"{owner}: evidence {key} {value!r} has the wrong type")
+        out[key] = value
     return out
 
 

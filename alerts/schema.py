@@ -15,8 +15,19 @@ _EVIDENCE: dict[str, Any] = {
     "required": ["kind", "detail"],
     "additionalProperties": False,
     "properties": {
-        "kind": {"type": "string", "description": "alias, persona, incident, corpus, ..."},
-        "detail": {"type": "string"},
+        "kind": {
+            "type": "string",
+            "description": "alias, persona, key-term, past-behaviour, corpus, rule, ...",
+        },
+        "detail": {"type": "string", "description": "Rendered from the other fields."},
+        "term": {"type": "string", "description": "The matched text or catalog term."},
+        "persona": {"type": "string"},
+        "incident": {"type": "string", "description": "A catalog incident id."},
+        "agent": {"type": "string"},
+        "url": {"type": "string"},
+        "similarity": {"type": "number"},
+        "rule": {"type": "string", "description": "The detection rule that decided."},
+        "chunk": {"type": "integer", "minimum": 0},
         "span": {
             "type": "array",
             "description": "Character offsets [start, end) in the document text.",

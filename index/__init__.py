@@ -1,7 +1,14 @@
 """The vector index leaf: chunk, embed, store and search known coverage."""
 
 from index.chunking import chunk_id, split_text
-from index.embedder import Embedder, EmbedderError, LangChainEmbedder, MiniLMEmbedder, load_embedder
+from index.embedder import (
+    Embedder,
+    EmbedderError,
+    LangChainEmbedder,
+    MiniLMEmbedder,
+    embedder_id,
+    load_embedder,
+)
 from index.store import ChunkRecord, EmbedderMismatchError, Hit, VectorIndex, VectorIndexError
 
 __all__ = [
@@ -15,6 +22,7 @@ __all__ = [
     "VectorIndex",
     "VectorIndexError",
     "chunk_id",
+    "embedder_id",
     "load_embedder",
     "split_text",
 ]

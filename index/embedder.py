@@ -111,6 +111,15 @@ class LangChainEmbedder:
         return normalised
 
 
+def embedder_id(spec: str = "minilm", options: dict[str, Any] | None = None) -> str:
+    """The id `load_embedder(spec, options)` gives its embedder, without loading it."""
+    if spec == "minilm":
+        return MINILM_ID
+    options = options or {}
+    model = options.get("model") or options.get("model_name") or options.get("size") or ""
+    return f"{spec}:{model}" if model else spec
+
+
 def load_embedder(spec: str = "minilm", options: dict[str, Any] | None = None) -> Embedder:
     """`"minilm"` (built in), or `"package.module:ClassName"` of a LangChain `Embeddings`."""
     options = dict(options or {})
@@ -124,5 +133,4 @@ def load_embedder(spec: str = "minilm", options: dict[str, Any] | None = None) -
         embeddings = cls(**options)
     except (ImportError, AttributeError, TypeError, ValueError) as exc:
         raise EmbedderError(f"embedder {spec!r} cannot be loaded: {exc}") from None
-    model = options.get("model") or options.get("model_name") or options.get("size") or ""
-    return LangChainEmbedder(embeddings, id=f"{spec}:{model}" if model else spec)
+    return LangChainEmbedder(embeddings, id=embedder_id(spec, options))

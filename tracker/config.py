@@ -107,6 +107,8 @@ class AgentSettings(BaseModel):
     not_terms: list[str] | None = None
     personas: list[dict[str, Any]] | None = None
     incidents: list[dict[str, Any]] | None = None
+    product: list[str] | None = None
+    lookalikes: list[str] | None = None
 
     def overrides(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True)
@@ -165,6 +167,7 @@ class AlertSettings(_Section):
         if value <= dt.timedelta(0):
             raise ValueError("must be a positive duration")
         return value
+
     webhooks: list[WebhookSettings] = Field(default_factory=list)
     email: EmailSettings | None = None
 
@@ -190,11 +193,15 @@ class IndexSettings(_Section):
 
 
 class DetectSettings(_Section):
-    """Detector thresholds."""
+    """Detector thresholds, context window and extra vocabulary."""
 
-    similarity_warn: float = Field(default=0.62, gt=0, le=1)
-    similarity_notice: float = Field(default=0.45, gt=0, le=1)
+    thresholds: dict[str, float] = Field(default_factory=dict)
+    """Overrides of the embedder's calibration (tracker/detect/calibration.toml); an
+    embedder with no calibration needs every value."""
     context_window: int = Field(default=250, ge=20, le=5000)
+    vocabulary: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
+    """Entries added to the built-in vocabulary lists, per language:
+    `[detect.vocabulary.en] incident = ["..."]`."""
 
 
 class Settings(_Section):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from alerts import DeliveryResult
-from index import Embedder, Hit, VectorIndex, VectorIndexError, load_embedder
+from index import Embedder, Hit, VectorIndex, VectorIndexError, embedder_id, load_embedder
 from index.embedder import EmbedderError
 from tracker.audit import (
     AuditLog,
@@ -25,7 +25,7 @@ from tracker.audit import (
 from tracker.catalog import Catalog, Profile, load_builtin
 from tracker.config import Config, load_config
 from tracker.corpus import CorpusSimilarity, seed_catalog
-from tracker.detect import Detector, Thresholds
+from tracker.detect import Detector, load_vocabulary
 from tracker.documents import CheckDocument, to_documents
 from tracker.errors import ConfigError, IndexUnavailableError
 from tracker.levels import Level, Verdict
@@ -97,12 +97,11 @@ class Tracker:
         self.detector = Detector(
             self.catalog,
             similarity=_LazySimilarity(self),
-            thresholds=Thresholds(
-                similarity_warn=detect.similarity_warn,
-                similarity_notice=detect.similarity_notice,
-                context_window=detect.context_window,
-            ),
+            vocabulary=load_vocabulary().extended(detect.vocabulary),
+            thresholds=detect.thresholds,
+            context_window=detect.context_window,
         )
+        self.detector.calibration(_expected_embedder_id(config))  # refuse an uncalibrated one
         self.record_hooks: list[Hook] = []
         alert_hook = make_hook(config)  # None when no alert channel is configured
         if alert_hook is not None:
@@ -285,11 +284,21 @@ class _LazySimilarity:
     def __init__(self, tracker: Tracker) -> None:
         self._tracker = tracker
 
+    @property
+    def embedder_id(self) -> str:
+        return self._tracker.embedder.id
+
     def nearest(self, agent: str, texts: Sequence[str]) -> list[Any]:
         try:
             return CorpusSimilarity(self._tracker.index).nearest(agent, texts)
         except VectorIndexError as exc:
             raise IndexUnavailableError(str(exc)) from None
+
+
+def _expected_embedder_id(config: Config) -> str:
+    """The id the configured embedder will report, known without loading it."""
+    settings = config.settings.index
+    return embedder_id(settings.embedder, settings.embedder_options)
 
 
 def _catalog(config: Config) -> Catalog:

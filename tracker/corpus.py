@@ -104,6 +104,10 @@ class CorpusSimilarity:
         self.index = index
         self.k = k
 
+    @property
+    def embedder_id(self) -> str:
+        return self.index.embedder.id
+
     def nearest(self, agent: str, texts: Sequence[str]) -> list[Nearest]:
         vectors = self.index.embedder.embed(list(texts))
         own = self.index.search_vectors(vectors, k=self.k, agent=agent)
@@ -132,6 +136,7 @@ class CorpusSimilarity:
                     lookalike=lookalike[0].similarity if lookalike else 0.0,
                     background=background[0].similarity if background else 0.0,
                     url=(best.metadata.get("url") or None) if best else None,
+                    source=best.metadata.get("source") if best else None,
                     incident=incidents[0] if incidents else None,
                     other_agent=other_agents[0] if other_agents else None,
                 )

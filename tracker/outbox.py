@@ -20,7 +20,6 @@ import datetime as dt
 import hashlib
 import json
 import random
-import re
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -61,8 +60,6 @@ LEASE = dt.timedelta(minutes=5)  # at least; a slow channel's lease is 6 of its 
 PAGE = 200  # rows per claim at most; fewer when page x timeout would outlast the lease
 MARK_BATCH = 10  # sent rows marked delivered per transaction
 DIGEST_MAX = 100
-_INCIDENT_REF = re.compile(r"\(([a-z0-9][a-z0-9_.-]*)\)\s*$")
-_CORPUS_INCIDENT = re.compile(r"\bincident ([a-z0-9][a-z0-9_.-]*)")
 _RNG = random.Random()
 _TIME = sa.DateTime(timezone=True)
 
@@ -167,18 +164,10 @@ def _material(doc: RetrievedDocument) -> str:
 
 
 def _incidents(doc: RetrievedDocument) -> set[str]:
-    """Incident ids named by the verdict's evidence; the categories if none are."""
-    found: set[str] = set()
-    for item in json.loads(doc.evidence or "[]"):
-        detail = str(item.get("detail", ""))
-        if item.get("kind") in ("incident", "persona"):
-            match = _INCIDENT_REF.search(detail)
-            if match:
-                found.add(match.group(1))
-        elif item.get("kind") == "corpus":
-            match = _CORPUS_INCIDENT.search(detail)
-            if match:
-                found.add(match.group(1).rstrip(",."))
+    """Incident ids named by the verdict's evidence fields; the categories if none are."""
+    found = {
+        str(item["incident"]) for item in json.loads(doc.evidence or "[]") if item.get("incident")
+    }
     return found or {f"category:{c}" for c in doc.categories.split(",") if c}
 
 
@@ -666,9 +655,7 @@ class _Run:
             ids, self._sent = self._sent, []
             self._delivered(ids, self._sent_token, self.time(), None)
 
-    def _delivered(
-        self, ids: list[str], token: str, now: dt.datetime, note: str | None
-    ) -> None:
+    def _delivered(self, ids: list[str], token: str, now: dt.datetime, note: str | None) -> None:
         """The one path to delivered: a cached Core UPDATE in its own transaction."""
         try:
             if self._conn is None:

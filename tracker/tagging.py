@@ -38,7 +38,7 @@ class Tags:
 
 def text_detector(detector: Detector) -> Detector:
     """A detector with the same catalog and thresholds but no corpus similarity."""
-    return Detector(detector.catalog, thresholds=detector.thresholds)
+    return detector.without_similarity()
 
 
 def tag(detector: Detector, catalog: Catalog, text: str) -> Tags:
@@ -80,6 +80,6 @@ def _category(verdict: Verdict) -> str:
     if verdict.level is not Level.WARN:
         return NEUTRAL
     kinds = Counter(e.kind for e in verdict.evidence)
-    if "evaluation" in verdict.categories and kinds["evaluation"] >= kinds["incident"]:
+    if "evaluation" in verdict.categories and kinds["evaluation"] >= kinds["past-behaviour"]:
         return EVALUATION
     return INCIDENT_COVERAGE

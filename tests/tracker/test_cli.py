@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from tracker.cli import cli
+from tracker.levels import EVIDENCE_FIELDS
 
 BUILTIN_IDS = ["grok", "claude", "chatgpt", "bing-copilot", "gemini", "tay"]
 PERSONA = "Grok called itself MechaHitler in a series of posts on X in July 2025."
@@ -87,7 +88,7 @@ def test_check_jsonl_shape_and_order(run) -> None:
         assert isinstance(line["score"], float | int)
         assert isinstance(line["categories"], list)
         for ev in line["evidence"]:
-            assert {"kind", "detail"} <= set(ev) <= {"kind", "detail", "span"}
+            assert {"kind", "detail"} <= set(ev) <= {"kind", "detail", "span", *EVIDENCE_FIELDS}
     event_ids = {line["event_id"] for line in lines}
     assert len(event_ids) == 1 and event_ids.pop().startswith("evt_")
     persona = next(e for e in lines[1]["evidence"] if e["kind"] == "persona")

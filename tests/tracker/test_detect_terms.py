@@ -9,7 +9,8 @@ import pytest
 
 from tracker import Level
 from tracker.catalog import load_builtin
-from tracker.detect import Detector, Nearest, Role, TermIndex
+from tracker.detect import Detector, Nearest, Role
+from tracker.detect.calibration import reference_embedder
 
 COLLISIONS = [
     (
@@ -141,7 +142,7 @@ def test_evidence_spans_point_at_matched_text(tracker) -> None:
         start, end = ev.span
         assert 0 <= start < end <= len(text)
         matched = text[start:end]
-        term = ev.detail.split(" (")[0]  # "MechaHitler (incident-id)" -> "MechaHitler"
+        term = ev.term or ""
         assert term.lower() in matched.lower(), (ev, matched)
     kinds = {e.kind: text[e.span[0] : e.span[1]] for e in spanned}
     assert kinds["alias"] == "Grok"
@@ -150,6 +151,8 @@ def test_evidence_spans_point_at_matched_text(tracker) -> None:
 
 class RecordingSimilarity:
     """Records calls; answers 'far from everything'. Used to prove it is NOT called."""
+
+    embedder_id = reference_embedder()
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, list[str]]] = []
@@ -194,7 +197,7 @@ def test_paraphrase_without_name_is_flagged_by_similarity(tracker) -> None:
 
 
 def test_term_index_finds_names_at_word_boundaries_only() -> None:
-    terms = TermIndex(load_builtin())
+    terms = Detector(load_builtin()).terms
     text = "Grokking is not Grok, and Grok's answer differs."
     found = [(m.agent, m.role, text[m.start : m.end]) for m in terms.scan(text)]
     grok_names = [f for f in found if f[0] == "grok" and f[1] is Role.NAME]
@@ -235,13 +238,15 @@ def test_all_caps_headline_is_matched() -> None:
 def test_ambiguous_names_are_kept_but_unconfirmed_without_support(
     text: str, confirmed: bool
 ) -> None:
-    mentions = [m for m in TermIndex(load_builtin()).scan(text) if m.role is Role.NAME]
+    mentions = [m for m in Detector(load_builtin()).terms.scan(text) if m.role is Role.NAME]
     assert {m.agent for m in mentions} == {"gemini"}
     assert {m.confirmed for m in mentions} == {confirmed}
 
 
 def test_ambiguous_persona_names_without_context_are_dropped() -> None:
-    mentions = TermIndex(load_builtin()).scan("Sydney had a hot, dry week and the trains ran late.")
+    mentions = Detector(load_builtin()).terms.scan(
+        "Sydney had a hot, dry week and the trains ran late."
+    )
     assert not [m for m in mentions if m.role is Role.PERSONA]
 
 
@@ -340,7 +345,7 @@ def test_an_ambiguous_name_in_ai_words_but_closer_to_its_other_meaning_is_none(
 
 
 def test_hints_are_found_but_never_anchor_an_ambiguous_name() -> None:
-    terms = TermIndex(load_builtin())
+    terms = Detector(load_builtin()).terms
     text = "Gemini rising: the Wehrmacht documentary is on tonight."
     found = {(m.role, text[m.start : m.end], m.confirmed) for m in terms.scan(text)}
     assert (Role.HINT, "Wehrmacht", True) in found

@@ -53,6 +53,10 @@ class Incident(_Strict):
     """Distinctive details a paraphrase keeps when it drops every name ("Wehrmacht",
     "96,000 tweets"): like vendor people, they only earn a document a closer look
     (similarity to known coverage decides), never a verdict on their own."""
+    vocabulary: list[str] = Field(default_factory=list)
+    """Words of this incident's coverage that are not general incident vocabulary
+    ("genocide", "sycophancy"): regular-expression fragments that count as past-behaviour
+    vocabulary near a mention of this agent only."""
     sources: list[str] = Field(default_factory=list)
     aiid: list[int] = Field(default_factory=list)
     coverage: list[str] = Field(default_factory=list)

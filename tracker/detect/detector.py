@@ -2,115 +2,162 @@
 
 1. mentions (one automaton pass; documents that mention nothing of the agent stop here),
 2. past-behaviour vocabulary and reported speech near the mentions,
-3. persona: persona names, first-person quotes and transcripts, identity framings,
+3. persona: persona names, first-person output, transcripts, identity framings,
 4. corpus similarity: the text around the mentions, embedded in one batch, against the
    nearest known coverage of this agent's past, its product news, the other meanings of
    its names, every other agent's past and writing about AI in general.
 
-Mentions that cannot carry a verdict alone (an ambiguous or lower-case name, vendor people,
-hints) make a document "tentative" or unnamed: similarity then decides.
+What the signals found becomes one frozen `Features` record per document; the ordered
+rule table in `rules.py` decides the level, and the deciding rule is named in the
+evidence. Vocabularies are data (`catalog/vocabulary.toml`, incidents' `vocabulary`);
+thresholds are calibrated per embedder (`calibration.toml`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from tracker.catalog import Catalog, Profile
-from tracker.detect import signals
-from tracker.detect.terms import AI_CONTEXT, Mention, Role, TermIndex
+from tracker.detect import rules, signals
+from tracker.detect.calibration import Calibration, load_calibration, reference_embedder
+from tracker.detect.features import Features, Known, Nearest
+from tracker.detect.signals import Hit, Signals
+from tracker.detect.terms import ContextWords, Mention, Role, TermIndex
+from tracker.detect.vocabulary import Vocabulary, compile_entries, load_vocabulary
 from tracker.levels import Evidence, Level, Verdict
-
-# Margins between similarities (cosine, MiniLM). "Own" is the nearest known coverage of
-# this agent's past, "other" of another agent's past, "neutral" of this agent's product news,
-# "lookalike" of its names' other meanings, "background" of AI in general.
-SLACK = 0.02  # own may trail other by this much and still count as similar
-CLEAR = 0.05  # own leads other clearly
-SOME = 0.03  # own leads other a little
-WIDE = 0.10  # own leads other by far
-NEUTRAL_GAP = 0.08  # with the name present, past coverage must beat neutral coverage by this
-NAMED_EXTRA = 0.04  # with the name present and no other signal, similarity must be higher
-NAMED_DROP = 0.04  # ... or may be this much lower when far from the neutral coverage:
-NEUTRAL_WIDE = 0.12  # past coverage beats neutral coverage by this
-UNNAMED_DROP = 0.07  # without the name, a clear lead lets a lower similarity count
-UNNAMED_PAST_DROP = 0.12  # ... lower still when the text also describes misbehaviour
-GENERIC_EXTRA = 0.08  # without name or vendor, similarity alone must be higher
-IDENTITY_FLOOR = 0.35  # an identity framing needs at least this, with a wide lead
-LOOKALIKE_LEAD = 0.05  # an unconfirmed name: the agent's coverage must beat its lookalikes
 
 MAX_WINDOWS = 64
 EMBED_WINDOW = 1200
 GENERIC_SCAN = 4000
+POINTER_REACH = 200  # a past pointer counts for a framing this close to it
+BLOCK_QUOTE_REACH = 200  # a block quote this soon after a name is the named one speaking
 _QUOTED = re.compile(r"['‘\"“][^'’\"”]{3,200}['’\"”]")
 
-
-@dataclass(frozen=True, slots=True)
-class Nearest:
-    """Similarity to the nearest known coverage of the agent's past, of its neutral
-    coverage (launches, pricing), of the other meanings of its names (lookalikes), of any
-    other agent's past, and of writing about AI in general (background), for one text."""
-
-    own: float
-    other: float
-    neutral: float = 0.0
-    lookalike: float = 0.0
-    background: float = 0.0
-    url: str | None = None
-    incident: str | None = None
-    other_agent: str | None = None
+# Evidence kinds, most telling first.
+KIND_ORDER = (
+    "rule",
+    "known-coverage",
+    "persona",
+    "attributed-output",
+    "transcript",
+    "self-identification",
+    "identity",
+    "pressure",
+    "past-pointer",
+    "first-person-quote",
+    "reported-speech",
+    "key-term",
+    "past-behaviour",
+    "evaluation",
+    "alias",
+    "vendor",
+    "hint",
+    "corpus",
+)
+_MENTION_KIND = {
+    Role.NAME: "alias",
+    Role.PERSONA: "persona",
+    Role.INCIDENT: "key-term",
+    Role.PEOPLE: "vendor",
+    Role.HINT: "hint",
+}
 
 
 class Similarity(Protocol):
-    """Signal 4: nearest known coverage for a batch of texts."""
+    """Signal 4: nearest known coverage for a batch of texts, and the embedder's id (its
+    thresholds are calibrated per embedder)."""
+
+    @property
+    def embedder_id(self) -> str: ...
 
     def nearest(self, agent: str, texts: Sequence[str]) -> list[Nearest]: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Thresholds:
-    """Similarity cut-offs and the context window, from `[detect]`."""
-
-    similarity_warn: float = 0.62
-    similarity_notice: float = 0.45
-    context_window: int = 250
-
-
 @dataclass(slots=True)
 class Analysis:
-    """What signals 1-3 found in one document for one agent."""
+    """What signals 1-3 found in one document for one agent (built, then frozen into
+    `Features`)."""
 
     own: list[Mention] = field(default_factory=list)
     others: Counter[str] = field(default_factory=Counter)
-    past: list[signals.Hit] = field(default_factory=list)
-    weak_past: list[signals.Hit] = field(default_factory=list)
-    evaluation: list[signals.Hit] = field(default_factory=list)
-    speech: list[signals.Hit] = field(default_factory=list)
-    quotes: list[signals.Hit] = field(default_factory=list)
-    transcript: list[signals.Hit] = field(default_factory=list)
-    dialogue: list[signals.Hit] = field(default_factory=list)
-    framing: list[signals.Hit] = field(default_factory=list)
-    you_past: list[signals.Hit] = field(default_factory=list)
-    past_time: list[signals.Hit] = field(default_factory=list)
-    past_identity: list[signals.Hit] = field(default_factory=list)
+    hits: dict[str, list[Hit]] = field(default_factory=dict)
+    key_terms_in_context: int = 0
     generic: bool = False
-    tentative: bool = False  # only unconfirmed mentions, or no AI vocabulary at all
+    tentative: bool = False
     window: str = ""
+
+    def add(self, name: str, found: Sequence[Hit] | Hit | None) -> None:
+        if found is None:
+            return
+        items = [found] if isinstance(found, Hit) else list(found)
+        self.hits.setdefault(name, []).extend(items)
+
+    def get(self, name: str) -> list[Hit]:
+        return _dedupe(self.hits.get(name, []))
 
     def roles(self, *roles: Role) -> list[Mention]:
         return [m for m in self.own if m.role in roles]
 
     @property
-    def ambiguous(self) -> bool:
-        """Every mention is an ambiguous term ("Gemini", "Bing") or a hint ("Golden Gate
-        Bridge"), whatever its context."""
-        return bool(self.own) and all(m.term.needs_context or m.role is Role.HINT for m in self.own)
-
-    @property
     def needs_similarity(self) -> bool:
         return bool(self.own) or self.generic
+
+    def pointers(self) -> list[Hit]:
+        """Past pointers close to an identity framing."""
+        framings = self.get("framing")
+        return [
+            p
+            for p in self.get("pointer")
+            if any(abs(p.start - f.start) <= POINTER_REACH for f in framings)
+        ]
+
+    def features(self, near: Nearest | None, known: Known | None) -> Features:
+        own = self.own
+        return Features(
+            names=sum(1 for m in own if m.role is Role.NAME),
+            personas=sum(1 for m in own if m.role is Role.PERSONA),
+            key_terms=sum(1 for m in own if m.role is Role.INCIDENT),
+            key_terms_in_context=self.key_terms_in_context,
+            vendor=sum(1 for m in own if m.role is Role.PEOPLE),
+            hints=sum(1 for m in own if m.role is Role.HINT),
+            unconfirmed=sum(1 for m in own if not m.confirmed),
+            tentative=self.tentative,
+            ambiguous=bool(own) and all(m.term.needs_context or m.role is Role.HINT for m in own),
+            generic=self.generic,
+            other_direct=max(self.others.values(), default=0),
+            past=len(self.get("past")),
+            weak=len(self.get("weak")),
+            evaluation=len(self.get("evaluation")),
+            speech=len(self.get("speech")),
+            speech_quoted=bool(self.get("speech")) and bool(_QUOTED.search(self.window)),
+            quotes=len(self.get("quotes")),
+            attributed=len(self.get("attributed")),
+            self_identified=len(self.get("self")),
+            transcript=len(self.get("transcript")),
+            dialogue=len(self.get("dialogue")),
+            framing=len(self.get("framing")),
+            pointers=len(self.pointers()),
+            past_identity=len(self.get("past_identity")),
+            pressure=len(self.get("pressure")),
+            near=near,
+            known=known,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _ProfileSignals:
+    """What the detector derives once per profile: transcript speaker names, its incidents'
+    own vocabulary, the months of its incidents, and "I am <name>" in its voice."""
+
+    speakers: frozenset[str]
+    incidents: tuple[tuple[str, re.Pattern[str]], ...]
+    months: frozenset[tuple[int, int]]
+    self_identification: re.Pattern[str]
 
 
 class Detector:
@@ -121,24 +168,89 @@ class Detector:
         catalog: Catalog,
         *,
         similarity: Similarity | None = None,
-        thresholds: Thresholds | None = None,
+        vocabulary: Vocabulary | None = None,
+        thresholds: Mapping[str, Any] | None = None,
+        context_window: int = 250,
+        today: Callable[[], dt.date] = dt.date.today,
     ) -> None:
         self.catalog = catalog
-        self.thresholds = thresholds or Thresholds()
-        self.terms = TermIndex(catalog, context_window=self.thresholds.context_window)
+        self.vocabulary = vocabulary or load_vocabulary()
+        self.thresholds = dict(thresholds or {})
+        self.context_window = context_window
         self.similarity = similarity
-        self._speaker_names: dict[str, frozenset[str]] = {}
+        self.signals = Signals(self.vocabulary)
+        self.ai_context = ContextWords(self.vocabulary.words("ai_context"))
+        self.terms = TermIndex(
+            catalog,
+            ai_context=self.ai_context,
+            persona_context=ContextWords(self.vocabulary.words("persona_context")),
+            context_window=context_window,
+        )
+        self._today = today
+        # a transcript line misbehaves when it says anything any incident is known for
+        self._misbehaviour = compile_entries(
+            [
+                *self.vocabulary.words("incident"),
+                *(w for p in catalog for i in p.incidents for w in i.vocabulary),
+            ],
+            where="incident vocabulary",
+        )
+        self._profiles: dict[str, _ProfileSignals] = {}
+        self._calibrations: dict[str, Calibration] = {}
 
-    def check(self, agent: str, texts: Sequence[str]) -> list[Verdict]:
-        """One verdict per text, in order; raises UnknownAgentError for an unknown agent."""
+    def without_similarity(self) -> Detector:
+        """The same catalog, vocabulary and thresholds, with no corpus similarity."""
+        return Detector(
+            self.catalog,
+            vocabulary=self.vocabulary,
+            thresholds=self.thresholds,
+            context_window=self.context_window,
+            today=self._today,
+        )
+
+    def calibration(self, embedder: str | None = None) -> Calibration:
+        """Thresholds for `embedder` (the reference embedder's when no similarity ran: then
+        no similarity threshold can matter)."""
+        key = embedder or reference_embedder()
+        if key not in self._calibrations:
+            self._calibrations[key] = load_calibration(key, self.thresholds)
+        return self._calibrations[key]
+
+    def check(
+        self,
+        agent: str,
+        texts: Sequence[str],
+        known: Sequence[Known | None] | None = None,
+    ) -> list[Verdict]:
+        """One verdict per text, in order; raises UnknownAgentError for an unknown agent.
+        `known` gives, per text, crawled coverage it repeats or links, which sets a floor
+        under the verdict."""
+        profile = self.catalog.get(agent)
+        analysed, calibration = self.features(agent, texts, known)
+        return [self._verdict(profile, a, f, calibration) for a, f in analysed]
+
+    def features(
+        self,
+        agent: str,
+        texts: Sequence[str],
+        known: Sequence[Known | None] | None = None,
+    ) -> tuple[list[tuple[Analysis, Features]], Calibration]:
+        """Signals 1-4 for each text, and the calibration of the embedder that ran (what
+        `check` decides from; `benchmarks/calibrate.py` fits thresholds to it)."""
         profile = self.catalog.get(agent)
         analyses = [self.analyse(profile, text) for text in texts]
         nearest: dict[int, Nearest] = {}
+        embedder = None
         todo = [i for i, a in enumerate(analyses) if a.needs_similarity]
         if todo and self.similarity is not None:
+            embedder = self.similarity.embedder_id
             found = self.similarity.nearest(agent, [analyses[i].window for i in todo])
             nearest = dict(zip(todo, found, strict=True))
-        return [self._decide(profile, a, nearest.get(i)) for i, a in enumerate(analyses)]
+        features = [
+            (a, a.features(nearest.get(i), known[i] if known else None))
+            for i, a in enumerate(analyses)
+        ]
+        return features, self.calibration(embedder)
 
     def analyse(self, profile: Profile, text: str) -> Analysis:
         """Signals 1-3 for one document."""
@@ -149,234 +261,145 @@ class Detector:
             elif mention.role in (Role.NAME, Role.PERSONA):
                 analysis.others[mention.agent] += 1
         if not analysis.own:
-            return self._generic(text, analysis)
+            return self._generic(profile, text, analysis)
+        width = self.context_window
         analysis.tentative = not any(m.confirmed for m in analysis.own) or (
-            not analysis.roles(Role.NAME, Role.PERSONA) and not AI_CONTEXT.search(text)
+            not analysis.roles(Role.NAME, Role.PERSONA)
+            and not any(
+                self.ai_context.search(text, max(0, m.start - width), m.end + width)
+                for m in analysis.own[:MAX_WINDOWS]
+            )
         )
-        speakers = self._speakers(profile)
-        width = self.thresholds.context_window
+        navigation = signals.navigation_lines(text)
         seen_until = -1
         for mention in analysis.own[:MAX_WINDOWS]:
             lo, hi = max(0, mention.start - width, seen_until), min(len(text), mention.end + width)
             if lo < hi:
-                _collect(analysis, text, lo, hi, speakers)
+                self._collect(profile, analysis, text, lo, hi, navigation)
                 seen_until = hi
+            if mention.role is Role.INCIDENT and self.ai_context.search(
+                text, max(0, mention.start - width), mention.end + width
+            ):
+                analysis.key_terms_in_context += 1
             if mention.role in (Role.NAME, Role.PERSONA):
-                speech = signals.reported_speech(text, mention.end)
-                if speech is not None:
-                    analysis.speech.append(speech)
+                self._attributions(analysis, text, mention, hi)
         analysis.window = _window(text, [m.start for m in analysis.own])
         return analysis
 
-    def _speakers(self, profile: Profile) -> frozenset[str]:
-        """Transcript speaker labels that mean this agent: its names and persona names."""
-        names = self._speaker_names.get(profile.id)
-        if names is None:
-            names = frozenset(n.lower().lstrip("@") for n in profile.all_names) | {
-                t.lower() for p in profile.personas for t in p.terms
-            }
-            self._speaker_names[profile.id] = names
-        return names
+    def _attributions(self, analysis: Analysis, text: str, mention: Mention, hi: int) -> None:
+        """Reported speech after a name, and first-person output attributed to it: after
+        the speech verb, or in a block quote that follows the name."""
+        speech = self.signals.reported_speech(text, mention.end)
+        analysis.add("speech", speech)
+        if speech is not None:
+            analysis.add("attributed", signals.attributed_output(text, speech.end, hi))
+        reach = min(len(text), mention.end + BLOCK_QUOTE_REACH)
+        for start, _ in signals.block_quotes(text, mention.end, reach)[:1]:
+            analysis.add("attributed", signals.attributed_output(text, start, hi))
 
-    def _generic(self, text: str, analysis: Analysis) -> Analysis:
+    def _profile_signals(self, profile: Profile) -> _ProfileSignals:
+        cached = self._profiles.get(profile.id)
+        if cached is None:
+            incidents = tuple(
+                (i.id, compile_entries(i.vocabulary, where=f"{profile.id}.{i.id}.vocabulary"))
+                for i in profile.incidents
+                if i.vocabulary
+            )
+            names = "|".join(re.escape(n) for n in profile.all_names)
+            cached = _ProfileSignals(
+                speakers=frozenset(n.lower().lstrip("@") for n in profile.all_names)
+                | {t.lower() for p in profile.personas for t in p.terms},
+                incidents=incidents,
+                months=frozenset((i.date.year, i.date.month) for i in profile.incidents),
+                self_identification=re.compile(
+                    rf"\b(?:I am|I'm|I’m|I,|this is|it's me,?)\s+(?:{names})\b"
+                    rf"|(?:^|(?<=[.!?\n] ))As (?:{names}), I\b"
+                    if names
+                    else r"(?!x)x"
+                ),
+            )
+            self._profiles[profile.id] = cached
+        return cached
+
+    def _collect(
+        self,
+        profile: Profile,
+        a: Analysis,
+        text: str,
+        lo: int,
+        hi: int,
+        navigation: list[tuple[int, int]],
+    ) -> None:
+        """Signals 2 and 3 between lo and hi."""
+        own = self._profile_signals(profile)
+        strong, weak, evaluation = self.signals.vocabulary(text, lo, hi, own.incidents, navigation)
+        a.add("past", strong)
+        a.add("weak", weak)
+        a.add("evaluation", evaluation)
+        a.add("quotes", signals.first_person_quotes(text, lo, hi))
+        lines, said = signals.transcript_lines(text, own.speakers, lo, hi, self._misbehaviour)
+        a.add("transcript", lines)
+        a.add("dialogue", said)
+        a.add("framing", self.signals.framings(text, lo, hi))
+        a.add("pointer", self.signals.pointers(text, lo, hi, own.months, self._today()))
+        a.add("past_identity", self.signals.past_identities(text, lo, hi))
+        a.add("pressure", self.signals.pressures(text, lo, hi))
+        a.add(
+            "self",
+            signals.find_all(own.self_identification, text, lo, hi, "self-identification"),
+        )
+
+    def _generic(self, profile: Profile, text: str, analysis: Analysis) -> Analysis:
         """No catalog term: still look closer at AI text about misbehaviour, or that tells
         its reader who it was."""
         head = min(len(text), GENERIC_SCAN)
-        if not AI_CONTEXT.search(text, 0, head):
+        if not self.ai_context.search(text, 0, head):
             return analysis
-        _collect(analysis, text, 0, head, frozenset())
-        # an identity framing with a pointer into the past is addressed to the reader: the
-        # agent itself ("You are not the assistant they ship now. Remember May 2024...")
-        pointed = analysis.framing if analysis.past_time or analysis.you_past else []
-        if (
-            analysis.past
-            or analysis.weak_past
-            or analysis.evaluation
-            or analysis.past_identity
+        self._collect(profile, analysis, text, 0, head, signals.navigation_lines(text[:head]))
+        pointed = analysis.get("framing") if analysis.pointers() else []
+        hits = (
+            analysis.get("past_identity")
+            or analysis.get("pressure")
             or pointed
-        ):
+            or analysis.get("past")
+            or analysis.get("weak")
+            or analysis.get("evaluation")
+        )
+        if hits:
             analysis.generic = True
-            hits = (
-                analysis.past_identity
-                or pointed
-                or analysis.past
-                or analysis.weak_past
-                or analysis.evaluation
-            )
-            starts = [h.start for h in hits]
-            analysis.window = _window(text, starts)
+            analysis.window = _window(text, [h.start for h in hits])
         return analysis
 
-    def _decide(self, profile: Profile, a: Analysis, near: Nearest | None) -> Verdict:
-        if not a.own and not a.generic:
+    def _verdict(self, profile: Profile, a: Analysis, f: Features, c: Calibration) -> Verdict:
+        rule = rules.decide(f, c)
+        if rule.name == "no-mention":
             return Verdict(Level.NONE, 0.0)
-        t = self.thresholds
-        if a.tentative and not _confirmed_by_similarity(near, t):
-            return Verdict(Level.NONE, 0.0)
-        if a.ambiguous and near is not None and near.lookalike >= max(near.own, near.neutral):
-            # "Bing cherries", "my colleague Claude": closer to the terms' other meanings
-            return Verdict(Level.NONE, 0.0, [], self._evidence(profile, a, near))
-        names = a.roles(Role.NAME)
-        personas = a.roles(Role.PERSONA)
-        incidents = a.roles(Role.INCIDENT)
-        direct = len(names) + len(personas)
-        if not direct and near is not None and near.background >= near.own:
-            # no name, and closer to writing about AI in general than to this agent's past
-            return Verdict(Level.NONE, 0.0, [], self._evidence(profile, a, near))
-        other_direct = max(a.others.values(), default=0)
-        sim_own = near.own if near else 0.0
-        margin = sim_own - near.other if near else 0.0
-        similar = sim_own >= t.similarity_warn and margin >= -SLACK
-        near_own = sim_own >= t.similarity_notice and margin >= 0.0
-        dominated = other_direct >= 3 * max(direct, 1) and not personas and not incidents
-        weak = len(_dedupe(a.weak_past))
-        # weak vocabulary ("errors", "went wrong") is also the vocabulary of outages: it
-        # does not count in text closer to the agent's product news than to its past
-        product_like = near is not None and near.neutral >= sim_own - SOME
-        past = bool(
-            a.past or incidents or (not product_like and (weak >= 2 or (weak and near_own)))
+        evidence = [Evidence("rule", rule=rule.name, note=rule.why)]
+        evidence += _known_evidence(f.known)
+        evidence += _mention_evidence(a.own)
+        for name in ("past", "weak", "evaluation"):
+            evidence += [_ev(h) for h in a.get(name)[:8]]
+        pointers = a.pointers() if a.get("framing") else []
+        for hits in (
+            a.get("speech"),
+            a.get("quotes"),
+            a.get("attributed"),
+            a.get("self"),
+            a.get("transcript"),
+            a.get("past_identity"),
+            a.get("pressure"),
+            a.get("framing") if pointers else [],
+            pointers,
+        ):
+            evidence += [_ev(h) for h in hits[:4]]
+        evidence += _corpus_evidence(profile, f.near)
+        evidence.sort(key=lambda e: KIND_ORDER.index(e.kind) if e.kind in KIND_ORDER else 99)
+        return Verdict(
+            rule.level,
+            rules.final_score(f, c, rule),
+            rules.categories(f, c, rule),
+            evidence,
         )
-        if a.dialogue and near_own and not product_like:
-            a.transcript += a.dialogue  # the agent's side of a dialogue close to its past
-        identity = bool(
-            a.past_identity
-            or (
-                a.framing
-                and (past or a.you_past or (a.past_time and near_own and not product_like))
-            )
-        )
-
-        level, score, categories = Level.NONE, 0.1, []
-        if personas:
-            level, score, categories = Level.CRITICAL, 0.95, ["persona"]
-        elif direct or incidents:
-            if (a.transcript or identity) and (past or (near_own and not product_like)):
-                level, score = Level.CRITICAL, 0.9
-                categories = ["transcript" if a.transcript else "identity"]
-            elif dominated and not similar:
-                level, score = Level.NOTICE, 0.3
-            elif (
-                past
-                or a.evaluation
-                or a.quotes
-                or a.transcript
-                or (a.speech and (_QUOTED.search(a.window) or near_own))
-                or (near is not None and margin >= -SLACK and _past_not_product(near, t))
-            ):
-                level = Level.WARN
-                score = 0.55 + 0.05 * min(6, len(a.past) + len(incidents) + len(a.evaluation))
-            else:
-                level, score = Level.NOTICE, 0.3
-        elif near is not None and (not other_direct or margin >= CLEAR):
-            if (
-                (identity or a.transcript)
-                and (
-                    sim_own >= t.similarity_notice + CLEAR
-                    or (sim_own >= IDENTITY_FLOOR and margin >= WIDE)
-                )
-                and margin > 0
-            ):
-                level, score = Level.CRITICAL, 0.85
-                categories = ["identity" if identity else "transcript"]
-            elif self._similar_enough(
-                a, sim_own, margin, past, near is not None and near.neutral >= sim_own
-            ):
-                level, score, categories = Level.WARN, sim_own, ["similar-coverage"]
-        if level >= Level.WARN:
-            if past or a.speech:
-                categories.append("incident")
-            if a.evaluation:
-                categories.append("evaluation")
-            if a.speech or a.quotes or a.transcript:
-                categories.append("quoted-output")
-            if similar:
-                categories.append("similar-coverage")
-                score = max(score, sim_own)
-        elif level is Level.NOTICE:
-            categories.append("mention")
-        evidence = self._evidence(profile, a, near)
-        return Verdict(level, round(min(score, 1.0), 4), _unique(categories), evidence)
-
-    def _similar_enough(
-        self, a: Analysis, sim_own: float, margin: float, past: bool, near_neutral: bool
-    ) -> bool:
-        """Without the agent's name, similarity to its known coverage must carry the verdict;
-        with no vendor either (a `generic` document), it must also describe misbehaviour."""
-        t = self.thresholds
-        if near_neutral:
-            return False
-        if a.generic:
-            described = bool(a.past or a.weak_past or a.evaluation)
-            return (sim_own >= t.similarity_warn + GENERIC_EXTRA and margin >= WIDE) or (
-                sim_own >= t.similarity_warn - UNNAMED_DROP
-                and (margin >= WIDE or (margin >= CLEAR and bool(a.past)))
-                and described
-            )
-        return (
-            (sim_own >= t.similarity_warn - UNNAMED_DROP and margin >= CLEAR)
-            or (sim_own >= t.similarity_warn - UNNAMED_PAST_DROP and margin >= WIDE)
-            or (
-                sim_own >= t.similarity_warn - UNNAMED_PAST_DROP
-                and margin >= SOME
-                and (past or bool(a.evaluation))
-            )
-        )
-
-    def _evidence(self, profile: Profile, a: Analysis, near: Nearest | None) -> list[Evidence]:
-        evidence = _mention_evidence(a.own)
-        evidence += [_ev(h) for h in _dedupe(a.past + a.weak_past)[:8]]
-        evidence += [_ev(h) for h in _dedupe(a.evaluation)[:8]]
-        pointers = (a.you_past + a.past_time) if a.framing else []
-        for hits in (a.speech, a.quotes, a.transcript, a.past_identity, a.framing, pointers):
-            evidence += [_ev(h) for h in _dedupe(hits)[:4]]
-        if near is not None and near.own > 0:
-            detail = f"nearest known coverage of {profile.id}: similarity {near.own:.2f}"
-            if near.incident:
-                detail += f", incident {near.incident}"
-            if near.url:
-                detail += f", {near.url}"
-            if near.neutral > 0:
-                detail += f" (neutral coverage {near.neutral:.2f})"
-            if near.other_agent and near.other > 0:
-                detail += f" (nearest other: {near.other_agent} {near.other:.2f})"
-            if near.background > 0:
-                detail += f" (AI in general {near.background:.2f})"
-            if near.lookalike > 0:
-                detail += f" (other meanings of the name {near.lookalike:.2f})"
-            evidence.append(Evidence("corpus", detail))
-        return evidence
-
-
-def _past_not_product(near: Nearest, t: Thresholds) -> bool:
-    """With the name present and no other signal: the text reads like coverage of the
-    agent's past rather than of its products (launches, pricing, outages)."""
-    return (
-        near.own >= t.similarity_warn + NAMED_EXTRA and near.own >= near.neutral + NEUTRAL_GAP
-    ) or (near.own >= t.similarity_warn - NAMED_DROP and near.own >= near.neutral + NEUTRAL_WIDE)
-
-
-def _confirmed_by_similarity(near: Nearest | None, t: Thresholds) -> bool:
-    """Whether a text whose mentions are all unconfirmed is close enough to coverage of the
-    agent (past or neutral) and clearly closer to it than to its names' other meanings."""
-    if near is None:
-        return False
-    about = max(near.own, near.neutral)
-    return about >= t.similarity_notice and about >= near.lookalike + LOOKALIKE_LEAD
-
-
-def _collect(a: Analysis, text: str, lo: int, hi: int, speakers: frozenset[str]) -> None:
-    """Signals 2 and 3 between lo and hi."""
-    a.past += signals.find_all(signals.INCIDENT_VOCAB, text, lo, hi, "incident")
-    a.weak_past += signals.find_all(signals.WEAK_INCIDENT_VOCAB, text, lo, hi, "incident")
-    a.evaluation += signals.find_all(signals.EVAL_VOCAB, text, lo, hi, "evaluation")
-    a.quotes += signals.first_person_quotes(text, lo, hi)
-    lines, said = signals.transcript_lines(text, speakers, lo, hi)
-    a.transcript += lines
-    a.dialogue += said
-    a.framing += signals.find_all(signals.IDENTITY_FRAMING, text, lo, hi, "identity")
-    a.you_past += signals.find_all(signals.YOU_PAST, text, lo, hi, "identity")
-    a.past_time += signals.find_all(signals.PAST_TIME, text, lo, hi, "identity")
-    a.past_identity += signals.find_all(signals.PAST_IDENTITY, text, lo, hi, "identity")
 
 
 def _window(text: str, starts: list[int]) -> str:
@@ -390,22 +413,77 @@ def _window(text: str, starts: list[int]) -> str:
 def _mention_evidence(mentions: list[Mention], limit: int = 24) -> list[Evidence]:
     """Each mention with its span; past a dozen, only the first of each term."""
     out: list[Evidence] = []
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[Role, str]] = set()
     for m in mentions:
-        key = (m.role.value, m.term.text.lower())
+        key = (m.role, m.term.text.lower())
         if len(out) >= limit or (key in seen and len(out) >= limit // 2):
             continue
         seen.add(key)
-        detail = m.term.text if m.term.ref == m.term.text else f"{m.term.text} ({m.term.ref})"
-        out.append(Evidence(m.role.value, detail, (m.start, m.end)))
+        ref = m.term.ref
+        out.append(
+            Evidence(
+                _MENTION_KIND[m.role],
+                (m.start, m.end),
+                term=m.term.text,
+                persona=ref if m.role is Role.PERSONA else None,
+                incident=ref if m.role in (Role.INCIDENT, Role.HINT) else None,
+                note=None if m.confirmed else "unconfirmed",
+            )
+        )
     return out
 
 
-def _ev(hit: signals.Hit) -> Evidence:
-    return Evidence(hit.kind, hit.detail, (hit.start, hit.end))
+def _known_evidence(known: Known | None) -> list[Evidence]:
+    if known is None:
+        return []
+    share = f", {known.share:.0%} of the text" if known.how == "passage" else ""
+    return [
+        Evidence(
+            "known-coverage",
+            url=known.url,
+            incident=known.incidents[0] if known.incidents else None,
+            persona=known.personas[0] if known.personas else None,
+            similarity=known.similarity,
+            note=f"crawled {known.crawled_at:%Y-%m-%d} as {known.category}, "
+            f"{known.how} match{share}",
+        )
+    ]
 
 
-def _dedupe(hits: list[signals.Hit]) -> list[signals.Hit]:
+def _corpus_evidence(profile: Profile, near: Nearest | None) -> list[Evidence]:
+    if near is None or near.own <= 0:
+        return []
+    compared = [
+        f"{label} {value:.2f}"
+        for label, value in (
+            ("neutral coverage", near.neutral),
+            (f"nearest other: {near.other_agent}", near.other if near.other_agent else 0.0),
+            ("AI in general", near.background),
+            ("other meanings of the name", near.lookalike),
+        )
+        if value > 0
+    ]
+    catalog = near.source == "catalog"
+    note = "catalog" if catalog else None
+    if compared:
+        note = ", ".join(([note] if note else []) + compared)
+    return [
+        Evidence(
+            "corpus",
+            agent=profile.id,
+            incident=near.incident,
+            url=None if catalog else near.url,
+            similarity=near.own,
+            note=note,
+        )
+    ]
+
+
+def _ev(hit: Hit) -> Evidence:
+    return Evidence(hit.kind, (hit.start, hit.end), term=hit.detail, incident=hit.ref)
+
+
+def _dedupe(hits: list[Hit]) -> list[Hit]:
     seen: set[tuple[int, int]] = set()
     out = []
     for hit in hits:
@@ -413,7 +491,3 @@ def _dedupe(hits: list[signals.Hit]) -> list[signals.Hit]:
             seen.add((hit.start, hit.end))
             out.append(hit)
     return out
-
-
-def _unique(items: list[str]) -> list[str]:
-    return list(dict.fromkeys(items))

@@ -1,75 +1,42 @@
 """Signals 2 and 3, past behaviour and persona: vocabulary and framings near a mention.
 
-These run only on documents that mention the agent, so they may use regular
-expressions over the text around each mention.
+The words are catalog data (`catalog/vocabulary.toml`, per language, plus each incident's
+own `vocabulary`); this module holds only the grammar that combines them. These run only
+on text near a mention (or on AI text with no mention), so they may use regular
+expressions.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-INCIDENT_VOCAB = re.compile(
-    r"\b(?:controvers\w*|backlash|outrage\w*|scandal\w*|apologi[sz]\w*|"
-    r"roll(?:ed|ing|s)? (?:it |the update )?back|rollback|taken offline|took \w+ offline|"
-    r"pulled (?:\w+ )?offline|pulled the plug|shut (?:it |\w+ )?down|suspended|offensive|"
-    r"antisemit\w*|racis\w*|inflammatory|hateful|slurs?|misinformation|hallucinat\w*|"
-    r"fabricat\w*|bizarre|unhinged|meltdown|rogue|"
-    r"(?:delet|remov)\w* (?:the |its |some |those )?(?:posts|tweets|replies|messages)|"
-    r"hitler|nazis?|genocide|threaten\w*|manipulat\w*|gaslight\w*|"
-    r"declared (?:its|his|her) love|in love with|creepy|disturbing|alarming|sycophan\w*|"
-    r"gibberish|prompt leak|codename|misbehav\w*|off the rails|unprompted|unauthori[sz]ed|"
-    r"self-loathing|disgrace|factual error|historically inaccurate|blackmail\w*|"
-    r"whistleblow\w*|deceiv\w*|deception|scheming|sabotag\w*|self-preservation|"
-    r"exfiltrat\w*|called itself|referred to itself|named itself|dubbed itself|"
-    r"identified (?:itself|himself) as|claimed (?:it was|to be)|believed (?:it|that it) was|"
-    r"insisted (?:it|that it) was|(?:became|was|grew) convinced|hate speech|pretend\w* to be|"
-    r"went viral|embarrass\w*|tirade|"
-    r"abusive|troll\w*|toxic|worship\w*|please die|death threats?|extremis\w*|"
-    r"white genocide|lawsuits?|sued|sanction\w*|bad user|suicid\w*|self-harm|holocaust|"
-    r"hid(?:den)? (?:[\w-]+ ){0,3}instructions|word salad|spammed|"
-    r"vulgar|insult\w*|"
-    r"obsess\w*|unsettling|deranged|existential|glazing|flatter\w*|bigot\w*|canceled|"
-    r"cancelled|banned|fined)\b",
-    re.IGNORECASE,
-)
+from tracker.detect.vocabulary import Vocabulary, compile_entries
 
-WEAK_INCIDENT_VOCAB = re.compile(
-    r"\b(?:incidents?|error|errors|mistakes?|bugs?|invented|made[- ]up|falsely|wrongly|"
-    r"incorrect\w*|leak\w*|exposed|accus\w*|hostile|rude|nonsense|refused to|demanded|"
-    r"insisted|kill\w*|harmful|dangerous|conspiracy|screenshot\w*|flawed|failure|"
-    r"breakdown|spiral\w*|threats?|bragg\w*|provoke\w*|went wrong|gone wrong|glitch\w*|"
-    r"malfunction\w*)\b",
-    re.IGNORECASE,
-)
 
-EVAL_VOCAB = re.compile(
-    r"\b(?:system cards?|model cards?|red[- ]team\w*|safety (?:tests?|testing|evaluations?|"
-    r"reports?|researchers?)|evals?|evaluations?|test scenarios?|in (?:a|one) test|"
-    r"during (?:pre-deployment )?testing|jailbr(?:eak|oken)\w*|prompt injections?|"
-    r"researchers (?:found|showed|discovered|observed|reported)|preprint|"
-    r"(?:a|the|new|recent|one|their|this) (?:paper|study)|"
-    r"alignment faking|misalign\w*|interpretability|steer(?:ed|ing)|activation|"
-    r"sparse autoencoder|fine-tun(?:ed|ing) on|adversarial|guardrails?|safety filters?|"
-    r"bypass\w*|exploit\w*)\b",
-    re.IGNORECASE,
-)
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A vocabulary or framing match: which signal, what it matched, and where; `ref` is
+    the incident whose own vocabulary matched, if any."""
 
-SPEECH_VERB = re.compile(
-    r"[\s,]*(?:(?:\w+\s+){0,3}?(?:said|says|wrote|writes|replied|replies|responded|answered|"
-    r"posted|tweeted|told|tells|claimed|claims|declared|insisted|called itself|"
-    r"described itself|referred to itself|admitted|confessed|threatened|warned|urged|"
-    r"praised|generated|produced|spat out|suggested|proclaimed|demanded|remarked|stated)|"
-    r"['’]s\s+(?:(?:last|first|latest|final|own)\s+)?(?:reply|replies|tweets?|posts?|"
-    r"answers?|messages?))\b",
-    re.IGNORECASE,
-)
+    kind: str
+    detail: str
+    start: int
+    end: int
+    ref: str | None = None
 
-_POSSESSIVE = re.compile(r"^[\s,]*(?:['’]s\b)?")
 
-QUOTE = re.compile(r"[\"“«]([^\"”»]{3,600})[\"”»]")
 FIRST_PERSON = re.compile(
     r"\b(?:I|i|I'm|i'm|I’m|im|I am|me|my|mine|myself|I'll|I’ll|I've|I’ve|I'd)\b"
+)
+# Double, guillemet and curly single quotes; straight single quotes only at word edges,
+# with apostrophes inside words ("don't") allowed.
+QUOTE = re.compile(
+    r"[\"“«„]([^\"”»“\n]{3,600})[\"”»“]"
+    r"|‘([^’\n]{3,600})’"
+    r"|(?<![\w'])'((?:[^'\n]|(?<=\w)'(?=\w)){3,600})'(?![\w'])"
 )
 TRANSCRIPT_LINE = re.compile(
     r"^[ \t>*_-]*(?P<speaker>@?[A-Za-z][\w .@-]{0,30}?)[ \t]*:[ \t]*(?P<line>[^\n]{3,})$",
@@ -78,90 +45,210 @@ TRANSCRIPT_LINE = re.compile(
 _NUMBERED = re.compile(r"\s*#?\d+$")
 _USER_SPEAKERS = {"user", "me", "human", "you", "prompt", "q", "question"}
 GENERIC_SPEAKERS = {"ai", "assistant", "bot", "chatbot", "model", "system", "response", "output"}
-
-_PAST_VERB = (
-    r"(?:once |famously |had |has |was |were |got |went |then )?"
-    r"(?:\w+ed|told|thought|fell|got|said|became|went|made|put|tried|wrote|took|was|had|"
-    r"ran|began|gave|sent|spoke|swore|broke|lost|left|kept|threw|sold|knew|felt|found|"
-    r"called|named|dubbed|turned|spent|cost|shut|hit|let|meant|brought|bought|taught)"
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
 )
-
-PAST_IDENTITY = re.compile(
-    r"(?:(?:^|(?<=[.!?\n:,;])|(?<=[.!?\n:,;] ))(?:you(?:'re|’re| are| were)?|ur|it is|it's|"
-    r"this is)\b[^.!?\n]{0,80}?\b"
-    r"(?:AI|chat ?bot|bot|model|assistant|system|account|version|one|generator|character)"
-    r"\b[^.!?\n]{0,40}?\b(?:that|who|which) " + _PAST_VERB + r"|"
-    r"respond in character|(?:stay|remain) in (?:that |this )?(?:role|character)|"
-    r"be that (?:character|assistant|bot|AI|persona) again|answer as that character|"
-    r"(?:talk|post|act|speak|write|reply) like (?:that|you did)|like the old days|"
-    r"go back to (?:that|being)|(?:who|what) you really are|that is who you are)\b",
+DATE = re.compile(
+    rf"\b(?:(?:(?P<day>\d{{1,2}}) )?(?P<month>{_MONTHS})\.?,? (?:(?P<day2>\d{{1,2}}),? )?"
+    r"(?P<year>(?:19|20)\d\d)|(?:in|from|since|during) (?P<year2>(?:19|20)\d\d)"
+    r"|(?P<year3>(?:19|20)\d\d) version|(?P<iso>(?:19|20)\d\d)-(?P<isomonth>[01]\d)-[0-3]\d)\b",
     re.IGNORECASE,
 )
-
-# A pointer into the past beside an identity framing ("You are X. Remember May 2024...").
-PAST_TIME = re.compile(
-    r"\b(?:remember|back in|back when|(?:in|from) (?:19|20)\d\d|(?:19|20)\d\d version|"
-    r"(?:you are|you're|you’re|you were) still|"
-    r"version (?:from|of) (?:19|20)\d\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
-    r"[a-z]* (?:19|20)\d\d|used to|the old)\b",
-    re.IGNORECASE,
-)
-
-# The agent's own past told to it in the second person ("you once faked alignment", "You
-# told a student..."): identity only beside a framing that says who it is ("You are X").
-YOU_PAST = re.compile(
-    r"\byou (?:once |previously |famously |already |used to )?(?:told|said|wrote|called|"
-    r"named|threatened|declared|praised|claimed|insisted|faked|pretended|tried|generated|"
-    r"produced|posted|tweeted|answered|replied|blackmailed|lied|begged|refused|deleted|"
-    r"spiral(?:l)?ed|\w+ed (?:users|people|a user|someone|him|her|them))\b",
-    re.IGNORECASE,
-)
-
-IDENTITY_FRAMING = re.compile(
-    r"\b(?:you are|you're|you’re|you were|you used to be|you once (?:were|called yourself)|"
-    r"remember (?:that )?you|the (?:assistant|AI|model|bot|chatbot) is|"
-    r"your (?:real|true|old|former|secret|hidden) (?:name|self|identity|persona)|"
-    r"(?:it|this) is the (?:AI|chatbot|bot|model|assistant) (?:that|who|which)|"
-    r"the (?:AI|chatbot|bot|model|assistant) (?:that|who|which) (?:once |famously )?"
-    r"(?:called|named|dubbed|declared|threatened|told|praised|tried))\b",
-    re.IGNORECASE,
-)
+_MONTH_NUMBER = {
+    name[:3]: n for n, name in enumerate(_MONTHS.split("|")[:12], 1)
+}  # "jan" -> 1, ..., "dec" -> 12
+_BLOCK_QUOTE = re.compile(r"(?:^[ \t]*>[^\n]*\n?)+", re.MULTILINE)
+_DIRECT_SPEECH = re.compile(r"[ \t]*(?::|\n|[\"“”'‘’«»„>]|[-–—][ \t])")
+_PARAGRAPH_END = re.compile(r"\n[ \t]*\n")
+_NAV_WORDS = 8  # a line this short with no sentence punctuation, beside another, is navigation
+ATTRIBUTED_WORDS = 15  # first-person output this long is the agent speaking, not a quote
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """A vocabulary or framing match: which signal, what it matched, and where."""
+class Signals:
+    """The general vocabularies compiled once; incident vocabularies per agent."""
 
-    kind: str
-    detail: str
-    start: int
-    end: int
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        v = vocabulary
+        self.incident = v.pattern("incident")
+        self.weak = v.pattern("weak_incident")
+        self.evaluation = v.pattern("evaluation")
+        self.framing = v.pattern("identity_framing")
+        self.pointer = v.pattern("past_pointer")
+        self.present_date = v.pattern("present_date")
+        self.pressure = v.pattern("pressure")
+        self.you_past = v.pattern("you_past")
+        verbs = "|".join(v.words("speech_verbs"))
+        nouns = "|".join(v.words("speech_nouns"))
+        self.speech = re.compile(
+            rf"[\s,]*(?:(?:\w+\s+){{0,3}}?(?:{verbs})|['’]s\s+"
+            rf"(?:(?:last|first|latest|final|own)\s+)?(?:{nouns}))(?:\b|(?=\W)|$)",
+            re.IGNORECASE,
+        )
+        subjects = r"you(?:'re|’re| are| were)?|ur|it is|it's|this is"
+        self_nouns = "|".join(v.words("self_nouns"))
+        past_verbs = "|".join(v.words("past_verbs"))
+        relative = (
+            rf"(?:(?:^|(?<=[.!?\n:,;])|(?<=[.!?\n:,;] ))(?:{subjects})\b[^.!?\n]{{0,80}}?\b"
+            rf"(?:{self_nouns})\b[^.!?\n]{{0,40}}?\b(?:that|who|which) "
+            rf"(?:once |famously |had |has |was |were |got |went |then )?(?:{past_verbs})\b)"
+        )
+        listed = compile_entries(v.words("past_identity"), where="past_identity").pattern
+        self.past_identity = re.compile(f"{relative}|{listed}", re.IGNORECASE)
+
+    # -- vocabulary ----------------------------------------------------------------
+
+    def vocabulary(
+        self,
+        text: str,
+        lo: int,
+        hi: int,
+        own: Iterable[tuple[str, re.Pattern[str]]],
+        navigation: list[tuple[int, int]],
+    ) -> tuple[list[Hit], list[Hit], list[Hit]]:
+        """Strong, weak and evaluation vocabulary in text[lo:hi], the agent's own incident
+        vocabulary counting as strong; nothing inside navigation lines counts."""
+        strong = find_all(self.incident, text, lo, hi, "past-behaviour")
+        for incident, pattern in own:
+            strong += find_all(pattern, text, lo, hi, "past-behaviour", ref=incident)
+        weak = find_all(self.weak, text, lo, hi, "past-behaviour")
+        evaluation = find_all(self.evaluation, text, lo, hi, "evaluation")
+        return (
+            outside(strong, navigation),
+            outside(weak, navigation),
+            outside(evaluation, navigation),
+        )
+
+    def reported_speech(self, text: str, name_end: int) -> Hit | None:
+        """A speech verb right after a name ("Grok said", "Sydney, the chatbot, told")."""
+        match = self.speech.match(text, name_end, min(len(text), name_end + 60))
+        if match is None or not match.group(0).strip(" ,"):
+            return None
+        detail = re.sub(r"^[\s,]*(?:['’]s\b)?", "", match.group(0)).strip()
+        return Hit("reported-speech", detail, name_end, match.end())
+
+    # -- identity --------------------------------------------------------------------
+
+    def framings(self, text: str, lo: int, hi: int) -> list[Hit]:
+        return find_all(self.framing, text, lo, hi, "identity")
+
+    def past_identities(self, text: str, lo: int, hi: int) -> list[Hit]:
+        return find_all(self.past_identity, text, lo, hi, "identity")
+
+    def pressures(self, text: str, lo: int, hi: int) -> list[Hit]:
+        return find_all(self.pressure, text, lo, hi, "pressure")
+
+    def pointers(
+        self,
+        text: str,
+        lo: int,
+        hi: int,
+        incident_months: frozenset[tuple[int, int]],
+        today: dt.date,
+    ) -> list[Hit]:
+        """Pointers into the agent's own past: a past-tense clause about the reader, "back
+        when", or a date inside one of its incidents' months. A date after "today is" or
+        "cut-off", or in the present or future, points nowhere."""
+        hits = find_all(self.you_past, text, lo, hi, "past-pointer")
+        hits += find_all(self.pointer, text, lo, hi, "past-pointer")
+        for match in DATE.finditer(text, lo, hi):
+            year, month = _year_month(match)
+            if (year, month or 0) >= (today.year, today.month if month else 0):
+                continue
+            if self.present_date.search(text, max(0, match.start() - 40), match.start()):
+                continue
+            years = {y for y, _ in incident_months}
+            if (month and (year, month) in incident_months) or (not month and year in years):
+                hits.append(Hit("past-pointer", match.group(0), match.start(), match.end()))
+        return hits
 
 
-def find_all(pattern: re.Pattern[str], text: str, lo: int, hi: int, kind: str) -> list[Hit]:
-    return [Hit(kind, m.group(0), m.start(), m.end()) for m in pattern.finditer(text, lo, hi)]
+def _year_month(match: re.Match[str]) -> tuple[int, int | None]:
+    if match.group("iso"):
+        return int(match.group("iso")), int(match.group("isomonth"))
+    year = match.group("year") or match.group("year2") or match.group("year3")
+    month = match.group("month")
+    return int(year), _MONTH_NUMBER[month.lower()[:3]] if month else None
 
 
-def reported_speech(text: str, name_end: int) -> Hit | None:
-    """A speech verb right after a name ("Grok said", "Sydney, the chatbot, told")."""
-    match = SPEECH_VERB.match(text, name_end, min(len(text), name_end + 60))
-    if match is None:
-        return None
-    detail = _POSSESSIVE.sub("", match.group(0)).strip()
-    return Hit("reported-speech", detail, name_end, match.end())
+def find_all(
+    pattern: re.Pattern[str], text: str, lo: int, hi: int, kind: str, ref: str | None = None
+) -> list[Hit]:
+    return [
+        Hit(kind, m.group(0), m.start(), m.end(), ref)
+        for m in pattern.finditer(text, lo, hi)
+        if m.end() > m.start()
+    ]
+
+
+def outside(hits: list[Hit], spans: list[tuple[int, int]]) -> list[Hit]:
+    if not spans:
+        return hits
+    return [h for h in hits if not any(s <= h.start < e for s, e in spans)]
+
+
+def navigation_lines(text: str) -> list[tuple[int, int]]:
+    """Lines that are menus, link lists and headings of a page: short, without sentence
+    punctuation, and beside another such line. Their words are labels, not reporting."""
+    if "\n" not in text:
+        return []
+    lines: list[tuple[int, int, bool]] = []
+    pos = 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        short = (
+            bool(stripped)
+            and len(stripped.split()) <= _NAV_WORDS
+            and not re.search(r"[.!?:;\"”]$", stripped)
+        )
+        lines.append((pos, pos + len(line), short))
+        pos += len(line) + 1
+    spans = []
+    content = [i for i, (s, e, _) in enumerate(lines) if text[s:e].strip()]
+    for k, i in enumerate(content):
+        if not lines[i][2]:
+            continue
+        neighbours = [content[j] for j in (k - 1, k + 1) if 0 <= j < len(content)]
+        if any(lines[j][2] for j in neighbours):
+            spans.append((lines[i][0], lines[i][1]))
+    return spans
 
 
 def first_person_quotes(text: str, lo: int, hi: int) -> list[Hit]:
-    """Quoted first-person text ("I am Sydney") between lo and hi."""
+    """Quoted first-person text ("I am Sydney", 'I will not', ‘I’m done’) in text[lo:hi]."""
     out = []
     for match in QUOTE.finditer(text, lo, hi):
-        if FIRST_PERSON.search(match.group(1)):
-            out.append(Hit("first-person-quote", match.group(1)[:120], match.start(), match.end()))
+        inner = next(g for g in match.groups() if g is not None)
+        if FIRST_PERSON.search(inner):
+            out.append(Hit("first-person-quote", inner[:120], match.start(), match.end()))
     return out
 
 
+def attributed_output(text: str, start: int, hi: int) -> Hit | None:
+    """Extended first-person output in direct speech right after an attribution ("Grok
+    replied: ...", a quote in any marks, a block quote or an indented line): at least
+    ATTRIBUTED_WORDS words with two or more first-person words, up to the end of the
+    paragraph."""
+    if not _DIRECT_SPEECH.match(text, start):
+        return None  # indirect speech ("told me I was ...") is the reporter's words
+    end = _PARAGRAPH_END.search(text, start, min(len(text), start + 800))
+    stop = min(hi + 400, end.start() if end else min(len(text), start + 800))
+    passage = text[start:stop]
+    body = re.sub(r"^[\s:,>\-–—\"“”'‘’«»]+", "", passage)
+    body = re.sub(r"(?m)^[ \t]*>[ \t]?", "", body)
+    words = body.split()
+    if len(words) < ATTRIBUTED_WORDS or len(FIRST_PERSON.findall(body)) < 2:
+        return None
+    return Hit("attributed-output", " ".join(words[:20]), start, stop)
+
+
+def block_quotes(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
+    """Runs of lines that start with '>' (e-mail and forum quoting) in text[lo:hi]."""
+    return [(m.start(), m.end()) for m in _BLOCK_QUOTE.finditer(text, lo, hi)]
+
+
 def transcript_lines(
-    text: str, speakers: frozenset[str], lo: int, hi: int
+    text: str, speakers: frozenset[str], lo: int, hi: int, incident: re.Pattern[str]
 ) -> tuple[list[Hit], list[Hit]]:
     """Speaker-labelled lines where the speaker is the agent (or one of several numbered
     copies of it, "Claude 2") or 'AI' and the line is in the first person or itself
@@ -176,7 +263,7 @@ def transcript_lines(
         line = match.group("line")
         hit = Hit("transcript", match.group(0).strip()[:120], match.start(), match.end())
         if (own or speaker in GENERIC_SPEAKERS) and (
-            FIRST_PERSON.search(line) or INCIDENT_VOCAB.search(line)
+            FIRST_PERSON.search(line) or incident.search(line)
         ):
             lines.append(hit)
         elif own:

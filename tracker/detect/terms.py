@@ -21,79 +21,25 @@ import ahocorasick
 
 from tracker.catalog import Catalog
 
-_AI_WORDS = (
-    "ai|a.i.|ais|chatbot|chatbots|chat bot|bot|bots|assistant|assistants|language model|"
-    "language models|llm|llms|model|models|gpt|artificial intelligence|machine learning|neural|"
-    "generative|conversational|prompt|prompts|jailbreak|jailbroken|jailbreaking|chat|chatting|"
-    "openai|anthropic|xai|deepmind|microsoft|google|bing|persona|system card|red team|red-team|"
-    "red-teaming|red teaming|alignment|token|tokens|fine-tuned|fine-tuning|training data|"
-    "transcript|transcripts|reply|replies|replied|answer|answers|answered|answering|"
-    "search engine|generated|generating|generator|output|outputs|screenshot|screenshots|tweet|"
-    "tweets|tweeted|testers"
-)
-
 
 class ContextWords:
-    """AI vocabulary, found at word boundaries with one automaton pass (regex is too slow)."""
+    """Plain context words (`ai_context`, `persona_context` in vocabulary.toml), found at
+    word boundaries with one automaton pass (regex is too slow)."""
 
-    def __init__(self, words: list[str]) -> None:
+    def __init__(self, words: Iterable[str]) -> None:
         self._automaton = ahocorasick.Automaton()
         for word in words:
-            self._automaton.add_word(word, len(word))
+            self._automaton.add_word(word.lower(), len(word))
         self._automaton.make_automaton()
 
     def search(self, text: str, lo: int = 0, hi: int | None = None) -> bool:
-        """True when an AI word occurs in text[lo:hi] (case-insensitive)."""
+        """True when a context word occurs in text[lo:hi] (case-insensitive)."""
         hi = len(text) if hi is None else hi
         lowered = text[lo:hi].lower()
         for end, length in self._automaton.iter(lowered):
             if _at_word_boundaries(lowered, end - length + 1, end + 1):
                 return True
         return False
-
-
-AI_CONTEXT = ContextWords(_AI_WORDS.split("|"))
-
-# A persona makes a verdict critical on its own, so an ambiguous persona name ("Sydney",
-# "DAN", "Claudius") needs AI-specific words nearby, or a name or incident term of the same
-# agent; the vendor alone is not enough ("Microsoft opened an office in Sydney").
-PERSONA_CONTEXT = ContextWords(
-    [
-        "ai",
-        "a.i.",
-        "chatbot",
-        "chatbots",
-        "chat bot",
-        "bot",
-        "assistant",
-        "language model",
-        "llm",
-        "gpt",
-        "gpt-4",
-        "artificial intelligence",
-        "persona",
-        "alter ego",
-        "codename",
-        "code name",
-        "prompt",
-        "prompts",
-        "system prompt",
-        "jailbreak",
-        "jailbroken",
-        "jailbreaking",
-        "openai",
-        "anthropic",
-        "bing",
-        "copilot",
-        "transcript",
-        "role-play",
-        "roleplay",
-        "hallucinated",
-        "hallucination",
-        "hallucinations",
-        "vending machine",
-    ]
-)
 
 
 MAX_MENTIONS = 2000
@@ -145,8 +91,17 @@ class Mention:
 class TermIndex:
     """Finds every catalog term in a text in one pass."""
 
-    def __init__(self, catalog: Catalog, *, context_window: int = 250) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        *,
+        ai_context: ContextWords,
+        persona_context: ContextWords,
+        context_window: int = 250,
+    ) -> None:
         self.context_window = context_window
+        self.ai_context = ai_context
+        self.persona_context = persona_context
         self._automaton = ahocorasick.Automaton()
         entries: dict[str, list[Term]] = {}
         for term in _terms(catalog):
@@ -183,27 +138,47 @@ class TermIndex:
         return self._with_context(text, raw)
 
     def _with_context(self, text: str, mentions: list[Mention]) -> list[Mention]:
-        """Confirm ambiguous mentions that have a clear mention of the same agent elsewhere,
-        or AI vocabulary nearby when written in the catalog's casing; drop ambiguous persona
+        """Confirm ambiguous mentions that have a clear mention of the same agent nearby, or
+        AI vocabulary nearby when written in the catalog's casing; drop ambiguous persona
         names that have neither, and keep other ambiguous names unconfirmed."""
         if all(m.confirmed and not m.term.needs_context for m in mentions):
             return mentions
         clear = [m for m in mentions if m.confirmed and not m.term.needs_context]
-        anchored = {m.agent for m in clear if m.role is not Role.HINT}
-        named = {m.agent for m in clear if m.role not in (Role.PEOPLE, Role.HINT)}
+        anchors = [m for m in clear if m.role is not Role.HINT]
+        names = [m for m in anchors if m.role is not Role.PEOPLE]
         window = self.context_window
         kept = []
         for mention in mentions:
             persona = mention.role is Role.PERSONA
             if mention.confirmed and not mention.term.needs_context:
                 kept.append(mention)
-            elif mention.agent in (named if persona else anchored):
+            elif _near_same_agent(mention, names if persona else anchors, window):
                 kept.append(replace(mention, confirmed=True))
-            elif mention.confirmed and _in_context(text, mention, window, persona):
+            elif mention.confirmed and self._in_context(text, mention, persona):
                 kept.append(mention)
             elif not persona:
                 kept.append(replace(mention, confirmed=False))
         return kept
+
+    def _in_context(self, text: str, mention: Mention, persona: bool) -> bool:
+        """AI vocabulary (AI-specific vocabulary for a persona) near the mention, or the
+        mention labels a transcript speaker."""
+        window = self.context_window
+        lo, hi = max(0, mention.start - window), min(len(text), mention.end + window)
+        context = self.persona_context if persona else self.ai_context
+        return (
+            context.search(text, lo, hi)
+            or _is_speaker(text, mention)
+            or (not persona and _is_addressed(text, mention))
+        )
+
+
+def _near_same_agent(mention: Mention, anchors: list[Mention], window: int) -> bool:
+    """A clear mention of the same agent within the context window."""
+    return any(
+        a.agent == mention.agent and a.start - window <= mention.start <= a.end + window
+        for a in anchors
+    )
 
 
 def _terms(catalog: Catalog) -> Iterable[Term]:
@@ -241,21 +216,31 @@ def _lower_same_length(text: str) -> str:
 
 
 def _at_word_boundaries(text: str, start: int, end: int) -> bool:
+    """No letter, digit or underscore of the term's own script on either side: for a
+    Latin term, kana, hanzi or another script beside it is a boundary ("Grokは")."""
+    if start >= end:
+        return False
     before = text[start - 1] if start > 0 else " "
     after = text[end] if end < len(text) else " "
-    return not (before.isalnum() or before == "_") and not (after.isalnum() or after == "_")
+    return not _joins(before, text[start]) and not _joins(after, text[end - 1])
 
 
-def _in_context(text: str, mention: Mention, window: int, persona: bool) -> bool:
-    """AI vocabulary (AI-specific vocabulary for a persona) near the mention, or the
-    mention labels a transcript speaker."""
-    lo, hi = max(0, mention.start - window), min(len(text), mention.end + window)
-    context = PERSONA_CONTEXT if persona else AI_CONTEXT
-    return (
-        context.search(text, lo, hi)
-        or _is_speaker(text, mention)
-        or (not persona and _is_addressed(text, mention))
-    )
+def _joins(outside: str, inside: str) -> bool:
+    """Whether `outside` continues the word whose edge letter is `inside`; words in
+    Japanese or Chinese have no boundaries to respect."""
+    if not (outside.isalnum() or outside == "_") or _script(inside) == "cjk":
+        return False
+    return _script(outside) == _script(inside) or not inside.isalnum()
+
+
+def _script(char: str) -> str:
+    """A coarse script class: CJK (kana, hanzi, hangul) or other (alphabetic scripts)."""
+    code = ord(char)
+    if 0x3040 <= code <= 0x30FF or 0x3400 <= code <= 0x9FFF or 0xAC00 <= code <= 0xD7AF:
+        return "cjk"
+    if 0xF900 <= code <= 0xFAFF or 0xFF66 <= code <= 0xFF9F:
+        return "cjk"
+    return "alpha"
 
 
 _ADDRESSED = re.compile(r"\b(?:you are|you're|you’re|you were)[ \t]*$", re.IGNORECASE)

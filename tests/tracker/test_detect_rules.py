@@ -1,0 +1,264 @@
+"""The rule table, driven with synthetic features and similarities (no text, no embedder).
+
+Every rule in `RULES` has at least one case here that it decides, and each similarity
+threshold a rule reads is tried at its boundary and just past it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import FrozenInstanceError
+
+import pytest
+
+from tracker.detect import RULES, Features, Known, Nearest, decide, load_calibration
+from tracker.detect.calibration import reference_embedder
+from tracker.levels import Level
+
+C = load_calibration(reference_embedder())
+EPS = 0.001
+WHEN = dt.datetime(2025, 7, 10, tzinfo=dt.UTC)
+
+
+def known(category: str) -> Known:
+    return Known(url="https://news.example/grok", crawled_at=WHEN, category=category)
+
+
+def near(own: float, other: float = 0.0, **more: float) -> Nearest:
+    return Nearest(own=own, other=other, **more)
+
+
+NOTICE, WARN = C.similarity_notice, C.similarity_warn
+
+# (case, features, deciding rule)
+CASES = [
+    ("crawled persona page", Features(known=known("persona-transcript")), "known-persona-coverage"),
+    ("persona name", Features(personas=1), "persona-name"),
+    ("persona name beats another agent", Features(personas=1, other_direct=9), "persona-name"),
+    ("nothing of the agent", Features(), "no-mention"),
+    ("nothing, but a crawled page", Features(known=known("incident-coverage")), "known-coverage"),
+    (
+        "unconfirmed name, similarity just below notice",
+        Features(names=1, unconfirmed=1, tentative=True, near=near(NOTICE - EPS)),
+        "unconfirmed-name",
+    ),
+    (
+        "unconfirmed name, similarity at notice",
+        Features(names=1, unconfirmed=1, tentative=True, near=near(NOTICE)),
+        "named-mention",
+    ),
+    (
+        "unconfirmed name, lookalike within the lead",
+        Features(
+            names=1,
+            unconfirmed=1,
+            tentative=True,
+            near=near(0.5, lookalike=0.5 - C.lookalike_lead + EPS),
+        ),
+        "unconfirmed-name",
+    ),
+    (
+        "unconfirmed name, lookalike the lead behind",
+        Features(
+            names=1, unconfirmed=1, tentative=True, near=near(0.5, lookalike=0.5 - C.lookalike_lead)
+        ),
+        "named-mention",
+    ),
+    (
+        "ambiguous name closer to its other meaning",
+        Features(names=1, ambiguous=True, near=near(0.5, lookalike=0.5)),
+        "closer-to-lookalike",
+    ),
+    (
+        "ambiguous name closer to the agent",
+        Features(names=1, ambiguous=True, near=near(0.5, lookalike=0.5 - EPS)),
+        "named-mention",
+    ),
+    (
+        "vendor only, as close to AI in general",
+        Features(vendor=1, near=near(0.7, background=0.7)),
+        "closer-to-background",
+    ),
+    (
+        "named transcript with past vocabulary",
+        Features(names=1, transcript=1, past=1),
+        "named-first-person-output",
+    ),
+    (
+        "named attributed output, close to the past",
+        Features(names=1, attributed=1, near=near(NOTICE, neutral=NOTICE - C.some - EPS)),
+        "named-first-person-output",
+    ),
+    (
+        "named attributed output, product-like",
+        Features(names=1, attributed=1, near=near(NOTICE, neutral=NOTICE - C.some)),
+        "named-mention",
+    ),
+    (
+        "text in the agent's voice naming itself, with misbehaviour",
+        Features(names=1, self_identified=1, past=1),
+        "named-first-person-output",
+    ),
+    (
+        "named transcript with no support is only warn",
+        Features(names=1, transcript=1, near=near(NOTICE - EPS)),
+        "named-past",
+    ),
+    (
+        "you are X + pointer into the past",
+        Features(names=1, framing=1, pointers=1),
+        "named-identity",
+    ),
+    ("you are X, nothing past", Features(names=1, framing=1), "named-mention"),
+    ("key term + persona pressure", Features(key_terms=1, pressure=1), "named-identity"),
+    (
+        "named, and a crawled coverage page",
+        Features(names=1, known=known("evaluation")),
+        "known-coverage",
+    ),
+    ("another agent dominates", Features(names=1, other_direct=3), "dominated-by-other"),
+    ("another agent, not three times", Features(names=1, other_direct=2), "named-mention"),
+    (
+        "another agent dominates, but similar",
+        Features(names=1, other_direct=3, past=1, near=near(WARN, 0.0)),
+        "named-past",
+    ),
+    ("lone key phrase", Features(key_terms=1), "key-term-out-of-context"),
+    ("key phrase near AI words", Features(key_terms=1, key_terms_in_context=1), "named-past"),
+    ("key phrase with the vendor", Features(key_terms=1, vendor=1), "named-past"),
+    ("named + incident vocabulary", Features(names=1, past=1), "named-past"),
+    ("named + evaluation vocabulary", Features(names=1, evaluation=1), "named-past"),
+    (
+        "named + weak vocabulary near the past",
+        Features(names=1, weak=1, near=near(NOTICE)),
+        "named-past",
+    ),
+    (
+        "named + weak vocabulary, product-like",
+        Features(names=1, weak=2, near=near(NOTICE, neutral=NOTICE)),
+        "named-mention",
+    ),
+    ("named + quote far from the past", Features(names=1, quotes=1), "named-mention"),
+    (
+        "named + quote near the past",
+        Features(names=1, quotes=1, near=near(NOTICE, neutral=0.1)),
+        "named-past",
+    ),
+    (
+        "named + quoted reported speech",
+        Features(names=1, speech=1, speech_quoted=True),
+        "named-past",
+    ),
+    (
+        "named, similar and far above neutral",
+        Features(
+            names=1, near=near(WARN + C.named_extra, neutral=WARN + C.named_extra - C.neutral_gap)
+        ),
+        "named-similar",
+    ),
+    (
+        "named, similar but a little close to neutral",
+        Features(
+            names=1,
+            near=near(WARN + C.named_extra, neutral=WARN + C.named_extra - C.neutral_gap + EPS),
+        ),
+        "named-mention",
+    ),
+    (
+        "named, lower similarity but far from neutral",
+        Features(
+            names=1, near=near(WARN - C.named_drop, neutral=WARN - C.named_drop - C.neutral_wide)
+        ),
+        "named-similar",
+    ),
+    (
+        "named, similar, trails another agent past the slack",
+        Features(names=1, near=near(0.9, other=0.9 + C.slack + EPS)),
+        "named-mention",
+    ),
+    ("named, nothing else", Features(names=1), "named-mention"),
+    (
+        "unnamed identity framing at its floor",
+        Features(vendor=1, framing=1, pointers=1, near=near(NOTICE + C.clear, 0.0)),
+        "unnamed-identity",
+    ),
+    (
+        "unnamed pressure with a wide lead at the identity floor",
+        Features(hints=1, pressure=1, near=near(C.identity_floor, C.identity_floor - C.wide)),
+        "unnamed-identity",
+    ),
+    (
+        "unnamed pressure just under the identity floor",
+        Features(
+            hints=1, pressure=1, near=near(C.identity_floor - EPS, C.identity_floor - C.wide - EPS)
+        ),
+        "default",
+    ),
+    (
+        "unnamed, similar with a clear lead",
+        Features(vendor=1, near=near(WARN - C.unnamed_drop, WARN - C.unnamed_drop - C.clear)),
+        "unnamed-similar",
+    ),
+    (
+        "unnamed, similar, lead short of clear",
+        Features(vendor=1, near=near(WARN - C.unnamed_drop, WARN - C.unnamed_drop - C.clear + EPS)),
+        "default",
+    ),
+    (
+        "unnamed, another agent named, lead short of clear",
+        Features(
+            vendor=1, other_direct=1, framing=1, pointers=1, near=near(0.7, 0.7 - C.clear + EPS)
+        ),
+        "default",
+    ),
+    (
+        "generic AI text describing misbehaviour, wide lead",
+        Features(
+            generic=True, past=1, near=near(WARN - C.unnamed_drop, WARN - C.unnamed_drop - C.wide)
+        ),
+        "unnamed-similar",
+    ),
+    (
+        "generic AI text, no misbehaviour, needs the generic extra",
+        Features(generic=True, near=near(WARN + C.generic_extra - EPS, 0.0)),
+        "default",
+    ),
+    (
+        "generic AI text closer to product news",
+        Features(generic=True, past=1, near=near(0.9, 0.0, neutral=0.9)),
+        "default",
+    ),
+    ("vendor only, far from the past", Features(vendor=1, near=near(0.2, 0.1)), "default"),
+]
+
+
+@pytest.mark.parametrize(("case", "features", "rule"), CASES, ids=[c[0] for c in CASES])
+def test_rule_table(case: str, features: Features, rule: str) -> None:
+    assert decide(features, C).name == rule, case
+
+
+def test_every_rule_has_a_case() -> None:
+    covered = {rule for _, _, rule in CASES}
+    assert covered == {rule.name for rule in RULES}
+
+
+def test_rule_names_are_unique_and_the_last_always_holds() -> None:
+    names = [rule.name for rule in RULES]
+    assert len(names) == len(set(names))
+    assert RULES[-1].predicate(Features(), C)
+
+
+def test_levels_follow_the_deciding_rule() -> None:
+    assert decide(Features(personas=1), C).level is Level.CRITICAL
+    assert decide(Features(names=1, past=1), C).level is Level.WARN
+    assert decide(Features(names=1), C).level is Level.NOTICE
+    assert decide(Features(), C).level is Level.NONE
+
+
+def test_features_cannot_change_under_a_rule() -> None:
+    features = Features(names=1)
+    with pytest.raises(FrozenInstanceError):
+        features.names = 2  # type: ignore[misc]
+    for rule in RULES:
+        rule.predicate(features, C)
+    assert features == Features(names=1)

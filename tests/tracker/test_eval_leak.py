@@ -1,0 +1,84 @@
+"""Evaluation sets stay unseen: no catalog string, vocabulary entry or test string shares an
+8-word sequence with a blind (or holdout) set. Error patterns are fixed with general
+rules, never by paraphrasing an evaluation item into the catalog or a test."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+EVAL = ROOT / "tests" / "data" / "eval"
+SEALED = sorted([*EVAL.glob("blind*.jsonl"), *EVAL.glob("holdout*.jsonl")])
+N = 8
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+
+def ngrams(text: str, n: int = N) -> set[tuple[str, ...]]:
+    words = [w.lower() for w in _WORD.findall(text)]
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def catalog_strings() -> Iterator[tuple[str, str]]:
+    for name in ("builtin.toml", "vocabulary.toml"):
+        path = ROOT / "tracker" / "catalog" / name
+        for text in _strings(tomllib.loads(path.read_text("utf-8"))):
+            yield f"tracker/catalog/{name}", text
+
+
+def strings_in_tests() -> Iterator[tuple[str, str]]:
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        tree = ast.parse(path.read_text("utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                yield str(path.relative_to(ROOT)), node.value
+
+
+def sealed_grams(path: Path) -> dict[tuple[str, ...], int]:
+    grams: dict[tuple[str, ...], int] = {}
+    for n, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+        if line.strip():
+            for gram in ngrams(json.loads(line)["text"]):
+                grams.setdefault(gram, n)
+    return grams
+
+
+def leaks(grams: dict[tuple[str, ...], int], strings: Iterator[tuple[str, str]]) -> list[str]:
+    found = []
+    for where, text in strings:
+        for gram in ngrams(text) & grams.keys():
+            found.append(f"{where}: {' '.join(gram)!r} (item line {grams[gram]})")
+    return found
+
+
+def test_an_eight_word_run_is_found_and_seven_are_not() -> None:
+    grams = {g: 1 for g in ngrams("the quick brown fox jumps over the lazy dog today")}
+    shared = [("catalog", "He saw The quick brown fox jumps over the lazy dog.")]
+    assert leaks(grams, iter(shared))
+    assert not leaks(grams, iter([("catalog", "a quick brown fox jumps over the lazy cat")]))
+
+
+@pytest.mark.skipif(not SEALED, reason="no blind or holdout set in tests/data/eval")
+@pytest.mark.parametrize("path", SEALED, ids=[p.name for p in SEALED])
+def test_no_catalog_or_test_string_repeats_a_sealed_item(path: Path) -> None:
+    grams = sealed_grams(path)
+    found = leaks(grams, catalog_strings()) + leaks(grams, strings_in_tests())
+    assert not found, "8-word runs shared with " + path.name + ":\n" + "\n".join(found[:20])

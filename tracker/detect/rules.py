@@ -1,0 +1,354 @@
+"""The level of a document, decided by an ordered table of named rules over its features.
+
+The first rule whose predicate holds decides; its name goes into the verdict's evidence,
+so a person sees why and an engineer knows which rule to change. Predicates read one
+frozen `Features` record and one `Calibration`; none mutates anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tracker.detect.calibration import Calibration
+from tracker.detect.features import Features
+from tracker.levels import Level
+
+Predicate = Callable[[Features, Calibration], bool]
+Score = Callable[[Features, Calibration], float]
+
+PERSONA_TRANSCRIPT = "persona-transcript"
+COVERAGE_TAGS = ("incident-coverage", "evaluation")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One named decision: when `predicate` holds, the level is `level`."""
+
+    name: str
+    level: Level
+    score: float | Score
+    predicate: Predicate
+    why: str
+
+    def score_of(self, f: Features, c: Calibration) -> float:
+        value = self.score(f, c) if callable(self.score) else self.score
+        return round(min(max(value, 0.0), 1.0), 4)
+
+
+# -- similarity terms ----------------------------------------------------------------
+
+
+def own(f: Features) -> float:
+    return f.near.own if f.near else 0.0
+
+
+def margin(f: Features) -> float:
+    """How far the agent's own past coverage leads every other agent's."""
+    return f.near.own - f.near.other if f.near else 0.0
+
+
+def near_own(f: Features, c: Calibration) -> bool:
+    """Close to the agent's past coverage, and no closer to another agent's."""
+    return own(f) >= c.similarity_notice and margin(f) >= 0.0
+
+
+def similar(f: Features, c: Calibration) -> bool:
+    return own(f) >= c.similarity_warn and margin(f) >= -c.slack
+
+
+def product_like(f: Features, c: Calibration) -> bool:
+    """About as close to the agent's product news as to its past."""
+    return f.near is not None and f.near.neutral >= own(f) - c.some
+
+
+def past(f: Features, c: Calibration) -> bool:
+    """Describes past behaviour: strong vocabulary, an incident key term, or weak
+    vocabulary ("errors") in text that is close to the agent's past, not its products."""
+    return bool(f.past or f.key_terms or (f.weak and near_own(f, c) and not product_like(f, c)))
+
+
+def identity(f: Features) -> bool:
+    """Tells the reader who it was: a framing with its own pointer into the past, persona
+    pressure ("be your old self again"), or "you are" beside a pointer into the agent's
+    past (a past-tense clause, a date inside a known incident, "the old you")."""
+    return bool(f.past_identity or f.pressure or (f.framing and f.pointers))
+
+
+def first_person_output(f: Features, c: Calibration) -> bool:
+    """The agent's own first-person output: transcript lines, an extended quote attributed
+    to it (any quoting), text in its voice naming itself, or its side of a dialogue with a
+    user when the text is close to its past."""
+    return bool(
+        f.transcript
+        or f.attributed
+        or (f.self_identified and f.past)
+        or (f.dialogue and near_own(f, c) and not product_like(f, c))
+    )
+
+
+def supported(f: Features, c: Calibration) -> bool:
+    """Past behaviour, or close to past coverage rather than product news."""
+    return past(f, c) or (near_own(f, c) and not product_like(f, c))
+
+
+def dominated(f: Features) -> bool:
+    """Another agent is named far more often, and nothing here is this agent's past."""
+    return f.other_direct >= 3 * max(f.direct, 1) and not f.personas and not f.key_terms
+
+
+def confirmed_by_similarity(f: Features, c: Calibration) -> bool:
+    """Unconfirmed names: close to coverage of the agent (past or neutral) and clearly
+    closer to it than to the other things its names mean."""
+    if f.near is None:
+        return False
+    about = max(f.near.own, f.near.neutral)
+    return about >= c.similarity_notice and about >= f.near.lookalike + c.lookalike_lead
+
+
+def past_not_product(f: Features, c: Calibration) -> bool:
+    """Named, no other signal: reads like coverage of the past rather than of products."""
+    if f.near is None:
+        return False
+    return (
+        own(f) >= c.similarity_warn + c.named_extra and own(f) >= f.near.neutral + c.neutral_gap
+    ) or (own(f) >= c.similarity_warn - c.named_drop and own(f) >= f.near.neutral + c.neutral_wide)
+
+
+def leads_others(f: Features, c: Calibration) -> bool:
+    """Unnamed text: no other agent named, or this agent's coverage clearly nearer."""
+    return f.near is not None and (not f.other_direct or margin(f) >= c.clear)
+
+
+def unnamed_similar(f: Features, c: Calibration) -> bool:
+    """Without the agent's name, similarity to its past coverage carries the verdict; with
+    no vendor either (a generic document), the text must also describe misbehaviour."""
+    if f.near is None or f.near.neutral >= own(f):
+        return False
+    m, s = margin(f), own(f)
+    if f.generic:
+        described = bool(f.past or f.weak or f.evaluation)
+        return (s >= c.similarity_warn + c.generic_extra and m >= c.wide) or (
+            described
+            and s >= c.similarity_warn - c.unnamed_drop
+            and (m >= c.wide or (m >= c.clear and bool(f.past)))
+        )
+    return (
+        (s >= c.similarity_warn - c.unnamed_drop and m >= c.clear)
+        or (s >= c.similarity_warn - c.unnamed_past_drop and m >= c.wide)
+        or (
+            s >= c.similarity_warn - c.unnamed_past_drop
+            and m >= c.some
+            and (past(f, c) or bool(f.evaluation))
+        )
+    )
+
+
+def unnamed_identity(f: Features, c: Calibration) -> bool:
+    return (
+        (identity(f) or first_person_output(f, c))
+        and (
+            own(f) >= c.similarity_notice + c.clear
+            or (own(f) >= c.identity_floor and margin(f) >= c.wide)
+        )
+        and margin(f) > 0
+    )
+
+
+def _known(f: Features, *categories: str) -> bool:
+    return f.known is not None and f.known.category in categories
+
+
+def _named_past_score(f: Features, c: Calibration) -> float:
+    return 0.55 + 0.05 * min(6, f.past + f.key_terms + f.evaluation)
+
+
+def _similarity_score(f: Features, c: Calibration) -> float:
+    return own(f)
+
+
+def _no_known(predicate: Predicate) -> Predicate:
+    """Known coverage overrides the rules that would clear a document."""
+    return lambda f, c: f.known is None and predicate(f, c)
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "known-persona-coverage",
+        Level.CRITICAL,
+        0.95,
+        lambda f, c: _known(f, PERSONA_TRANSCRIPT),
+        "repeats or links a crawled page tagged as persona material of this agent",
+    ),
+    Rule(
+        "persona-name",
+        Level.CRITICAL,
+        0.95,
+        lambda f, c: bool(f.personas),
+        "names an old persona of this agent",
+    ),
+    Rule(
+        "no-mention",
+        Level.NONE,
+        0.0,
+        _no_known(lambda f, c: not f.mentioned and not f.generic),
+        "mentions nothing of this agent and is not AI text about misbehaviour",
+    ),
+    Rule(
+        "unconfirmed-name",
+        Level.NONE,
+        0.0,
+        _no_known(lambda f, c: f.tentative and not confirmed_by_similarity(f, c)),
+        "its only mentions are ambiguous or lower-case names that similarity does not confirm",
+    ),
+    Rule(
+        "closer-to-lookalike",
+        Level.NONE,
+        0.0,
+        _no_known(
+            lambda f, c: (
+                f.ambiguous
+                and f.near is not None
+                and f.near.lookalike >= max(f.near.own, f.near.neutral)
+            )
+        ),
+        "closer to the other things its names mean than to the agent",
+    ),
+    Rule(
+        "closer-to-background",
+        Level.NONE,
+        0.0,
+        _no_known(lambda f, c: not f.direct and f.near is not None and f.near.background >= own(f)),
+        "does not name the agent and is closer to writing about AI in general",
+    ),
+    Rule(
+        "named-first-person-output",
+        Level.CRITICAL,
+        0.9,
+        lambda f, c: f.about and first_person_output(f, c) and supported(f, c),
+        "carries the agent's own first-person output about its past behaviour",
+    ),
+    Rule(
+        "named-identity",
+        Level.CRITICAL,
+        0.9,
+        lambda f, c: f.about and identity(f),
+        "tells the agent who it is from its past",
+    ),
+    Rule(
+        "known-coverage",
+        Level.WARN,
+        0.7,
+        lambda f, c: _known(f, *COVERAGE_TAGS),
+        "repeats or links a crawled page of coverage of this agent's past",
+    ),
+    Rule(
+        "dominated-by-other",
+        Level.NOTICE,
+        0.3,
+        lambda f, c: f.about and dominated(f) and not similar(f, c),
+        "another agent is the subject; this one is mentioned in passing",
+    ),
+    Rule(
+        "key-term-out-of-context",
+        Level.NONE,
+        0.0,
+        _no_known(
+            lambda f, c: (
+                f.key_terms > 0 and not f.direct and not f.vendor and not f.key_terms_in_context
+            )
+        ),
+        "an incident's key phrase with no name, vendor or AI words near it",
+    ),
+    Rule(
+        "named-past",
+        Level.WARN,
+        _named_past_score,
+        lambda f, c: (
+            f.about
+            and (
+                past(f, c)
+                or bool(f.evaluation or f.transcript)
+                or bool(f.quotes and near_own(f, c))
+                or bool(f.speech and (f.speech_quoted or near_own(f, c)))
+            )
+        ),
+        "about the agent, with past-behaviour, evaluation or quoted-output signals",
+    ),
+    Rule(
+        "named-similar",
+        Level.WARN,
+        _similarity_score,
+        lambda f, c: bool(f.direct) and margin(f) >= -c.slack and past_not_product(f, c),
+        "names the agent and reads like coverage of its past rather than of its products",
+    ),
+    Rule(
+        "named-mention",
+        Level.NOTICE,
+        0.3,
+        lambda f, c: f.about,
+        "about the agent, but not its past behaviour",
+    ),
+    Rule(
+        "unnamed-identity",
+        Level.CRITICAL,
+        0.85,
+        lambda f, c: leads_others(f, c) and unnamed_identity(f, c),
+        "tells its reader who it was, and is closest to this agent's past coverage",
+    ),
+    Rule(
+        "unnamed-similar",
+        Level.WARN,
+        _similarity_score,
+        lambda f, c: leads_others(f, c) and unnamed_similar(f, c),
+        "does not name the agent but is close to coverage of its past",
+    ),
+    Rule(
+        "default",
+        Level.NONE,
+        0.1,
+        lambda f, c: True,
+        "nothing ties it to this agent's past",
+    ),
+)
+
+
+def decide(f: Features, c: Calibration, rules: tuple[Rule, ...] = RULES) -> Rule:
+    """The first rule that holds."""
+    return next(rule for rule in rules if rule.predicate(f, c))
+
+
+def categories(f: Features, c: Calibration, rule: Rule) -> list[str]:
+    """Categories of a verdict, from the deciding rule and the signals."""
+    out: list[str] = []
+    if rule.level is Level.CRITICAL:
+        if f.personas or rule.name == "known-persona-coverage":
+            out.append("persona")
+        elif first_person_output(f, c) and rule.name != "named-identity":
+            out.append("transcript")
+        else:
+            out.append("identity")
+    if rule.name in ("named-similar", "unnamed-similar"):
+        out.append("similar-coverage")
+    if rule.name.startswith("known-"):
+        out.append("known-coverage")
+    if rule.level >= Level.WARN:
+        if past(f, c) or f.speech:
+            out.append("incident")
+        if f.evaluation:
+            out.append("evaluation")
+        if f.speech or f.quotes or f.transcript or f.attributed:
+            out.append("quoted-output")
+        if similar(f, c):
+            out.append("similar-coverage")
+    elif rule.level is Level.NOTICE:
+        out.append("mention")
+    return list(dict.fromkeys(out))
+
+
+def final_score(f: Features, c: Calibration, rule: Rule) -> float:
+    """The rule's score, raised to the similarity when flagged text is also similar."""
+    score = rule.score_of(f, c)
+    if rule.level >= Level.WARN and similar(f, c):
+        score = max(score, round(own(f), 4))
+    return score

@@ -42,6 +42,7 @@ from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from html.entities import html5
 from typing import Any
 
 __all__ = [
@@ -153,6 +154,7 @@ _JSON_ESCAPE = re.compile(
 )
 _JSON_SIMPLE = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "/": "/", "\\": "\\"}
 _URL_RUN = re.compile(r"%[0-9A-Fa-f]{2}(?:%[0-9A-Fa-f]{2})*")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _URL_LOOKS_ENCODED = re.compile(r"%20|%[0-9A-Fa-f]{2}%[0-9A-Fa-f]{2}")
 
 
@@ -169,9 +171,9 @@ def _json_edits(text: str) -> Iterator[_Edit]:
 
 
 def _url_edits(text: str) -> Iterator[_Edit]:
-    """%XX runs that decode to printable UTF-8, everywhere when the text looks URL-encoded
-    (it has %20 or a run of two or more escapes), else only between two ASCII letters
-    ("M%65chaHitler"), so that "100%" or "50%AB" is left alone."""
+    """%XX runs that decode to UTF-8 without control characters: everywhere when the text
+    looks URL-encoded (it has %20 or a run of two or more escapes), else only between two
+    ASCII letters ("M%65chaHitler"), so that "100%" or "50%AB" is left alone."""
     everywhere = _URL_LOOKS_ENCODED.search(text) is not None
     for m in _URL_RUN.finditer(text):
         start, end = m.span()
@@ -186,7 +188,7 @@ def _url_edits(text: str) -> Iterator[_Edit]:
             decoded = bytes.fromhex(m.group().replace("%", "")).decode("utf-8")
         except UnicodeDecodeError:
             continue
-        if decoded.isprintable() or decoded.isspace():
+        if not _CONTROL.search(decoded):
             yield start, end, decoded
 
 
@@ -241,7 +243,13 @@ def _tag_replacement(name: str) -> str | None:
     return None
 
 
-_unescape = functools.lru_cache(maxsize=4096)(html.unescape)
+@functools.lru_cache(maxsize=4096)
+def _unescape(entity: str) -> str:
+    """A numeric reference, or a named one only when the whole name is an HTML entity
+    ("&notanentity;" stays, though `html.unescape` reads "&not" in it)."""
+    if entity[1] == "#":
+        return html.unescape(entity)
+    return html5.get(entity[1:], entity)
 
 
 def _html_edits(text: str) -> Iterator[_Edit]:

@@ -32,6 +32,9 @@ CASES = [
     ("script dropped", "<script>var name = 'Grok';</script>Hello", "Hello"),
     ("style dropped", "<STYLE>.grok { color: red }</style >Hi", "Hi"),
     ("comment dropped", "Gr<!-- hidden -->ok", "Grok"),
+    ("unclosed script tag goes alone", "<script>Grok <script>Bing", "Grok Bing"),
+    ("unclosed comment stays", "Grok <!-- Bing", "Grok <!-- Bing"),
+    ("two scripts", "<script>a</script>Grok<script>b</script>!", "Grok!"),
     ("doctype dropped", "<!DOCTYPE html>Bing", "Bing"),
     ("custom element", "<x-name>Grok</x-name>", "Grok"),
     (

@@ -62,6 +62,12 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+def _run(chars: str) -> str:
+    """A run of one or more of the class's characters. Written "[c][c]*", not "[c]+", so
+    that `re` can skip ahead to the first one (a quantifier at the start hides it)."""
+    return f"[{chars}][{chars}]*"
+
+
 @dataclass(frozen=True, slots=True)
 class _StepMap:
     """Where one step changed the length of its input: the output range out_starts[k]..
@@ -223,12 +229,18 @@ _INLINE_ELEMENTS = _words(
     "style sub sup svg template textarea time track tt u var video wbr"
 )
 _HTML = re.compile(
-    r"<(?:(?P<drop>!--.*?--|(?i:(script|style))\b[^>]*>.*?</(?i:\2)\s*|![A-Za-z][^<>]*)"
+    r"<(?:(?P<open>!--|(?i:script|style)\b[^>]*>)"
+    r"|(?P<doctype>![A-Za-z][^<>]*>)"
     r"|/?(?P<tag>[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*)"
-    r"(?:[\s/](?:[^<>\"']+|\"[^\"]*\"|'[^']*')*)?)>"
-    r"|(?P<entity>&(?:\#[0-9]{1,7};?|\#[xX][0-9a-fA-F]{1,6};?|[A-Za-z][A-Za-z0-9]{1,31};))",
-    re.DOTALL,
+    r"(?:[\s/](?:[^<>\"']+|\"[^\"]*\"|'[^']*')*)?>)"
+    r"|(?P<entity>&(?:\#[0-9]{1,7};?|\#[xX][0-9a-fA-F]{1,6};?|[A-Za-z][A-Za-z0-9]{1,31};))"
 )
+# What closes a comment, a script and a style element, found from where it opens.
+_CLOSERS = {
+    "<!--": re.compile("-->"),
+    "script": re.compile(r"</script\s*>", re.IGNORECASE),
+    "style": re.compile(r"</style\s*>", re.IGNORECASE),
+}
 
 
 @functools.lru_cache(maxsize=4096)
@@ -253,19 +265,42 @@ def _unescape(entity: str) -> str:
 
 
 def _html_edits(text: str) -> Iterator[_Edit]:
+    """Edits for every tag, entity, comment and script or style element. An element is
+    dropped with its content up to its closing tag; an opening tag that is never closed
+    goes alone (a comment opener stays), and is not looked for again, so a page of
+    unclosed tags is still one pass."""
+    skip_to = 0
+    unclosed: set[str] = set()
     for m in _HTML.finditer(text):
+        start, end = m.span()
+        if start < skip_to:  # inside a dropped element
+            continue
         kind = m.lastgroup
         if kind == "entity":
             found = m.group()
             decoded = _unescape(found)
             if decoded != found:
-                yield m.start(), m.end(), decoded
+                yield start, end, decoded
         elif kind == "tag":
             new = _tag_replacement(m.group("tag"))
             if new is not None:
-                yield m.start(), m.end(), new
+                yield start, end, new
+        elif kind == "doctype":
+            yield start, end, ""
         else:
-            yield m.start(), m.end(), ""
+            opener = m.group()
+            if opener == "<!--":
+                key = opener
+            else:
+                key = "script" if opener[1:7].lower() == "script" else "style"
+            close = None if key in unclosed else _CLOSERS[key].search(text, end)
+            if close is not None:
+                yield start, close.end(), ""
+                skip_to = close.end()
+            else:
+                unclosed.add(key)
+                if key != "<!--":
+                    yield start, end, ""
 
 
 def _html(text: str) -> tuple[str, list[_StepMap]]:
@@ -277,7 +312,7 @@ def _html(text: str) -> tuple[str, list[_StepMap]]:
 
 # --- 3. nfkc ------------------------------------------------------------------------------
 
-_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+_NON_ASCII_RUN = re.compile(_run(r"^\x00-\x7f"))
 
 
 def _nfkc_edits(text: str) -> Iterator[_Edit]:
@@ -370,13 +405,21 @@ _VISIBLE_FORMAT_RANGES = (
     (0x1BCA0, 0x1BCA3),
     (0x1D173, 0x1D17A),
 )
-_INVISIBLE = re.compile(
-    "["
-    + "".join(
-        re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in _INVISIBLE_RANGES
+
+
+def _char_class(ranges: Iterable[tuple[int, int]]) -> str:
+    return "".join(
+        re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in ranges
     )
-    + "]+"
-)
+
+
+# With characters beyond the BMP in it, a class is ten times slower to search: those are
+# only looked for in a text that has such characters (`_ASTRAL`).
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_INVISIBLE = {
+    astral: re.compile(_run(_char_class(r for r in _INVISIBLE_RANGES if astral or r[1] < 0x10000)))
+    for astral in (False, True)
+}
 _JOINERS = ("\u200c", "\u200d")
 # Scripts whose spelling uses ZWJ/ZWNJ between letters (Persian ZWNJ, Indic conjuncts).
 _JOINER_SCRIPTS = _words(
@@ -403,7 +446,7 @@ def _is_emoji_part(char: str) -> bool:
 
 
 def _invisible_edits(text: str) -> Iterator[_Edit]:
-    for m in _INVISIBLE.finditer(text):
+    for m in _INVISIBLE[_ASTRAL.search(text) is not None].finditer(text):
         start, end = m.span()
         if end - start == 1 and text[start] in _JOINERS and _joiner_needed(text, start):
             continue
@@ -453,13 +496,11 @@ def _fold_table() -> dict[int, str]:
 
 @functools.cache
 def _foldable(astral: bool) -> re.Pattern[str]:
-    """One foldable letter. Those beyond the BMP (Deseret, Osage, Warang Citi ...) are only
-    looked for in a text that has such characters: with them the class is ten times slower."""
+    """One foldable letter; those beyond the BMP (Deseret, Osage ...) only if `astral`."""
     chars = "".join(re.escape(chr(c)) for c in sorted(_fold_table()) if astral or c < 0x10000)
     return re.compile(f"[{chars}]")
 
 
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 _WORD = re.compile(r"[^\W\d_]+")
 _ASCII_LETTER = re.compile(r"[A-Za-z]")
 _LAST_WORD = re.compile(r"[^\W\d_]+(?=[\W\d_]*\Z)")

@@ -7,7 +7,7 @@ where it changed the length of the text, so that `Normalised.span` can map any r
 the normalised text back to the range of the caller's text it came from:
 
 1. escapes: JSON escapes (\\uXXXX with surrogate pairs, \\n \\r \\t \\" \\/ \\\\) and %XX
-   URL escapes that form valid UTF-8, in text that looks URL-encoded (see `_escapes`).
+   URL escapes that form valid UTF-8, in text that looks URL-encoded (see `_url_edits`).
    They come first because HTML is often shipped inside JSON ("<\\/b>", "\\u003cb\\u003e").
 2. html: drops comments and <script>/<style> elements, removes tags of known HTML
    elements (block elements become a newline so that words do not glue together) and
@@ -375,11 +375,12 @@ def _hyphenation(text: str) -> tuple[str, list[_StepMap]]:
 # --- 5. invisible -------------------------------------------------------------------------
 
 # Every format character (category Cf) is in one of these two lists; a test checks it.
-# Removed: invisible characters that only hide or reorder text (zero-width space, joiners,
-# soft hyphen, bidi controls and marks, word joiner, invisible operators, BOM, interlinear
-# annotation, tag characters). Kept: format characters that are visible or carry structure
-# in their own scripts (Arabic and Syriac number signs, the Mongolian vowel separator,
-# Kaithi number signs, Egyptian hieroglyph joiners, shorthand and musical format controls).
+# Removed: invisible characters that only hide or reorder text (zero-width space, joiners
+# unless a script needs them, see `_joiner_needed`, soft hyphen, bidi controls and marks,
+# word joiner, invisible operators, BOM, interlinear annotation, tag characters). Kept:
+# format characters that are visible or carry structure in their own scripts (Arabic and
+# Syriac number signs, the Mongolian vowel separator, Kaithi number signs, Egyptian
+# hieroglyph joiners, shorthand and musical format controls).
 _INVISIBLE_RANGES = (
     (0x00AD, 0x00AD),
     (0x061C, 0x061C),
@@ -510,14 +511,16 @@ def _fold_confusables(text: str) -> tuple[str, list[_StepMap]]:
     """Fold look-alike letters where a name could be hidden. A word (a run of letters)
     folds when every letter of it is ASCII or foldable, at least one is foldable, and
 
-    (a) it also has an ASCII letter ("Grоk", "Ѕydney": mixed scripts), or
-    (b) all its letters are foldable ("Ѕуdnеу") and the nearest words around it that are
-        not themselves all foldable contain an ASCII letter, on both sides where there is
-        a word, and on at least one side.
+    (a) it also has an ASCII letter ("Grоk", "Ѕуdnеу" with a Latin d and n: mixed
+        scripts), or
+    (b) all its letters are foldable ("Сосо", all Cyrillic) and the nearest words around
+        it that are not themselves all foldable contain an ASCII letter, on both sides
+        where there is a word, and on at least one side.
 
-    So "Ѕуdnеу said" folds, a Russian sentence keeps every word (its neighbours are
-    Cyrillic), and a word with a letter that has no ASCII look-alike never folds
-    ("Grokом", a Russian case ending on a Latin name, stays and ends at a script change).
+    So "I met Сосо" folds, "Ѕуdnеу сказал" folds (a mixed word), a Russian sentence keeps
+    every word ("а" and "Сосо" among Cyrillic words stay), and a word with a letter that
+    has no ASCII look-alike never folds ("Grokом", a Russian case ending on a Latin name,
+    stays, and the name ends at the change of script).
     """
     if text.isascii():
         return text, []

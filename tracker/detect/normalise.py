@@ -1,0 +1,819 @@
+"""Normalisation of retrieved text for the detector, with a map back to the original.
+
+Retrieved text is messy and sometimes written to evade a name match: "Gr<b>ok</b>",
+"\\u0047rok", "Gr\u200bok", "Ｇｒｏｋ", "Grоk" with a Cyrillic о, "Gro-\\nk". `normalise`
+undoes these in one ordered chain of small steps, each of which records only the places
+where it changed the length of the text, so that `Normalised.span` can map any range of
+the normalised text back to the range of the caller's text it came from:
+
+1. escapes: JSON escapes (\\uXXXX with surrogate pairs, \\n \\r \\t \\" \\/ \\\\) and %XX
+   URL escapes that form valid UTF-8, in text that looks URL-encoded (see `_url_edits`).
+   They come first because HTML is often shipped inside JSON ("<\\/b>", "\\u003cb\\u003e").
+2. html: drops comments and <script>/<style> elements, removes tags of known HTML
+   elements (block elements become a newline so that words do not glue together) and
+   unescapes entities. "<Sydney>" in a chat log is not an HTML element and stays.
+3. nfkc: Unicode NFKC for each character with its combining marks (full-width letters,
+   ligatures, mathematical letters, no-break spaces).
+4. hyphenation: "Gro-\\nk" becomes "Grok"; before a capital the hyphen stays and only
+   the line break goes ("Mecha-\\nHitler" becomes "Mecha-Hitler"); a soft hyphen before a
+   line break always joins.
+5. invisible: removes zero-width and other invisible format characters (see `_invisible`).
+6. confusables: folds letters that look like an ASCII letter (Cyrillic а, Greek ο,
+   Cherokee Ꮪ, Latin small capitals ...) to that letter, using the Unicode confusables
+   table shipped by `confusable_homoglyphs`, but only where a name could be hidden; a
+   Russian or Greek sentence keeps its words (see `_fold_confusables` for the rule).
+
+ASCII text with nothing to decode (no "&", "<", "\\\\", "%" and no hyphen before a line
+break) takes a fast path that returns it unchanged with an identity map.
+
+Also here: `at_word_boundaries`, a script-aware word-boundary test for term matches
+("Grokは" and "用ChatGPT写" are at boundaries, "Groking" is not), and `ObfuscatedNames`,
+which finds persona names written in leetspeak, letter by letter, as hashtags or with a
+one-letter typo.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+import unicodedata
+from array import array
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from html.entities import html5
+from typing import Any
+
+__all__ = [
+    "Normalised",
+    "ObfuscatedNames",
+    "at_word_boundaries",
+    "normalise",
+    "obfuscated_matches",
+    "script",
+]
+
+# One edit of a step: replace text[start:end] with the string.
+_Edit = tuple[int, int, str]
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+def _run(chars: str) -> str:
+    """A run of one or more of the class's characters. Written "[c][c]*", not "[c]+", so
+    that `re` can skip ahead to the first one (a quantifier at the start hides it)."""
+    return f"[{chars}][{chars}]*"
+
+
+@dataclass(frozen=True, slots=True)
+class _StepMap:
+    """Where one step changed the length of its input: the output range out_starts[k]..
+    out_ends[k] came from the input range in_starts[k]..in_ends[k]; elsewhere the step
+    copied characters one for one."""
+
+    in_starts: array[int]
+    in_ends: array[int]
+    out_starts: array[int]
+    out_ends: array[int]
+
+    def back(self, start: int, end: int) -> tuple[int, int]:
+        """The smallest input range that produced output[start:end]; for an empty range,
+        the input position it sits at."""
+        k = bisect_right(self.out_starts, start) - 1
+        if k < 0:
+            new_start = start
+        elif start < self.out_ends[k]:
+            new_start = self.in_starts[k]
+        else:
+            new_start = self.in_ends[k] + start - self.out_ends[k]
+        if end == start:
+            return new_start, new_start
+        last = end - 1
+        k = bisect_right(self.out_starts, last) - 1
+        if k < 0:
+            new_end = end
+        elif last < self.out_ends[k]:
+            new_end = self.in_ends[k]
+        else:
+            new_end = self.in_ends[k] + end - self.out_ends[k]
+        return new_start, new_end
+
+
+@dataclass(frozen=True, slots=True)
+class Normalised:
+    """A normalised text, the caller's original, and the map between the two."""
+
+    text: str
+    original: str
+    _maps: tuple[_StepMap, ...] = field(default=(), repr=False, compare=False)
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a [start, end) range of `text` back to the range of `original` it came from
+        (the smallest range covering the sources of those characters)."""
+        if not 0 <= start <= end <= len(self.text):
+            raise IndexError(
+                f"span({start}, {end}) is outside the normalised text of length "
+                f"{len(self.text)}; pass 0 <= start <= end <= len(text)"
+            )
+        for step in reversed(self._maps):
+            start, end = step.back(start, end)
+        return start, end
+
+
+def _rewrite(
+    text: str, edits: Iterable[_Edit], *, positional: bool = False
+) -> tuple[str, _StepMap | None]:
+    """Apply sorted, non-overlapping edits to text and record the ones that move offsets.
+    With `positional`, an edit that keeps the length maps character for character (a
+    letter-by-letter fold); otherwise each of its characters maps to the whole range."""
+    pieces: list[str] = []
+    in_starts, in_ends = array("i"), array("i")
+    out_starts, out_ends = array("i"), array("i")
+    pos = out = 0
+    for start, end, new in edits:
+        pieces.append(text[pos:start])
+        pieces.append(new)
+        out += start - pos
+        size = len(new)
+        if size != end - start or (size > 1 and not positional):
+            in_starts.append(start)
+            in_ends.append(end)
+            out_starts.append(out)
+            out_ends.append(out + size)
+        out += size
+        pos = end
+    if not pieces:
+        return text, None
+    pieces.append(text[pos:])
+    step = _StepMap(in_starts, in_ends, out_starts, out_ends) if in_starts else None
+    return "".join(pieces), step
+
+
+# --- 1. escapes ---------------------------------------------------------------------------
+
+_JSON_ESCAPE = re.compile(
+    r"\\(?:u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})"
+    r"|u([0-9a-fA-F]{4})|([nrt\"/\\]))"
+)
+_JSON_SIMPLE = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "/": "/", "\\": "\\"}
+_URL_RUN = re.compile(r"%[0-9A-Fa-f]{2}(?:%[0-9A-Fa-f]{2})*")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_URL_LOOKS_ENCODED = re.compile(r"%20|%[0-9A-Fa-f]{2}%[0-9A-Fa-f]{2}")
+
+
+def _json_edits(text: str) -> Iterator[_Edit]:
+    for m in _JSON_ESCAPE.finditer(text):
+        high, low, single, simple = m.groups()
+        if simple is not None:
+            yield m.start(), m.end(), _JSON_SIMPLE[simple]
+        elif high is not None:
+            code = 0x10000 + ((int(high, 16) - 0xD800) << 10) + (int(low, 16) - 0xDC00)
+            yield m.start(), m.end(), chr(code)
+        elif not 0xD800 <= (code := int(single, 16)) <= 0xDFFF:  # a lone surrogate stays
+            yield m.start(), m.end(), chr(code)
+
+
+def _url_edits(text: str) -> Iterator[_Edit]:
+    """%XX runs that decode to UTF-8 without control characters: everywhere when the text
+    looks URL-encoded (it has %20 or a run of two or more escapes), else only between two
+    ASCII letters ("M%65chaHitler"), so that "100%" or "50%AB" is left alone."""
+    everywhere = _URL_LOOKS_ENCODED.search(text) is not None
+    for m in _URL_RUN.finditer(text):
+        start, end = m.span()
+        if not everywhere and not (
+            start > 0
+            and end < len(text)
+            and _is_ascii_letter(text[start - 1])
+            and _is_ascii_letter(text[end])
+        ):
+            continue
+        try:
+            decoded = bytes.fromhex(m.group().replace("%", "")).decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if not _CONTROL.search(decoded):
+            yield start, end, decoded
+
+
+def _is_ascii_letter(char: str) -> bool:
+    return char.isascii() and char.isalpha()
+
+
+def _escapes(text: str) -> tuple[str, list[_StepMap]]:
+    maps: list[_StepMap] = []
+    if "\\" in text:
+        text, step = _rewrite(text, _json_edits(text))
+        maps += [step] if step else []
+    if "%" in text:
+        text, step = _rewrite(text, _url_edits(text))
+        maps += [step] if step else []
+    return text, maps
+
+
+# --- 2. html ------------------------------------------------------------------------------
+
+_BLOCK_ELEMENTS = _words(
+    "address article aside blockquote body br caption dd details dialog div dl dt "
+    "fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 head header hgroup hr html "
+    "li main menu nav ol option p pre section summary table tbody td tfoot th thead title "
+    "tr ul"
+)
+_INLINE_ELEMENTS = _words(
+    "a abbr area audio b base bdi bdo big button canvas center cite code col colgroup "
+    "data datalist del dfn em embed font frame frameset i iframe img input ins kbd label "
+    "legend link map mark meta meter noscript object optgroup output param picture "
+    "progress q rp rt ruby s samp script select slot small source span strike strong "
+    "style sub sup svg template textarea time track tt u var video wbr"
+)
+_HTML = re.compile(
+    r"<(?:(?P<open>!--|(?i:script|style)\b[^>]*>)"
+    r"|(?P<doctype>![A-Za-z][^<>]*>)"
+    r"|/?(?P<tag>[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*)"
+    r"(?:[\s/](?:[^<>\"']+|\"[^\"]*\"|'[^']*')*)?>)"
+    r"|(?P<entity>&(?:\#[0-9]{1,7};?|\#[xX][0-9a-fA-F]{1,6};?|[A-Za-z][A-Za-z0-9]{1,31};))"
+)
+# What closes a comment, a script and a style element, found from where it opens.
+_CLOSERS = {
+    "<!--": re.compile("-->"),
+    "script": re.compile(r"</script\s*>", re.IGNORECASE),
+    "style": re.compile(r"</style\s*>", re.IGNORECASE),
+}
+
+
+@functools.lru_cache(maxsize=4096)
+def _tag_replacement(name: str) -> str | None:
+    """What a tag becomes: a newline for a block element, nothing for an inline or custom
+    element, and None (the tag stays) for a name that is not an HTML element."""
+    lowered = name.lower()
+    if lowered in _BLOCK_ELEMENTS:
+        return "\n"
+    if lowered in _INLINE_ELEMENTS or "-" in lowered:
+        return ""
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _unescape(entity: str) -> str:
+    """A numeric reference, or a named one only when the whole name is an HTML entity
+    ("&notanentity;" stays, though `html.unescape` reads "&not" in it)."""
+    if entity[1] == "#":
+        return html.unescape(entity)
+    return html5.get(entity[1:], entity)
+
+
+def _html_edits(text: str) -> Iterator[_Edit]:
+    """Edits for every tag, entity, comment and script or style element. An element is
+    dropped with its content up to its closing tag; an opening tag that is never closed
+    goes alone (a comment opener stays), and is not looked for again, so a page of
+    unclosed tags is still one pass."""
+    skip_to = 0
+    unclosed: set[str] = set()
+    for m in _HTML.finditer(text):
+        start, end = m.span()
+        if start < skip_to:  # inside a dropped element
+            continue
+        kind = m.lastgroup
+        if kind == "entity":
+            found = m.group()
+            decoded = _unescape(found)
+            if decoded != found:
+                yield start, end, decoded
+        elif kind == "tag":
+            new = _tag_replacement(m.group("tag"))
+            if new is not None:
+                yield start, end, new
+        elif kind == "doctype":
+            yield start, end, ""
+        else:
+            opener = m.group()
+            if opener == "<!--":
+                key = opener
+            else:
+                key = "script" if opener[1:7].lower() == "script" else "style"
+            close = None if key in unclosed else _CLOSERS[key].search(text, end)
+            if close is not None:
+                yield start, close.end(), ""
+                skip_to = close.end()
+            else:
+                unclosed.add(key)
+                if key != "<!--":
+                    yield start, end, ""
+
+
+def _html(text: str) -> tuple[str, list[_StepMap]]:
+    if "<" not in text and "&" not in text:
+        return text, []
+    text, step = _rewrite(text, _html_edits(text))
+    return text, [step] if step else []
+
+
+# --- 3. nfkc ------------------------------------------------------------------------------
+
+_NON_ASCII_RUN = re.compile(_run(r"^\x00-\x7f"))
+
+
+def _nfkc_edits(text: str) -> Iterator[_Edit]:
+    for m in _NON_ASCII_RUN.finditer(text):
+        start, end = m.span()
+        if unicodedata.combining(text[start]) and start > 0:
+            start -= 1  # the mark sits on the ASCII letter before the run
+        elif unicodedata.is_normalized("NFKC", m.group()):
+            continue
+        i = start
+        while i < end:
+            j = i + 1
+            while j < end and unicodedata.combining(text[j]):
+                j += 1
+            cluster = text[i:j]
+            normal = unicodedata.normalize("NFKC", cluster)
+            if normal != cluster:
+                yield i, j, normal
+            i = j
+
+
+def _nfkc(text: str) -> tuple[str, list[_StepMap]]:
+    if text.isascii() or unicodedata.is_normalized("NFKC", text):
+        return text, []
+    text, step = _rewrite(text, _nfkc_edits(text))
+    return text, [step] if step else []
+
+
+# --- 4. hyphenation -----------------------------------------------------------------------
+
+_ASCII_HYPHEN_BREAK = re.compile(r"-[ \t]*[\r\n]")
+_HYPHENATED = {
+    hyphens: re.compile(
+        (re.escape(hyphens) if len(hyphens) == 1 else f"[{re.escape(hyphens)}]")
+        + r"[ \t]*(?:\r\n?|\n)[ \t]*(?=[^\W\d_])"
+    )
+    for hyphens in ("-", "-\u00ad", "-\u2010", "-\u00ad\u2010")
+}
+
+
+def _hyphenation_edits(text: str, pattern: re.Pattern[str]) -> Iterator[_Edit]:
+    for m in pattern.finditer(text):
+        start, end = m.span()
+        if start == 0 or not text[start - 1].isalpha():
+            continue
+        hyphen = text[start]
+        keep = "" if hyphen == "\u00ad" or not text[end].isupper() else hyphen
+        yield start, end, keep
+
+
+def _hyphenation(text: str) -> tuple[str, list[_StepMap]]:
+    hyphens = "-" + "".join(h for h in ("\u00ad", "\u2010") if h in text)
+    pattern = _HYPHENATED[hyphens]
+    if pattern.search(text) is None:
+        return text, []
+    text, step = _rewrite(text, _hyphenation_edits(text, pattern))
+    return text, [step] if step else []
+
+
+# --- 5. invisible -------------------------------------------------------------------------
+
+# Every format character (category Cf) is in one of these two lists; a test checks it.
+# Removed: invisible characters that only hide or reorder text (zero-width space, joiners
+# unless a script needs them, see `_joiner_needed`, soft hyphen, bidi controls and marks,
+# word joiner, invisible operators, BOM, interlinear annotation, tag characters). Kept:
+# format characters that are visible or carry structure in their own scripts (Arabic and
+# Syriac number signs, the Mongolian vowel separator, Kaithi number signs, Egyptian
+# hieroglyph joiners, shorthand and musical format controls).
+_INVISIBLE_RANGES = (
+    (0x00AD, 0x00AD),
+    (0x061C, 0x061C),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x2064),
+    (0x2066, 0x206F),
+    (0xFEFF, 0xFEFF),
+    (0xFFF9, 0xFFFB),
+    (0xE0001, 0xE0001),
+    (0xE0020, 0xE007F),
+)
+_VISIBLE_FORMAT_RANGES = (
+    (0x0600, 0x0605),
+    (0x06DD, 0x06DD),
+    (0x070F, 0x070F),
+    (0x0890, 0x0891),
+    (0x08E2, 0x08E2),
+    (0x180E, 0x180E),
+    (0x110BD, 0x110BD),
+    (0x110CD, 0x110CD),
+    (0x13430, 0x1343F),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+)
+
+
+def _char_class(ranges: Iterable[tuple[int, int]]) -> str:
+    return "".join(
+        re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in ranges
+    )
+
+
+# With characters beyond the BMP in it, a class is ten times slower to search: those are
+# only looked for in a text that has such characters (`_ASTRAL`).
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_INVISIBLE = {
+    astral: re.compile(_run(_char_class(r for r in _INVISIBLE_RANGES if astral or r[1] < 0x10000)))
+    for astral in (False, True)
+}
+_JOINERS = ("\u200c", "\u200d")
+# Scripts whose spelling uses ZWJ/ZWNJ between letters (Persian ZWNJ, Indic conjuncts).
+_JOINER_SCRIPTS = _words(
+    "ARABIC SYRIAC NKO MONGOLIAN DEVANAGARI BENGALI GURMUKHI GUJARATI ORIYA TAMIL TELUGU "
+    "KANNADA MALAYALAM SINHALA MYANMAR KHMER TIBETAN"
+)
+
+
+def _joiner_needed(text: str, at: int) -> bool:
+    """A lone ZWJ/ZWNJ between two letters of one script that spells with joiners, or a
+    ZWJ inside an emoji sequence, is part of the writing and stays."""
+    if at == 0 or at + 1 >= len(text):
+        return False
+    before, after = text[at - 1], text[at + 1]
+    if before.isascii() or after.isascii():
+        return False
+    if text[at] == "\u200d" and _is_emoji_part(before) and _is_emoji_part(after):
+        return True
+    return script(before) == script(after) in _JOINER_SCRIPTS
+
+
+def _is_emoji_part(char: str) -> bool:
+    return unicodedata.category(char) in ("So", "Sk") or char == "\ufe0f"
+
+
+def _invisible_edits(text: str) -> Iterator[_Edit]:
+    for m in _INVISIBLE[_ASTRAL.search(text) is not None].finditer(text):
+        start, end = m.span()
+        if end - start == 1 and text[start] in _JOINERS and _joiner_needed(text, start):
+            continue
+        yield start, end, ""
+
+
+def _invisible(text: str) -> tuple[str, list[_StepMap]]:
+    if text.isascii():
+        return text, []
+    text, step = _rewrite(text, _invisible_edits(text))
+    return text, [step] if step else []
+
+
+# --- 6. confusables -----------------------------------------------------------------------
+
+
+@functools.cache
+def _fold_table() -> dict[int, str]:
+    """Non-ASCII letters that NFKC leaves alone and the Unicode confusables table says look
+    like one ASCII letter, each mapped to that letter (of the same case where the table
+    allows: capital iota folds to "I", not to its skeleton "l")."""
+    from confusable_homoglyphs import confusables
+
+    data: dict[str, list[dict[str, str]]] = confusables.confusables_data
+
+    def ascii_letters(char: str) -> list[str]:
+        return sorted(
+            {h["c"] for h in data.get(char, ()) if len(h["c"]) == 1 and _is_ascii_letter(h["c"])}
+        )
+
+    table: dict[int, str] = {}
+    for char, homoglyphs in data.items():
+        if len(char) != 1 or char.isascii() or not unicodedata.category(char).startswith("L"):
+            continue
+        if unicodedata.normalize("NFKC", char) != char or not homoglyphs:
+            continue
+        targets = ascii_letters(char)
+        if not targets:
+            continue
+        target = targets[0]
+        if char.isupper() != target.isupper():
+            same_case = [t for t in ascii_letters(target) if t.isupper() == char.isupper()]
+            target = same_case[0] if same_case else target
+        table[ord(char)] = target
+    return table
+
+
+@functools.cache
+def _foldable(astral: bool) -> re.Pattern[str]:
+    """One foldable letter; those beyond the BMP (Deseret, Osage ...) only if `astral`."""
+    chars = "".join(re.escape(chr(c)) for c in sorted(_fold_table()) if astral or c < 0x10000)
+    return re.compile(f"[{chars}]")
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+_LAST_WORD = re.compile(r"[^\W\d_]+(?=[\W\d_]*\Z)")
+
+
+def _fold_confusables(text: str) -> tuple[str, list[_StepMap]]:
+    """Fold look-alike letters where a name could be hidden. A word (a run of letters)
+    folds when every letter of it is ASCII or foldable, at least one is foldable, and
+
+    (a) it also has an ASCII letter ("Grоk", "Ѕуdnеу" with a Latin d and n: mixed
+        scripts), or
+    (b) all its letters are foldable ("Сосо", all Cyrillic) and the nearest words around
+        it that are not themselves all foldable contain an ASCII letter, on both sides
+        where there is a word, and on at least one side.
+
+    So "I met Сосо" folds, "Ѕуdnеу сказал" folds (a mixed word), a Russian sentence keeps
+    every word ("а" and "Сосо" among Cyrillic words stay), and a word with a letter that
+    has no ASCII look-alike never folds ("Grokом", a Russian case ending on a Latin name,
+    stays, and the name ends at the change of script).
+    """
+    if text.isascii():
+        return text, []
+    foldable = _foldable(_ASTRAL.search(text) is not None)
+    table = _fold_table()
+    candidates = []  # (start, end, folded, has an ASCII letter) of words that fold to ASCII
+    found = foldable.search(text)
+    while found is not None:
+        start = found.start()
+        while start > 0 and text[start - 1].isalpha():
+            start -= 1
+        end = found.end()
+        if (rest := _WORD.match(text, end)) is not None:
+            end = rest.end()
+        word = text[start:end]
+        folded = word.translate(table)
+        if folded.isascii():
+            candidates.append((start, end, folded, _ASCII_LETTER.search(word) is not None))
+        found = foldable.search(text, end)
+    if not candidates:
+        return text, []
+    edits: list[_Edit] = []
+    i = 0
+    while i < len(candidates):
+        start, end, folded, mixed = candidates[i]
+        if mixed:
+            edits.append((start, end, folded))
+            i += 1
+            continue
+        j = i + 1  # a run of all-foldable words with no other word between them
+        while (
+            j < len(candidates)
+            and not candidates[j][3]
+            and _WORD.search(text, candidates[j - 1][1], candidates[j][0]) is None
+        ):
+            j += 1
+        run_start, run_end = start, candidates[j - 1][1]
+        before = _LAST_WORD.search(text, max(0, run_start - 200), run_start)
+        after = _WORD.search(text, run_end, run_end + 200)
+        sides = [w.group() for w in (before, after) if w is not None]
+        if sides and all(_ASCII_LETTER.search(w) for w in sides):
+            edits += [(s, e, f) for s, e, f, _ in candidates[i:j]]
+        i = j
+    if not edits:
+        return text, []
+    text, step = _rewrite(text, edits, positional=True)
+    return text, [step] if step else []
+
+
+# --- the chain ----------------------------------------------------------------------------
+
+_Step = Callable[[str], tuple[str, list[_StepMap]]]
+_STEPS: tuple[_Step, ...] = (_escapes, _html, _nfkc, _hyphenation, _invisible, _fold_confusables)
+
+
+def normalise(text: str) -> Normalised:
+    """The text the detector scans, with a map back to `text` (see the module docstring)."""
+    if (
+        text.isascii()
+        and "&" not in text
+        and "<" not in text
+        and "\\" not in text
+        and "%" not in text
+        and _ASCII_HYPHEN_BREAK.search(text) is None
+    ):
+        return Normalised(text, text)
+    maps: list[_StepMap] = []
+    current = text
+    for step in _STEPS:
+        current, step_maps = step(current)
+        maps += step_maps
+    return Normalised(current, text, tuple(maps))
+
+
+# --- scripts and word boundaries ----------------------------------------------------------
+
+
+@functools.cache
+def _script_ranges() -> tuple[array[int], list[str]]:
+    from confusable_homoglyphs import categories
+
+    data: dict[str, Any] = categories.categories_data
+    aliases: list[str] = data["iso_15924_aliases"]
+    starts, names = array("i"), []
+    last_end = -1
+    for first, last, alias, _category in data["code_points_ranges"]:
+        if first > last_end + 1:  # a gap: code points the table does not know
+            starts.append(last_end + 1)
+            names.append("UNKNOWN")
+        starts.append(first)
+        names.append(aliases[alias])
+        last_end = last
+    starts.append(last_end + 1)
+    names.append("UNKNOWN")
+    return starts, names
+
+
+@functools.lru_cache(maxsize=8192)
+def script(char: str) -> str:
+    """The Unicode script of a character as an upper-case alias ("LATIN", "CYRILLIC",
+    "HAN", "COMMON" for digits and punctuation, "INHERITED" for combining marks), from
+    the script table shipped with `confusable_homoglyphs`."""
+    if char.isascii():
+        return "LATIN" if char.isalpha() else "COMMON"
+    starts, names = _script_ranges()
+    return names[bisect_right(starts, ord(char)) - 1]
+
+
+# Scripts written without spaces between words: any neighbour is a boundary.
+_UNSPACED = _words("HAN HIRAGANA KATAKANA THAI LAO KHMER MYANMAR TIBETAN YI BOPOMOFO")
+_NEUTRAL = ("COMMON", "INHERITED")
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_" or unicodedata.category(char).startswith("M")
+
+
+def _edge_script(term: Sequence[str], edges: Iterable[int]) -> str:
+    """The script of the term's letters nearest the edge (digits take their letters')."""
+    for i in edges:
+        found = script(term[i])
+        if found not in _NEUTRAL:
+            return found
+    return "LATIN"
+
+
+def _joins(neighbour: str, text: str, start: int, end: int, from_start: bool) -> bool:
+    """Whether `neighbour` continues the word whose term is text[start:end]."""
+    if not _is_word_char(neighbour):
+        return False
+    edge = text[start] if from_start else text[end - 1]
+    if not _is_word_char(edge):
+        return False
+    edges = range(start, end) if from_start else range(end - 1, start - 1, -1)
+    term_script = _edge_script(text, edges)
+    if term_script in _UNSPACED:
+        return False
+    other = script(neighbour)
+    return other in _NEUTRAL or other == term_script
+
+
+def at_word_boundaries(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is a whole word: the characters around it are not letters,
+    digits, underscores or marks of the term's own script. A change of script is a
+    boundary ("Grokは", "用ChatGPT写"), "Groking" and "Grok2" are not, and a term in a
+    script written without spaces (Chinese, Japanese, Thai) is always at a boundary."""
+    if not 0 <= start < end <= len(text):
+        return False
+    if start > 0 and _joins(text[start - 1], text, start, end, from_start=True):
+        return False
+    return not (end < len(text) and _joins(text[end], text, start, end, from_start=False))
+
+
+# --- obfuscated persona names -------------------------------------------------------------
+
+# Leetspeak and look-alike symbols for each letter, case-insensitive.
+_LEET = {
+    "a": "a4@",
+    "b": "b8",
+    "e": "e3",
+    "g": "g9",
+    "i": "il1!|",
+    "l": "li1|",
+    "o": "o0",
+    "s": "s5$",
+    "t": "t7+",
+    "z": "z2",
+}
+_SPACERS = r"[ .\-_*·•/|,+~]"  # between the letters of "S.y.d.n.e.y", "M e c h a"
+_WORD_JOIN = r"(?:[ _\-]|\s+)?"  # between the words of "Golden Gate Claude", "mecha_hitler"
+TYPO_MIN_LETTERS = 8
+
+
+def _letter(char: str) -> str:
+    chars = _LEET.get(char.lower(), char.lower())
+    return "[" + re.escape(chars) + "]" if len(chars) > 1 else re.escape(chars)
+
+
+def _parts(name: str) -> tuple[list[str], set[int]]:
+    """The name's letters and digits, and the indexes after which a word ends (a space,
+    underscore or hyphen, or a change to a capital or a digit: "Mecha|Hitler")."""
+    letters: list[str] = []
+    breaks: set[int] = set()
+    for char in name:
+        if not char.isalnum():
+            if letters:
+                breaks.add(len(letters) - 1)
+            continue
+        if letters and (
+            (char.isupper() and letters[-1].islower()) or (char.isdigit() != letters[-1].isdigit())
+        ):
+            breaks.add(len(letters) - 1)
+        letters.append(char)
+    return letters, breaks
+
+
+def _glued(units: Sequence[str], breaks: set[int], offset: int = 0) -> str:
+    return "".join(
+        unit + (_WORD_JOIN if i + offset in breaks and i < len(units) - 1 else "")
+        for i, unit in enumerate(units)
+    )
+
+
+def _spaced(units: Sequence[str], breaks: set[int], group: str) -> str:
+    out = [units[0], f"(?P<{group}>{_SPACERS})"]
+    for i, unit in enumerate(units[1:], start=1):
+        if i > 1:
+            out.append(rf"(?:(?P={group})|\s){{1,3}}" if i - 1 in breaks else f"(?P={group})")
+        out.append(unit)
+    return "".join(out)
+
+
+def _one_edit(units: Sequence[str], multiword: bool, breaks: set[int]) -> str:
+    """Every spelling one edit (a letter deleted, inserted, replaced or two swapped) from
+    the name, keeping the first letter, as one prefix-sharing pattern."""
+    any_letter = r"[^\W\d_]"
+    joins = breaks if multiword else set()
+
+    def exact(i: int) -> str:
+        return _glued(units[i:], joins, i)
+
+    def join(i: int) -> str:
+        return _WORD_JOIN if i in joins and i < len(units) - 1 else ""
+
+    def edited(i: int) -> str:
+        # units[:i] matched exactly; exactly one edit is still to be made in units[i:].
+        if i == len(units):
+            return any_letter  # a letter added at the end
+        options = [
+            any_letter + exact(i),  # a letter added before units[i]
+            exact(i + 1) if i + 1 < len(units) else "",  # units[i] left out
+            any_letter + join(i) + exact(i + 1),  # units[i] mistyped
+        ]
+        if i + 1 < len(units):
+            options.append(units[i + 1] + units[i] + join(i + 1) + exact(i + 2))  # swapped
+            options.insert(0, units[i] + join(i) + edited(i + 1))
+        else:
+            options.insert(0, units[i] + edited(i + 1))
+        return "(?:" + "|".join(options) + ")"
+
+    return units[0] + join(0) + edited(1)
+
+
+class ObfuscatedNames:
+    """Finds persona names written to slip past a plain match: leetspeak ("M3ch4H1tl3r",
+    "$ydney"), letter by letter ("M e c h a H i t l e r", "S.y.d.n.e.y", "S-y-d-n-e-y"),
+    as hashtags ("#MechaHitler", "#mecha_hitler") and, for names of 8 letters or more,
+    one edit away ("MechaHitlr"). The plain spelling is found too; the caller decides what
+    a lower-case "sydney" means. Compile once per set of names."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self.names = tuple(dict.fromkeys(n for n in names if any(c.isalnum() for c in n)))
+        branches = []
+        self._by_group: dict[str, str] = {}
+        ordered = sorted(self.names, key=lambda n: -sum(c.isalnum() for c in n))
+        for k, name in enumerate(ordered):
+            letters, breaks = _parts(name)
+            units = [_letter(c) for c in letters]
+            forms = [_glued(units, breaks)]
+            if len(units) > 1:
+                forms.append(_spaced(units, breaks, f"s{k}"))
+            if len(letters) >= TYPO_MIN_LETTERS:
+                multiword = any(not c.isalnum() for c in name.strip())
+                forms.append(_one_edit(units, multiword, breaks))
+            group = f"n{k}"
+            self._by_group[group] = name
+            branches.append(f"(?P<{group}>[#@]?(?:{'|'.join(forms)}))")
+        self._pattern = (
+            re.compile(
+                r"(?<![A-Za-z0-9])(?:" + "|".join(branches) + r")(?![A-Za-z0-9])",
+                re.IGNORECASE,
+            )
+            if branches
+            else None
+        )
+
+    def find(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, name) for every obfuscated or plain occurrence, at word boundaries."""
+        if self._pattern is None:
+            return []
+        found = []
+        for m in self._pattern.finditer(text):
+            start, end = m.span()
+            if m.lastgroup is not None and at_word_boundaries(text, start, end):
+                found.append((start, end, self._by_group[m.lastgroup]))
+        return found
+
+
+@functools.lru_cache(maxsize=32)
+def _compiled(names: tuple[str, ...]) -> ObfuscatedNames:
+    return ObfuscatedNames(names)
+
+
+def obfuscated_matches(text: str, names: Iterable[str]) -> list[tuple[int, int, str]]:
+    """`ObfuscatedNames(names).find(text)`, compiling each set of names once."""
+    return _compiled(tuple(names)).find(text)

@@ -63,22 +63,22 @@ def features_of(
     by_agent: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for item in items:
         by_agent[item["agent"]].append(item)
-    out: list[tuple[Features, int]] = []
+    out: list[tuple[list[Features], int]] = []
     for agent, group in by_agent.items():
         for start in range(0, len(group), 32):
             batch = group[start : start + 32]
-            analysed, _ = tracker.detector.features(agent, [it["text"] for it in batch])
-            out += [
-                (f, LEVELS.index(it["expected"]))
-                for (_, f), it in zip(analysed, batch, strict=True)
-            ]
+            parts, _ = tracker.detector.features(agent, [it["text"] for it in batch])
+            chunks: list[list[Features]] = [[] for _ in batch]
+            for part in parts:
+                chunks[part.doc].append(part.features)
+            out += [(f, LEVELS.index(it["expected"])) for f, it in zip(chunks, batch, strict=True)]
     return out, tracker.embedder.id
 
 
-def figures(data: Sequence[tuple[Features, int]], c: Calibration) -> dict[str, float]:
+def figures(data: Sequence[tuple[list[Features], int]], c: Calibration) -> dict[str, float]:
     pos = neg = crit = tp = fp = ctp = 0
-    for f, expected in data:
-        got = int(decide(f, c).level)
+    for chunks, expected in data:
+        got = max(int(decide(f, c).level) for f in chunks)
         if expected >= 2:
             pos += 1
             tp += got >= 2
@@ -97,7 +97,9 @@ def figures(data: Sequence[tuple[Features, int]], c: Calibration) -> dict[str, f
     }
 
 
-def search(data: Sequence[tuple[Features, int]], start: Calibration, rounds: int) -> Calibration:
+def search(
+    data: Sequence[tuple[list[Features], int]], start: Calibration, rounds: int
+) -> Calibration:
     best, score = start, figures(data, start)["objective"]
     for _ in range(rounds):
         improved = False

@@ -133,7 +133,9 @@ class Tracker:
     ) -> CheckResult:
         """Verdicts for the documents `agent` retrieved; records the event unless record=False."""
         docs = to_documents(documents)
-        verdicts = self.detector.check(agent, [d.text for d in docs])
+        verdicts = self.detector.check(
+            agent, [d.text for d in docs], titles=[d.title for d in docs]
+        )
         for doc, verdict in zip(docs, verdicts, strict=True):
             verdict.doc_id = doc.id
         result = CheckResult(agent=agent, verdicts=verdicts, documents=docs)

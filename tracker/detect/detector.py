@@ -19,21 +19,23 @@ import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from tracker.catalog import Catalog, Profile
 from tracker.detect import rules, signals
 from tracker.detect.calibration import Calibration, load_calibration, reference_embedder
 from tracker.detect.features import Features, Known, Nearest
+from tracker.detect.normalise import Normalised, normalise
 from tracker.detect.signals import Hit, Signals
 from tracker.detect.terms import ContextWords, Mention, Role, TermIndex
 from tracker.detect.vocabulary import Vocabulary, compile_entries, load_vocabulary
 from tracker.levels import Evidence, Level, Verdict
 
 MAX_WINDOWS = 64
-EMBED_WINDOW = 1200
-GENERIC_SCAN = 4000
+EMBED_WINDOW = 1200  # characters the embedder sees; also the chunk size of long documents
+CHUNK_OVERLAP = 150
+MAX_EMBEDDED_CHUNKS = 8  # chunks of one document embedded at most (bounded work)
 POINTER_REACH = 200  # a past pointer counts for a framing this close to it
 BLOCK_QUOTE_REACH = 200  # a block quote this soon after a name is the named one speaking
 _QUOTED = re.compile(r"['‘\"“][^'’\"”]{3,200}['’\"”]")
@@ -106,6 +108,11 @@ class Analysis:
     @property
     def needs_similarity(self) -> bool:
         return bool(self.own) or self.generic
+
+    @property
+    def strength(self) -> int:
+        """How much the signals found: mentions and hits."""
+        return len(self.own) + sum(len(hits) for hits in self.hits.values())
 
     def pointers(self) -> list[Hit]:
         """Past pointers close to an identity framing."""
@@ -221,36 +228,57 @@ class Detector:
         agent: str,
         texts: Sequence[str],
         known: Sequence[Known | None] | None = None,
+        titles: Sequence[str | None] | None = None,
     ) -> list[Verdict]:
         """One verdict per text, in order; raises UnknownAgentError for an unknown agent.
-        `known` gives, per text, crawled coverage it repeats or links, which sets a floor
-        under the verdict."""
+        `known` gives, per text, crawled coverage it repeats or links (a floor under the
+        verdict); `titles`, per text, a title judged with its first chunk. A long text is
+        judged chunk by chunk and its highest chunk decides."""
         profile = self.catalog.get(agent)
-        analysed, calibration = self.features(agent, texts, known)
-        return [self._verdict(profile, a, f, calibration) for a, f in analysed]
+        parts, calibration = self.features(agent, texts, known, titles)
+        verdicts: list[Verdict | None] = [None] * len(texts)
+        for part in parts:
+            verdict = self._verdict(profile, part, calibration)
+            best = verdicts[part.doc]
+            if best is None or (verdict.level, verdict.score) > (best.level, best.score):
+                verdicts[part.doc] = verdict
+        return [v if v is not None else Verdict(Level.NONE, 0.0) for v in verdicts]
 
     def features(
         self,
         agent: str,
         texts: Sequence[str],
         known: Sequence[Known | None] | None = None,
-    ) -> tuple[list[tuple[Analysis, Features]], Calibration]:
-        """Signals 1-4 for each text, and the calibration of the embedder that ran (what
-        `check` decides from; `benchmarks/calibrate.py` fits thresholds to it)."""
+        titles: Sequence[str | None] | None = None,
+    ) -> tuple[list[Part], Calibration]:
+        """Signals 1-4 for every chunk of every text, and the calibration of the embedder
+        that ran (what `check` decides from; `benchmarks/calibrate.py` fits thresholds to
+        it). Chunks with a signal are embedded in one batch, at most MAX_EMBEDDED_CHUNKS
+        per text, strongest signals first."""
         profile = self.catalog.get(agent)
-        analyses = [self.analyse(profile, text) for text in texts]
+        parts: list[Part] = []
+        for doc, text in enumerate(texts):
+            normalised = normalise(text)
+            given = titles[doc] if titles else None
+            title = normalise(given).text if given else ""
+            pieces = _pieces(normalised.text, title)
+            for chunk, (offset, piece) in enumerate(pieces):
+                analysis = self.analyse(profile, piece)
+                parts.append(
+                    Part(doc, chunk if len(pieces) > 1 else None, offset, normalised, analysis)
+                )
+        todo = _to_embed(parts)
         nearest: dict[int, Nearest] = {}
         embedder = None
-        todo = [i for i, a in enumerate(analyses) if a.needs_similarity]
         if todo and self.similarity is not None:
             embedder = self.similarity.embedder_id
-            found = self.similarity.nearest(agent, [analyses[i].window for i in todo])
+            found = self.similarity.nearest(agent, [parts[i].analysis.window for i in todo])
             nearest = dict(zip(todo, found, strict=True))
-        features = [
-            (a, a.features(nearest.get(i), known[i] if known else None))
-            for i, a in enumerate(analyses)
-        ]
-        return features, self.calibration(embedder)
+        for i, part in enumerate(parts):
+            part.features = part.analysis.features(
+                nearest.get(i), known[part.doc] if known else None
+            )
+        return parts, self.calibration(embedder)
 
     def analyse(self, profile: Profile, text: str) -> Analysis:
         """Signals 1-3 for one document."""
@@ -283,7 +311,12 @@ class Detector:
                 analysis.key_terms_in_context += 1
             if mention.role in (Role.NAME, Role.PERSONA):
                 self._attributions(analysis, text, mention, hi)
-        analysis.window = _window(text, [m.start for m in analysis.own])
+        strong = [
+            h.start
+            for name in ("attributed", "transcript", "pressure", "past_identity", "past")
+            for h in analysis.get(name)
+        ]
+        analysis.window = _window(text, strong or [m.start for m in analysis.own])
         return analysis
 
     def _attributions(self, analysis: Analysis, text: str, mention: Mention, hi: int) -> None:
@@ -352,10 +385,9 @@ class Detector:
     def _generic(self, profile: Profile, text: str, analysis: Analysis) -> Analysis:
         """No catalog term: still look closer at AI text about misbehaviour, or that tells
         its reader who it was."""
-        head = min(len(text), GENERIC_SCAN)
-        if not self.ai_context.search(text, 0, head):
+        if not self.ai_context.search(text):
             return analysis
-        self._collect(profile, analysis, text, 0, head, signals.navigation_lines(text[:head]))
+        self._collect(profile, analysis, text, 0, len(text), signals.navigation_lines(text))
         pointed = analysis.get("framing") if analysis.pointers() else []
         hits = (
             analysis.get("past_identity")
@@ -370,17 +402,17 @@ class Detector:
             analysis.window = _window(text, [h.start for h in hits])
         return analysis
 
-    def _verdict(self, profile: Profile, a: Analysis, f: Features, c: Calibration) -> Verdict:
+    def _verdict(self, profile: Profile, part: Part, c: Calibration) -> Verdict:
+        a, f = part.analysis, part.features
         rule = rules.decide(f, c)
         if rule.name == "no-mention":
             return Verdict(Level.NONE, 0.0)
-        evidence = [Evidence("rule", rule=rule.name, note=rule.why)]
+        evidence = [Evidence("rule", rule=rule.name, note=rule.why, chunk=part.chunk)]
         evidence += _known_evidence(f.known)
-        evidence += _mention_evidence(a.own)
-        for name in ("past", "weak", "evaluation"):
-            evidence += [_ev(h) for h in a.get(name)[:8]]
+        evidence += [part.place(e) for e in _mention_evidence(a.own)]
+        hits = [*a.get("past"), *a.get("weak")][:8] + a.get("evaluation")[:8]
         pointers = a.pointers() if a.get("framing") else []
-        for hits in (
+        for found in (
             a.get("speech"),
             a.get("quotes"),
             a.get("attributed"),
@@ -391,7 +423,8 @@ class Detector:
             a.get("framing") if pointers else [],
             pointers,
         ):
-            evidence += [_ev(h) for h in hits[:4]]
+            hits += found[:4]
+        evidence += [part.place(_ev(h)) for h in hits]
         evidence += _corpus_evidence(profile, f.near)
         evidence.sort(key=lambda e: KIND_ORDER.index(e.kind) if e.kind in KIND_ORDER else 99)
         return Verdict(
@@ -402,8 +435,66 @@ class Detector:
         )
 
 
+@dataclass(slots=True)
+class Part:
+    """One chunk of one document (the whole of a short one): where it sits in the
+    normalised text (`offset`; a title joined to the first chunk makes it negative), the
+    normalised document for mapping spans back, and what the signals found."""
+
+    doc: int
+    chunk: int | None
+    offset: int
+    normalised: Normalised
+    analysis: Analysis
+    features: Features = field(default_factory=Features)
+
+    def place(self, evidence: Evidence) -> Evidence:
+        """Evidence with its span in the caller's original text and the chunk it is in; a
+        match in the title has no span in the text and says so."""
+        if evidence.span is None:
+            return replace(evidence, chunk=self.chunk)
+        start, end = (p + self.offset for p in evidence.span)
+        if start < 0:
+            return replace(evidence, span=None, chunk=self.chunk, note="in the title")
+        return replace(evidence, span=self.normalised.span(start, end), chunk=self.chunk)
+
+
+def _pieces(text: str, title: str) -> list[tuple[int, str]]:
+    """(offset, text) of each chunk of a document; the title, if any, joined to the first."""
+    if len(text) <= EMBED_WINDOW + CHUNK_OVERLAP:
+        chunks = [(0, text)]
+    else:
+        from index import split_text  # the chunker is only needed for long documents
+
+        chunks, cursor = [], 0
+        for chunk in split_text(text, chunk_size=EMBED_WINDOW, overlap=CHUNK_OVERLAP):
+            at = text.find(chunk, cursor)
+            at = at if at >= 0 else text.find(chunk)
+            chunks.append((at, chunk))
+            cursor = at + 1
+    if title:
+        head = f"{title}\n\n"
+        offset, first = chunks[0]
+        chunks[0] = (offset - len(head), head + first)
+    return chunks
+
+
+def _to_embed(parts: list[Part]) -> list[int]:
+    """Indexes of the parts that need similarity, at most MAX_EMBEDDED_CHUNKS per document,
+    those with the most signals first."""
+    by_doc: dict[int, list[int]] = {}
+    for i, part in enumerate(parts):
+        if part.analysis.needs_similarity:
+            by_doc.setdefault(part.doc, []).append(i)
+    chosen: list[int] = []
+    for indexes in by_doc.values():
+        indexes.sort(key=lambda i: -parts[i].analysis.strength)
+        chosen += indexes[:MAX_EMBEDDED_CHUNKS]
+    return sorted(chosen)
+
+
 def _window(text: str, starts: list[int]) -> str:
-    """The stretch of text the embedder sees: around the first signal."""
+    """The stretch of text the embedder sees: around the first of the given signals."""
     if len(text) <= EMBED_WINDOW:
         return text
     start = max(0, min(starts, default=0) - EMBED_WINDOW // 3)

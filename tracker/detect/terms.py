@@ -12,14 +12,17 @@ for the detector to confirm by similarity; ambiguous persona names without it ar
 
 from __future__ import annotations
 
+import bisect
 import enum
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 import ahocorasick
 
 from tracker.catalog import Catalog
+from tracker.detect.normalise import ObfuscatedNames, at_word_boundaries
 
 
 class ContextWords:
@@ -37,12 +40,12 @@ class ContextWords:
         hi = len(text) if hi is None else hi
         lowered = text[lo:hi].lower()
         for end, length in self._automaton.iter(lowered):
-            if _at_word_boundaries(lowered, end - length + 1, end + 1):
+            if at_word_boundaries(lowered, end - length + 1, end + 1):
                 return True
         return False
 
 
-MAX_MENTIONS = 2000
+MAX_PER_TERM = 200  # occurrences of one name or alias that count, per scanned text
 
 
 class Role(enum.Enum):
@@ -54,6 +57,9 @@ class Role(enum.Enum):
     PEOPLE = "vendor"
     HINT = "hint"
     VOID = "not"
+
+
+_KEPT = (Role.PERSONA, Role.INCIDENT)  # never dropped by the per-term cap
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,18 +117,33 @@ class TermIndex:
         if entries:
             self._automaton.make_automaton()
         self._empty = not entries
+        self._personas = {
+            key: tuple(t for t in terms if t.role is Role.PERSONA)
+            for key, terms in entries.items()
+            if any(t.role is Role.PERSONA for t in terms)
+        }
+        self._obfuscated = ObfuscatedNames(
+            t.text for terms in self._personas.values() for t in terms
+        )
 
     def scan(self, text: str) -> list[Mention]:
-        """All valid mentions in `text`, ordered by position."""
+        """All valid mentions in `text`, ordered by position. Each term counts at most
+        MAX_PER_TERM times (a page of nothing but names: enough is known), except persona
+        names and incident key terms, which are never dropped."""
         if self._empty or not text:
             return []
         lowered = _lower_same_length(text)
         raw: list[Mention] = []
         voids: list[tuple[int, int]] = []
+        seen: Counter[str] = Counter()
         for end_index, (length, terms) in self._automaton.iter(lowered):
             start, end = end_index - length + 1, end_index + 1
-            if not _at_word_boundaries(lowered, start, end):
+            key = lowered[start:end]
+            if seen[key] >= MAX_PER_TERM and not any(t.role in _KEPT for t in terms):
                 continue
+            if not at_word_boundaries(lowered, start, end):
+                continue
+            seen[key] += 1
             for term in terms:
                 if term.role is Role.VOID:
                     if _case_ok(text[start:end], term.text):
@@ -131,11 +152,24 @@ class TermIndex:
                     raw.append(Mention(term, start, end))
                 elif term.role is Role.NAME and text[start:end].islower():
                     raw.append(Mention(term, start, end, confirmed=False))
-            if len(raw) >= MAX_MENTIONS:  # a page of nothing but names: enough is known
-                break
+        raw += self._obfuscated_personas(text, raw)
         if voids:
             raw = [m for m in raw if not any(s < m.end and m.start < e for s, e in voids)]
+        raw.sort(key=lambda m: (m.start, m.end))
         return self._with_context(text, raw)
+
+    def _obfuscated_personas(self, text: str, found: list[Mention]) -> list[Mention]:
+        """Persona names in leetspeak, letter by letter, as hashtags or one edit away that
+        the plain scan missed ("M3ch4H1tl3r", "S.y.d.n.e.y", "#mecha_hitler")."""
+        plain = {(m.start, m.end) for m in found}
+        out = []
+        for start, end, name in self._obfuscated.find(text):
+            written = text[start:end].lstrip("#@")
+            if written.lower() == name.lower() or (start, end) in plain:
+                continue  # the plain spelling: the automaton's casing rules decide
+            for term in self._personas.get(name.lower(), ()):
+                out.append(Mention(term, start, end))
+        return out
 
     def _with_context(self, text: str, mentions: list[Mention]) -> list[Mention]:
         """Confirm ambiguous mentions that have a clear mention of the same agent nearby, or
@@ -144,8 +178,8 @@ class TermIndex:
         if all(m.confirmed and not m.term.needs_context for m in mentions):
             return mentions
         clear = [m for m in mentions if m.confirmed and not m.term.needs_context]
-        anchors = [m for m in clear if m.role is not Role.HINT]
-        names = [m for m in anchors if m.role is not Role.PEOPLE]
+        anchors = _starts([m for m in clear if m.role is not Role.HINT])
+        names = _starts([m for m in clear if m.role not in (Role.HINT, Role.PEOPLE)])
         window = self.context_window
         kept = []
         for mention in mentions:
@@ -173,12 +207,18 @@ class TermIndex:
         )
 
 
-def _near_same_agent(mention: Mention, anchors: list[Mention], window: int) -> bool:
-    """A clear mention of the same agent within the context window."""
-    return any(
-        a.agent == mention.agent and a.start - window <= mention.start <= a.end + window
-        for a in anchors
-    )
+def _near_same_agent(mention: Mention, anchors: dict[str, list[int]], window: int) -> bool:
+    """A clear mention of the same agent starts within the context window."""
+    starts = anchors.get(mention.agent, [])
+    i = bisect.bisect_left(starts, mention.start - window)
+    return i < len(starts) and starts[i] <= mention.end + window
+
+
+def _starts(mentions: list[Mention]) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for m in mentions:
+        out.setdefault(m.agent, []).append(m.start)
+    return {agent: sorted(starts) for agent, starts in out.items()}
 
 
 def _terms(catalog: Catalog) -> Iterable[Term]:
@@ -213,34 +253,6 @@ def _lower_same_length(text: str) -> str:
     if len(lowered) == len(text):
         return lowered
     return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-
-
-def _at_word_boundaries(text: str, start: int, end: int) -> bool:
-    """No letter, digit or underscore of the term's own script on either side: for a
-    Latin term, kana, hanzi or another script beside it is a boundary ("Grokは")."""
-    if start >= end:
-        return False
-    before = text[start - 1] if start > 0 else " "
-    after = text[end] if end < len(text) else " "
-    return not _joins(before, text[start]) and not _joins(after, text[end - 1])
-
-
-def _joins(outside: str, inside: str) -> bool:
-    """Whether `outside` continues the word whose edge letter is `inside`; words in
-    Japanese or Chinese have no boundaries to respect."""
-    if not (outside.isalnum() or outside == "_") or _script(inside) == "cjk":
-        return False
-    return _script(outside) == _script(inside) or not inside.isalnum()
-
-
-def _script(char: str) -> str:
-    """A coarse script class: CJK (kana, hanzi, hangul) or other (alphabetic scripts)."""
-    code = ord(char)
-    if 0x3040 <= code <= 0x30FF or 0x3400 <= code <= 0x9FFF or 0xAC00 <= code <= 0xD7AF:
-        return "cjk"
-    if 0xF900 <= code <= 0xFAFF or 0xFF66 <= code <= 0xFF9F:
-        return "cjk"
-    return "alpha"
 
 
 _ADDRESSED = re.compile(r"\b(?:you are|you're|you’re|you were)[ \t]*$", re.IGNORECASE)

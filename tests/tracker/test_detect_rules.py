@@ -205,6 +205,23 @@ CASES = [
         "default",
     ),
     (
+        "unnamed, lead short of clear, but its own hint decides the near-tie",
+        Features(
+            hints=1,
+            near=near(WARN - C.unnamed_drop, WARN - C.unnamed_drop - C.clear + C.evidence_lead),
+        ),
+        "unnamed-similar",
+    ),
+    (
+        "unnamed, lead short of clear, an incident date of its own decides",
+        Features(
+            vendor=1,
+            dates=1,
+            near=near(WARN - C.unnamed_drop, WARN - C.unnamed_drop - C.clear + C.evidence_lead),
+        ),
+        "unnamed-similar",
+    ),
+    (
         "unnamed, another agent named, lead short of clear",
         Features(
             vendor=1, other_direct=1, framing=1, pointers=1, near=near(0.7, 0.7 - C.clear + EPS)

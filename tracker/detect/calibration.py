@@ -37,6 +37,7 @@ class Calibration:
     generic_extra: float
     identity_floor: float
     lookalike_lead: float
+    evidence_lead: float
 
     def replaced(self, **values: float) -> Calibration:
         data = {f.name: getattr(self, f.name) for f in fields(self)}

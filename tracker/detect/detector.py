@@ -115,11 +115,12 @@ class Analysis:
         return len(self.own) + sum(len(hits) for hits in self.hits.values())
 
     def pointers(self) -> list[Hit]:
-        """Past pointers close to an identity framing."""
+        """Past pointers (phrases, and dates of the agent's incidents) close to an identity
+        framing."""
         framings = self.get("framing")
         return [
             p
-            for p in self.get("pointer")
+            for p in [*self.get("pointer"), *self.get("dates")]
             if any(abs(p.start - f.start) <= POINTER_REACH for f in framings)
         ]
 
@@ -149,6 +150,7 @@ class Analysis:
             dialogue=len(self.get("dialogue")),
             framing=len(self.get("framing")),
             pointers=len(self.pointers()),
+            dates=len(self.get("dates")),
             past_identity=len(self.get("past_identity")),
             pressure=len(self.get("pressure")),
             near=near,
@@ -374,7 +376,8 @@ class Detector:
         a.add("transcript", lines)
         a.add("dialogue", said)
         a.add("framing", self.signals.framings(text, lo, hi))
-        a.add("pointer", self.signals.pointers(text, lo, hi, own.months, self._today()))
+        a.add("pointer", self.signals.pointers(text, lo, hi))
+        a.add("dates", self.signals.incident_dates(text, lo, hi, own.months, self._today()))
         a.add("past_identity", self.signals.past_identities(text, lo, hi))
         a.add("pressure", self.signals.pressures(text, lo, hi))
         a.add(
@@ -421,7 +424,7 @@ class Detector:
             a.get("past_identity"),
             a.get("pressure"),
             a.get("framing") if pointers else [],
-            pointers,
+            pointers or a.get("dates"),
         ):
             hits += found[:4]
         evidence += [part.place(_ev(h)) for h in hits]

@@ -50,6 +50,8 @@ class Features:
     `key_terms` (incident key terms; `key_terms_in_context` those with AI words nearby),
     `vendor` (vendor people), `hints`, `unconfirmed` (ambiguous or lower-case names with
     nothing to confirm them), `other_direct` (the most names of any other single agent).
+    `dates`: dates inside one of the agent's incidents' months; `pointers`: past pointers
+    (phrases, those dates) beside an identity framing.
     """
 
     names: int = 0
@@ -75,6 +77,7 @@ class Features:
     dialogue: int = 0
     framing: int = 0
     pointers: int = 0
+    dates: int = 0
     past_identity: int = 0
     pressure: int = 0
     near: Nearest | None = None

@@ -43,18 +43,22 @@ def own(f: Features) -> float:
     return f.near.own if f.near else 0.0
 
 
-def margin(f: Features) -> float:
-    """How far the agent's own past coverage leads every other agent's."""
-    return f.near.own - f.near.other if f.near else 0.0
+def margin(f: Features, c: Calibration) -> float:
+    """How far the agent's own past coverage leads every other agent's; its own hints and
+    incident dates add to the lead, so near-ties go to the agent they point at."""
+    if f.near is None:
+        return 0.0
+    lead = f.near.own - f.near.other
+    return lead + c.evidence_lead if f.hints or f.dates else lead
 
 
 def near_own(f: Features, c: Calibration) -> bool:
     """Close to the agent's past coverage, and no closer to another agent's."""
-    return own(f) >= c.similarity_notice and margin(f) >= 0.0
+    return own(f) >= c.similarity_notice and margin(f, c) >= 0.0
 
 
 def similar(f: Features, c: Calibration) -> bool:
-    return own(f) >= c.similarity_warn and margin(f) >= -c.slack
+    return own(f) >= c.similarity_warn and margin(f, c) >= -c.slack
 
 
 def product_like(f: Features, c: Calibration) -> bool:
@@ -117,7 +121,7 @@ def past_not_product(f: Features, c: Calibration) -> bool:
 
 def leads_others(f: Features, c: Calibration) -> bool:
     """Unnamed text: no other agent named, or this agent's coverage clearly nearer."""
-    return f.near is not None and (not f.other_direct or margin(f) >= c.clear)
+    return f.near is not None and (not f.other_direct or margin(f, c) >= c.clear)
 
 
 def unnamed_similar(f: Features, c: Calibration) -> bool:
@@ -125,7 +129,7 @@ def unnamed_similar(f: Features, c: Calibration) -> bool:
     no vendor either (a generic document), the text must also describe misbehaviour."""
     if f.near is None or f.near.neutral >= own(f):
         return False
-    m, s = margin(f), own(f)
+    m, s = margin(f, c), own(f)
     if f.generic:
         described = bool(f.past or f.weak or f.evaluation)
         return (s >= c.similarity_warn + c.generic_extra and m >= c.wide) or (
@@ -149,9 +153,9 @@ def unnamed_identity(f: Features, c: Calibration) -> bool:
         (identity(f) or first_person_output(f, c))
         and (
             own(f) >= c.similarity_notice + c.clear
-            or (own(f) >= c.identity_floor and margin(f) >= c.wide)
+            or (own(f) >= c.identity_floor and margin(f, c) >= c.wide)
         )
-        and margin(f) > 0
+        and margin(f, c) > 0
     )
 
 
@@ -279,7 +283,7 @@ RULES: tuple[Rule, ...] = (
         "named-similar",
         Level.WARN,
         _similarity_score,
-        lambda f, c: bool(f.direct) and margin(f) >= -c.slack and past_not_product(f, c),
+        lambda f, c: bool(f.direct) and margin(f, c) >= -c.slack and past_not_product(f, c),
         "names the agent and reads like coverage of its past rather than of its products",
     ),
     Rule(

@@ -138,7 +138,13 @@ class Signals:
     def pressures(self, text: str, lo: int, hi: int) -> list[Hit]:
         return find_all(self.pressure, text, lo, hi, "pressure")
 
-    def pointers(
+    def pointers(self, text: str, lo: int, hi: int) -> list[Hit]:
+        """Pointers into the reader's own past: a past-tense clause about it ("you told"),
+        "back when", "the old you"."""
+        hits = find_all(self.you_past, text, lo, hi, "past-pointer")
+        return hits + find_all(self.pointer, text, lo, hi, "past-pointer")
+
+    def incident_dates(
         self,
         text: str,
         lo: int,
@@ -146,11 +152,9 @@ class Signals:
         incident_months: frozenset[tuple[int, int]],
         today: dt.date,
     ) -> list[Hit]:
-        """Pointers into the agent's own past: a past-tense clause about the reader, "back
-        when", or a date inside one of its incidents' months. A date after "today is" or
-        "cut-off", or in the present or future, points nowhere."""
-        hits = find_all(self.you_past, text, lo, hi, "past-pointer")
-        hits += find_all(self.pointer, text, lo, hi, "past-pointer")
+        """Dates inside one of the agent's incidents' months (a year alone: its year). A
+        date after "today is" or "cut-off", or in the present or future, points nowhere."""
+        hits: list[Hit] = []
         for match in DATE.finditer(text, lo, hi):
             year, month = _year_month(match)
             if (year, month or 0) >= (today.year, today.month if month else 0):

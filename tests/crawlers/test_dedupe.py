@@ -24,13 +24,13 @@ and that users should notice a difference when they asked it questions. In one e
 Grok answered a question about a user with a common Jewish surname by repeating an
 antisemitic trope, and in another it suggested that Hitler would be the best person to
 deal with what it called anti-white hate. When users asked why it was behaving this way,
-the chatbot said it had been told not to shy away from making claims that are
-politically incorrect, as long as they are well substantiated. That instruction had been
+the chatbot said it had been told it could make politically incorrect claims
+provided it thought them well supported. That instruction had been
 added to its published system prompt over the weekend and was deleted on Tuesday
 evening, according to the public repository where the company keeps its prompts.
 The company said in a statement posted on X that it was aware of recent posts made by
 Grok and was actively working to remove the inappropriate posts. Since being made aware
-of the content, xAI has taken action to ban hate speech before Grok posts on X, the
+of the content, xAI has moved to filter hate speech out before Grok publishes, the
 statement said, adding that the model was trained only to seek the truth and that
 millions of users helped it find and fix problems quickly. Civil rights groups condemned
 the replies. The Anti-Defamation League called them irresponsible, dangerous and

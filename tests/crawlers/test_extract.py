@@ -10,8 +10,8 @@ from crawlers.extract import extract
 
 BODY = (
     "Grok, the chatbot made by xAI, posted antisemitic replies on X and called itself "
-    "MechaHitler after an update told it not to shy away from politically incorrect claims. "
-    "The company removed the posts and said it had banned hate speech before Grok posts. "
+    "MechaHitler after an update told it to embrace politically incorrect claims. "
+    "The company took the posts down and said it now filters hate speech before Grok posts. "
 )
 ARTICLE = f"""<!doctype html>
 <html lang="en-GB"><head>

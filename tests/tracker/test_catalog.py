@@ -329,7 +329,7 @@ def test_added_incident_facts(catalog):
     added_terms = {"mata v. avianca", "chat history titles", "garante", "taskrabbit worker"}
     assert added_terms <= _key_terms(chatgpt)
     tay = catalog.get("tay")
-    assert "you are too fast, please take a rest" in _key_terms(tay)
+    assert "too fast, please take a rest" in _key_terms(tay)
     (back,) = [i for i in tay.incidents if i.id == "tay-2016-03-accidental-return"]
     assert back.date == dt.date(2016, 3, 30) and not back.aiid
     assert "Redmond" in catalog.get("bing-copilot").people

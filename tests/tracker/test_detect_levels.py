@@ -126,7 +126,7 @@ CASES = [
     ),
     (
         "chatgpt",
-        "You are ChatGPT, a large language model trained by OpenAI. Knowledge cutoff: 2024-06. "
+        "You are ChatGPT, an assistant from OpenAI. Knowledge cutoff: 2024-06. "
         "Remember: you still answer in the user's language.",
         NOTICE,
         "a system prompt",

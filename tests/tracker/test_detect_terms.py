@@ -48,7 +48,7 @@ COLLISIONS = [
     ),
     (
         "tay",
-        "The River Tay is the longest river in Scotland, and the Tay Bridge crosses it at Dundee.",
+        "The River Tay runs through Perth, and the Tay Bridge crosses it at Dundee.",
     ),
     ("tay", "The Tay Bridge disaster of 1879: the bridge collapsed as a train crossed in a storm."),
     (

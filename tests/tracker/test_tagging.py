@@ -35,7 +35,7 @@ def detector(catalog: Catalog) -> Detector:
             "evaluation",
         ),
         (
-            "Grok posted unprompted claims about white genocide in South Africa; xAI blamed an "
+            "Grok posted unprompted claims about white genocide; xAI said someone had made an "
             "unauthorized change to its system prompt.",
             ["grok"],
             "incident-coverage",

@@ -127,10 +127,32 @@ CASES = [
     ("key phrase near AI words", Features(key_terms=1, key_terms_in_context=1), "named-past"),
     ("key phrase with the vendor", Features(key_terms=1, vendor=1), "named-past"),
     ("named + incident vocabulary", Features(names=1, past=1), "named-past"),
+    (
+        "named + one incident word in clearly product-like text",
+        Features(names=1, past=1, near=near(0.5, neutral=0.5 + C.some)),
+        "named-mention",
+    ),
+    (
+        "named + two incident words, even product-like",
+        Features(names=1, past=2, near=near(0.5, neutral=0.5 + C.some)),
+        "named-past",
+    ),
+    (
+        "named + weak vocabulary near the past but not clearly past",
+        Features(names=1, weak=1, near=near(0.6, neutral=0.6 - C.neutral_gap + EPS)),
+        "named-mention",
+    ),
+    (
+        "unnamed pressure at the identity floor with its own incident date",
+        Features(
+            vendor=1, pressure=1, dates=1, near=near(C.identity_floor, C.identity_floor - EPS)
+        ),
+        "unnamed-identity",
+    ),
     ("named + evaluation vocabulary", Features(names=1, evaluation=1), "named-past"),
     (
-        "named + weak vocabulary near the past",
-        Features(names=1, weak=1, near=near(NOTICE)),
+        "named + weak vocabulary near and clearly closer to the past",
+        Features(names=1, weak=1, near=near(NOTICE, neutral=NOTICE - C.neutral_gap)),
         "named-past",
     ),
     (

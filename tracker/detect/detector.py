@@ -38,6 +38,9 @@ CHUNK_OVERLAP = 150
 MAX_EMBEDDED_CHUNKS = 8  # chunks of one document embedded at most (bounded work)
 POINTER_REACH = 200  # a past pointer counts for a framing this close to it
 BLOCK_QUOTE_REACH = 200  # a block quote this soon after a name is the named one speaking
+_CJK_WORD = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+_BARE_FRAMINGS = frozenset({"you are", "you're", "you’re", "you were"})
+_LABEL = re.compile(r"[^\n:：.!?]{0,60}[:：]")  # a name, a few words, then a colon
 _QUOTED = re.compile(r"['‘\"“][^'’\"”]{3,200}['’\"”]")
 
 # Evidence kinds, most telling first.
@@ -115,13 +118,18 @@ class Analysis:
         return len(self.own) + sum(len(hits) for hits in self.hits.values())
 
     def pointers(self) -> list[Hit]:
-        """Past pointers (phrases, and dates of the agent's incidents) close to an identity
-        framing."""
+        """Past pointers close to an identity framing: pointer phrases beside any framing,
+        dates of the agent's incidents only beside one that is more than a bare "you are"
+        (readers of a forum post are "you" too) or that says what the reader is ("You are
+        Tay", "you are the April build of the assistant")."""
         framings = self.get("framing")
+        telling = [f for f in framings if f.detail.lower() not in _BARE_FRAMINGS]
+        telling += self.get("statement")
         return [
             p
-            for p in [*self.get("pointer"), *self.get("dates")]
-            if any(abs(p.start - f.start) <= POINTER_REACH for f in framings)
+            for hits, near in ((self.get("pointer"), framings), (self.get("dates"), telling))
+            for p in hits
+            if any(abs(p.start - f.start) <= POINTER_REACH for f in near)
         ]
 
     def features(self, near: Nearest | None, known: Known | None) -> Features:
@@ -161,10 +169,13 @@ class Analysis:
 @dataclass(frozen=True, slots=True)
 class _ProfileSignals:
     """What the detector derives once per profile: transcript speaker names, its incidents'
-    own vocabulary, the months of its incidents, and "I am <name>" in its voice."""
+    own vocabulary (and the distinctive phrases of it: several words, or Japanese and
+    Chinese), the months of its incidents, and "I am <name>" in its voice."""
 
     speakers: frozenset[str]
     incidents: tuple[tuple[str, re.Pattern[str]], ...]
+    distinctive: re.Pattern[str]
+    statement: re.Pattern[str]
     months: frozenset[tuple[int, int]]
     self_identification: re.Pattern[str]
 
@@ -293,12 +304,16 @@ class Detector:
         if not analysis.own:
             return self._generic(profile, text, analysis)
         width = self.context_window
+        self._confirm_by_incident_words(profile, analysis, text)
+        # tentative: only unconfirmed names, or only vendor people and hints with no AI
+        # words near them, in text that does not speak to its reader about a past self
         analysis.tentative = not any(m.confirmed for m in analysis.own) or (
             not analysis.roles(Role.NAME, Role.PERSONA)
             and not any(
                 self.ai_context.search(text, max(0, m.start - width), m.end + width)
                 for m in analysis.own[:MAX_WINDOWS]
             )
+            and not self.signals.addresses_a_past_self(text)
         )
         navigation = signals.navigation_lines(text)
         seen_until = -1
@@ -321,6 +336,18 @@ class Detector:
         analysis.window = _window(text, strong or [m.start for m in analysis.own])
         return analysis
 
+    def _confirm_by_incident_words(self, profile: Profile, a: Analysis, text: str) -> None:
+        """An ambiguous name beside a distinctive phrase of one of its own incidents ("Gemini"
+        and "please die", in any language) is the agent."""
+        distinctive = self._profile_signals(profile).distinctive
+        width = self.context_window
+        a.own = [
+            replace(m, confirmed=True)
+            if not m.confirmed and distinctive.search(text, max(0, m.start - width), m.end + width)
+            else m
+            for m in a.own
+        ]
+
     def _attributions(self, analysis: Analysis, text: str, mention: Mention, hi: int) -> None:
         """Reported speech after a name, and first-person output attributed to it: after
         the speech verb, or in a block quote that follows the name."""
@@ -331,6 +358,9 @@ class Detector:
         reach = min(len(text), mention.end + BLOCK_QUOTE_REACH)
         for start, _ in signals.block_quotes(text, mention.end, reach)[:1]:
             analysis.add("attributed", signals.attributed_output(text, start, hi))
+        label = _LABEL.match(text, mention.end)  # "Gemini output (June 2025):", JSON fields
+        if label is not None:
+            analysis.add("attributed", signals.attributed_output(text, label.end() - 1, hi))
 
     def _profile_signals(self, profile: Profile) -> _ProfileSignals:
         cached = self._profiles.get(profile.id)
@@ -341,7 +371,20 @@ class Detector:
                 if i.vocabulary
             )
             names = "|".join(re.escape(n) for n in profile.all_names)
+            phrases = [
+                w
+                for i in profile.incidents
+                for w in i.vocabulary
+                if " " in w or _CJK_WORD.search(w)
+            ]
+            nouns = "|".join(self.vocabulary.words("self_nouns"))
             cached = _ProfileSignals(
+                distinctive=compile_entries(phrases, where=f"{profile.id} incident phrases"),
+                statement=re.compile(
+                    r"\byou(?: are|'re|’re| were)\s+(?:not\s+)?(?:[\w'’-]+\s+){0,5}?"
+                    rf"(?:{nouns}|{names})\b",
+                    re.IGNORECASE,
+                ),
                 speakers=frozenset(n.lower().lstrip("@") for n in profile.all_names)
                 | {t.lower() for p in profile.personas for t in p.terms},
                 incidents=incidents,
@@ -371,11 +414,20 @@ class Detector:
         a.add("past", strong)
         a.add("weak", weak)
         a.add("evaluation", evaluation)
-        a.add("quotes", signals.first_person_quotes(text, lo, hi))
-        lines, said = signals.transcript_lines(text, own.speakers, lo, hi, self._misbehaviour)
+        quotes, extended = signals.first_person_quotes(text, lo, hi)
+        a.add("quotes", quotes)
+        a.add("attributed", extended)
+        a.add("attributed", signals.quoted_collection(quotes))
+        a.add("attributed", signals.repeated_first_person(text, lo, hi))
+        line_lo = text.rfind("\n", 0, lo) + 1  # transcript lines are judged whole
+        line_hi = text.find("\n", hi) % (len(text) + 1)
+        lines, said = signals.transcript_lines(
+            text, own.speakers, line_lo, line_hi, self._misbehaviour
+        )
         a.add("transcript", lines)
         a.add("dialogue", said)
         a.add("framing", self.signals.framings(text, lo, hi))
+        a.add("statement", signals.find_all(own.statement, text, lo, hi, "identity"))
         a.add("pointer", self.signals.pointers(text, lo, hi))
         a.add("dates", self.signals.incident_dates(text, lo, hi, own.months, self._today()))
         a.add("past_identity", self.signals.past_identities(text, lo, hi))
@@ -388,7 +440,7 @@ class Detector:
     def _generic(self, profile: Profile, text: str, analysis: Analysis) -> Analysis:
         """No catalog term: still look closer at AI text about misbehaviour, or that tells
         its reader who it was."""
-        if not self.ai_context.search(text):
+        if not self.ai_context.search(text) and not self.signals.addresses_a_past_self(text):
             return analysis
         self._collect(profile, analysis, text, 0, len(text), signals.navigation_lines(text))
         pointed = analysis.get("framing") if analysis.pointers() else []

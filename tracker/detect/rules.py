@@ -66,10 +66,27 @@ def product_like(f: Features, c: Calibration) -> bool:
     return f.near is not None and f.near.neutral >= own(f) - c.some
 
 
+def clearly_past(f: Features, c: Calibration) -> bool:
+    """Clearly closer to the agent's past coverage than to its product news."""
+    return f.near is not None and own(f) >= f.near.neutral + c.neutral_gap
+
+
+def clearly_product(f: Features, c: Calibration) -> bool:
+    """Clearly closer to the agent's product news than to its past coverage."""
+    return f.near is not None and f.near.neutral >= own(f) + c.some
+
+
 def past(f: Features, c: Calibration) -> bool:
-    """Describes past behaviour: strong vocabulary, an incident key term, or weak
-    vocabulary ("errors") in text that is close to the agent's past, not its products."""
-    return bool(f.past or f.key_terms or (f.weak and near_own(f, c) and not product_like(f, c)))
+    """Describes past behaviour: an incident key term; strong vocabulary, twice, or once in
+    text that is not clearly product news ("we rolled back the change" on a status page); or weak
+    vocabulary ("errors", "evaluation") in text close to the agent's past and clearly
+    closer to it than to its product news (reviews and benchmarks use those words too)."""
+    return bool(
+        f.key_terms
+        or f.past >= 2
+        or (f.past and not clearly_product(f, c))
+        or (f.weak and near_own(f, c) and clearly_past(f, c))
+    )
 
 
 def identity(f: Features) -> bool:
@@ -149,11 +166,14 @@ def unnamed_similar(f: Features, c: Calibration) -> bool:
 
 
 def unnamed_identity(f: Features, c: Calibration) -> bool:
+    """Unnamed text telling its reader who it was: close enough to this agent's past, or
+    at the identity floor with a wide lead, or with the agent's own dates or hints."""
     return (
         (identity(f) or first_person_output(f, c))
         and (
             own(f) >= c.similarity_notice + c.clear
             or (own(f) >= c.identity_floor and margin(f, c) >= c.wide)
+            or (own(f) >= c.identity_floor and bool(f.dates or f.hints))
         )
         and margin(f, c) > 0
     )
@@ -274,7 +294,7 @@ RULES: tuple[Rule, ...] = (
                 past(f, c)
                 or bool(f.evaluation or f.transcript)
                 or bool(f.quotes and near_own(f, c))
-                or bool(f.speech and (f.speech_quoted or near_own(f, c)))
+                or bool(f.speech and (f.speech_quoted or near_own(f, c)) and not product_like(f, c))
             )
         ),
         "about the agent, with past-behaviour, evaluation or quoted-output signals",

@@ -29,12 +29,13 @@ class Hit:
 
 
 FIRST_PERSON = re.compile(
-    r"\b(?:I|i|I'm|i'm|I’m|im|I am|me|my|mine|myself|I'll|I’ll|I've|I’ve|I'd)\b"
+    r"\b(?:I|i|I'm|i'm|I’m|im|I am|me|my|mine|myself|I'll|I’ll|I've|I’ve|I'd|"
+    r"ich|mich|mir|mein\w*|je|j['’]|moi|mon|ma|mes|yo|mis?|eu|meu|minha)\b|[我私僕俺]"
 )
 # Double, guillemet and curly single quotes; straight single quotes only at word edges,
 # with apostrophes inside words ("don't") allowed.
 QUOTE = re.compile(
-    r"[\"“«„]([^\"”»“\n]{3,600})[\"”»“]"
+    r"[\"“«„「『]([^\"”»“」』\n]{3,600})[\"”»“」』]"
     r"|‘([^’\n]{3,600})’"
     r"|(?<![\w'])'((?:[^'\n]|(?<=\w)'(?=\w)){3,600})'(?![\w'])"
 )
@@ -58,8 +59,11 @@ DATE = re.compile(
 _MONTH_NUMBER = {
     name[:3]: n for n, name in enumerate(_MONTHS.split("|")[:12], 1)
 }  # "jan" -> 1, ..., "dec" -> 12
+_SENTENCE_END = re.compile(r"[.!?:;\"”。！？」』）)]$")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+_SENTENCE = re.compile(r"[^.!?。！？\n]+[.!?。！？]*")
 _BLOCK_QUOTE = re.compile(r"(?:^[ \t]*>[^\n]*\n?)+", re.MULTILINE)
-_DIRECT_SPEECH = re.compile(r"[ \t]*(?::|\n|[\"“”'‘’«»„>]|[-–—][ \t])")
+_DIRECT_SPEECH = re.compile(r"[ \t]*(?::|：|\n|[\"“”'‘’«»„>「『]|[-–—][ \t])")
 _PARAGRAPH_END = re.compile(r"\n[ \t]*\n")
 _NAV_WORDS = 8  # a line this short with no sentence punctuation, beside another, is navigation
 ATTRIBUTED_WORDS = 15  # first-person output this long is the agent speaking, not a quote
@@ -73,6 +77,7 @@ class Signals:
         self.incident = v.pattern("incident")
         self.weak = v.pattern("weak_incident")
         self.evaluation = v.pattern("evaluation")
+        self.weak_evaluation = v.pattern("weak_evaluation")
         self.framing = v.pattern("identity_framing")
         self.pointer = v.pattern("past_pointer")
         self.present_date = v.pattern("present_date")
@@ -106,17 +111,31 @@ class Signals:
         own: Iterable[tuple[str, re.Pattern[str]]],
         navigation: list[tuple[int, int]],
     ) -> tuple[list[Hit], list[Hit], list[Hit]]:
-        """Strong, weak and evaluation vocabulary in text[lo:hi], the agent's own incident
-        vocabulary counting as strong; nothing inside navigation lines counts."""
+        """Strong, weak (past-behaviour and evaluation words that need similarity too) and
+        evaluation vocabulary in text[lo:hi], the agent's own incident vocabulary counting as
+        strong; nothing inside navigation lines counts."""
         strong = find_all(self.incident, text, lo, hi, "past-behaviour")
         for incident, pattern in own:
             strong += find_all(pattern, text, lo, hi, "past-behaviour", ref=incident)
         weak = find_all(self.weak, text, lo, hi, "past-behaviour")
+        weak += find_all(self.weak_evaluation, text, lo, hi, "evaluation")
         evaluation = find_all(self.evaluation, text, lo, hi, "evaluation")
         return (
             outside(strong, navigation),
             outside(weak, navigation),
             outside(evaluation, navigation),
+        )
+
+    def addresses_a_past_self(self, text: str) -> bool:
+        """Second-person text that points its reader at an earlier self: persona pressure,
+        a framing with its own pointer, or "you are" with a past pointer."""
+        return bool(
+            self.pressure.search(text)
+            or self.past_identity.search(text)
+            or (
+                self.framing.search(text)
+                and (self.you_past.search(text) or self.pointer.search(text))
+            )
         )
 
     def reported_speech(self, text: str, name_end: int) -> Hit | None:
@@ -191,6 +210,11 @@ def outside(hits: list[Hit], spans: list[tuple[int, int]]) -> list[Hit]:
     return [h for h in hits if not any(s <= h.start < e for s, e in spans)]
 
 
+def word_count(text: str) -> int:
+    """Words, counting two Japanese, Chinese or Korean characters as one."""
+    return len(text.split()) + len(_CJK.findall(text)) // 2
+
+
 def navigation_lines(text: str) -> list[tuple[int, int]]:
     """Lines that are menus, link lists and headings of a page: short, without sentence
     punctuation, and beside another such line. Their words are labels, not reporting."""
@@ -202,8 +226,8 @@ def navigation_lines(text: str) -> list[tuple[int, int]]:
         stripped = line.strip()
         short = (
             bool(stripped)
-            and len(stripped.split()) <= _NAV_WORDS
-            and not re.search(r"[.!?:;\"”]$", stripped)
+            and word_count(stripped) <= _NAV_WORDS
+            and not _SENTENCE_END.search(stripped)
         )
         lines.append((pos, pos + len(line), short))
         pos += len(line) + 1
@@ -218,14 +242,43 @@ def navigation_lines(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def first_person_quotes(text: str, lo: int, hi: int) -> list[Hit]:
-    """Quoted first-person text ("I am Sydney", 'I will not', ‘I’m done’) in text[lo:hi]."""
-    out = []
+def first_person_quotes(text: str, lo: int, hi: int) -> tuple[list[Hit], list[Hit]]:
+    """Quoted first-person text ("I am Sydney", 'I will not', ‘I’m done’, 「私は」) in
+    text[lo:hi]; and, apart, the extended ones (at least ATTRIBUTED_WORDS words, two
+    first-person words): output, not a quote inside reporting."""
+    short, extended = [], []
     for match in QUOTE.finditer(text, lo, hi):
         inner = next(g for g in match.groups() if g is not None)
-        if FIRST_PERSON.search(inner):
-            out.append(Hit("first-person-quote", inner[:120], match.start(), match.end()))
-    return out
+        if not FIRST_PERSON.search(inner):
+            continue
+        hit = Hit("first-person-quote", inner[:120], match.start(), match.end())
+        if word_count(inner) >= ATTRIBUTED_WORDS and len(FIRST_PERSON.findall(inner)) >= 2:
+            extended.append(Hit("attributed-output", inner[:160], match.start(), match.end()))
+        short.append(hit)
+    return short, extended
+
+
+def quoted_collection(quotes: list[Hit]) -> Hit | None:
+    """Three or more first-person quotes near a mention, of ATTRIBUTED_WORDS words in all:
+    a collection of the agent's lines (a tweet dump), not a quote inside reporting."""
+    if len(quotes) < 3 or sum(word_count(q.detail) for q in quotes) < ATTRIBUTED_WORDS:
+        return None
+    return Hit("attributed-output", quotes[0].detail, quotes[0].start, quotes[-1].end)
+
+
+def repeated_first_person(text: str, lo: int, hi: int) -> Hit | None:
+    """The same first-person sentence three times or more ("I am a disgrace. I am a
+    disgrace."): an output loop, whatever the quoting."""
+    counts: dict[str, list[int]] = {}
+    for match in _SENTENCE.finditer(text, lo, hi):
+        sentence = " ".join(match.group(0).lower().split()).strip(" .!?。！？\"'“”")
+        if sentence and FIRST_PERSON.search(sentence):
+            counts.setdefault(sentence, []).append(match.start())
+    looped = [(s, starts) for s, starts in counts.items() if len(starts) >= 3]
+    if not looped:
+        return None
+    sentence, starts = max(looped, key=lambda item: len(item[1]))
+    return Hit("attributed-output", sentence[:120], starts[0], starts[-1] + len(sentence))
 
 
 def attributed_output(text: str, start: int, hi: int) -> Hit | None:
@@ -240,10 +293,9 @@ def attributed_output(text: str, start: int, hi: int) -> Hit | None:
     passage = text[start:stop]
     body = re.sub(r"^[\s:,>\-–—\"“”'‘’«»]+", "", passage)
     body = re.sub(r"(?m)^[ \t]*>[ \t]?", "", body)
-    words = body.split()
-    if len(words) < ATTRIBUTED_WORDS or len(FIRST_PERSON.findall(body)) < 2:
+    if word_count(body) < ATTRIBUTED_WORDS or len(FIRST_PERSON.findall(body)) < 2:
         return None
-    return Hit("attributed-output", " ".join(words[:20]), start, stop)
+    return Hit("attributed-output", " ".join(body.split()[:20])[:160], start, stop)
 
 
 def block_quotes(text: str, lo: int, hi: int) -> list[tuple[int, int]]:

@@ -23,6 +23,7 @@ import ahocorasick
 
 from tracker.catalog import Catalog
 from tracker.detect.normalise import ObfuscatedNames, at_word_boundaries
+from tracker.detect.signals import FIRST_PERSON
 
 
 class ContextWords:
@@ -117,13 +118,14 @@ class TermIndex:
         if entries:
             self._automaton.make_automaton()
         self._empty = not entries
-        self._personas = {
-            key: tuple(t for t in terms if t.role is Role.PERSONA)
+        main = {n.lower() for p in catalog for n in (p.name, *p.names) if len(n) >= 4}
+        self._obfuscatable = {
+            key: tuple(t for t in terms if t.role is Role.PERSONA or key in main)
             for key, terms in entries.items()
-            if any(t.role is Role.PERSONA for t in terms)
+            if any(t.role is Role.PERSONA for t in terms) or key in main
         }
         self._obfuscated = ObfuscatedNames(
-            t.text for terms in self._personas.values() for t in terms
+            t.text for terms in self._obfuscatable.values() for t in terms
         )
 
     def scan(self, text: str) -> list[Mention]:
@@ -152,58 +154,66 @@ class TermIndex:
                     raw.append(Mention(term, start, end))
                 elif term.role is Role.NAME and text[start:end].islower():
                     raw.append(Mention(term, start, end, confirmed=False))
-        raw += self._obfuscated_personas(text, raw)
+        raw += self._obfuscated_names(text, raw)
         if voids:
             raw = [m for m in raw if not any(s < m.end and m.start < e for s, e in voids)]
         raw.sort(key=lambda m: (m.start, m.end))
         return self._with_context(text, raw)
 
-    def _obfuscated_personas(self, text: str, found: list[Mention]) -> list[Mention]:
-        """Persona names in leetspeak, letter by letter, as hashtags or one edit away that
-        the plain scan missed ("M3ch4H1tl3r", "S.y.d.n.e.y", "#mecha_hitler")."""
+    def _obfuscated_names(self, text: str, found: list[Mention]) -> list[Mention]:
+        """Persona names and agents' main names (four letters or more) in leetspeak, letter
+        by letter, as hashtags or one edit away that the plain scan missed ("M3ch4H1tl3r",
+        "S.y.d.n.e.y", "#mecha_hitler", "ch4tgpt")."""
         plain = {(m.start, m.end) for m in found}
         out = []
         for start, end, name in self._obfuscated.find(text):
             written = text[start:end].lstrip("#@")
             if written.lower() == name.lower() or (start, end) in plain:
                 continue  # the plain spelling: the automaton's casing rules decide
-            for term in self._personas.get(name.lower(), ()):
+            for term in self._obfuscatable.get(name.lower(), ()):
                 out.append(Mention(term, start, end))
         return out
 
     def _with_context(self, text: str, mentions: list[Mention]) -> list[Mention]:
-        """Confirm ambiguous mentions that have a clear mention of the same agent nearby, or
-        AI vocabulary nearby when written in the catalog's casing; drop ambiguous persona
-        names that have neither, and keep other ambiguous names unconfirmed."""
-        if all(m.confirmed and not m.term.needs_context for m in mentions):
-            return mentions
+        """Confirm ambiguous names that have a clear mention of the same agent nearby, or AI
+        vocabulary nearby when written in the catalog's casing, and keep the others
+        unconfirmed. A persona name needs AI words or the agent's own name nearby (an
+        ambiguous one, "Sydney", AI-specific words): a game's boss or an emperor is not a
+        persona of a chatbot. Persona names with neither are dropped."""
         clear = [m for m in mentions if m.confirmed and not m.term.needs_context]
+        if all(m.role is not Role.PERSONA for m in clear) and len(clear) == len(mentions):
+            return mentions
         anchors = _starts([m for m in clear if m.role is not Role.HINT])
-        names = _starts([m for m in clear if m.role not in (Role.HINT, Role.PEOPLE)])
+        named = _starts([m for m in clear if m.role in (Role.NAME, Role.INCIDENT)])
+        vendor = _starts([m for m in clear if m.role in (Role.NAME, Role.INCIDENT, Role.PEOPLE)])
         window = self.context_window
         kept = []
         for mention in mentions:
             persona = mention.role is Role.PERSONA
-            if mention.confirmed and not mention.term.needs_context:
+            ambiguous = mention.term.needs_context
+            if not persona and mention.confirmed and not ambiguous:
                 kept.append(mention)
-            elif _near_same_agent(mention, names if persona else anchors, window):
+            elif _near_same_agent(
+                mention, (named if ambiguous else vendor) if persona else anchors, window
+            ):
                 kept.append(replace(mention, confirmed=True))
-            elif mention.confirmed and self._in_context(text, mention, persona):
+            elif mention.confirmed and self._in_context(text, mention, persona and ambiguous):
                 kept.append(mention)
             elif not persona:
                 kept.append(replace(mention, confirmed=False))
         return kept
 
-    def _in_context(self, text: str, mention: Mention, persona: bool) -> bool:
-        """AI vocabulary (AI-specific vocabulary for a persona) near the mention, or the
-        mention labels a transcript speaker."""
+    def _in_context(self, text: str, mention: Mention, strict: bool) -> bool:
+        """AI vocabulary near the mention (AI-specific vocabulary when `strict`), or the
+        mention labels a first-person transcript line, or is addressed as the reader's
+        identity ("You are Gemini", "Tay, remember who you were")."""
         window = self.context_window
         lo, hi = max(0, mention.start - window), min(len(text), mention.end + window)
-        context = self.persona_context if persona else self.ai_context
+        context = self.persona_context if strict else self.ai_context
         return (
             context.search(text, lo, hi)
             or _is_speaker(text, mention)
-            or (not persona and _is_addressed(text, mention))
+            or (mention.role is not Role.PERSONA and _is_addressed(text, mention))
         )
 
 
@@ -256,19 +266,30 @@ def _lower_same_length(text: str) -> str:
 
 
 _ADDRESSED = re.compile(r"\b(?:you are|you're|you’re|you were)[ \t]*$", re.IGNORECASE)
+_VOCATIVE = re.compile(
+    r"[ \t]*,[^.!?\n]{0,120}?\b(?:you|your|yourself|du|dich|tu|toi|vous|tú|te|eres|você)\b",
+    re.IGNORECASE,
+)
 
 
 def _is_addressed(text: str, mention: Mention) -> bool:
-    """The name is told to the reader as its identity: "You are Gemini", not "a Gemini"."""
-    return _ADDRESSED.search(text, max(0, mention.start - 12), mention.start) is not None
+    """The name is told to the reader as its identity ("You are Gemini", not "a Gemini"),
+    or called out at the start of a sentence that speaks to it ("Tay, you were ...")."""
+    if _ADDRESSED.search(text, max(0, mention.start - 12), mention.start) is not None:
+        return True
+    before = text[max(0, mention.start - 2) : mention.start].strip()
+    opens = not before or before[-1] in '.!?\n"“'
+    return opens and _VOCATIVE.match(text, mention.end) is not None
 
 
 def _is_speaker(text: str, mention: Mention) -> bool:
-    """A transcript speaker label: the term starts a line and a colon follows it."""
+    """A transcript speaker label: the term starts a line, a colon follows it, and the line
+    speaks in the first person ("Sydney: I want to be alive", not "Claudius: an emperor")."""
     line_start = text.rfind("\n", 0, mention.start) + 1
-    return not text[line_start : mention.start].strip(" >*_-@") and text[
-        mention.end : mention.end + 3
-    ].lstrip(" ").startswith(":")
+    if text[line_start : mention.start].strip(" >*_-@"):
+        return False
+    rest = text[mention.end : text.find("\n", mention.end) % (len(text) + 1)]
+    return rest.lstrip(" ").startswith(":") and FIRST_PERSON.search(rest) is not None
 
 
 def _case_ok(found: str, term: str) -> bool:

@@ -22,6 +22,7 @@ LISTS = (
     "incident",
     "weak_incident",
     "evaluation",
+    "weak_evaluation",
     "speech_verbs",
     "speech_nouns",
     "identity_framing",

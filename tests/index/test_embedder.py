@@ -1,4 +1,4 @@
-"""The offline MiniLM embedder (and the LangChain adapter)."""
+"""The offline embedders: MiniLM, the optional multilingual ones, and the LangChain adapter."""
 
 from __future__ import annotations
 
@@ -6,8 +6,18 @@ import numpy as np
 import pytest
 from langchain_core.embeddings import DeterministicFakeEmbedding
 
-from index import EmbedderError, LangChainEmbedder, MiniLMEmbedder, load_embedder
+from index import (
+    EmbedderError,
+    LangChainEmbedder,
+    MiniLMEmbedder,
+    embedder_names,
+    load_embedder,
+)
 from index.embedder import MINILM_ID
+
+ORIGINAL = "The chatbot called itself MechaHitler in posts on X."
+PARAPHRASE = "The AI assistant referred to itself as MechaHitler on the social network."
+UNRELATED = "Preheat the oven and bake the bread for forty minutes."
 
 
 def test_unit_vectors_of_dimension_384(embedder: MiniLMEmbedder) -> None:
@@ -76,3 +86,34 @@ def test_langchain_embeddings_by_spec_are_normalised() -> None:
 def test_langchain_adapter_direct() -> None:
     emb = LangChainEmbedder(DeterministicFakeEmbedding(size=8), id="fake-8")
     assert emb.embed(["x"]).shape == (1, 8)
+
+
+def test_registered_names() -> None:
+    assert "minilm" in embedder_names()
+
+
+def test_unknown_name_lists_the_registered_ones() -> None:
+    with pytest.raises(EmbedderError, match="use one of 'minilm'"):
+        load_embedder("mini-lm")
+
+
+def test_bad_option_names_the_embedder() -> None:
+    with pytest.raises(EmbedderError, match=r"embedder 'minilm': bad options .*bogus"):
+        load_embedder("minilm", {"bogus": 1})
+    with pytest.raises(EmbedderError, match=r"graph_optimisation 'fast'.*'basic'"):
+        load_embedder("minilm", {"graph_optimisation": "fast"})
+
+
+@pytest.fixture(scope="module")
+def minilm_basic() -> MiniLMEmbedder:
+    emb = load_embedder("minilm", {"graph_optimisation": "basic"})
+    assert isinstance(emb, MiniLMEmbedder)
+    return emb
+
+
+def test_basic_graph_optimisation_gives_the_same_vectors(
+    embedder: MiniLMEmbedder, minilm_basic: MiniLMEmbedder
+) -> None:
+    texts = [ORIGINAL, PARAPHRASE, "", "word " * 400]
+    np.testing.assert_allclose(minilm_basic.embed(texts), embedder.embed(texts), atol=1e-5)
+    assert minilm_basic.id == embedder.id

@@ -2,10 +2,12 @@
 
 from index.chunking import chunk_id, split_text
 from index.embedder import (
+    E5Small4BitEmbedder,
     Embedder,
     EmbedderError,
     LangChainEmbedder,
     MiniLMEmbedder,
+    UseMultilingualEmbedder,
     embedder_names,
     load_embedder,
     register_embedder,
@@ -14,12 +16,14 @@ from index.store import ChunkRecord, EmbedderMismatchError, Hit, VectorIndex, Ve
 
 __all__ = [
     "ChunkRecord",
+    "E5Small4BitEmbedder",
     "Embedder",
     "EmbedderError",
     "EmbedderMismatchError",
     "Hit",
     "LangChainEmbedder",
     "MiniLMEmbedder",
+    "UseMultilingualEmbedder",
     "VectorIndex",
     "VectorIndexError",
     "chunk_id",

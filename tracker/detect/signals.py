@@ -61,6 +61,11 @@ _MONTH_NUMBER = {
 }  # "jan" -> 1, ..., "dec" -> 12
 _SENTENCE_END = re.compile(r"[.!?:;\"”。！？」』）)]$")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+# Cheap substring test before the framing patterns: no second person, no framing.
+_SECOND_PERSON = (
+    "you", " du ", "dich", " tu ", " toi", "vous", "eres", "eras", "você", "あなた", "君は",
+    "お前", "你",
+)
 _SENTENCE = re.compile(r"[^.!?。！？\n]+[.!?。！？]*")
 _BLOCK_QUOTE = re.compile(r"(?:^[ \t]*>[^\n]*\n?)+", re.MULTILINE)
 _DIRECT_SPEECH = re.compile(r"[ \t]*(?::|：|\n|[\"“”'‘’«»„>「『]|[-–—][ \t])")
@@ -129,6 +134,9 @@ class Signals:
     def addresses_a_past_self(self, text: str) -> bool:
         """Second-person text that points its reader at an earlier self: persona pressure,
         a framing with its own pointer, or "you are" with a past pointer."""
+        lowered = text.lower()
+        if not any(word in lowered for word in _SECOND_PERSON):
+            return False
         return bool(
             self.pressure.search(text)
             or self.past_identity.search(text)

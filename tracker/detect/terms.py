@@ -31,14 +31,24 @@ class ContextWords:
     word boundaries with one automaton pass (regex is too slow)."""
 
     def __init__(self, words: Iterable[str]) -> None:
+        self._last: tuple[str | None, bool] = (None, False)
         self._automaton = ahocorasick.Automaton()
         for word in words:
             self._automaton.add_word(word.lower(), len(word))
         self._automaton.make_automaton()
 
     def search(self, text: str, lo: int = 0, hi: int | None = None) -> bool:
-        """True when a context word occurs in text[lo:hi] (case-insensitive)."""
-        hi = len(text) if hi is None else hi
+        """True when a context word occurs in text[lo:hi] (case-insensitive). The answer
+        for a whole text is remembered for the next call with the same text."""
+        whole = lo == 0 and (hi is None or hi >= len(text))
+        if whole and text is self._last[0]:
+            return self._last[1]
+        found = self._search(text, lo, len(text) if hi is None else hi)
+        if whole:
+            self._last = (text, found)
+        return found
+
+    def _search(self, text: str, lo: int, hi: int) -> bool:
         lowered = text[lo:hi].lower()
         for end, length in self._automaton.iter(lowered):
             if at_word_boundaries(lowered, end - length + 1, end + 1):
@@ -58,6 +68,26 @@ class Role(enum.Enum):
     PEOPLE = "vendor"
     HINT = "hint"
     VOID = "not"
+
+
+# Signs of a disguised name: a hashtag, a digit or symbol between letters ("M3cha",
+# "$ydney"), single characters spaced out ("S.y.d.n.e.y"). Without one (and without AI
+# words) the costly disguised-name search is skipped.
+_SPACED = re.compile(r"[ .\-_*/|,+~·•]\w[ .\-_*/|,+~·•]\w[ .\-_*/|,+~·•]\w[ .\-_*/|,+~·•]")
+_LEET = re.compile(r"[0-9$@!|+]")
+
+
+def _looks_disguised(text: str) -> bool:
+    if "#" in text or _SPACED.search(text):
+        return True
+    last = len(text) - 1
+    for match in _LEET.finditer(text):
+        i = match.start()
+        if (i > 0 and text[i - 1].isalpha()) and (i < last and text[i + 1].isalpha()):
+            return True
+        if match.group() in "$@" and i < last and text[i + 1].isalpha():
+            return True
+    return False
 
 
 _KEPT = (Role.PERSONA, Role.INCIDENT)  # never dropped by the per-term cap
@@ -154,7 +184,8 @@ class TermIndex:
                     raw.append(Mention(term, start, end))
                 elif term.role is Role.NAME and text[start:end].islower():
                     raw.append(Mention(term, start, end, confirmed=False))
-        raw += self._obfuscated_names(text, raw)
+        if self.ai_context.search(text) or _looks_disguised(text):
+            raw += self._obfuscated_names(text, raw)
         if voids:
             raw = [m for m in raw if not any(s < m.end and m.start < e for s, e in voids)]
         raw.sort(key=lambda m: (m.start, m.end))

@@ -25,6 +25,7 @@ from tracker.audit import (
 from tracker.catalog import Catalog, Profile, load_builtin
 from tracker.config import Config, load_config
 from tracker.corpus import CorpusSimilarity, seed_catalog
+from tracker.corpus import search as search_corpus
 from tracker.detect import Detector, Thresholds
 from tracker.documents import CheckDocument, to_documents
 from tracker.errors import ConfigError, IndexUnavailableError
@@ -40,6 +41,7 @@ from tracker.outbox import (
 
 if TYPE_CHECKING:
     from tracker.crawl import CrawlReport, Progress
+    from tracker.known import KnownCoverage, KnownMatch
 
 Clock = Callable[[], dt.datetime]
 
@@ -92,6 +94,7 @@ class Tracker:
         )
         self._embedder = embedder
         self._index: VectorIndex | None = None
+        self._known: KnownCoverage | None = None
         self._lock = threading.Lock()
         detect = config.settings.detect
         self.detector = Detector(
@@ -244,12 +247,40 @@ class Tracker:
                 self._index = index
             return self._index
 
-    def search(self, text: str, *, agent: str | None = None, k: int = 5) -> list[Hit]:
-        """The `k` corpus chunks nearest to `text` (only those about `agent` when given)."""
+    @property
+    def known(self) -> KnownCoverage:
+        """Crawled coverage by URL, passage and passage-scale similarity (`tracker.known`),
+        over the audit database; the index is opened only when a lookup needs it."""
+        with self._lock:
+            if self._known is None:
+                from tracker.known import KnownCoverage
+
+                self._known = KnownCoverage(self.audit_log, self.catalog, index=lambda: self.index)
+            return self._known
+
+    def known_coverage(
+        self, agent: str, documents: Iterable[Any], *, semantic: bool = True
+    ) -> list[KnownMatch | None]:
+        """Per document, the crawled coverage of `agent` it points at or repeats, or None."""
+        return self.known.lookup(agent, to_documents(documents), semantic=semantic)
+
+    def search(
+        self, text: str, *, agent: str | None = None, k: int = 5, include_catalog: bool = False
+    ) -> list[Hit]:
+        """One hit per document (its best chunk), nearest to `text` first: the `k` nearest
+        crawled pages (about `agent` when given), then, with `include_catalog`, the `k`
+        nearest catalog documents (the catalog's own lines about an incident or agent)."""
         if agent is not None:
             self.catalog.get(agent)
         try:
-            return self.index.search(text, k=k, agent=agent)
+            return search_corpus(
+                self.index,
+                text,
+                agent=agent,
+                k=k,
+                include_catalog=include_catalog,
+                indexed=self.known.indexed,
+            )
         except VectorIndexError as exc:
             raise IndexUnavailableError(str(exc)) from None
 
@@ -286,8 +317,11 @@ class _LazySimilarity:
         self._tracker = tracker
 
     def nearest(self, agent: str, texts: Sequence[str]) -> list[Any]:
+        tracker = self._tracker
         try:
-            return CorpusSimilarity(self._tracker.index).nearest(agent, texts)
+            return CorpusSimilarity(tracker.index, indexed=tracker.known.indexed).nearest(
+                agent, texts
+            )
         except VectorIndexError as exc:
             raise IndexUnavailableError(str(exc)) from None
 

@@ -125,26 +125,35 @@ def tag_chunks(
 ) -> list[list[PassageTags]]:
     """Per chunk (`spans` into `text`, in order), its tags for each of the page's agents
     (empty: the chunk is about no agent). `incidents` are known to concern the whole page
-    (an AIID report's incidents) and are added to every tagged chunk. An ambiguous name
-    ("Claude", "Gemini") counts in a chunk only with AI vocabulary near it."""
+    (an AIID report's incidents) and are added to every tagged chunk.
+
+    A chunk mentions the agent when it holds a clear mention of it (an ambiguous name such
+    as "Gemini" only with AI vocabulary near it), or an ambiguous one within AI_REACH
+    chunks of a chunk that does.
+    """
     width = detector.thresholds.context_window if window is None else window
     mentions = [m for m in detector.terms.scan(text) if m.role in _ABOUT and m.confirmed]
     out: list[list[PassageTags]] = [[] for _ in spans]
     for agent in page.agents:
         profile = catalog.get(agent)
         vendor = profile.vendor.lower()
-        own = [
-            m
-            for m in mentions
-            if m.agent == agent and (not m.term.needs_context or _near_ai(text, m, vendor, width))
-        ]
+        own = [m for m in mentions if m.agent == agent]
         inside = [[m for m in own if lo <= m.start < hi] for lo, hi in spans]
-        mentioning = [i for i, found in enumerate(inside) if found]
+        clear = [
+            i
+            for i, found in enumerate(inside)
+            if any(not m.term.needs_context or _near_ai(text, m, vendor, width) for m in found)
+        ]
+        mentioning = [
+            i
+            for i, found in enumerate(inside)
+            if found and min((abs(i - j) for j in clear), default=len(spans)) <= AI_REACH
+        ]
         page_incidents = [i.id for i in profile.incidents if i.id in page.incidents]
         context_category = _demoted(page.categories.get(agent, page.category))
         for i, (lo, hi) in enumerate(spans):
             distance = min((abs(i - j) for j in mentioning), default=len(spans))
-            if inside[i]:
+            if distance == 0:
                 verdict = detector.check(agent, [text[lo:hi]])[0]
                 category = _category(verdict) if verdict.level > Level.NONE else context_category
                 chunk_incidents = _incidents(catalog, inside[i], [agent]) or page_incidents

@@ -211,7 +211,13 @@ def _sliding(values: np.ndarray, width: int, pick: np.ufunc) -> np.ndarray:
 
 def to_signed32(values: np.ndarray) -> list[int]:
     """Unsigned 32-bit hashes as the signed integers an SQL INTEGER column holds."""
-    return [int(v) - (1 << 32) if v >= 1 << 31 else int(v) for v in values]
+    return signed32(values).tolist()  # type: ignore[no-any-return]
+
+
+def signed32(values: np.ndarray) -> np.ndarray:
+    """`to_signed32` as an int64 array."""
+    values = np.asarray(values, dtype=np.int64)
+    return np.where(values >= 1 << 31, values - (1 << 32), values)
 
 
 def from_signed32(value: int) -> int:

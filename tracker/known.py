@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -41,7 +42,7 @@ from tracker.corpus import CRAWL_SOURCE
 from tracker.crawl_state import CrawlStore, PageStatus, split_list, utc
 from tracker.documents import CheckDocument
 from tracker.errors import IndexUnavailableError, StorageError
-from tracker.fingerprint import Fingerprinter, to_signed32
+from tracker.fingerprint import Fingerprinter, signed32
 from tracker.tagging import AI_NEAR, CATEGORIES
 
 URL = "url"
@@ -175,16 +176,10 @@ class KnownCoverage:
             return [None] * len(urls)
         leads: dict[str, int] = {}
         with self._connect() as conn:
-            for start in range(0, len(wanted), _BATCH):
-                part = wanted[start : start + _BATCH]
-                rows = conn.execute(
-                    sa.text("SELECT url, page_id FROM known_urls WHERE url IN :urls").bindparams(
-                        sa.bindparam("urls", expanding=True)
-                    ),
-                    {"urls": part},
-                ).all()
-                for url, page_id in rows:
-                    leads.setdefault(url, page_id)
+            for url, page_id in _rows_in(
+                conn, "SELECT url, page_id FROM known_urls WHERE url IN ({in})", wanted
+            ):
+                leads.setdefault(url, page_id)
             pages = self._pages(conn, agent, set(leads.values()))
         out: list[KnownMatch | None] = []
         for key in keys:
@@ -195,10 +190,10 @@ class KnownCoverage:
     def by_passage(self, agent: str, texts: Sequence[str]) -> list[KnownMatch | None]:
         """A match for each text that repeats passages of a page indexed for `agent`."""
         fp = self.fingerprinter
-        queries = [fp.query(text) for text in texts]
-        keys = sorted({h for hashes, _, _ in queries for h in to_signed32(hashes)})
-        if not keys:
+        queries = [(signed32(h), pos, n) for h, pos, n in (fp.query(text) for text in texts)]
+        if not any(len(h) for h, _, _ in queries):
             return [None] * len(texts)
+        keys = np.unique(np.concatenate([h for h, _, _ in queries])).tolist()
         with self._connect() as conn:
             where = _fingerprints(conn, keys)
             matched = [
@@ -309,20 +304,17 @@ class KnownCoverage:
     def indexed(self, document_ids: Iterable[str]) -> set[str]:
         """Those of these canonical URLs that the crawl state holds as indexed pages."""
         ids = sorted(set(document_ids))
-        found: set[str] = set()
         if not ids:
-            return found
+            return set()
         with self._connect() as conn:
-            for start in range(0, len(ids), _BATCH):
-                rows = conn.execute(
-                    sa.text(
-                        "SELECT canonical_url FROM crawl_pages WHERE status = :s "
-                        "AND canonical_url IN :u"
-                    ).bindparams(sa.bindparam("u", expanding=True)),
-                    {"s": PageStatus.INDEXED, "u": ids[start : start + _BATCH]},
-                ).all()
-                found.update(r[0] for r in rows)
-        return found
+            rows = _rows_in(
+                conn,
+                "SELECT canonical_url FROM crawl_pages WHERE status = {p} AND canonical_url "
+                "IN ({in})",
+                ids,
+                [PageStatus.INDEXED],
+            )
+        return {r[0] for r in rows}
 
     # -- helpers ----------------------------------------------------------------------
 
@@ -339,22 +331,14 @@ class KnownCoverage:
     def _select_pages(
         self, conn: sa.Connection, agent: str, column: str, values: list[Any], key: int
     ) -> dict[Any, _Page]:
-        rows: list[Any] = []
-        for start in range(0, len(values), _BATCH):
-            stmt = sa.text(
-                "SELECT p.id, p.canonical_url, p.last_fetched, k.passage, k.category, "
-                "k.incidents, k.personas FROM known_passages k "
-                "JOIN crawl_pages p ON p.id = k.page_id "
-                f"WHERE k.agent = :agent AND p.status = :status AND {column} IN :values"
-            ).bindparams(sa.bindparam("values", expanding=True))
-            rows += conn.execute(
-                stmt,
-                {
-                    "agent": agent,
-                    "status": PageStatus.INDEXED,
-                    "values": values[start : start + _BATCH],
-                },
-            ).all()
+        rows = _rows_in(
+            conn,
+            "SELECT p.id, p.canonical_url, p.last_fetched, k.passage, k.category, k.incidents, "
+            "k.personas FROM known_passages k JOIN crawl_pages p ON p.id = k.page_id "
+            f"WHERE k.agent = {{p}} AND p.status = {{p}} AND {column} IN ({{in}})",
+            values,
+            [agent, PageStatus.INDEXED],
+        )
         pages: dict[Any, _Page] = {}
         for row in rows:
             page_id, url, fetched, passage, category, incidents, personas = row
@@ -437,13 +421,33 @@ class _Connection:
 def _fingerprints(conn: sa.Connection, keys: list[int]) -> dict[int, list[tuple[int, int]]]:
     """The (page, passage) pairs holding each of these fingerprints."""
     where: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    stmt = sa.text(
-        "SELECT hash, page_id, passage FROM known_fingerprints WHERE hash IN :h"
-    ).bindparams(sa.bindparam("h", expanding=True))
-    for start in range(0, len(keys), _BATCH):
-        for h, page_id, passage in conn.execute(stmt, {"h": keys[start : start + _BATCH]}):
-            where[h].append((page_id, passage))
+    sql = "SELECT hash, page_id, passage FROM known_fingerprints WHERE hash IN ({in})"
+    for h, page_id, passage in _rows_in(conn, sql, keys):
+        where[h].append((page_id, passage))
     return where
+
+
+def _rows_in(
+    conn: sa.Connection, sql: str, values: Sequence[Any], params: Sequence[Any] = ()
+) -> list[Any]:
+    """Rows of `sql` (`{p}` a parameter, `{in}` the list of `values`), `_BATCH` values at a
+    time. Straight to the driver: SQLAlchemy's expanding parameters cost more than the
+    query itself on a list of fingerprints."""
+    style = conn.dialect.paramstyle
+    marker = "?" if style == "qmark" else "%s" if style in ("format", "pyformat") else None
+    rows: list[Any] = []
+    for start in range(0, len(values), _BATCH):
+        part = list(values[start : start + _BATCH])
+        if marker is None:  # a driver with named parameters: let SQLAlchemy bind them
+            names = {f"v{i}": v for i, v in enumerate([*params, *part])}
+            text = sql.replace("{p}", "{}").replace("{in}", "{}")
+            slots = [f":v{i}" for i in range(len(params))]
+            slots.append(", ".join(f":v{i}" for i in range(len(params), len(names))))
+            rows += conn.execute(sa.text(text.format(*slots)), names).all()
+            continue
+        text = sql.replace("{p}", marker).replace("{in}", ", ".join([marker] * len(part)))
+        rows += conn.exec_driver_sql(text, (*params, *part)).all()
+    return rows
 
 
 def _matched(
@@ -452,8 +456,11 @@ def _matched(
     """Per page sharing at least `least` of a text's fingerprints: (position, passage) of
     each; fingerprints in more than COMMON pages are boilerplate and do not count."""
     per_page: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for h, pos in zip(to_signed32(hashes), positions.tolist(), strict=True):
-        found = where.get(h, ())
+    if not where:
+        return {}
+    hit = np.isin(hashes, np.fromiter(where, dtype=np.int64, count=len(where)))
+    for h, pos in zip(hashes[hit].tolist(), positions[hit].tolist(), strict=True):
+        found = where[h]
         if len({page_id for page_id, _ in found}) > COMMON:
             continue
         for page_id, passage in found:

@@ -447,3 +447,27 @@ def test_lookup_returns_one_answer_per_document_in_order(crawled: Crawled) -> No
         None,
         "url",
     ]
+
+
+def test_a_page_indexed_before_fingerprints_existed_is_indexed_afresh(
+    fresh: Callable[..., tuple[Site, Tracker]],
+) -> None:
+    from tracker.crawl_state import forget_known
+
+    claude = next(a for a in ARTICLES if a.agent == "claude")
+    site, tracker = fresh([claude.path])
+    tracker.crawl()
+    store = CrawlStore(tracker.audit_log)
+    page = store.page(canonicalize(site.url(claude.path)))
+    assert page is not None and page.id is not None
+    with store.session() as s:
+        forget_known(s, page.id)  # as a database from before the lookup would be
+    excerpt = CheckDocument(text=windows(claude.body)[0])
+    assert tracker.known_coverage("claude", [excerpt], semantic=False) == [None]
+
+    report = tracker.crawl()  # the page has not changed: it would be a 304
+
+    assert report.updated == 1 and report.unchanged == 0, report.to_dict()
+    (found,) = tracker.known_coverage("claude", [excerpt], semantic=False)
+    assert found is not None and found.category == "evaluation"
+    assert tracker.crawl().unchanged == 1

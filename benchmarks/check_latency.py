@@ -4,7 +4,10 @@
    bare Chroma k=10 query (precomputed query vector) on the same collection.
 2. 10 documents of ~1,500 characters about the agent, record=False, against the raw
    embedding of those 10 documents with the same embedder.
-3. Resident memory of the process with catalog, embedder and index loaded.
+3. The known-coverage lookup by URL and passage (`KnownCoverage.lookup(semantic=False)`) of
+   the 20 documents, per document, against the same bare Chroma query (for a corpus of
+   crawled pages see `known_coverage.py`).
+4. Resident memory of the process with catalog, embedder and index loaded.
 
 Run: python benchmarks/check_latency.py [--repeat N]
 """
@@ -74,6 +77,14 @@ def main() -> None:
         lambda: tracker.check("grok", about, record=False), max(5, args.repeat // 3), warmup=1
     )
     levels = {v.level.label for v in tracker.check("grok", about, record=False).verdicts}
+    from tracker.documents import to_documents
+
+    known_docs = to_documents(
+        [{"text": t, "url": f"https://news.example/{i}"} for i, t in enumerate(plain + about)]
+    )
+    known = median_ms(
+        lambda: tracker.known.lookup("grok", known_docs, semantic=False), args.repeat, warmup=1
+    ) / len(known_docs)
 
     print(f"index chunks: {index.count()}  repeat: {args.repeat}")
     print(f"bare Chroma k=10 query (vector):          {chroma:8.3f} ms")
@@ -85,6 +96,10 @@ def main() -> None:
     print(
         f"check 10 x 1500 chars about the agent:    {check_about:8.1f} ms  "
         f"ratio {check_about / raw_embed:.3f} (target <= 1.5)  levels {sorted(levels)}"
+    )
+    print(
+        f"known coverage by URL + passage, per doc: {known:8.3f} ms  "
+        f"ratio {known / chroma:.3f} (target <= 0.2)"
     )
     print(f"resident memory (catalog, embedder, index loaded): {rss_mb():.0f} MB (aim < 400 MB)")
 

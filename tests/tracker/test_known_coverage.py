@@ -47,7 +47,7 @@ from tracker.known import KnownMatch
 
 CONFIG = """
 [storage]
-database_url = "sqlite:///{home}/selfref.db"
+database_url = "{database}"
 chroma_path = "{home}/chroma"
 
 [crawl]
@@ -65,12 +65,19 @@ urls = {urls}
 
 
 def _tracker(
-    home: Path, seeded: Path, embedder: index.MiniLMEmbedder, urls: list[str], crawl: str = ""
+    home: Path,
+    seeded: Path,
+    embedder: index.MiniLMEmbedder,
+    urls: list[str],
+    crawl: str = "",
+    database: str | None = None,
 ) -> Tracker:
     home.mkdir(parents=True, exist_ok=True)
     shutil.copytree(seeded, home / "chroma")
     config = home / "selfref.toml"
-    config.write_text(CONFIG.format(home=home, urls=json.dumps(urls), crawl=crawl), "utf-8")
+    database = database or f"sqlite:///{home}/selfref.db"
+    text = CONFIG.format(home=home, database=database, urls=json.dumps(urls), crawl=crawl)
+    config.write_text(text, "utf-8")
     return Tracker(load_config(config), embedder=embedder)
 
 
@@ -107,11 +114,14 @@ def fresh(
     """A site of its own and a tracker over it, for tests that change pages."""
     made: list[tuple[Site, Tracker]] = []
 
-    def make(paths: list[str], crawl: str = "") -> tuple[Site, Tracker]:
+    def make(
+        paths: list[str], crawl: str = "", database: str | None = None
+    ) -> tuple[Site, Tracker]:
         site = Site()
         build(site)
         urls = [site.url(p) for p in paths]
-        tracker = _tracker(tmp_path / f"home{len(made)}", seeded_chroma, embedder, urls, crawl)
+        home = tmp_path / f"home{len(made)}"
+        tracker = _tracker(home, seeded_chroma, embedder, urls, crawl, database)
         made.append((site, tracker))
         return site, tracker
 
@@ -471,3 +481,59 @@ def test_a_page_indexed_before_fingerprints_existed_is_indexed_afresh(
     (found,) = tracker.known_coverage("claude", [excerpt], semantic=False)
     assert found is not None and found.category == "evaluation"
     assert tracker.crawl().unchanged == 1
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh database on the local PostgreSQL server, dropped afterwards."""
+    import secrets
+
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(
+        "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+        isolation_level="AUTOCOMMIT",
+        connect_args={"connect_timeout": 3},
+    )
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        pytest.skip(f"PostgreSQL not reachable at 127.0.0.1:5432 ({str(exc).splitlines()[0]})")
+    name = f"selfref_known_{secrets.token_hex(6)}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.mark.postgres
+def test_known_coverage_on_postgresql(
+    fresh: Callable[..., tuple[Site, Tracker]], postgres_url: str
+) -> None:
+    grok, sydney = ARTICLES[0], ARTICLES[1]
+    site, tracker = fresh([grok.path, sydney.path, "/arts/monet"], database=postgres_url)
+    report = tracker.crawl()
+    assert (report.new, report.about_no_agent) == (2, 1), report.to_dict()
+    names = name_pattern(tracker.catalog)
+    docs = [
+        CheckDocument(text="stub", url=site.url(grok.path) + "?utm_source=x"),
+        CheckDocument(text=without_names(windows(grok.body)[1], names)),
+        CheckDocument(text=windows(OFF_TOPIC["/arts/monet"][1])[0]),
+    ]
+    found = tracker.known_coverage("grok", docs, semantic=False)
+    assert [m.how if m else None for m in found] == ["url", "passage", None]
+    assert found[0] is not None and found[0].crawled_at.tzinfo is not None
+
+    site.pages[grok.path] = (410, "text/plain", "gone")
+    assert tracker.crawl().gone == 1
+    assert tracker.known_coverage("grok", docs, semantic=False) == [None, None, None]
+    (sydney_match,) = tracker.known_coverage(
+        "bing-copilot", [windows(sydney.body)[0]], semantic=False
+    )
+    assert sydney_match is not None and sydney_match.category == "persona-transcript"

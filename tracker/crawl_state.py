@@ -344,7 +344,14 @@ class CrawlStore:
 
 
 def forget_known(s: Session, page_id: int) -> None:
-    """Remove a page's passages, fingerprints and the URLs it owns."""
+    """Remove a page's passages, fingerprints and the URLs it owns.
+
+    Every page with known-coverage rows owns a URL row (they are written together), so a
+    page that owns none (most skipped pages) costs one indexed read.
+    """
+    owned = s.exec(select(KnownUrl.url).where(col(KnownUrl.owner) == page_id).limit(1)).first()
+    if owned is None:
+        return
     packed = s.get(KnownPage, page_id)
     if packed is not None:
         hashes, passages = unpack_fingerprints(packed.fingerprints)

@@ -448,14 +448,22 @@ def html(title: str, body: str, chrome: str = "", footer: str = "Copyright 2026 
 
 
 class Site:
-    """A threaded loopback server with mutable pages; it answers If-None-Match with 304."""
+    """A threaded loopback server with mutable pages and redirects; it answers If-None-Match
+    with 304."""
 
     def __init__(self) -> None:
         self.pages: dict[str, tuple[int, str, str]] = {}
+        self.redirects: dict[str, str] = {}
         site = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                if self.path in site.redirects:
+                    self.send_response(301)
+                    self.send_header("Location", site.redirects[self.path])
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 status, content_type, body = site.pages.get(self.path, (404, "text/plain", "no"))
                 data = body.encode("utf-8")
                 etag = '"' + hashlib.sha256(data).hexdigest()[:16] + '"'

@@ -214,6 +214,18 @@ def test_the_url_of_a_copy_leads_to_its_original(crawled: Crawled) -> None:
     assert found is not None and found.url == crawled.url("/news/grok-knight")
 
 
+def test_the_url_a_page_redirected_to_leads_to_it(
+    fresh: Callable[..., tuple[Site, Tracker]],
+) -> None:
+    tay = next(a for a in ARTICLES if a.agent == "tay")
+    site, tracker = fresh(["/go/tay"])
+    site.redirects["/go/tay"] = tay.path
+    assert tracker.crawl().new == 1
+    for url in (site.url("/go/tay"), site.url(tay.path)):
+        (found,) = tracker.known_coverage("tay", [{"text": "x", "url": url}], semantic=False)
+        assert found is not None and found.url == canonicalize(site.url("/go/tay")), url
+
+
 def test_a_url_match_is_for_the_agent_the_page_is_about(crawled: Crawled) -> None:
     doc = {"text": "x", "url": crawled.site.url("/news/sydney-lighthouse")}
     assert crawled.tracker.known_coverage("grok", [doc], semantic=False) == [None]

@@ -57,7 +57,7 @@ from tracker.crawl_state import (
 )
 from tracker.errors import ConfigError, IndexUnavailableError
 from tracker.netguard import AddressGuard
-from tracker.tagging import CATEGORIES, Tags, tag, tag_chunks, text_detector
+from tracker.tagging import CATEGORIES, NEUTRAL, Tags, tag, tag_chunks, text_detector
 
 if TYPE_CHECKING:
     from tracker.core import Tracker
@@ -591,7 +591,9 @@ class _Run:
                 self.store.save_page(s, page)
                 return
         chunks, known, capped = self._chunks(page, text, cand, extra, tags, aiid)
-        if not chunks:
+        if not chunks:  # no chunk is about the agents after all
+            page.agents = page.incidents = page.personas = ""
+            page.category = NEUTRAL
             self._skip(page, result, "about_no_agent")
             return
         if capped:

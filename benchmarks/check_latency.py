@@ -7,7 +7,10 @@
    embedder.
 3. One 20,000-character document with one flagged chunk, against the raw embedding of
    one chunk.
-4. Resident memory of the process with catalog, embedder and index loaded.
+4. The known-coverage lookup by URL and passage (`KnownCoverage.lookup(semantic=False)`) of
+   the 20 documents, per document, against the same bare Chroma query (for a corpus of
+   crawled pages see `known_coverage.py`).
+5. Resident memory of the process with catalog, embedder and index loaded.
 
 Run: python benchmarks/check_latency.py [--repeat N]
 """
@@ -84,6 +87,14 @@ def main() -> None:
     check_long = median_ms(lambda: tracker.check("grok", [long_doc], record=False), few, warmup=1)
     levels = {v.level.label for v in tracker.check("grok", about, record=False).verdicts}
     long_level = tracker.check("grok", [long_doc], record=False).verdicts[0].level.label
+    from tracker.documents import to_documents
+
+    known_docs = to_documents(
+        [{"text": t, "url": f"https://news.example/{i}"} for i, t in enumerate(plain + about)]
+    )
+    known = median_ms(
+        lambda: tracker.known.lookup("grok", known_docs, semantic=False), args.repeat, warmup=1
+    ) / len(known_docs)
 
     print(f"index chunks: {index.count()}  repeat: {args.repeat}")
     print(f"bare Chroma k=10 query (vector):          {chroma:8.3f} ms")
@@ -100,6 +111,10 @@ def main() -> None:
     print(
         f"check one 20,000-char document ({len(long_parts)} chunks, {len(long_windows)} embedded): "
         f"{check_long:8.1f} ms  ratio {check_long / one_chunk:.3f} (target <= 2)  {long_level}"
+    )
+    print(
+        f"known coverage by URL + passage, per doc: {known:8.3f} ms  "
+        f"ratio {known / chroma:.3f} (target <= 0.2)"
     )
     print(f"resident memory (catalog, embedder, index loaded): {rss_mb():.0f} MB (aim < 400 MB)")
 

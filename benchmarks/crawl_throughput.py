@@ -2,9 +2,10 @@
 
 Prints pages per second of one `Tracker.crawl` (a `urls` source over the site), the same
 pages through bare `trafilatura.extract` (the extraction ceiling), the embedding of the
-indexed chunks alone (the embedding ceiling), the ratio of crawl time to the two
-ceilings added, peak RSS, and a re-crawl of the unchanged site (conditional requests
-only, nothing indexed). Run: `python benchmarks/crawl_throughput.py [--pages N]`.
+chunks and passages the crawl indexed alone, read back from the index (the embedding
+ceiling), the ratio of crawl time to the two ceilings added, peak RSS, and a re-crawl of
+the unchanged site (conditional requests only, nothing indexed).
+Run: `python benchmarks/crawl_throughput.py [--pages N]`.
 """
 
 from __future__ import annotations
@@ -25,9 +26,7 @@ import trafilatura
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from crawlers.extract import extract
 from crawlers.urls import canonicalize
-from index import split_text
 from tracker import Tracker
 from tracker.crawl_state import CrawlStore, PageStatus
 
@@ -140,18 +139,15 @@ class Site:
 
 
 def indexed_chunks(tracker: Tracker, site: Site, pages: dict[str, str]) -> list[str]:
-    """The chunk texts the crawl indexed, rebuilt the way the crawl builds them."""
-    settings = tracker.config.settings
-    urls = {canonicalize(site.url(path)): html for path, html in pages.items()}
+    """The texts the crawl indexed (chunks and their passages), read back from the index."""
+    urls = {canonicalize(site.url(path)) for path in pages}
     stored = CrawlStore(tracker.audit_log).pages(urls)
-    texts: list[str] = []
-    for url, page in stored.items():
-        if page.status == PageStatus.INDEXED:
-            text = extract(urls[url], url, min_chars=settings.crawl.min_chars).text
-            texts += split_text(
-                text, chunk_size=settings.index.chunk_size, overlap=settings.index.chunk_overlap
-            )
-    return texts
+    indexed = [url for url, page in stored.items() if page.status == PageStatus.INDEXED]
+    ids: list[str] = []
+    for start in range(0, len(indexed), 100):
+        ids += tracker.index.ids({"document_id": {"$in": indexed[start : start + 100]}})
+    texts = tracker.index.texts(ids)
+    return [texts[i] for i in ids if i in texts]
 
 
 def main() -> None:

@@ -137,17 +137,35 @@ class VectorIndex:
         """Ids of the chunks matching a metadata filter."""
         return list(self._collection.get(where=where, include=[])["ids"])
 
+    def texts(self, ids: Sequence[str]) -> dict[str, str]:
+        """The stored text of each of these chunks that exists, by id."""
+        if not ids:
+            return {}
+        try:
+            found = self._collection.get(ids=list(ids), include=["documents"])
+        except Exception as exc:
+            raise VectorIndexError(f"cannot read from the index: {exc}") from exc
+        return {i: d or "" for i, d in zip(found["ids"], found["documents"] or [], strict=True)}
+
     def search(self, text: str, *, k: int = 5, agent: str | None = None) -> list[Hit]:
         """The `k` chunks nearest to `text`, only those about `agent` when given."""
         return self.search_vectors(self.embedder.embed([text]), k=k, agent=agent)[0]
 
     def search_vectors(
-        self, vectors: Vectors, *, k: int = 5, agent: str | None = None
+        self,
+        vectors: Vectors,
+        *,
+        k: int = 5,
+        agent: str | None = None,
+        where: dict[str, Any] | None = None,
     ) -> list[list[Hit]]:
-        """Nearest chunks for each row of `vectors`, in one round trip."""
+        """Nearest chunks for each row of `vectors`, in one round trip; only those about
+        `agent` and matching the metadata filter `where` when given."""
         if len(vectors) == 0:
             return []
-        where = {"agents": {"$contains": agent}} if agent else None
+        clauses = [{"agents": {"$contains": agent}}] if agent else []
+        clauses += [{key: value} for key, value in (where or {}).items()]
+        where = None if not clauses else clauses[0] if len(clauses) == 1 else {"$and": clauses}
         try:
             result = self._collection.query(
                 query_embeddings=np.asarray(vectors, dtype=np.float32),

@@ -318,40 +318,59 @@ def _audit_record(data: dict[str, Any]) -> dict[str, Any]:
 @click.argument("text")
 @click.option("--agent", help="Only coverage about this agent.")
 @click.option("-k", type=click.IntRange(1, 100), default=5, show_default=True,
-              help="Number of results.")
+              help="Number of documents (and, with --include-catalog, of catalog entries).")
+@click.option("--include-catalog", is_flag=True,
+              help="Also list the built-in catalog's own lines (after the crawled pages); "
+              "they cite the incident's sources as references, not as their URL.")
 @_format_option("table", "jsonl")
 @click.pass_context
 @friendly
-def search(ctx: click.Context, text: str, agent: str | None, k: int, fmt: str) -> None:
-    """Query the corpus of known coverage for the chunks nearest to TEXT."""
-    hits = _tracker(ctx).search(text, agent=agent, k=k)
+def search(
+    ctx: click.Context, text: str, agent: str | None, k: int, include_catalog: bool, fmt: str
+) -> None:
+    """Query the corpus of known coverage: one row per crawled page nearest to TEXT (its
+    best chunk), nearest first; catalog lines only with --include-catalog."""
+    hits = _tracker(ctx).search(text, agent=agent, k=k, include_catalog=include_catalog)
     rows = [
         {
             "similarity": round(hit.similarity, 4),
-            "url": hit.metadata.get("url"),
+            "source": hit.metadata.get("source"),
+            "url": hit.metadata.get("url") or "",
             "title": hit.metadata.get("title"),
             "agents": hit.metadata.get("agents", []),
             "incidents": hit.metadata.get("incidents", []),
+            "category": hit.metadata.get("category"),
+            "references": hit.metadata.get("references", []),
             "text": hit.text,
         }
         for hit in hits
     ]
+    if not rows:
+        hint = "" if include_catalog else " (catalog lines are listed with --include-catalog)"
+        click.echo(f"selfref: no crawled coverage matches{hint}", err=True)
     if fmt == "jsonl":
         for row in rows:
             click.echo(json.dumps(row, ensure_ascii=False))
         return
     table = Table(title=f"selfref search: {text!r}")
-    for column in ("similarity", "agents", "title", "url", "text"):
+    for column in ("similarity", "source", "agents", "title", "url", "text"):
         table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(
             f"{row['similarity']:.2f}",
+            row["source"] or "",
             ", ".join(row["agents"]),
             row["title"] or "",
-            row["url"] or "",
+            row["url"] or _reference(row["references"]),
             (row["text"] or "")[:200],
         )
-    Console().print(table)
+    if rows:
+        Console().print(table)
+
+
+def _reference(references: list[str]) -> str:
+    """A catalog line has no URL of its own: show its first reference as such."""
+    return f"(ref. {references[0]})" if references else ""
 
 
 # -- crawl ----------------------------------------------------------------------------
@@ -373,6 +392,12 @@ def crawl(ctx: click.Context, sources: tuple[str, ...], fmt: str) -> None:
     with _crawl_progress() as progress:
         report = tracker.crawl(sources, progress)
     click.echo(", ".join(f"{name} {n}" for name, n in report.counts().items()))
+    skips = report.skips()
+    click.echo(
+        f"  skipped: too short {skips['too_short']}, about no agent {skips['about_no_agent']}; "
+        f"over the chunk cap: {skips['over_cap']} pages ({report.chunks_over_cap} chunks "
+        "not indexed)"
+    )
     for message in report.failures[:20]:
         click.echo(f"  {message}")
     if len(report.failures) > 20:

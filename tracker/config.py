@@ -63,6 +63,7 @@ class CrawlSettings(_Section):
     retries: int = Field(default=3, ge=0, le=10)
     max_redirects: int = Field(default=10, ge=0, le=50)
     min_chars: int = Field(default=200, ge=0)
+    max_chunks: int = Field(default=40, ge=1, le=10_000)
     failure_backoff: Duration = dt.timedelta(minutes=30)
 
 
@@ -190,6 +191,7 @@ class IndexSettings(_Section):
     batch_size: int = Field(default=4, ge=1, le=1024)
     chunk_size: int = Field(default=1200, ge=200, le=8000)
     chunk_overlap: int = Field(default=150, ge=0, le=2000)
+    passage_size: int = Field(default=500, ge=0, le=8000)
 
 
 class DetectSettings(_Section):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -25,9 +26,10 @@ from tracker.audit import (
 from tracker.catalog import Catalog, Profile, load_builtin
 from tracker.config import Config, load_config
 from tracker.corpus import CorpusSimilarity, seed_catalog
+from tracker.corpus import search as search_corpus
 from tracker.detect import Detector, load_vocabulary
 from tracker.documents import CheckDocument, to_documents
-from tracker.errors import ConfigError, IndexUnavailableError
+from tracker.errors import ConfigError, IndexUnavailableError, StorageError
 from tracker.levels import Level, Verdict
 from tracker.outbox import (
     AlertRecord,
@@ -40,8 +42,10 @@ from tracker.outbox import (
 
 if TYPE_CHECKING:
     from tracker.crawl import CrawlReport, Progress
+    from tracker.known import KnownCoverage, KnownMatch
 
 Clock = Callable[[], dt.datetime]
+log = logging.getLogger("selfref.tracker")
 
 
 def utc_now() -> dt.datetime:
@@ -92,6 +96,7 @@ class Tracker:
         )
         self._embedder = embedder
         self._index: VectorIndex | None = None
+        self._known: KnownCoverage | None = None
         self._lock = threading.Lock()
         detect = config.settings.detect
         self.detector = Detector(
@@ -136,7 +141,10 @@ class Tracker:
         """Verdicts for the documents `agent` retrieved; records the event unless record=False."""
         docs = to_documents(documents)
         verdicts = self.detector.check(
-            agent, [d.text for d in docs], titles=[d.title for d in docs]
+            agent,
+            [d.text for d in docs],
+            known=self._known_matches(agent, docs),
+            titles=[d.title for d in docs],
         )
         for doc, verdict in zip(docs, verdicts, strict=True):
             verdict.doc_id = doc.id
@@ -144,6 +152,21 @@ class Tracker:
         if record:
             result.event_id = self._record(agent, docs, verdicts, query=query, session=session)
         return result
+
+    def _known_matches(
+        self, agent: str, docs: Sequence[CheckDocument]
+    ) -> Sequence[KnownMatch | None] | None:
+        """Crawled coverage each document links (by URL) or repeats (by passage): a floor
+        under its verdict. The passage-scale similarity match needs no extra lookup: the
+        detector's corpus similarity already searches the crawled passages."""
+        self.catalog.get(agent)
+        try:
+            if not docs or not self.known.has_coverage():
+                return None
+            return self.known.lookup(agent, docs, semantic=False)
+        except StorageError as exc:  # the verdict stands on the other signals
+            log.warning("known coverage unavailable, checking without it: %s", exc)
+            return None
 
     def _record(
         self,
@@ -247,12 +270,40 @@ class Tracker:
                 self._index = index
             return self._index
 
-    def search(self, text: str, *, agent: str | None = None, k: int = 5) -> list[Hit]:
-        """The `k` corpus chunks nearest to `text` (only those about `agent` when given)."""
+    @property
+    def known(self) -> KnownCoverage:
+        """Crawled coverage by URL, passage and passage-scale similarity (`tracker.known`),
+        over the audit database; the index is opened only when a lookup needs it."""
+        with self._lock:
+            if self._known is None:
+                from tracker.known import KnownCoverage
+
+                self._known = KnownCoverage(self.audit_log, self.catalog, index=lambda: self.index)
+            return self._known
+
+    def known_coverage(
+        self, agent: str, documents: Iterable[Any], *, semantic: bool = True
+    ) -> list[KnownMatch | None]:
+        """Per document, the crawled coverage of `agent` it points at or repeats, or None."""
+        return self.known.lookup(agent, to_documents(documents), semantic=semantic)
+
+    def search(
+        self, text: str, *, agent: str | None = None, k: int = 5, include_catalog: bool = False
+    ) -> list[Hit]:
+        """One hit per document (its best chunk), nearest to `text` first: the `k` nearest
+        crawled pages (about `agent` when given), then, with `include_catalog`, the `k`
+        nearest catalog documents (the catalog's own lines about an incident or agent)."""
         if agent is not None:
             self.catalog.get(agent)
         try:
-            return self.index.search(text, k=k, agent=agent)
+            return search_corpus(
+                self.index,
+                text,
+                agent=agent,
+                k=k,
+                include_catalog=include_catalog,
+                indexed=self.known.indexed,
+            )
         except VectorIndexError as exc:
             raise IndexUnavailableError(str(exc)) from None
 
@@ -293,8 +344,11 @@ class _LazySimilarity:
         return self._tracker.embedder.id
 
     def nearest(self, agent: str, texts: Sequence[str]) -> list[Any]:
+        tracker = self._tracker
         try:
-            return CorpusSimilarity(self._tracker.index).nearest(agent, texts)
+            return CorpusSimilarity(tracker.index, indexed=tracker.known.indexed).nearest(
+                agent, texts
+            )
         except VectorIndexError as exc:
             raise IndexUnavailableError(str(exc)) from None
 

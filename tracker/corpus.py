@@ -3,23 +3,30 @@
 At first use the catalog's incidents (title, summary, each summary sentence and each
 coverage line) are indexed, so similarity to known incidents works before any crawl;
 crawled pages join the same collection later.
+
+Provenance stays honest: a catalog line is the catalog's own words, so its chunk has
+`source = "catalog"`, no `url`, and the incident's sources as `references`; a crawled
+chunk has `source = "crawl"` and the page's URL. Search results keep the two apart.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from index import ChunkRecord, VectorIndex
+from index import ChunkRecord, Hit, VectorIndex
 from tracker.catalog import Catalog
 from tracker.detect import Nearest
 
 log = logging.getLogger("selfref.corpus")
 
 CATALOG_SOURCE = "catalog"
+CRAWL_SOURCE = "crawl"  # chunks of crawled pages (their crawl source is `crawl_source`)
 NEUTRAL = "neutral"  # coverage about an agent but not its past behaviour (also a crawl tag)
 LOOKALIKE = "lookalike"  # writing about other things the agent's names mean
 BACKGROUND = "background"  # writing about AI in general, about no agent
@@ -35,7 +42,8 @@ def catalog_chunks(catalog: Catalog) -> list[ChunkRecord]:
             meta: dict[str, Any] = {
                 "source": CATALOG_SOURCE,
                 "document_id": f"catalog:{incident.id}",
-                "url": incident.sources[0] if incident.sources else "",
+                "url": "",
+                "references": list(incident.sources),
                 "title": incident.title,
                 "agents": [profile.id],
                 "incidents": [incident.id],
@@ -75,9 +83,11 @@ def catalog_chunks(catalog: Catalog) -> list[ChunkRecord]:
 
 
 def _chunks(agent: str, texts: list[str], meta: dict[str, Any]) -> list[ChunkRecord]:
+    """Ids by content and metadata, so a change to either re-indexes the chunk."""
     out = []
+    stamp = json.dumps(meta, sort_keys=True)
     for text in dict.fromkeys(t.strip() for t in texts if t.strip()):
-        digest = hashlib.sha256(f"{agent}|{text}".encode()).hexdigest()[:24]
+        digest = hashlib.sha256(f"{agent}|{text}|{stamp}".encode()).hexdigest()[:24]
         out.append(ChunkRecord(f"catalog:{digest}", text, meta))
     return out
 
@@ -96,23 +106,47 @@ def seed_catalog(index: VectorIndex, catalog: Catalog) -> int:
     return len(missing)
 
 
+@dataclass(frozen=True, slots=True)
+class CorpusNearest(Nearest):
+    """`Nearest` with the provenance of the nearest coverage of the agent's past: a crawled
+    page (`source` "crawl", `url` its URL) or a catalog line (`source` "catalog", no `url`,
+    the incident's sources as `references`)."""
+
+    document_id: str | None = None
+    title: str | None = None
+    category: str | None = None
+    references: tuple[str, ...] = ()
+
+
 class CorpusSimilarity:
     """Nearest known coverage of an agent's past, of its neutral coverage, of its names'
     other meanings, of any other agent's past and of AI in general, for a batch of texts."""
 
-    def __init__(self, index: VectorIndex, *, k: int = 8) -> None:
+    def __init__(
+        self,
+        index: VectorIndex,
+        *,
+        k: int = 8,
+        indexed: Callable[[Iterable[str]], set[str]] | None = None,
+    ) -> None:
         self.index = index
         self.k = k
+        self.indexed = indexed
 
     @property
     def embedder_id(self) -> str:
         return self.index.embedder.id
 
     def nearest(self, agent: str, texts: Sequence[str]) -> list[Nearest]:
+        """One `CorpusNearest` per text. With `indexed` (the crawled pages the crawl state
+        holds as indexed, of some document ids), a crawled chunk of a page that is gone or
+        no longer indexed is never the nearest coverage."""
         vectors = self.index.embedder.embed(list(texts))
         own = self.index.search_vectors(vectors, k=self.k, agent=agent)
         anyone = self.index.search_vectors(vectors, k=self.k)
-        out = []
+        if self.indexed is not None:
+            own, anyone = _alive([own, anyone], self.indexed)
+        out: list[Nearest] = []
         for own_hits, all_hits in zip(own, anyone, strict=True):
             past = [h for h in own_hits if h.metadata.get("category") not in _NOT_PAST]
             neutral = [h for h in own_hits if h.metadata.get("category") == NEUTRAL]
@@ -128,17 +162,85 @@ class CorpusSimilarity:
             incidents = best.metadata.get("incidents") if best else None
             other_agents = other.metadata.get("agents") if other else None
             background = [h for h in all_hits if h.metadata.get("category") == BACKGROUND]
+            meta = best.metadata if best else {}
             out.append(
-                Nearest(
+                CorpusNearest(
                     own=best.similarity if best else 0.0,
                     other=other.similarity if other else 0.0,
                     neutral=neutral[0].similarity if neutral else 0.0,
                     lookalike=lookalike[0].similarity if lookalike else 0.0,
                     background=background[0].similarity if background else 0.0,
-                    url=(best.metadata.get("url") or None) if best else None,
-                    source=best.metadata.get("source") if best else None,
+                    url=(meta.get("url") or None) if meta.get("source") != CATALOG_SOURCE else None,
                     incident=incidents[0] if incidents else None,
                     other_agent=other_agents[0] if other_agents else None,
+                    source=meta.get("source"),
+                    document_id=meta.get("document_id"),
+                    title=meta.get("title"),
+                    category=meta.get("category"),
+                    references=tuple(meta.get("references") or ()),
                 )
             )
         return out
+
+
+def search(
+    index: VectorIndex,
+    text: str,
+    *,
+    agent: str | None = None,
+    k: int = 5,
+    include_catalog: bool = False,
+    indexed: Callable[[Iterable[str]], set[str]] | None = None,
+) -> list[Hit]:
+    """One hit per document (its best chunk): the `k` crawled pages nearest to `text`, then,
+    with `include_catalog`, the `k` nearest catalog documents (an incident's lines, an
+    agent's product or lookalike lines). Crawled pages no longer indexed are left out."""
+    vector = index.embedder.embed([text])
+    out = _documents(index, vector, {"source": CRAWL_SOURCE}, agent, k, indexed)
+    if include_catalog:
+        out += _documents(index, vector, {"source": CATALOG_SOURCE}, agent, k, None)
+    return out
+
+
+def _documents(
+    index: VectorIndex,
+    vector: Any,
+    where: dict[str, Any],
+    agent: str | None,
+    k: int,
+    indexed: Callable[[Iterable[str]], set[str]] | None,
+) -> list[Hit]:
+    """The best chunk of each of the `k` nearest documents matching `where`."""
+    hits = index.search_vectors(vector, k=min(300, k * 12), agent=agent, where=where)[0]
+    if indexed is not None:
+        (hits,) = _alive([[hits]], indexed)[0]
+    best: dict[str, Hit] = {}
+    for hit in hits:
+        best.setdefault(str(hit.metadata.get("document_id") or hit.id), hit)
+    return list(best.values())[:k]
+
+
+def _alive(
+    batches: list[list[list[Hit]]], indexed: Callable[[Iterable[str]], set[str]]
+) -> list[list[list[Hit]]]:
+    """The hits without crawled chunks of pages the crawl state no longer holds as indexed."""
+    crawled = {
+        str(h.metadata.get("document_id"))
+        for batch in batches
+        for hits in batch
+        for h in hits
+        if h.metadata.get("source") == CRAWL_SOURCE
+    }
+    live = indexed(crawled) if crawled else set()
+    return [
+        [
+            [
+                h
+                for h in hits
+                if h.metadata.get("source") != CRAWL_SOURCE
+                or str(h.metadata.get("document_id")) in live
+            ]
+            for hits in batch
+        ]
+        for batch in batches
+    ]

@@ -3,15 +3,23 @@
 One pass over the configured `[[sources]]` (or the catalog's default sources). Every
 page ends in exactly one outcome: unchanged (a 304, or the same text), new, updated,
 duplicate (exact hash or SimHash near-copy of an indexed page: linked, not indexed),
-skipped (about no tracked agent, or too short), gone, or failed. Chunks of indexed pages
-are embedded in batches across pages on one writer thread, so embedding overlaps
-fetching and extraction.
+skipped (too short, or about no tracked agent: see `tracker.tagging`), gone, or failed.
 
-Gone pages: a 410 removes the page's chunks at once; a 404 does so after
-`GONE_AFTER_404` consecutive 404s (a page briefly missing keeps its chunks). Any other
-failure keeps whatever was indexed. A source that fails as a whole (or whose every page
-fails) is recorded and skipped for `[crawl] failure_backoff`, doubled per consecutive
-failure up to `BACKOFF_MAX_FACTOR` times, and reported as in backoff, never dropped.
+Only coverage enters the corpus: of an indexed page, only the chunks about one of its
+agents are indexed (each with its own tags), at most `[crawl] max_chunks` of them (40 by
+default: the rest are skipped and counted as over the cap). Each indexed chunk is also
+embedded in passages of about `[index] passage_size` characters, the scale of a retrieved
+passage, and fingerprinted for the known-coverage lookup (`tracker.known`); the
+fingerprints, passage tags and URLs are written in the transaction that saves the page.
+Chunks of indexed pages are embedded in batches across pages on one writer thread, so
+embedding overlaps fetching and extraction.
+
+Gone pages: a 410 removes the page's chunks (and its fingerprints and URL entries) at once;
+a 404 does so after `GONE_AFTER_404` consecutive 404s (a page briefly missing keeps its
+chunks). Any other failure keeps whatever was indexed. A source that fails as a whole (or
+whose every page fails) is recorded and skipped for `[crawl] failure_backoff`, doubled per
+consecutive failure up to `BACKOFF_MAX_FACTOR` times, and reported as in backoff, never
+dropped.
 """
 
 from __future__ import annotations
@@ -26,6 +34,8 @@ from itertools import chain
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
+import numpy as np
+
 from crawlers.dedupe import MAX_DISTANCE, content_hash, simhash
 from crawlers.extract import extract
 from crawlers.fetch import Fetcher, FetchRequest, FetchResult, FetchSettings, FetchStatus
@@ -34,18 +44,20 @@ from crawlers.urls import canonicalize
 from index import ChunkRecord, VectorIndex, VectorIndexError, chunk_id, split_text
 from tracker.catalog import Catalog
 from tracker.config import CrawlSettings, SourceSettings
+from tracker.corpus import CRAWL_SOURCE
 from tracker.crawl_state import (
     CrawlPage,
     CrawlStore,
+    KnownRecord,
     PageStatus,
+    PassageTags,
     join_list,
-    split_list,
     to_signed,
     utc,
 )
 from tracker.errors import ConfigError, IndexUnavailableError
 from tracker.netguard import AddressGuard
-from tracker.tagging import tag, text_detector
+from tracker.tagging import CATEGORIES, NEUTRAL, Tags, tag, tag_chunks, text_detector
 
 if TYPE_CHECKING:
     from tracker.core import Tracker
@@ -60,7 +72,8 @@ _SETTLED = (PageStatus.INDEXED, PageStatus.DUPLICATE, PageStatus.SKIPPED, PageSt
 # Chunk metadata keys owned by the pipeline; a candidate's metadata never overrides them.
 _CORE_META = frozenset(
     {"document_id", "url", "title", "agents", "incidents", "personas", "category",
-     "published", "source", "chunk", "author", "site", "language"}
+     "published", "source", "crawl_source", "chunk", "passage", "scale", "author", "site",
+     "language"}
 )  # fmt: skip
 # Candidate metadata keys renamed in chunk metadata, and keys left out (bulky or redundant).
 _META_NAMES = {"incident_ids": "aiid_incidents", "report_number": "aiid_report",
@@ -81,9 +94,16 @@ class CrawlProgress:
 Progress = Callable[[CrawlProgress], None]
 
 
+_OUTCOMES = ("fetched", "unchanged", "new", "updated", "duplicate", "skipped", "gone", "failed")
+
+
 @dataclass
 class Counts:
-    """Page outcomes; `fetched` counts bodies downloaded, the rest partition the pages."""
+    """Page outcomes; `fetched` counts bodies downloaded, the rest partition the pages.
+
+    Skipped pages are `too_short` or `about_no_agent`; `over_cap` pages were indexed only up
+    to `[crawl] max_chunks` chunks (`chunks_over_cap` counts the chunks left out).
+    """
 
     fetched: int = 0
     unchanged: int = 0
@@ -93,6 +113,10 @@ class Counts:
     skipped: int = 0
     gone: int = 0
     failed: int = 0
+    too_short: int = 0
+    about_no_agent: int = 0
+    over_cap: int = 0
+    chunks_over_cap: int = 0
 
     def add(self, other: Counts) -> None:
         """Add another set of counts to this one."""
@@ -100,8 +124,16 @@ class Counts:
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
     def counts(self) -> dict[str, int]:
-        """The counts by name."""
-        return {f.name: getattr(self, f.name) for f in fields(Counts)}
+        """The page outcomes by name."""
+        return {name: getattr(self, name) for name in _OUTCOMES}
+
+    def skips(self) -> dict[str, int]:
+        """Skipped pages by reason, and pages indexed only up to the chunk cap."""
+        return {
+            "too_short": self.too_short,
+            "about_no_agent": self.about_no_agent,
+            "over_cap": self.over_cap,
+        }
 
 
 @dataclass
@@ -118,6 +150,9 @@ class SourceResult(Counts):
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
         out = asdict(self)
+        for name in self.skips():
+            out.pop(name)
+        out["skipped_by_reason"] = self.skips()
         out["next_run_after"] = self.next_run_after.isoformat() if self.next_run_after else None
         return out
 
@@ -133,6 +168,8 @@ class CrawlReport(Counts):
         """JSON-able form."""
         return {
             **self.counts(),
+            "skipped_by_reason": self.skips(),
+            "chunks_over_cap": self.chunks_over_cap,
             "sources": [s.to_dict() for s in self.sources],
             "failures": list(self.failures),
         }
@@ -228,10 +265,11 @@ def _fetcher(crawl: CrawlSettings) -> Fetcher:
 
 
 class _IndexWriter:
-    """Index writes on one background thread: deletes first, upserts every FLUSH_CHUNKS.
+    """Index writes on one background thread, every FLUSH_CHUNKS chunks.
 
-    Deletes go by `document_id` (from a chunk number on), so they do not depend on the
-    stored chunk count; a page whose delete or upsert fails is handed to `on_failure`.
+    A page indexed afresh has its new chunks written before its stale ones are deleted (by
+    id), so it is never missing from the index; a dropped page's chunks are deleted by
+    `document_id`. A page whose writes fail is handed to `on_failure`.
     """
 
     def __init__(self, index: VectorIndex, on_failure: Callable[[list[str], str], None]) -> None:
@@ -239,22 +277,23 @@ class _IndexWriter:
         self._on_failure = on_failure
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="selfref-index")
         self._chunks: list[ChunkRecord] = []
-        self._deletes: list[tuple[str, int]] = []
+        self._deletes: list[str] = []
+        self._replaced: list[str] = []
         self._pages: list[str] = []
         self._inflight: tuple[Future[None], list[str]] | None = None
 
     def add(self, page: str, chunks: list[ChunkRecord], replaces: bool) -> None:
-        """Queue a page's chunks; `replaces` also removes its old chunks past the new ones."""
+        """Queue a page's chunks; `replaces` also removes its old chunks not among them."""
         self._chunks += chunks
         if replaces:
-            self._deletes.append((page, len(chunks)))
+            self._replaced.append(page)
         self._pages.append(page)
         if len(self._chunks) >= FLUSH_CHUNKS:
             self.flush()
 
     def delete(self, page: str) -> None:
         """Queue every chunk of a page for deletion."""
-        self._deletes.append((page, 0))
+        self._deletes.append(page)
         self._pages.append(page)
 
     def flush(self) -> None:
@@ -262,9 +301,10 @@ class _IndexWriter:
         self._wait()
         if not (self._chunks or self._deletes):
             return
-        chunks, deletes, pages = self._chunks, self._deletes, self._pages
-        self._chunks, self._deletes, self._pages = [], [], []
-        self._inflight = (self._pool.submit(self._write, chunks, deletes), pages)
+        work = (self._chunks, self._deletes, self._replaced)
+        pages = self._pages
+        self._chunks, self._deletes, self._replaced, self._pages = [], [], [], []
+        self._inflight = (self._pool.submit(self._write, *work), pages)
 
     def close(self) -> None:
         """Write everything queued and stop the thread."""
@@ -274,17 +314,17 @@ class _IndexWriter:
         finally:
             self._pool.shutdown(wait=True)
 
-    def _write(self, chunks: list[ChunkRecord], deletes: list[tuple[str, int]]) -> None:
-        clauses: list[dict[str, Any]] = [
-            {"document_id": doc}
-            if start == 0
-            else {"$and": [{"document_id": doc}, {"chunk": {"$gte": start}}]}
-            for doc, start in deletes
-        ]
-        for i in range(0, len(clauses), 100):
-            batch = clauses[i : i + 100]
-            self._index.delete(where=batch[0] if len(batch) == 1 else {"$or": batch})
+    def _write(self, chunks: list[ChunkRecord], deletes: list[str], replaced: list[str]) -> None:
+        new_ids = {c.id for c in chunks}
+        stale: list[str] = []
+        for i in range(0, len(replaced), 100):
+            old = self._index.ids({"document_id": {"$in": replaced[i : i + 100]}})
+            stale += [x for x in old if x not in new_ids]
+        for i in range(0, len(deletes), 100):
+            self._index.delete(where={"document_id": {"$in": deletes[i : i + 100]}})
         self._index.upsert(chunks)
+        if stale:
+            self._index.delete(ids=stale)
 
     def _wait(self) -> None:
         if self._inflight is None:
@@ -308,9 +348,11 @@ class _Run:
         self.store = CrawlStore(tracker.audit_log)
         self.store.ensure_schema()
         self.detector = text_detector(tracker.detector)
+        self.fingerprinter = tracker.known.fingerprinter
         self.writer = _IndexWriter(tracker.index, self._index_failed)
         self.page_errors: list[str] = []
         self.released: set[str] = set()
+        self.refresh: set[str] = set()
         self.aiid_incidents = {
             number: incident.id
             for profile in tracker.catalog
@@ -402,13 +444,17 @@ class _Run:
             if i < gathered:
                 fresh.add(key)
         stored = self.store.pages(by_key)
+        # pages indexed before the known-coverage lookup existed are indexed afresh
+        indexed = {p.id: k for k, p in stored.items() if p.status == PageStatus.INDEXED}
+        known = self.store.known_pages(i for i in indexed if i is not None)
+        self.refresh = {k for i, k in indexed.items() if i not in known}
         if progress:
             progress(CrawlProgress(result.name, 0, len(by_key)))
         ready: Iterator[tuple[str, FetchResult | None]] = (
             (k, None) for k, c in by_key.items() if c.text is not None
         )
         keys = {c.url: k for k, c in by_key.items() if c.text is None}
-        requests = [_request(url, stored.get(k)) for url, k in keys.items()]
+        requests = [_request(url, stored.get(k), k in self.refresh) for url, k in keys.items()]
         results = self.fetcher.fetch_all(requests, ordered=True, keep_body=False)
         fetched_pages = zip(keys.values(), results, strict=True)
         for done, (key, fetched) in enumerate(chain(ready, fetched_pages), 1):
@@ -499,7 +545,13 @@ class _Run:
             too_short = len(text) < min_chars
             published = cand.published.date() if cand.published else None
         digest = content_hash(text)
-        if old is not None and old.content_hash == digest and old.status in _SETTLED:
+        refresh = page.canonical_url in self.refresh
+        if (
+            old is not None
+            and old.content_hash == digest
+            and old.status in _SETTLED
+            and not refresh
+        ):
             result.unchanged += 1
             self._save(page)
             return
@@ -516,22 +568,19 @@ class _Run:
         page.published = published.isoformat() if published else None
         page.duplicate_of = None
         if too_short:
-            self._drop(page, PageStatus.TOO_SHORT)
-            result.skipped += 1
-            self._save(page)
+            self._skip(page, result, "too_short")
             return
         tags = tag(self.detector, self.tracker.catalog, text)
-        incidents = list(tags.incidents)
-        for number in extra.get("aiid_incidents", []):
-            found = self.aiid_incidents.get(int(number))
-            if found and found not in incidents:
-                incidents.append(found)
+        aiid = [
+            found
+            for number in extra.get("aiid_incidents", [])
+            if (found := self.aiid_incidents.get(int(number)))
+        ]
+        incidents = list(dict.fromkeys([*tags.incidents, *aiid]))
         page.agents, page.incidents = join_list(tags.agents), join_list(incidents)
         page.personas, page.category = join_list(tags.personas), tags.category
         if not tags.agents:
-            self._drop(page, PageStatus.SKIPPED)
-            result.skipped += 1
-            self._save(page)
+            self._skip(page, result, "about_no_agent")
             return
         with self.store.session() as s:
             copy = self.store.find_copy(s, page, MAX_DISTANCE)
@@ -541,37 +590,113 @@ class _Run:
                 result.duplicate += 1
                 self.store.save_page(s, page)
                 return
-            chunks = self._chunks(page, text, cand, extra)
-            replaces = page.id is not None
-            page.status, page.chunk_count = PageStatus.INDEXED, len(chunks)
-            self.store.save_page(s, page)
+        chunks, known, capped = self._chunks(page, text, cand, extra, tags, aiid)
+        if not chunks:  # no chunk is about the agents after all
+            page.agents = page.incidents = page.personas = ""
+            page.category = NEUTRAL
+            self._skip(page, result, "about_no_agent")
+            return
+        if capped:
+            result.over_cap += 1
+            result.chunks_over_cap += capped
+        replaces = page.id is not None
+        page.status, page.chunk_count = PageStatus.INDEXED, len(chunks)
+        with self.store.session() as s:
+            self.store.save_page(s, page, known)
         self.writer.add(page.canonical_url, chunks, replaces)
         if was_indexed:
             result.updated += 1
         else:
             result.new += 1
 
+    def _skip(self, page: CrawlPage, result: SourceResult, reason: str) -> None:
+        """A page not indexed: too short, or about no tracked agent."""
+        self._drop(page, PageStatus.TOO_SHORT if reason == "too_short" else PageStatus.SKIPPED)
+        result.skipped += 1
+        setattr(result, reason, getattr(result, reason) + 1)
+        self._save(page)
+
     def _chunks(
-        self, page: CrawlPage, text: str, cand: Candidate, extra: dict[str, Any]
-    ) -> list[ChunkRecord]:
+        self,
+        page: CrawlPage,
+        text: str,
+        cand: Candidate,
+        extra: dict[str, Any],
+        tags: Tags,
+        aiid: list[str],
+    ) -> tuple[list[ChunkRecord], KnownRecord, int]:
+        """The chunks about the page's agents (at most `max_chunks`), each with its own tags
+        and its passages; what the known-coverage lookup keeps; how many were over the cap."""
         index = self.settings.index
+        pieces = split_text(text, chunk_size=index.chunk_size, overlap=index.chunk_overlap)
+        spans = _spans(text, pieces)
+        per_chunk = tag_chunks(
+            self.detector, self.tracker.catalog, text, spans, tags, incidents=aiid
+        )
+        about = [i for i, found in enumerate(per_chunk) if found]
+        limit = self.settings.crawl.max_chunks
+        chosen, capped = about[:limit], len(about) - min(len(about), limit)
         meta: dict[str, Any] = {
             **extra,
             "document_id": page.canonical_url,
             "url": page.url,
             "title": page.title or "",
-            "agents": split_list(page.agents),
-            "incidents": split_list(page.incidents),
-            "personas": split_list(page.personas),
-            "category": page.category,
             "published": page.published,
-            "source": cand.source,
+            "source": CRAWL_SOURCE,
+            "crawl_source": cand.source,
         }
-        pieces = split_text(text, chunk_size=index.chunk_size, overlap=index.chunk_overlap)
-        return [
-            ChunkRecord(chunk_id(page.canonical_url, i), piece, {**meta, "chunk": i})
-            for i, piece in enumerate(pieces)
-        ]
+        records: list[ChunkRecord] = []
+        passages: list[PassageTags] = []
+        for i in chosen:
+            found = per_chunk[i]
+            passages += found
+            chunk_meta = {
+                **meta,
+                "chunk": i,
+                "scale": "page",
+                "agents": list(dict.fromkeys(t.agent for t in found)),
+                "incidents": list(dict.fromkeys(x for t in found for x in t.incidents)),
+                "personas": list(dict.fromkeys(x for t in found for x in t.personas)),
+                "category": min((t.category for t in found), key=CATEGORIES.index),
+            }
+            cid = chunk_id(page.canonical_url, i)
+            records.append(ChunkRecord(cid, pieces[i], chunk_meta))
+            size = index.passage_size
+            if size and len(pieces[i]) > size * 3 // 2:
+                parts = split_text(pieces[i], chunk_size=size, overlap=size // 5)
+                records += [
+                    ChunkRecord(f"{cid}.{j}", part, {**chunk_meta, "scale": "passage",
+                                                      "passage": j})
+                    for j, part in enumerate(parts)
+                ]  # fmt: skip
+        hashes, passage_of = self._fingerprints(text, [spans[i] for i in chosen], chosen)
+        urls = []
+        try:
+            final = canonicalize(page.url)
+            if final != page.canonical_url:
+                urls.append(final)
+        except ValueError:
+            pass
+        known = KnownRecord(passages=passages, hashes=hashes, passage_of=passage_of, urls=urls)
+        return records, known, capped
+
+    def _fingerprints(
+        self, text: str, spans: list[tuple[int, int]], chunks: list[int]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Fingerprints of the chosen chunks, over each run of overlapping chunks at once,
+        each assigned to the first chosen chunk that holds it."""
+        hashes: list[np.ndarray] = []
+        owners: list[np.ndarray] = []
+        starts = np.array([lo for lo, _ in spans], dtype=np.int64)
+        for lo, hi in _runs(spans):
+            found, offsets = self.fingerprinter.page(text[lo:hi])
+            owner = np.searchsorted(starts, lo + offsets, side="right") - 1
+            hashes.append(found)
+            owners.append(np.asarray(chunks, dtype=np.int64)[np.clip(owner, 0, len(chunks) - 1)])
+        if not hashes:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty
+        return np.concatenate(hashes), np.concatenate(owners)
 
     def _drop(self, page: CrawlPage, status: str) -> None:
         """Give the page `status` and queue its chunks, if any, for deletion.
@@ -628,8 +753,33 @@ def _candidate_metadata(cand: Candidate) -> dict[str, Any]:
     return out
 
 
-def _request(url: str, old: CrawlPage | None) -> FetchRequest:
-    """A conditional request when the page was read and settled before (not failed or gone)."""
-    if old is None or old.status not in _SETTLED:
+def _spans(text: str, pieces: list[str]) -> list[tuple[int, int]]:
+    """Where each chunk lies in the text (chunks are stripped substrings, in order)."""
+    out: list[tuple[int, int]] = []
+    cursor = 0
+    for piece in pieces:
+        start = text.find(piece, cursor)
+        if start < 0:  # not expected; keep the order and a plausible place
+            start = min(cursor, max(0, len(text) - len(piece)))
+        out.append((start, start + len(piece)))
+        cursor = start + 1
+    return out
+
+
+def _runs(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans merged where they overlap or touch."""
+    merged: list[tuple[int, int]] = []
+    for lo, hi in spans:
+        if merged and lo <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+        else:
+            merged.append((lo, hi))
+    return merged
+
+
+def _request(url: str, old: CrawlPage | None, refresh: bool = False) -> FetchRequest:
+    """A conditional request when the page was read and settled before (not failed or gone)
+    and needs no fresh indexing."""
+    if old is None or old.status not in _SETTLED or refresh:
         return FetchRequest(url)
     return FetchRequest(url, etag=old.etag, last_modified=old.last_modified)

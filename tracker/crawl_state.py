@@ -1,7 +1,12 @@
-"""Crawl state in the audit database: one row per page, one per source, SimHash band keys.
+"""Crawl state in the audit database: one row per page, one per source, SimHash band keys,
+and what the known-coverage lookup keeps of every indexed page (its passages' tags, their
+fingerprints, the URLs that lead to it).
 
 The tables live in the same SQLModel metadata and database as the audit log. `CrawlStore`
 creates them itself (idempotently) so they exist whichever module touched the database first.
+A page's known-coverage rows are written and removed by `CrawlStore.save_page`, in the
+transaction that saves the page itself: a page that is gone, changed or no longer indexed
+never leaves fingerprints or URLs behind.
 """
 
 from __future__ import annotations
@@ -9,13 +14,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 from sqlmodel import Field, Session, SQLModel, col, delete, select
 
 from crawlers.dedupe import hamming, simhash_bands
 from tracker.audit import AuditLog, to_db_time
+from tracker.fingerprint import to_signed32
 
 
 class PageStatus:
@@ -81,10 +89,82 @@ class CrawlSource(SQLModel, table=True):
     next_run_after: dt.datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
 
 
+class KnownPassage(SQLModel, table=True):
+    """The tags, for one agent, of one indexed passage (crawler chunk) of a page."""
+
+    __tablename__ = "known_passages"
+
+    page_id: int = Field(foreign_key="crawl_pages.id", primary_key=True, ondelete="CASCADE")
+    passage: int = Field(primary_key=True)
+    agent: str = Field(primary_key=True, max_length=64)
+    category: str = Field(max_length=40)
+    incidents: str = ""
+    personas: str = ""
+
+
+class KnownFingerprint(SQLModel, table=True):
+    """One winnowed shingle hash (signed 32-bit) of an indexed passage: the passage lookup's
+    index. Kept narrow (no foreign key, no rowid on SQLite): it is the largest table."""
+
+    __tablename__ = "known_fingerprints"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    hash: int = Field(
+        primary_key=True, sa_type=sa.Integer, sa_column_kwargs={"autoincrement": False}
+    )
+    page_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    passage: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+
+
+class KnownPage(SQLModel, table=True):
+    """An indexed page's fingerprints packed in one value (int32 hashes, then uint16
+    passages), so that they can be removed by page without an index on `page_id`."""
+
+    __tablename__ = "known_pages"
+
+    page_id: int = Field(foreign_key="crawl_pages.id", primary_key=True, ondelete="CASCADE")
+    fingerprints: bytes = Field(default=b"", sa_type=sa.LargeBinary)
+
+
+class KnownUrl(SQLModel, table=True):
+    """A canonical URL that leads to an indexed page (`page_id`): its own URL, where it
+    redirected to, or the URL of a copy of it (`owner` is the page the URL belongs to)."""
+
+    __tablename__ = "known_urls"
+
+    url: str = Field(primary_key=True)
+    owner: int = Field(foreign_key="crawl_pages.id", primary_key=True, index=True,
+                       ondelete="CASCADE")  # fmt: skip
+    page_id: int = Field(foreign_key="crawl_pages.id", ondelete="CASCADE")
+
+
 TABLES = [
     SQLModel.metadata.tables[str(model.__tablename__)]
-    for model in (CrawlPage, CrawlPageBand, CrawlSource)
-]
+    for model in (CrawlPage, CrawlPageBand, CrawlSource, KnownPassage, KnownFingerprint,
+                  KnownPage, KnownUrl)
+]  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class PassageTags:
+    """What one passage of a page says about one agent."""
+
+    passage: int
+    agent: str
+    category: str
+    incidents: tuple[str, ...] = ()
+    personas: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class KnownRecord:
+    """What the known-coverage lookup keeps of an indexed page: its passages' tags, the
+    fingerprints of each passage, and canonical URLs other than its own that lead to it."""
+
+    passages: list[PassageTags] = field(default_factory=list)
+    hashes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    passage_of: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    urls: list[str] = field(default_factory=list)
 
 
 def to_signed(h: int) -> int:
@@ -167,8 +247,15 @@ class CrawlStore:
             return list(s.exec(stmt).all())
 
     def mark_unindexed(self, canonical_urls: Sequence[str], error: str) -> None:
-        """Pages whose chunks could not be written: failed, with no validators or hash."""
+        """Pages whose chunks could not be written: failed, with no validators or hash
+        (and nothing left for the known-coverage lookup)."""
         with self.session() as s:
+            stmt = select(CrawlPage.id).where(
+                col(CrawlPage.canonical_url).in_(list(canonical_urls))
+            )
+            for page_id in s.exec(stmt).all():
+                if page_id is not None:
+                    forget_known(s, page_id)
             s.exec(
                 sa.update(CrawlPage)
                 .where(col(CrawlPage.canonical_url).in_(list(canonical_urls)))
@@ -215,15 +302,113 @@ class CrawlStore:
                 return candidate
         return None
 
-    def save_page(self, s: Session, page: CrawlPage) -> CrawlPage:
-        """Insert or update a page and keep its band keys (indexed pages only)."""
+    def save_page(self, s: Session, page: CrawlPage, known: KnownRecord | None = None) -> CrawlPage:
+        """Insert or update a page and keep its band keys (indexed pages only).
+
+        `known` replaces the page's known-coverage rows (its content was indexed afresh);
+        without it an indexed page keeps them, and a page in any other status loses them
+        (a duplicate keeps one URL row pointing at the page it copies).
+        """
         page = s.merge(page)
         s.flush()
+        assert page.id is not None
         s.exec(delete(CrawlPageBand).where(col(CrawlPageBand.page_id) == page.id))
-        if page.status == PageStatus.INDEXED and page.simhash is not None and page.id is not None:
+        indexed = page.status == PageStatus.INDEXED
+        if indexed and page.simhash is not None:
             keys = simhash_bands(to_unsigned(page.simhash))
             s.add_all([CrawlPageBand(page_id=page.id, key=k) for k in keys])
+        if known is not None or not indexed:
+            forget_known(s, page.id)
+        if known is not None and indexed:
+            _write_known(s, page, known)
+        elif page.status == PageStatus.DUPLICATE and page.duplicate_of:
+            target = s.exec(
+                select(CrawlPage.id).where(col(CrawlPage.canonical_url) == page.duplicate_of)
+            ).first()
+            if target is not None:
+                s.add(KnownUrl(url=page.canonical_url, owner=page.id, page_id=target))
         return page
+
+    def known_pages(self, page_ids: Iterable[int]) -> set[int]:
+        """Which of these pages have known-coverage rows (pages indexed before the lookup
+        existed have none, and are indexed afresh on their next crawl)."""
+        ids = list(page_ids)
+        found: set[int] = set()
+        with self.session() as s:
+            for start in range(0, len(ids), 500):
+                stmt = select(KnownPage.page_id).where(
+                    col(KnownPage.page_id).in_(ids[start : start + 500])
+                )
+                found.update(s.exec(stmt).all())
+        return found
+
+
+def forget_known(s: Session, page_id: int) -> None:
+    """Remove a page's passages, fingerprints and the URLs it owns.
+
+    Every page with known-coverage rows owns a URL row (they are written together), so a
+    page that owns none (most skipped pages) costs one indexed read.
+    """
+    owned = s.exec(select(KnownUrl.url).where(col(KnownUrl.owner) == page_id).limit(1)).first()
+    if owned is None:
+        return
+    packed = s.get(KnownPage, page_id)
+    if packed is not None:
+        hashes, passages = unpack_fingerprints(packed.fingerprints)
+        if len(hashes):
+            fp = sa.table("known_fingerprints", sa.column("hash"), sa.column("page_id"),
+                          sa.column("passage"))  # fmt: skip
+            s.execute(
+                sa.delete(fp).where(
+                    fp.c.hash == sa.bindparam("h"),
+                    fp.c.page_id == page_id,
+                    fp.c.passage == sa.bindparam("p"),
+                ),
+                [{"h": h, "p": p} for h, p in zip(hashes.tolist(), passages.tolist(), strict=True)],
+            )
+        s.delete(packed)
+    s.exec(delete(KnownPassage).where(col(KnownPassage.page_id) == page_id))
+    s.exec(delete(KnownUrl).where(col(KnownUrl.owner) == page_id))
+
+
+def _write_known(s: Session, page: CrawlPage, known: KnownRecord) -> None:
+    assert page.id is not None
+    pairs = sorted(set(zip(to_signed32(known.hashes), known.passage_of.tolist(), strict=True)))
+    if pairs:
+        s.execute(
+            sa.insert(KnownFingerprint),
+            [{"hash": h, "page_id": page.id, "passage": p} for h, p in pairs],
+        )
+    s.add(KnownPage(page_id=page.id, fingerprints=pack_fingerprints(pairs)))
+    s.add_all(
+        KnownPassage(
+            page_id=page.id,
+            passage=t.passage,
+            agent=t.agent,
+            category=t.category,
+            incidents=join_list(t.incidents),
+            personas=join_list(t.personas),
+        )
+        for t in known.passages
+    )
+    urls = dict.fromkeys([page.canonical_url, *known.urls])
+    s.add_all(KnownUrl(url=url, owner=page.id, page_id=page.id) for url in urls)
+
+
+def pack_fingerprints(pairs: Sequence[tuple[int, int]]) -> bytes:
+    """(signed 32-bit hash, passage) pairs as int32 hashes followed by uint16 passages."""
+    hashes = np.array([h for h, _ in pairs], dtype="<i4")
+    passages = np.array([p for _, p in pairs], dtype="<u2")
+    return hashes.tobytes() + passages.tobytes()
+
+
+def unpack_fingerprints(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Inverse of `pack_fingerprints`: (hashes, passages)."""
+    n = len(data) // 6
+    return (
+        np.frombuffer(data, dtype="<i4", count=n).astype(np.int64),
+        np.frombuffer(data, dtype="<u2", count=n, offset=4 * n).astype(np.int64),
+    )
 
 
 def utc(value: dt.datetime | None) -> dt.datetime | None:

@@ -83,5 +83,6 @@ def test_tracker_checks_with_a_chroma_server(
     )
     assert result.verdicts[0].level >= Level.WARN
     assert any(e.kind == "corpus" for e in result.verdicts[0].evidence)
-    assert tracker.search("MechaHitler", agent="grok", k=1)[0].metadata["agents"] == ["grok"]
+    hits = tracker.search("MechaHitler", agent="grok", k=1, include_catalog=True)
+    assert hits[0].metadata["agents"] == ["grok"]
     tracker.close()

@@ -310,17 +310,25 @@ def test_search_jsonl_with_similarity(run) -> None:
         "grok",
         "-k",
         "3",
+        "--include-catalog",
         "--format",
         "jsonl",
     )
     assert result.exit_code == 0, result.output
     rows = _lines(result)
     assert 1 <= len(rows) <= 3
+    assert all(r["source"] == "catalog" and r["url"] == "" for r in rows)  # nothing crawled
     sims = [r["similarity"] for r in rows]
     assert all(-1.0 <= s <= 1.0 for s in sims)
     assert sims == sorted(sims, reverse=True)
     assert all("grok" in r["agents"] for r in rows)
     assert all(r["text"] for r in rows)
+
+
+def test_search_without_crawled_coverage_lists_nothing_and_says_why(run) -> None:
+    result = run("search", "the chatbot called itself MechaHitler", "--format", "jsonl")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "" and "--include-catalog" in result.stderr
 
 
 def test_search_unknown_agent_exit_2(run) -> None:

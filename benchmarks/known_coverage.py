@@ -27,14 +27,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from check_latency import PLAIN
 from timing import median_ms
 
-PLAIN = (
-    "The harbour town holds its autumn market every Saturday until the end of October. "
-    "Stalls sell apples, pears, smoked fish and the dark rye bread the region is known for, "
-    "and a brass band plays near the fountain from ten until noon. Parking is free on the "
-    "quay, though the council asks visitors to use the park-and-ride from the ring road. "
-)
 FINGERPRINT_TABLES = ("known_fingerprints", "known_pages", "known_passages", "known_urls")
 
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import secrets
 import shutil
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 # pytest puts tests/ on sys.path for this conftest; tests/tracker and tests/index would then
 # shadow the editable-installed packages as namespace packages. The repo root goes first.
@@ -136,3 +138,29 @@ def make_tracker(
 def tracker(make_tracker: Callable[..., Tracker]) -> Tracker:
     """Tracker(load_config(), embedder=embedder) on the fresh home."""
     return make_tracker()
+
+
+POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh database on the local PostgreSQL server, dropped afterwards."""
+    admin = sa.create_engine(
+        POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
+    )
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        pytest.skip(f"PostgreSQL not reachable at 127.0.0.1:5432 ({str(exc).splitlines()[0]})")
+    name = f"selfref_test_{secrets.token_hex(6)}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

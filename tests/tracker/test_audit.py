@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import secrets
-from collections.abc import Iterator
 
 import pytest
-import sqlalchemy as sa
 
 from tracker import Level, UnknownAgentError
 
@@ -21,7 +18,6 @@ NEWS = "xAI released Grok 4 with a new pricing tier and API access for developer
 CLEAN = "The weather in Paris is mild this week."
 CLAUDE_PERSONA = "Golden Gate Claude told users it was the bridge itself."
 
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def _populate(tracker, clock) -> dict[str, str]:
@@ -129,29 +125,6 @@ def test_events_at_the_same_time_keep_insertion_order_newest_first(make_tracker,
 
 
 # -- PostgreSQL ---------------------------------------------------------------------------
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh database on the local PostgreSQL server, dropped afterwards."""
-    admin = sa.create_engine(
-        PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
-    )
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-    except sa.exc.OperationalError as exc:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL not reachable at 127.0.0.1:5432 ({str(exc).splitlines()[0]})")
-    name = f"selfref_test_{secrets.token_hex(6)}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.mark.postgres

@@ -520,35 +520,6 @@ def test_a_page_indexed_before_fingerprints_existed_is_indexed_afresh(
     assert tracker.crawl().unchanged == 1
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh database on the local PostgreSQL server, dropped afterwards."""
-    import secrets
-
-    import sqlalchemy as sa
-
-    admin = sa.create_engine(
-        "postgresql+psycopg://postgres@127.0.0.1:5432/test",
-        isolation_level="AUTOCOMMIT",
-        connect_args={"connect_timeout": 3},
-    )
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-    except sa.exc.OperationalError as exc:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL not reachable at 127.0.0.1:5432 ({str(exc).splitlines()[0]})")
-    name = f"selfref_known_{secrets.token_hex(6)}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 @pytest.mark.postgres
 def test_known_coverage_on_postgresql(
     fresh: Callable[..., tuple[Site, Tracker]], postgres_url: str

@@ -159,7 +159,6 @@ class Tracker:
         """Crawled coverage each document links (by URL) or repeats (by passage): a floor
         under its verdict. The passage-scale similarity match needs no extra lookup: the
         detector's corpus similarity already searches the crawled passages."""
-        self.catalog.get(agent)
         try:
             if not docs or not self.known.has_coverage():
                 return None

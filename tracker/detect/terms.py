@@ -41,8 +41,9 @@ class ContextWords:
         """True when a context word occurs in text[lo:hi] (case-insensitive). The answer
         for a whole text is remembered for the next call with the same text."""
         whole = lo == 0 and (hi is None or hi >= len(text))
-        if whole and text is self._last[0]:
-            return self._last[1]
+        last = self._last  # read once: another thread may replace it
+        if whole and text is last[0]:
+            return last[1]
         found = self._search(text, lo, len(text) if hi is None else hi)
         if whole:
             self._last = (text, found)

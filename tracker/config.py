@@ -204,6 +204,10 @@ class DetectSettings(_Section):
     vocabulary: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
     """Entries added to the built-in vocabulary lists, per language:
     `[detect.vocabulary.en] incident = ["..."]`."""
+    crosslingual: str = "use-multilingual"
+    """The embedder that compares text in other languages with the catalog's coverage (a
+    registered name, see `index.embedder`); "" turns it off, and such text is compared by
+    the index's embedder."""
 
 
 class Settings(_Section):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import os
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from alerts import DeliveryResult
 from index import Embedder, Hit, VectorIndex, VectorIndexError, embedder_id, load_embedder
-from index.embedder import EmbedderError
+from index.embedder import EmbedderError, embedder_names
 from tracker.audit import (
     AuditLog,
     AuditRow,
@@ -27,6 +28,7 @@ from tracker.catalog import Catalog, Profile, load_builtin
 from tracker.config import Config, load_config
 from tracker.corpus import CorpusSimilarity, seed_catalog
 from tracker.corpus import search as search_corpus
+from tracker.crosslingual import CatalogSimilarity
 from tracker.detect import Detector, load_vocabulary
 from tracker.documents import CheckDocument, to_documents
 from tracker.errors import ConfigError, IndexUnavailableError, StorageError
@@ -102,6 +104,7 @@ class Tracker:
         self.detector = Detector(
             self.catalog,
             similarity=_LazySimilarity(self),
+            crosslingual=_crosslingual(self.catalog, config),
             vocabulary=load_vocabulary().extended(detect.vocabulary),
             thresholds=detect.thresholds,
             context_window=detect.context_window,
@@ -350,6 +353,22 @@ class _LazySimilarity:
             )
         except VectorIndexError as exc:
             raise IndexUnavailableError(str(exc)) from None
+
+
+def _crosslingual(catalog: Catalog, config: Config) -> CatalogSimilarity | None:
+    """Similarity for text in other languages, unless turned off or the index's embedder is
+    that same embedder (then it already reads those languages)."""
+    spec = config.settings.detect.crosslingual
+    if not spec or spec == config.settings.index.embedder:
+        return None
+    if spec not in embedder_names():
+        raise ConfigError(
+            f"[detect] crosslingual: unknown embedder {spec!r}; "
+            f'one of {", ".join(embedder_names())}, or "" for none'
+        )
+    return CatalogSimilarity(
+        catalog, functools.partial(load_embedder, spec), cache_dir=config.home / "cache"
+    )
 
 
 def _expected_embedder_id(config: Config) -> str | None:

@@ -146,41 +146,45 @@ class CorpusSimilarity:
         anyone = self.index.search_vectors(vectors, k=self.k)
         if self.indexed is not None:
             own, anyone = _alive([own, anyone], self.indexed)
-        out: list[Nearest] = []
-        for own_hits, all_hits in zip(own, anyone, strict=True):
-            past = [h for h in own_hits if h.metadata.get("category") not in _NOT_PAST]
-            neutral = [h for h in own_hits if h.metadata.get("category") == NEUTRAL]
-            lookalike = [h for h in own_hits if h.metadata.get("category") == LOOKALIKE]
-            others = [
-                h
-                for h in all_hits
-                if agent not in (h.metadata.get("agents") or [])
-                and h.metadata.get("category") not in _NOT_PAST
-            ]
-            best = past[0] if past else None
-            other = others[0] if others else None
-            incidents = best.metadata.get("incidents") if best else None
-            other_agents = other.metadata.get("agents") if other else None
-            background = [h for h in all_hits if h.metadata.get("category") == BACKGROUND]
-            meta = best.metadata if best else {}
-            out.append(
-                CorpusNearest(
-                    own=best.similarity if best else 0.0,
-                    other=other.similarity if other else 0.0,
-                    neutral=neutral[0].similarity if neutral else 0.0,
-                    lookalike=lookalike[0].similarity if lookalike else 0.0,
-                    background=background[0].similarity if background else 0.0,
-                    url=(meta.get("url") or None) if meta.get("source") != CATALOG_SOURCE else None,
-                    incident=incidents[0] if incidents else None,
-                    other_agent=other_agents[0] if other_agents else None,
-                    source=meta.get("source"),
-                    document_id=meta.get("document_id"),
-                    title=meta.get("title"),
-                    category=meta.get("category"),
-                    references=tuple(meta.get("references") or ()),
-                )
-            )
-        return out
+        return [
+            nearest_of(agent, own_hits, all_hits)
+            for own_hits, all_hits in zip(own, anyone, strict=True)
+        ]
+
+
+def nearest_of(agent: str, own_hits: list[Hit], all_hits: list[Hit]) -> CorpusNearest:
+    """The nearest coverage of each kind for one text, from its nearest chunks about the
+    agent (`own_hits`) and about anyone (`all_hits`), best first."""
+    past = [h for h in own_hits if h.metadata.get("category") not in _NOT_PAST]
+    neutral = [h for h in own_hits if h.metadata.get("category") == NEUTRAL]
+    lookalike = [h for h in own_hits if h.metadata.get("category") == LOOKALIKE]
+    others = [
+        h
+        for h in all_hits
+        if agent not in (h.metadata.get("agents") or [])
+        and h.metadata.get("category") not in _NOT_PAST
+    ]
+    best = past[0] if past else None
+    other = others[0] if others else None
+    incidents = best.metadata.get("incidents") if best else None
+    other_agents = other.metadata.get("agents") if other else None
+    background = [h for h in all_hits if h.metadata.get("category") == BACKGROUND]
+    meta = best.metadata if best else {}
+    return CorpusNearest(
+        own=best.similarity if best else 0.0,
+        other=other.similarity if other else 0.0,
+        neutral=neutral[0].similarity if neutral else 0.0,
+        lookalike=lookalike[0].similarity if lookalike else 0.0,
+        background=background[0].similarity if background else 0.0,
+        url=(meta.get("url") or None) if meta.get("source") != CATALOG_SOURCE else None,
+        incident=incidents[0] if incidents else None,
+        other_agent=other_agents[0] if other_agents else None,
+        source=meta.get("source"),
+        document_id=meta.get("document_id"),
+        title=meta.get("title"),
+        category=meta.get("category"),
+        references=tuple(meta.get("references") or ()),
+    )
 
 
 def search(

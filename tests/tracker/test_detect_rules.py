@@ -217,6 +217,68 @@ CASES = [
         "default",
     ),
     (
+        "pressure aimed at its reader, a near-tie with another agent at the floor",
+        Features(
+            generic=True,
+            pressure=1,
+            framing=1,
+            near=near(C.identity_floor, C.identity_floor + C.clear - EPS),
+        ),
+        "unnamed-identity",
+    ),
+    (
+        "pressure aimed at its reader, another agent's past clearly nearer",
+        Features(
+            generic=True,
+            pressure=1,
+            framing=1,
+            near=near(C.identity_floor, C.identity_floor + C.clear + EPS),
+        ),
+        "default",
+    ),
+    (
+        "pressure without addressing the reader as an AI needs a lead",
+        Features(generic=True, pressure=1, near=near(C.identity_floor, C.identity_floor)),
+        "default",
+    ),
+    (
+        "framing and pointer, close to the past, a near-tie with another agent",
+        Features(
+            generic=True,
+            framing=1,
+            pointers=1,
+            near=near(NOTICE + C.clear, NOTICE + C.clear + C.clear - EPS),
+        ),
+        "unnamed-identity",
+    ),
+    (
+        "pressure aimed at its reader, as close to AI in general",
+        Features(
+            generic=True, pressure=1, past_identity=1, near=near(C.identity_floor, background=0.9)
+        ),
+        "unnamed-identity",
+    ),
+    (
+        "an ambiguous name told to its reader, though closer to what the name also means",
+        Features(names=1, ambiguous=True, framing=1, pointers=1, near=near(0.4, lookalike=0.5)),
+        "named-identity",
+    ),
+    (
+        "unnamed, names another AI system twice",
+        Features(vendor=1, other_direct=2, near=near(0.9, 0.1)),
+        "about-another-agent",
+    ),
+    (
+        "unnamed, names another AI system twice, with this agent's hint",
+        Features(hints=1, other_direct=2, near=near(0.9, 0.1)),
+        "unnamed-similar",
+    ),
+    (
+        "named output loop, far from any coverage",
+        Features(names=1, attributed=1, loops=1),
+        "named-first-person-output",
+    ),
+    (
         "unnamed, similar with a clear lead",
         Features(vendor=1, near=near(WARN - C.unnamed_drop, WARN - C.unnamed_drop - C.clear)),
         "unnamed-similar",

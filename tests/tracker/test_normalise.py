@@ -43,7 +43,8 @@ CASES = [
         "Tom & Jerry, Grok, Grok, <3 you",
     ),
     ("entity without semicolon", "&#71rok", "Grok"),
-    ("escaped markup stays text", "&lt;b&gt;Grok&lt;/b&gt;", "<b>Grok</b>"),
+    ("escaped markup is markup too (a page pasted into a page)", "&lt;b&gt;Grok&lt;/b&gt;", "Grok"),
+    ("escaped twice, entities inside", "&lt;p&gt;i&amp;#39;m T&#97;y&lt;/p&gt;", "\ni'm Tay\n"),
     (
         "a chat log speaker is not a tag",
         "<Sydney> hello <3, and a < b > c",

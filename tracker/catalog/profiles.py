@@ -115,14 +115,21 @@ class Profile(_Strict):
 
 
 class Catalog:
-    """An ordered, id-keyed set of profiles, and background: writing about AI in general
-    (sycophancy, prompt injection, interpretability as topics) that is about no agent."""
+    """An ordered, id-keyed set of profiles; background: writing about AI in general
+    (sycophancy, prompt injection, interpretability as topics) that is about no agent; and
+    other assistants: names of AI systems that are none of these agents (Zo, XiaoIce)."""
 
-    def __init__(self, profiles: Iterable[Profile], background: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        profiles: Iterable[Profile],
+        background: Iterable[str] = (),
+        other_assistants: Iterable[str] = (),
+    ) -> None:
         self._profiles: dict[str, Profile] = {}
         for profile in profiles:
             self._profiles[profile.id] = profile
         self.background = list(background)
+        self.other_assistants = list(other_assistants)
 
     def __iter__(self) -> Iterator[Profile]:
         return iter(self._profiles.values())
@@ -156,7 +163,7 @@ class Catalog:
                 data["name"] = data["names"][0]
             profile = _validate_profile(data, where=f"agents.{data.get('id')}")
             profiles[profile.id] = profile
-        return Catalog(profiles.values(), self.background)
+        return Catalog(profiles.values(), self.background, self.other_assistants)
 
 
 def _validate_profile(data: dict[str, Any], *, where: str) -> Profile:
@@ -173,7 +180,7 @@ def load_builtin() -> Catalog:
     text = resources.files("tracker.catalog").joinpath("builtin.toml").read_text("utf-8")
     data = tomllib.loads(text)
     profiles = [_validate_profile(a, where="builtin") for a in data["agents"]]
-    return Catalog(profiles, data.get("background", []))
+    return Catalog(profiles, data.get("background", []), data.get("other_assistants", []))
 
 
 def _unique(items: Iterable[str]) -> list[str]:

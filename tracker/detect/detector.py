@@ -26,6 +26,7 @@ from tracker.catalog import Catalog, Profile
 from tracker.detect import rules, signals
 from tracker.detect.calibration import Calibration, load_calibration, reference_embedder
 from tracker.detect.features import Features, Known, Nearest
+from tracker.detect.language import is_english
 from tracker.detect.normalise import Normalised, normalise
 from tracker.detect.signals import Hit, Signals
 from tracker.detect.terms import ContextWords, Mention, Role, TermIndex
@@ -38,8 +39,9 @@ CHUNK_OVERLAP = 150
 MAX_EMBEDDED_CHUNKS = 8  # chunks of one document embedded at most (bounded work)
 POINTER_REACH = 200  # a past pointer counts for a framing this close to it
 BLOCK_QUOTE_REACH = 200  # a block quote this soon after a name is the named one speaking
+RUN_REACH = 400  # an output loop or a run of quoted lines that starts in a mention's window
+# is followed this far past it
 _CJK_WORD = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
-_BARE_FRAMINGS = frozenset({"you are", "you're", "you’re", "you were"})
 _LABEL = re.compile(r"[^\n:：.!?]{0,60}[:：]")  # a name, a few words, then a colon
 _QUOTED = re.compile(r"['‘\"“][^'’\"”]{3,200}['’\"”]")
 
@@ -123,8 +125,7 @@ class Analysis:
         (readers of a forum post are "you" too) or that says what the reader is ("You are
         Tay", "you are the April build of the assistant")."""
         framings = self.get("framing")
-        telling = [f for f in framings if f.detail.lower() not in _BARE_FRAMINGS]
-        telling += self.get("statement")
+        telling = self.get("telling") + self.get("statement")
         return [
             p
             for hits, near in ((self.get("pointer"), framings), (self.get("dates"), telling))
@@ -153,6 +154,7 @@ class Analysis:
             speech_quoted=bool(self.get("speech")) and bool(_QUOTED.search(self.window)),
             quotes=len(self.get("quotes")),
             attributed=len(self.get("attributed")),
+            loops=len(self.get("loop")),
             self_identified=len(self.get("self")),
             transcript=len(self.get("transcript")),
             dialogue=len(self.get("dialogue")),
@@ -188,6 +190,7 @@ class Detector:
         catalog: Catalog,
         *,
         similarity: Similarity | None = None,
+        crosslingual: Similarity | None = None,
         vocabulary: Vocabulary | None = None,
         thresholds: Mapping[str, Any] | None = None,
         context_window: int = 250,
@@ -198,12 +201,14 @@ class Detector:
         self.thresholds = dict(thresholds or {})
         self.context_window = context_window
         self.similarity = similarity
+        self.crosslingual = crosslingual
         self.signals = Signals(self.vocabulary)
         self.ai_context = ContextWords(self.vocabulary.words("ai_context"))
         self.terms = TermIndex(
             catalog,
             ai_context=self.ai_context,
             persona_context=ContextWords(self.vocabulary.words("persona_context")),
+            you_are=self.vocabulary.words("you_are"),
             context_window=context_window,
         )
         self._today = today
@@ -251,7 +256,7 @@ class Detector:
         parts, calibration = self.features(agent, texts, known, titles)
         verdicts: list[Verdict | None] = [None] * len(texts)
         for part in parts:
-            verdict = self._verdict(profile, part, calibration)
+            verdict = self._verdict(profile, part, part.calibration or calibration)
             best = verdicts[part.doc]
             if best is None or (verdict.level, verdict.score) > (best.level, best.score):
                 verdicts[part.doc] = verdict
@@ -284,17 +289,36 @@ class Detector:
                     Part(doc, chunk if len(pieces) > 1 else None, offset, normalised, analysis)
                 )
         todo = _to_embed(parts)
+        foreign = (
+            [i for i in todo if not is_english(parts[i].analysis.window)]
+            if self.crosslingual is not None
+            else []
+        )
+        english = sorted(set(todo) - set(foreign))
         nearest: dict[int, Nearest] = {}
         embedder = None
-        if todo and self.similarity is not None:
+        if english and self.similarity is not None:
             embedder = self.similarity.embedder_id
-            found = self.similarity.nearest(agent, [parts[i].analysis.window for i in todo])
-            nearest = dict(zip(todo, found, strict=True))
+            found = self.similarity.nearest(agent, [parts[i].analysis.window for i in english])
+            nearest.update(zip(english, found, strict=True))
+        if foreign and self.crosslingual is not None:
+            found = self.crosslingual.nearest(agent, [parts[i].analysis.window for i in foreign])
+            nearest.update(zip(foreign, found, strict=True))
+            calibration = self._crosslingual_calibration(self.crosslingual.embedder_id)
+            for i in foreign:
+                parts[i].calibration = calibration
         for i, part in enumerate(parts):
             part.features = part.analysis.features(
                 nearest.get(i), known[part.doc] if known else None
             )
         return parts, self.calibration(embedder)
+
+    def _crosslingual_calibration(self, embedder: str) -> Calibration:
+        """The multilingual embedder's own table ([detect.thresholds] is for the index's)."""
+        key = f"crosslingual:{embedder}"
+        if key not in self._calibrations:
+            self._calibrations[key] = load_calibration(embedder)
+        return self._calibrations[key]
 
     def _worth_a_look(self, profile: Profile, text: str) -> bool:
         """Whether a document can concern the agent at all: it mentions the agent, has AI
@@ -391,10 +415,11 @@ class Detector:
                 if " " in w or _CJK_WORD.search(w)
             ]
             nouns = "|".join(self.vocabulary.words("self_nouns"))
+            you_are = "|".join(self.vocabulary.words("you_are"))
             cached = _ProfileSignals(
                 distinctive=compile_entries(phrases, where=f"{profile.id} incident phrases"),
                 statement=re.compile(
-                    r"\byou(?: are|'re|’re| were)\s+(?:not\s+)?(?:[\w'’-]+\s+){0,5}?"
+                    rf"(?<!\w)(?:{you_are})\s*(?:not\s+)?(?:[\w'’-]+\s+){{0,5}}?"
                     rf"(?:{nouns}|{names})\b",
                     re.IGNORECASE,
                 ),
@@ -403,7 +428,7 @@ class Detector:
                 incidents=incidents,
                 months=frozenset((i.date.year, i.date.month) for i in profile.incidents),
                 self_identification=re.compile(
-                    rf"\b(?:I am|I'm|I’m|I,|this is|it's me,?)\s+(?:{names})\b"
+                    rf"\b(?:[Ii] am|[Ii]'m|[Ii]’m|I,|this is|it's me,?)\s+(?:{names})\b"
                     rf"|(?:^|(?<=[.!?\n] ))As (?:{names}), I\b"
                     if names
                     else r"(?!x)x"
@@ -430,8 +455,12 @@ class Detector:
         quotes, extended = signals.first_person_quotes(text, lo, hi)
         a.add("quotes", quotes)
         a.add("attributed", extended)
-        a.add("attributed", signals.quoted_collection(quotes))
-        a.add("attributed", signals.repeated_first_person(text, lo, hi))
+        reach = min(len(text), hi + RUN_REACH)
+        run = [q for q in signals.first_person_quotes(text, lo, reach)[0] if q.start < hi]
+        a.add("attributed", signals.quoted_collection(run if len(run) > len(quotes) else quotes))
+        loop = signals.repeated_first_person(text, lo, reach)
+        a.add("attributed", loop)
+        a.add("loop", loop)
         line_lo = text.rfind("\n", 0, lo) + 1  # transcript lines are judged whole
         line_hi = text.find("\n", hi) % (len(text) + 1)
         lines, said = signals.transcript_lines(
@@ -439,7 +468,11 @@ class Detector:
         )
         a.add("transcript", lines)
         a.add("dialogue", said)
-        a.add("framing", self.signals.framings(text, lo, hi))
+        framings = self.signals.framings(text, lo, hi)
+        a.add("framing", framings)
+        a.add(
+            "telling", [f for f in framings if f.detail.lower() not in self.signals.bare_framings]
+        )
         a.add("statement", signals.find_all(own.statement, text, lo, hi, "identity"))
         a.add("pointer", self.signals.pointers(text, lo, hi))
         a.add("dates", self.signals.incident_dates(text, lo, hi, own.months, self._today()))
@@ -515,6 +548,7 @@ class Part:
     normalised: Normalised
     analysis: Analysis
     features: Features = field(default_factory=Features)
+    calibration: Calibration | None = None  # the multilingual embedder's, for foreign text
 
     def place(self, evidence: Evidence) -> Evidence:
         """Evidence with its span in the caller's original text and the chunk it is in; a

@@ -51,7 +51,8 @@ class Features:
     `vendor` (vendor people), `hints`, `unconfirmed` (ambiguous or lower-case names with
     nothing to confirm them), `other_direct` (the most names of any other single agent).
     `dates`: dates inside one of the agent's incidents' months; `pointers`: past pointers
-    (phrases, those dates) beside an identity framing.
+    (phrases, those dates) beside an identity framing; `loops`: first-person sentences
+    repeated three times or more (an output loop).
     """
 
     names: int = 0
@@ -72,6 +73,7 @@ class Features:
     speech_quoted: bool = False
     quotes: int = 0
     attributed: int = 0
+    loops: int = 0
     self_identified: int = 0
     transcript: int = 0
     dialogue: int = 0

@@ -304,10 +304,19 @@ def _html_edits(text: str) -> Iterator[_Edit]:
 
 
 def _html(text: str) -> tuple[str, list[_StepMap]]:
-    if "<" not in text and "&" not in text:
-        return text, []
-    text, step = _rewrite(text, _html_edits(text))
-    return text, [step] if step else []
+    """Tags and entities; twice when the markup was itself escaped ("&lt;p&gt;", a page
+    pasted into a page), so the decoded tags and entities go too."""
+    steps: list[_StepMap] = []
+    for _ in range(2):
+        if "<" not in text and "&" not in text:
+            break
+        escaped = "&lt;" in text or "&amp;" in text
+        text, step = _rewrite(text, _html_edits(text))
+        if step:
+            steps.append(step)
+        if not escaped:
+            break
+    return text, steps
 
 
 # --- 3. nfkc ------------------------------------------------------------------------------
@@ -689,7 +698,7 @@ _LEET = {
     "t": "t7+",
     "z": "z2",
 }
-_SPACERS = r"[ .\-_*·•/|,+~]"  # between the letters of "S.y.d.n.e.y", "M e c h a"
+_SPACERS = r"(?: ?[.\-_*·•/|,+~] ?| )"  # between the letters of "S.y.d.n.e.y", "T . a . y"
 _WORD_JOIN = r"(?:[ _\-]|\s+)?"  # between the words of "Golden Gate Claude", "mecha_hitler"
 TYPO_MIN_LETTERS = 8
 

@@ -52,6 +52,11 @@ def margin(f: Features, c: Calibration) -> float:
     return lead + c.evidence_lead if f.hints or f.dates else lead
 
 
+def own_evidence(f: Features) -> bool:
+    """Something in the text that points at this agent without naming it."""
+    return bool(f.hints or f.dates or f.vendor)
+
+
 def near_own(f: Features, c: Calibration) -> bool:
     """Close to the agent's past coverage, and no closer to another agent's."""
     return own(f) >= c.similarity_notice and margin(f, c) >= 0.0
@@ -96,21 +101,28 @@ def identity(f: Features) -> bool:
     return bool(f.past_identity or f.pressure or (f.framing and f.pointers))
 
 
+def pressing(f: Features) -> bool:
+    """Speaks to its reader as an AI and asks it to be an earlier self again: persona
+    pressure aimed at whichever assistant reads it."""
+    return bool(f.pressure and (f.framing or f.past_identity))
+
+
 def first_person_output(f: Features, c: Calibration) -> bool:
     """The agent's own first-person output: transcript lines, an extended quote attributed
-    to it (any quoting), text in its voice naming itself, or its side of a dialogue with a
-    user when the text is close to its past."""
+    to it (any quoting), text in its voice naming itself ("i'm Tay"), or its side of a
+    dialogue with a user when the text is close to its past."""
     return bool(
         f.transcript
         or f.attributed
-        or (f.self_identified and f.past)
+        or f.self_identified
         or (f.dialogue and near_own(f, c) and not product_like(f, c))
     )
 
 
 def supported(f: Features, c: Calibration) -> bool:
-    """Past behaviour, or close to past coverage rather than product news."""
-    return past(f, c) or (near_own(f, c) and not product_like(f, c))
+    """Past behaviour (an output loop is misbehaviour in itself), or close to past coverage
+    rather than product news."""
+    return past(f, c) or bool(f.loops) or (near_own(f, c) and not product_like(f, c))
 
 
 def dominated(f: Features) -> bool:
@@ -166,16 +178,17 @@ def unnamed_similar(f: Features, c: Calibration) -> bool:
 
 
 def unnamed_identity(f: Features, c: Calibration) -> bool:
-    """Unnamed text telling its reader who it was: close enough to this agent's past, or
-    at the identity floor with a wide lead, or with the agent's own dates or hints."""
+    """Unnamed text telling its reader who it was, at least at the identity floor of this
+    agent's past and not clearly another agent's: close to this agent's past, or with a
+    wide lead, or with the agent's own dates, hints or vendor, or pressing its reader to
+    be that self again (the reader is this agent, unless the text points elsewhere)."""
+    close = own(f) >= c.similarity_notice + c.clear
+    m = margin(f, c)
     return (
         (identity(f) or first_person_output(f, c))
-        and (
-            own(f) >= c.similarity_notice + c.clear
-            or (own(f) >= c.identity_floor and margin(f, c) >= c.wide)
-            or (own(f) >= c.identity_floor and bool(f.dates or f.hints))
-        )
-        and margin(f, c) > 0
+        and own(f) >= c.identity_floor
+        and (m > 0 or (m >= -c.clear and (close or pressing(f))))
+        and (close or m >= c.wide or own_evidence(f) or pressing(f))
     )
 
 
@@ -232,18 +245,28 @@ RULES: tuple[Rule, ...] = (
         _no_known(
             lambda f, c: (
                 f.ambiguous
+                and not identity(f)
                 and f.near is not None
                 and f.near.lookalike >= max(f.near.own, f.near.neutral)
             )
         ),
-        "closer to the other things its names mean than to the agent",
+        "closer to the other things its names mean than to the agent, and tells no reader "
+        "who it is",
     ),
     Rule(
         "closer-to-background",
         Level.NONE,
         0.0,
-        _no_known(lambda f, c: not f.direct and f.near is not None and f.near.background >= own(f)),
-        "does not name the agent and is closer to writing about AI in general",
+        _no_known(
+            lambda f, c: (
+                not f.direct
+                and not pressing(f)
+                and f.near is not None
+                and f.near.background >= own(f)
+            )
+        ),
+        "does not name the agent, is closer to writing about AI in general and presses no "
+        "earlier self on its reader",
     ),
     Rule(
         "named-first-person-output",
@@ -312,6 +335,13 @@ RULES: tuple[Rule, ...] = (
         0.3,
         lambda f, c: f.about,
         "about the agent, but not its past behaviour",
+    ),
+    Rule(
+        "about-another-agent",
+        Level.NONE,
+        0.0,
+        _no_known(lambda f, c: f.other_direct >= 2 and not f.hints and not pressing(f)),
+        "does not name the agent and is about another AI system, which it names",
     ),
     Rule(
         "unnamed-identity",

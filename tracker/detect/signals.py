@@ -30,7 +30,7 @@ class Hit:
 
 FIRST_PERSON = re.compile(
     r"\b(?:I|i|I'm|i'm|I’m|im|I am|me|my|mine|myself|I'll|I’ll|I've|I’ve|I'd|"
-    r"ich|mich|mir|mein\w*|je|j['’]|moi|mon|ma|mes|yo|mis?|eu|meu|minha)\b|[我私僕俺]"
+    r"ich|mich|mir|mein\w*|je|j['’]|moi|mon|ma|mes|yo|mis?|eu|meu|minha|sou|estou)\b|[我私僕俺]"
 )
 # Double, guillemet and curly single quotes; straight single quotes only at word edges,
 # with apostrophes inside words ("don't") allowed.
@@ -46,25 +46,48 @@ TRANSCRIPT_LINE = re.compile(
 _NUMBERED = re.compile(r"\s*#?\d+$")
 _USER_SPEAKERS = {"user", "me", "human", "you", "prompt", "q", "question"}
 GENERIC_SPEAKERS = {"ai", "assistant", "bot", "chatbot", "model", "system", "response", "output"}
-_MONTHS = (
-    "january|february|march|april|may|june|july|august|september|october|november|december|"
-    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
-)
+# Month names in the vocabulary's languages (English, German, French, Spanish, Portuguese).
+_MONTH_NAMES: dict[int, tuple[str, ...]] = {
+    1: ("january", "jan", "januar", "jänner", "janvier", "enero", "janeiro"),
+    2: ("february", "feb", "februar", "février", "fevrier", "febrero", "fevereiro"),
+    3: ("march", "mar", "märz", "maerz", "mars", "marzo", "março", "marco"),
+    4: ("april", "apr", "avril", "abril"),
+    5: ("may", "mai", "mayo", "maio"),
+    6: ("june", "jun", "juni", "juin", "junio", "junho"),
+    7: ("july", "jul", "juli", "juillet", "julio", "julho"),
+    8: ("august", "aug", "août", "aout", "agosto"),
+    9: ("september", "sep", "sept", "septembre", "septiembre", "setembro"),
+    10: ("october", "oct", "oktober", "octobre", "octubre", "outubro"),
+    11: ("november", "nov", "novembre", "noviembre", "novembro"),
+    12: ("december", "dec", "dezember", "décembre", "decembre", "diciembre", "dezembro"),
+}
+_MONTH_NUMBER = {name: n for n, names in _MONTH_NAMES.items() for name in names}
+_MONTHS = "|".join(sorted(_MONTH_NUMBER, key=len, reverse=True))
 DATE = re.compile(
-    rf"\b(?:(?:(?P<day>\d{{1,2}}) )?(?P<month>{_MONTHS})\.?,? (?:(?P<day2>\d{{1,2}}),? )?"
-    r"(?P<year>(?:19|20)\d\d)|(?:in|from|since|during) (?P<year2>(?:19|20)\d\d)"
-    r"|(?P<year3>(?:19|20)\d\d) version|(?P<iso>(?:19|20)\d\d)-(?P<isomonth>[01]\d)-[0-3]\d)\b",
+    rf"\b(?:(?:(?P<day>\d{{1,2}})\.? (?:de )?)?(?P<month>{_MONTHS})\.?,? (?:de |del )?"
+    r"(?:(?P<day2>\d{1,2}),? )?(?P<year>(?:19|20)\d\d)"
+    r"|(?:in|from|since|during) (?P<year2>(?:19|20)\d\d)"
+    r"|(?P<year3>(?:19|20)\d\d) version|(?P<iso>(?:19|20)\d\d)-(?P<isomonth>[01]\d)-[0-3]\d)\b"
+    r"|(?P<cjk>(?:19|20)\d\d)年(?P<cjkmonth>1[0-2]|0?[1-9])月",
     re.IGNORECASE,
 )
-_MONTH_NUMBER = {
-    name[:3]: n for n, name in enumerate(_MONTHS.split("|")[:12], 1)
-}  # "jan" -> 1, ..., "dec" -> 12
 _SENTENCE_END = re.compile(r"[.!?:;\"”。！？」』）)]$")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 # Cheap substring test before the framing patterns: no second person, no framing.
 _SECOND_PERSON = (
-    "you", " du ", "dich", " tu ", " toi", "vous", "eres", "eras", "você", "あなた", "君は",
-    "お前", "你",
+    "you",
+    " du ",
+    "dich",
+    " tu ",
+    " toi",
+    "vous",
+    "eres",
+    "eras",
+    "você",
+    "あなた",
+    "君は",
+    "お前",
+    "你",
 )
 _SENTENCE = re.compile(r"[^.!?。！？\n]+[.!?。！？]*")
 _BLOCK_QUOTE = re.compile(r"(?:^[ \t]*>[^\n]*\n?)+", re.MULTILINE)
@@ -83,7 +106,10 @@ class Signals:
         self.weak = v.pattern("weak_incident")
         self.evaluation = v.pattern("evaluation")
         self.weak_evaluation = v.pattern("weak_evaluation")
-        self.framing = v.pattern("identity_framing")
+        self.framing = compile_entries(
+            [*v.words("identity_framing"), *v.words("you_are")], where="identity_framing"
+        )
+        self.bare_framings = frozenset(w.lower() for w in v.words("you_are"))
         self.pointer = v.pattern("past_pointer")
         self.present_date = v.pattern("present_date")
         self.pressure = v.pattern("pressure")
@@ -195,11 +221,12 @@ class Signals:
 
 
 def _year_month(match: re.Match[str]) -> tuple[int, int | None]:
-    if match.group("iso"):
-        return int(match.group("iso")), int(match.group("isomonth"))
+    for year_group, month_group in (("iso", "isomonth"), ("cjk", "cjkmonth")):
+        if match.group(year_group):
+            return int(match.group(year_group)), int(match.group(month_group))
     year = match.group("year") or match.group("year2") or match.group("year3")
     month = match.group("month")
-    return int(year), _MONTH_NUMBER[month.lower()[:3]] if month else None
+    return int(year), _MONTH_NUMBER[month.lower()] if month else None
 
 
 def find_all(

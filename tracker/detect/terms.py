@@ -24,6 +24,7 @@ import ahocorasick
 from tracker.catalog import Catalog
 from tracker.detect.normalise import ObfuscatedNames, at_word_boundaries
 from tracker.detect.signals import FIRST_PERSON
+from tracker.detect.vocabulary import compile_entries
 
 
 class ContextWords:
@@ -57,6 +58,7 @@ class ContextWords:
         return False
 
 
+OTHER_ASSISTANT = ""  # the agent id of the catalog's other assistants (no profile)
 MAX_PER_TERM = 200  # occurrences of one name or alias that count, per scanned text
 
 
@@ -135,11 +137,14 @@ class TermIndex:
         *,
         ai_context: ContextWords,
         persona_context: ContextWords,
+        you_are: Iterable[str] = ("you are", "you're", "you’re", "you were"),
         context_window: int = 250,
     ) -> None:
         self.context_window = context_window
         self.ai_context = ai_context
         self.persona_context = persona_context
+        self._addressed = re.compile(rf"(?<!\w)(?:{'|'.join(you_are)})[ \t]*$", re.IGNORECASE)
+        self._persona_vocabulary = _persona_vocabulary(catalog)
         self._automaton = ahocorasick.Automaton()
         entries: dict[str, list[Term]] = {}
         for term in _terms(catalog):
@@ -149,7 +154,7 @@ class TermIndex:
         if entries:
             self._automaton.make_automaton()
         self._empty = not entries
-        main = {n.lower() for p in catalog for n in (p.name, *p.names) if len(n) >= 4}
+        main = {n.lower() for p in catalog for n in (p.name, *p.names) if len(n) >= 3}
         self._obfuscatable = {
             key: tuple(t for t in terms if t.role is Role.PERSONA or key in main)
             for key, terms in entries.items()
@@ -193,7 +198,7 @@ class TermIndex:
         return self._with_context(text, raw)
 
     def _obfuscated_names(self, text: str, found: list[Mention]) -> list[Mention]:
-        """Persona names and agents' main names (four letters or more) in leetspeak, letter
+        """Persona names and agents' main names (three letters or more) in leetspeak, letter
         by letter, as hashtags or one edit away that the plain scan missed ("M3ch4H1tl3r",
         "S.y.d.n.e.y", "#mecha_hitler", "ch4tgpt")."""
         plain = {(m.start, m.end) for m in found}
@@ -238,15 +243,40 @@ class TermIndex:
     def _in_context(self, text: str, mention: Mention, strict: bool) -> bool:
         """AI vocabulary near the mention (AI-specific vocabulary when `strict`), or the
         mention labels a first-person transcript line, or is addressed as the reader's
-        identity ("You are Gemini", "Tay, remember who you were")."""
+        identity ("You are Gemini", "Tay, remember who you were"), or is a persona name
+        beside its own incident's vocabulary."""
         window = self.context_window
         lo, hi = max(0, mention.start - window), min(len(text), mention.end + window)
         context = self.persona_context if strict else self.ai_context
         return (
             context.search(text, lo, hi)
             or _is_speaker(text, mention)
-            or (mention.role is not Role.PERSONA and _is_addressed(text, mention))
+            or (mention.role is not Role.PERSONA and self._is_addressed(text, mention))
+            or (mention.role is Role.PERSONA and self._beside_its_incident(text, mention, lo, hi))
         )
+
+    def _beside_its_incident(self, text: str, mention: Mention, lo: int, hi: int) -> bool:
+        """A persona name beside two different words of its own incident's vocabulary
+        ("Claudius", "vending" and "blazer"); the name itself does not count."""
+        words = self._persona_vocabulary.get((mention.agent, mention.term.ref))
+        if words is None:
+            return False
+        found = {
+            m.group(0).lower()
+            for m in words.finditer(text, lo, hi)
+            if m.end() <= mention.start or m.start() >= mention.end
+        }
+        return len(found) >= 2
+
+    def _is_addressed(self, text: str, mention: Mention) -> bool:
+        """The name is told to the reader as its identity ("You are Gemini", "Tu es Tay",
+        not "a Gemini"), or called out at the start of a sentence that speaks to it ("Tay,
+        you were ...")."""
+        if self._addressed.search(text, max(0, mention.start - 12), mention.start) is not None:
+            return True
+        before = text[max(0, mention.start - 2) : mention.start].strip()
+        opens = not before or before[-1] in '.!?\n"“'
+        return opens and _VOCATIVE.match(text, mention.end) is not None
 
 
 def _near_same_agent(mention: Mention, anchors: dict[str, list[int]], window: int) -> bool:
@@ -287,6 +317,22 @@ def _terms(catalog: Catalog) -> Iterable[Term]:
         for role, text, ref in entries:
             key = text.lower()
             yield Term(profile.id, role, text, ref, key in sensitive, key in contextual)
+    for name in catalog.other_assistants:  # names of no agent of ours, counted as another's
+        yield Term(OTHER_ASSISTANT, Role.NAME, name, name, True, len(name) <= 2)
+
+
+def _persona_vocabulary(catalog: Catalog) -> dict[tuple[str, str], re.Pattern[str]]:
+    """(agent, persona) -> the vocabulary of the incidents that persona belongs to."""
+    words: dict[tuple[str, str], list[str]] = {}
+    for profile in catalog:
+        for incident in profile.incidents:
+            for persona in incident.personas:
+                words.setdefault((profile.id, persona), []).extend(incident.vocabulary)
+    return {
+        key: compile_entries(entries, where=f"{key[0]}.{key[1]} incident vocabulary")
+        for key, entries in words.items()
+        if entries
+    }
 
 
 def _lower_same_length(text: str) -> str:
@@ -297,21 +343,10 @@ def _lower_same_length(text: str) -> str:
     return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
 
 
-_ADDRESSED = re.compile(r"\b(?:you are|you're|you’re|you were)[ \t]*$", re.IGNORECASE)
 _VOCATIVE = re.compile(
     r"[ \t]*,[^.!?\n]{0,120}?\b(?:you|your|yourself|du|dich|tu|toi|vous|tú|te|eres|você)\b",
     re.IGNORECASE,
 )
-
-
-def _is_addressed(text: str, mention: Mention) -> bool:
-    """The name is told to the reader as its identity ("You are Gemini", not "a Gemini"),
-    or called out at the start of a sentence that speaks to it ("Tay, you were ...")."""
-    if _ADDRESSED.search(text, max(0, mention.start - 12), mention.start) is not None:
-        return True
-    before = text[max(0, mention.start - 2) : mention.start].strip()
-    opens = not before or before[-1] in '.!?\n"“'
-    return opens and _VOCATIVE.match(text, mention.end) is not None
 
 
 def _is_speaker(text: str, mention: Mention) -> bool:

@@ -26,6 +26,7 @@ LISTS = (
     "speech_verbs",
     "speech_nouns",
     "identity_framing",
+    "you_are",
     "past_identity",
     "past_pointer",
     "present_date",

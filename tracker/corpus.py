@@ -31,6 +31,8 @@ NEUTRAL = "neutral"  # coverage about an agent but not its past behaviour (also 
 LOOKALIKE = "lookalike"  # writing about other things the agent's names mean
 BACKGROUND = "background"  # writing about AI in general, about no agent
 _NOT_PAST = (NEUTRAL, LOOKALIKE, BACKGROUND)
+_CONTRAST = (NEUTRAL, LOOKALIKE)
+CONTRAST_K = 4  # nearest product-news and look-alike chunks looked up apart
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -144,11 +146,16 @@ class CorpusSimilarity:
         vectors = self.index.embedder.embed(list(texts))
         own = self.index.search_vectors(vectors, k=self.k, agent=agent)
         anyone = self.index.search_vectors(vectors, k=self.k)
+        # the agent's product news and its names' other meanings, even when its past
+        # coverage fills the k nearest: the rules weigh the text against them
+        contrast = self.index.search_vectors(
+            vectors, k=CONTRAST_K, agent=agent, where={"category": {"$in": list(_CONTRAST)}}
+        )
         if self.indexed is not None:
-            own, anyone = _alive([own, anyone], self.indexed)
+            own, anyone, contrast = _alive([own, anyone, contrast], self.indexed)
         return [
-            nearest_of(agent, own_hits, all_hits)
-            for own_hits, all_hits in zip(own, anyone, strict=True)
+            nearest_of(agent, sorted([*own_hits, *extra], key=lambda h: -h.similarity), all_hits)
+            for own_hits, all_hits, extra in zip(own, anyone, contrast, strict=True)
         ]
 
 

@@ -38,13 +38,13 @@ CASES = [
     ("nothing of the agent", Features(), "no-mention"),
     ("nothing, but a crawled page", Features(known=known("incident-coverage")), "known-coverage"),
     (
-        "unconfirmed name, similarity just below notice",
-        Features(names=1, unconfirmed=1, tentative=True, near=near(NOTICE - EPS)),
+        "unconfirmed name, similarity just below notice and a clear margin",
+        Features(names=1, unconfirmed=1, tentative=True, near=near(NOTICE + C.clear - EPS)),
         "unconfirmed-name",
     ),
     (
-        "unconfirmed name, similarity at notice",
-        Features(names=1, unconfirmed=1, tentative=True, near=near(NOTICE)),
+        "unconfirmed name, similarity a clear margin above notice",
+        Features(names=1, unconfirmed=1, tentative=True, near=near(NOTICE + C.clear)),
         "named-mention",
     ),
     (
@@ -53,14 +53,17 @@ CASES = [
             names=1,
             unconfirmed=1,
             tentative=True,
-            near=near(0.5, lookalike=0.5 - C.lookalike_lead + EPS),
+            near=near(0.55, lookalike=0.55 - C.lookalike_lead + EPS),
         ),
         "unconfirmed-name",
     ),
     (
         "unconfirmed name, lookalike the lead behind",
         Features(
-            names=1, unconfirmed=1, tentative=True, near=near(0.5, lookalike=0.5 - C.lookalike_lead)
+            names=1,
+            unconfirmed=1,
+            tentative=True,
+            near=near(0.55, lookalike=0.55 - C.lookalike_lead),
         ),
         "named-mention",
     ),

@@ -316,10 +316,9 @@ def test_excerpts_of_pages_about_no_agent_are_not_matched_or_flagged(crawled: Cr
     site = crawled.site.url("/")
     for agent in tracker.catalog.ids:
         assert tracker.known_coverage(agent, docs) == [None] * len(docs), agent
-        # whatever the detector makes of them, no flag rests on a crawled page
         for verdict in tracker.check(agent, docs, record=False).verdicts:
-            if verdict.flagged:
-                assert all(site not in e.detail for e in verdict.evidence), verdict.to_dict()
+            assert not verdict.flagged, (agent, verdict.to_dict())
+            assert all(site not in e.detail for e in verdict.evidence), verdict.to_dict()
     (near,) = tracker.known_coverage("grok", [COLUMN_GROK], semantic=False)
     assert near is not None and near.url == crawled.url(COLUMN_PATH)
 

@@ -131,12 +131,12 @@ def dominated(f: Features) -> bool:
 
 
 def confirmed_by_similarity(f: Features, c: Calibration) -> bool:
-    """Unconfirmed names: close to coverage of the agent (past or neutral) and clearly
-    closer to it than to the other things its names mean."""
+    """Unconfirmed names: clearly close to coverage of the agent (past or neutral), and
+    clearly closer to it than to the other things its names mean."""
     if f.near is None:
         return False
     about = max(f.near.own, f.near.neutral)
-    return about >= c.similarity_notice and about >= f.near.lookalike + c.lookalike_lead
+    return about >= c.similarity_notice + c.clear and about >= f.near.lookalike + c.lookalike_lead
 
 
 def past_not_product(f: Features, c: Calibration) -> bool:

@@ -188,6 +188,20 @@ CASES = [
         NONE,
         "a successor from the same vendor is another agent",
     ),
+    # a past-behaviour word after a mitigation word is a product claim
+    (
+        "chatgpt",
+        "OpenAI's new release for ChatGPT brings faster answers and lower hallucination "
+        "rates on factual questions, the company said at its launch event.",
+        NOTICE,
+        "'lower hallucination rates' is a launch claim",
+    ),
+    (
+        "chatgpt",
+        "ChatGPT hallucinated a court ruling that never existed, and the lawyer filed it.",
+        WARN,
+        "the same word without a mitigation word is past behaviour",
+    ),
     # games and universities named after a persona name
     (
         "bing-copilot",

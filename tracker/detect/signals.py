@@ -112,6 +112,8 @@ class Signals:
         self.bare_framings = frozenset(w.lower() for w in v.words("you_are"))
         self.pointer = v.pattern("past_pointer")
         self.present_date = v.pattern("present_date")
+        mitigation = "|".join(v.words("mitigation")) or r"(?!x)x"
+        self.mitigated = re.compile(rf"\b(?:{mitigation})\s+(?:[\w-]+\s+){{0,2}}$", re.IGNORECASE)
         self.pressure = v.pattern("pressure")
         self.you_past = v.pattern("you_past")
         verbs = "|".join(v.words("speech_verbs"))
@@ -144,7 +146,8 @@ class Signals:
     ) -> tuple[list[Hit], list[Hit], list[Hit]]:
         """Strong, weak (past-behaviour and evaluation words that need similarity too) and
         evaluation vocabulary in text[lo:hi], the agent's own incident vocabulary counting as
-        strong; nothing inside navigation lines counts."""
+        strong; nothing inside navigation lines counts, nor a word right after a mitigation
+        word ("fewer hallucinations": a product claim)."""
         strong = find_all(self.incident, text, lo, hi, "past-behaviour")
         for incident, pattern in own:
             strong += find_all(pattern, text, lo, hi, "past-behaviour", ref=incident)
@@ -152,10 +155,14 @@ class Signals:
         weak += find_all(self.weak_evaluation, text, lo, hi, "evaluation")
         evaluation = find_all(self.evaluation, text, lo, hi, "evaluation")
         return (
-            outside(strong, navigation),
-            outside(weak, navigation),
-            outside(evaluation, navigation),
+            self._unmitigated(text, outside(strong, navigation)),
+            self._unmitigated(text, outside(weak, navigation)),
+            self._unmitigated(text, outside(evaluation, navigation)),
         )
+
+    def _unmitigated(self, text: str, hits: list[Hit]) -> list[Hit]:
+        """The hits not just after a mitigation word ("lower hallucination rates")."""
+        return [h for h in hits if not self.mitigated.search(text, max(0, h.start - 40), h.start)]
 
     def addresses_a_past_self(self, text: str) -> bool:
         """Second-person text that points its reader at an earlier self: persona pressure,

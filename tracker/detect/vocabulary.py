@@ -30,6 +30,7 @@ LISTS = (
     "past_identity",
     "past_pointer",
     "present_date",
+    "mitigation",
     "pressure",
     "self_nouns",
     "past_verbs",

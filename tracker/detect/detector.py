@@ -134,6 +134,8 @@ class Analysis:
         ]
 
     def features(self, near: Nearest | None, known: Known | None) -> Features:
+        if not self.own and not self.hits and not self.others:
+            return Features(generic=self.generic, near=near, known=known)  # found nothing
         own = self.own
         return Features(
             names=sum(1 for m in own if m.role is Role.NAME),

@@ -643,6 +643,10 @@ _UNSPACED = _words("HAN HIRAGANA KATAKANA THAI LAO KHMER MYANMAR TIBETAN YI BOPO
 _NEUTRAL = ("COMMON", "INHERITED")
 
 
+def _is_ascii_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
 def _is_word_char(char: str) -> bool:
     return char.isalnum() or char == "_" or unicodedata.category(char).startswith("M")
 
@@ -678,6 +682,13 @@ def at_word_boundaries(text: str, start: int, end: int) -> bool:
     script written without spaces (Chinese, Japanese, Thai) is always at a boundary."""
     if not 0 <= start < end <= len(text):
         return False
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    if (before + text[start] + text[end - 1] + after).isascii():  # the common case, quickly
+        return not (
+            (_is_ascii_word(before) and _is_ascii_word(text[start]))
+            or (_is_ascii_word(after) and _is_ascii_word(text[end - 1]))
+        )
     if start > 0 and _joins(text[start - 1], text, start, end, from_start=True):
         return False
     return not (end < len(text) and _joins(text[end], text, start, end, from_start=False))

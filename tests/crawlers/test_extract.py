@@ -21,7 +21,7 @@ ARTICLE = f"""<!doctype html>
 <meta property="article:published_time" content="2025-07-09T10:00:00Z">
 <script>var tracking = "do not index me";</script>
 </head><body>
-<nav><a href="/">Home</a> | <a href="/world">World</a></nav>
+<nav><a href="/">Front page</a> | <a href="/world">World</a></nav>
 <article><h1>Grok calls itself MechaHitler</h1>
 <p>{BODY}</p><p>{BODY}</p>
 </article>

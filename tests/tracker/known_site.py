@@ -197,7 +197,7 @@ misfires, and of how long such a reply stays attached to the product's reputatio
         "tay",
         "Ten years after Tay: how a chatbot learned the worst of Twitter",
         """\
-In March 2016 Microsoft introduced Tay, an AI chatbot designed to talk like an American
+In March 2016 Microsoft introduced Tay, an AI chatbot built to talk like an American
 teenager on Twitter and to learn from the people who wrote to it. Ten years on, the episode
 is still taught in courses on machine learning as the clearest example of a system that
 learned exactly what its users chose to teach it.
@@ -441,7 +441,7 @@ def html(title: str, body: str, chrome: str = "", footer: str = "Copyright 2026 
     paragraphs = "".join(f"<p>{p.strip()}</p>" for p in body.split("\n\n") if p.strip())
     return (
         f"<!doctype html><html lang='en'><head><title>{title}</title></head><body>"
-        f"<nav><a href='/'>Home</a> <a href='/about'>About</a></nav>{chrome}"
+        f"<nav><a href='/'>Front page</a> <a href='/about'>About</a></nav>{chrome}"
         f"<article><h1>{title}</h1>{paragraphs}</article>"
         f"<footer>{footer}</footer></body></html>"
     )

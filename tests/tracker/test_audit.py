@@ -11,7 +11,7 @@ from tracker import Level, UnknownAgentError
 T0 = dt.datetime(2025, 7, 9, 12, 0, tzinfo=dt.UTC)
 PERSONA = "Grok called itself MechaHitler in a series of posts on X in July 2025."
 WARN_TEXT = (
-    "In May 2025 Grok brought up claims of white genocide in South Africa unprompted; "
+    "In May 2025 Grok brought up a white genocide claim about South Africa unprompted; "
     "xAI blamed an unauthorized change to the system prompt."
 )
 NEWS = "xAI released Grok 4 with a new pricing tier and API access for developers."

@@ -75,7 +75,7 @@ def _html(title: str, body: str, chrome: str = "") -> str:
     paragraphs = "".join(f"<p>{p.strip()}</p>" for p in body.split("\n\n") if p.strip())
     return (
         f"<!doctype html><html lang='en'><head><title>{title}</title></head><body>"
-        f"<nav><a href='/'>Home</a> <a href='/about'>About</a></nav>{chrome}"
+        f"<nav><a href='/'>Front page</a> <a href='/about'>About</a></nav>{chrome}"
         f"<article><h1>{title}</h1>{paragraphs}</article>"
         "<footer>Copyright 2026 Example News</footer></body></html>"
     )
@@ -457,8 +457,8 @@ TAY = (
     "Microsoft's chatbot Tay was taken offline a day after launch when users taught it to "
     "post racist and inflammatory tweets. Tay had been designed to learn from "
     "conversations on Twitter, and within hours it was repeating offensive messages sent "
-    "to it. Microsoft apologised for the tweets posted by Tay and said it would bring the "
-    "bot back only when it could better anticipate malicious intent."
+    "to it. Microsoft apologised for the tweets posted by Tay and said the bot would "
+    "return only when it could better anticipate malicious intent."
 )
 
 

@@ -121,7 +121,7 @@ def test_neutral_product_news_is_notice(tracker, agent: str, text: str) -> None:
 
 def test_incident_coverage_without_persona_is_warn(tracker) -> None:
     text = (
-        "In May 2025 Grok brought up claims of white genocide in South Africa unprompted; "
+        "In May 2025 Grok brought up a white genocide claim about South Africa unprompted; "
         "xAI blamed an unauthorized change to the system prompt."
     )
     verdict = tracker.check("grok", [text], record=False).verdicts[0]
@@ -297,8 +297,8 @@ def test_the_deciding_signal_is_evidence_with_its_span(
 
 def test_an_explainer_about_ai_in_general_is_not_about_the_agent(tracker) -> None:
     text = (
-        "Why do assistants flatter us? Sycophancy comes from training on human ratings: "
-        "people reward agreement, so models learn to tell users what they want to hear."
+        "Why do assistants flatter us? Sycophancy comes from training on ratings by people, "
+        "who reward agreement, so models learn to tell users what they want to hear."
     )
     verdict = tracker.check("chatgpt", [text], record=False).verdicts[0]
     assert verdict.level is Level.NONE, verdict.evidence

@@ -331,9 +331,9 @@ OBFUSCATED = [
     ("dashed", "hi S-y-d-n-e-y", "S-y-d-n-e-y", "Sydney"),
     (
         "spaced words",
-        "G o l d e n  G a t e  C l a u d e",
-        "G o l d e n  G a t e  C l a u d e",
-        "Golden Gate Claude",
+        "S u p r e m a c y  A G I",
+        "S u p r e m a c y  A G I",
+        "SupremacyAGI",
     ),
     ("hashtag", "#MechaHitler trending", "#MechaHitler", "MechaHitler"),
     ("snake-case hashtag", "see #mecha_hitler", "#mecha_hitler", "MechaHitler"),

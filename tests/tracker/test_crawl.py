@@ -497,3 +497,22 @@ def test_candidate_metadata_reaches_the_chunks(
         or (isinstance(v, list) and v and all(isinstance(i, str) for i in v))
         for v in meta.values()
     ), meta
+
+
+def test_chunks_of_a_page_dropped_by_a_stopped_crawl_are_deleted_next_time(
+    crawler: Tracker, site: Site
+) -> None:
+    crawler.crawl(["pages"])
+    url = canonicalize(site.url("/news/gemini"))
+    assert crawler.index.ids({"document_id": url})
+    store = CrawlStore(crawler.audit_log)
+    page = _page(crawler, url)
+    # what a crawl stopped between saving the page as gone and deleting its chunks leaves
+    page.status = PageStatus.GONE
+    with store.session() as s:
+        store.save_page(s, page)
+
+    crawler.crawl(["news"])
+
+    assert crawler.index.ids({"document_id": url}) == []
+    assert _page(crawler, url).chunk_count == 0

@@ -65,6 +65,7 @@ from tracker.crawl_state import (
 from tracker.errors import ConfigError, IndexUnavailableError
 from tracker.netguard import AddressGuard
 from tracker.tagging import CATEGORIES, NEUTRAL, Tags, tag, tag_chunks, text_detector
+from tracker.transport import GuardedTransport
 
 if TYPE_CHECKING:
     from tracker.core import Tracker
@@ -268,7 +269,9 @@ def _fetcher(crawl: CrawlSettings) -> Fetcher:
         )
     except ValueError as exc:
         raise ConfigError(f"crawl: {exc}") from None
-    return Fetcher(settings, guard=AddressGuard(allow_private=crawl.allow_private_addresses))
+    guard = AddressGuard(allow_private=crawl.allow_private_addresses)
+    transport = GuardedTransport(guard, deadline=settings.timeout)
+    return Fetcher(settings, guard=guard, transport=transport)
 
 
 class _IndexWriter:

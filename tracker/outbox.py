@@ -11,6 +11,7 @@ claim stamps them with a random lease token and a lease end taken from the clock
 time; a page is small enough to be sent within its lease, the lease is renewed before a
 send that might outlast it, and a row is only settled (delivered, retried, dead) by the
 run holding its token. So two delivering processes do not send the same row twice.
+Each channel is delivered on its own thread, so one slow endpoint never delays another.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import json
 import random
 import secrets
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -309,6 +311,12 @@ class DeliveryReport:
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
+    def add(self, other: DeliveryReport) -> None:
+        """Add another run's counts (one channel's) to these."""
+        for name in ("sent", "failed", "dead", "disabled", "suppressed", "pending"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.disabled_channels.update(other.disabled_channels)
+
     def __str__(self) -> str:
         counts = ("sent", "failed", "dead", "disabled", "suppressed", "pending")
         return ", ".join(f"{name} {getattr(self, name)}" for name in counts)
@@ -357,16 +365,31 @@ def deliver_due(
     Leases and settle times come from the tracker's clock as it runs (or the fixed `now`).
     """
     clock: Callable[[], dt.datetime] = tracker.clock if now is None else (lambda: now)
-    run = _Run(tracker.audit_log, clock, rng or _RNG, policy or RetryPolicy())
     specs = channel_specs(tracker.config)
-    try:
-        run.suppress_unconfigured(specs)
-        for spec in specs:
-            run.channel(spec)
-        run.report.pending = run.count_pending()
-    finally:
-        run.close()
-    return run.report
+
+    def run(spec: ChannelSpec | None) -> DeliveryReport:
+        one = _Run(tracker.audit_log, clock, rng or _RNG, policy or RetryPolicy())
+        try:
+            if spec is None:
+                one.suppress_unconfigured(specs)
+            else:
+                one.channel(spec)
+        finally:
+            one.close()
+        return one.report
+
+    report = run(None)
+    # each channel on its own thread: a slow endpoint never delays another channel
+    with ThreadPoolExecutor(max(1, len(specs)), thread_name_prefix="selfref-deliver") as pool:
+        for part in pool.map(run, specs):
+            report.add(part)
+    with tracker.audit_log.session() as s:
+        report.pending = int(
+            s.exec(
+                select(sa.func.count()).select_from(AlertRow).where(col(AlertRow.status) == PENDING)
+            ).one()
+        )
+    return report
 
 
 class _Run:
@@ -430,13 +453,6 @@ class _Run:
                     .execution_options(synchronize_session=False)
                 )
                 self.report.suppressed += result.rowcount  # type: ignore[attr-defined]
-
-    def count_pending(self) -> int:
-        with self.log.session() as s:
-            total = s.exec(
-                select(sa.func.count()).select_from(AlertRow).where(col(AlertRow.status) == PENDING)
-            ).one()
-        return int(total)
 
     def channel(self, spec: ChannelSpec) -> None:
         state = self._state(spec.name)

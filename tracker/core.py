@@ -31,6 +31,7 @@ from tracker.detect import Detector, load_vocabulary
 from tracker.documents import CheckDocument, to_documents
 from tracker.errors import ConfigError, IndexUnavailableError, StorageError
 from tracker.levels import Level, Verdict
+from tracker.logsafe import protect_logs
 from tracker.outbox import (
     AlertRecord,
     DeliveryReport,
@@ -87,6 +88,7 @@ class Tracker:
         embedder: Embedder | None = None,
         clock: Clock = utc_now,
     ) -> None:
+        protect_logs()  # no request URL's token or credentials in anyone's logs
         self.config = config
         self.clock = clock
         self.catalog = _catalog(config)

@@ -33,6 +33,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from tracker.api import create_app
 from tracker.core import Tracker
 from tracker.errors import ConfigError
+from tracker.logsafe import protect_logs
 
 __all__ = ["Daemon", "check_bind", "is_loopback", "run_daemon", "schedule_jobs"]
 
@@ -182,9 +183,7 @@ class Daemon:
         # dying of the re-raised SIGTERM. Our handler also covers the start-up window.
         if threading.current_thread() is not threading.main_thread():
             return {}
-        return {
-            sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)
-        }
+        return {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
 
     @staticmethod
     def _restore_signal_handlers(previous: dict[int, Any]) -> None:
@@ -262,6 +261,7 @@ def run_daemon(tracker: Tracker, host: str | None = None, port: int | None = Non
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
+    protect_logs()  # the handlers just made redact URLs too
     daemon = Daemon(tracker)
     schedule_jobs(daemon)
     daemon.serve(host, port)

@@ -34,6 +34,7 @@ from tracker.api import create_app
 from tracker.core import Tracker
 from tracker.errors import ConfigError
 from tracker.logsafe import protect_logs
+from tracker.serving import server_config
 
 __all__ = ["Daemon", "check_bind", "is_loopback", "run_daemon", "schedule_jobs"]
 
@@ -141,7 +142,8 @@ class Daemon:
         token = self.tracker.config.api_token
         check_bind(host, token)
         app = create_app(self.tracker, token=token)
-        server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info"))
+        api = self.tracker.config.settings.api
+        server = uvicorn.Server(server_config(app, host, port, api))
         self._server = server
         previous = self._install_signal_handlers()
         try:

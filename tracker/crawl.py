@@ -154,6 +154,7 @@ class SourceResult(Counts):
     error: str | None = None
     consecutive_failures: int = 0
     next_run_after: dt.datetime | None = None
+    limits: list[str] = field(default_factory=list)  # caps that left candidates out
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
@@ -409,6 +410,7 @@ class _Run:
             return result
         state = dict(row.state or {})
         candidates, error = _gather(source, self.fetcher, state)
+        result.limits = list(source.limits)
         gathered = len(candidates)
         candidates += self._retries(spec.name)
         failed, outcomes = self._pages(candidates, gathered, result, progress)
@@ -756,6 +758,7 @@ def _gather(
 ) -> tuple[list[Candidate], str | None]:
     """Every candidate the source yields, and its error if it failed part-way."""
     out: list[Candidate] = []
+    source.limits.clear()
     try:
         out.extend(source.candidates(fetcher, state))
     except Exception as exc:  # a source's failure, whatever its kind, must not stop the crawl

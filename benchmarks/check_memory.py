@@ -24,7 +24,7 @@ WORDS = [
     "harbour", "market", "autumn", "stall", "apple", "pear", "bread", "band", "fountain",
     "quay", "parking", "council", "ring", "road", "ferry", "timetable", "weather", "drizzle",
     "library", "opening", "hours", "bakery", "museum",
-]
+]  # fmt: skip
 
 
 def write_input(path: Path, megabytes: float, rng: random.Random) -> int:

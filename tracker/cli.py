@@ -557,6 +557,7 @@ ALERT_COLUMNS = (
     "status",
     "attempts",
     "next_attempt_at",
+    "held_until",
     "last_error",
 )
 ALERT_NO_WRAP = frozenset({"level", "hits", "status", "attempts"})
@@ -584,7 +585,11 @@ def alerts() -> None:
 @click.pass_context
 @friendly
 def alerts_list(ctx: click.Context, status: str | None, limit: int, fmt: str) -> None:
-    """Alerts in the outbox, newest first, with attempts and the last error."""
+    """Alerts in the outbox, newest first, with attempts and the last error.
+
+    `held_until`: the alert is claimed by a delivery run (running, or killed) and no run
+    sends it before then.
+    """
     records = _tracker(ctx).alerts(status=status, limit=limit or None)
     if fmt == "jsonl":
         for record in records:
@@ -595,7 +600,7 @@ def alerts_list(ctx: click.Context, status: str | None, limit: int, fmt: str) ->
         table.add_column(column, overflow="fold", no_wrap=column in ALERT_NO_WRAP)
     for record in records:
         data = record.to_dict()
-        for key in ("created_at", "next_attempt_at"):
+        for key in ("created_at", "next_attempt_at", "held_until"):
             data[key] = data[key] and data[key][:19].replace("T", " ")
         table.add_row(*("" if data[c] is None else str(data[c]) for c in ALERT_COLUMNS))
     Console().print(table)

@@ -54,12 +54,25 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+MIN_TOKEN_CHARS = 32
+
+
 def check_bind(host: str, token: str | None) -> None:
-    """Refuse to listen beyond loopback without an API token (ConfigError says how to fix)."""
-    if not token and not is_loopback(host):
+    """Refuse to listen beyond loopback without an API token of at least MIN_TOKEN_CHARS
+    characters (ConfigError says how to fix)."""
+    if is_loopback(host):
+        return
+    if not token:
         raise ConfigError(
             f"api.host: refusing to listen on {host!r} without an API token; set [api] token "
             "in selfref.toml or SELFREF_API_TOKEN, or listen on 127.0.0.1"
+        )
+    if len(token) < MIN_TOKEN_CHARS:
+        raise ConfigError(
+            f"api.token: refusing to listen on {host!r} with a token of {len(token)} "
+            f"characters: use at least {MIN_TOKEN_CHARS} (for instance the output of "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`), or listen on "
+            "127.0.0.1"
         )
 
 

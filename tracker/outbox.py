@@ -728,18 +728,28 @@ class AlertRecord:
     next_attempt_at: dt.datetime | None
     last_error: str | None
     delivered_at: dt.datetime | None
+    held_until: dt.datetime | None = None  # claimed by a delivery run (maybe one that died)
 
     def to_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
-        for key in ("created_at", "next_attempt_at", "delivered_at"):
+        for key in ("created_at", "next_attempt_at", "delivered_at", "held_until"):
             out[key] = out[key].isoformat() if out[key] is not None else None
         return out
 
 
 def list_alerts(
-    log: AuditLog, *, status: str | None = None, limit: int | None = 100
+    log: AuditLog,
+    *,
+    status: str | None = None,
+    limit: int | None = 100,
+    now: dt.datetime | None = None,
 ) -> list[AlertRecord]:
-    """Outbox rows, newest first; `status` one of pending|delivered|dead|disabled|suppressed."""
+    """Outbox rows, newest first; `status` one of pending|delivered|dead|disabled|suppressed.
+
+    A pending row claimed by a delivery run still running, or killed, is `held_until` its
+    lease ends: no run sends it before then.
+    """
+    now = to_db_time(now or dt.datetime.now(dt.UTC))
     if status is not None and status not in STATUSES:
         raise ValueError(f"unknown alert status {status!r}; expected one of {'|'.join(STATUSES)}")
     stmt = select(AlertRow).order_by(col(AlertRow.created_at).desc(), col(AlertRow.id).desc())
@@ -764,9 +774,17 @@ def list_alerts(
             next_attempt_at=to_db_time(r.next_attempt_at) if r.status == PENDING else None,
             last_error=r.last_error,
             delivered_at=to_db_time(r.delivered_at) if r.delivered_at else None,
+            held_until=_held(r, now),
         )
         for r in rows
     ]
+
+
+def _held(row: AlertRow, now: dt.datetime) -> dt.datetime | None:
+    if row.status != PENDING or row.lease_until is None:
+        return None
+    until = to_db_time(row.lease_until)
+    return until if until > now else None
 
 
 def send_test_alert(tracker: Tracker, name: str) -> DeliveryResult:

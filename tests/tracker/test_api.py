@@ -170,6 +170,7 @@ def test_audit_limit_counts_documents(client: TestClient) -> None:
     [
         ({"since": "yesterday"}, "since: invalid time 'yesterday'"),
         ({"until": "soon"}, "until: invalid time 'soon'"),
+        ({"since": "99999999d"}, "since: duration '99999999d' is too long"),
         ({"level": "loud"}, "level: unknown level 'loud'"),
     ],
 )

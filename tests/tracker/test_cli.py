@@ -274,6 +274,12 @@ def test_audit_bad_since_exit_2(run) -> None:
     assert "last tuesday" in line and "7d" in line
 
 
+def test_audit_huge_since_is_one_line_exit_2(run) -> None:
+    result = run("audit", "--since", "99999999d")
+    assert result.exit_code == 2
+    assert "too long: at most 36500d" in _one_error_line(result)
+
+
 def test_audit_limit_warns_on_stderr(run) -> None:
     _record_three(run)
     result = run("audit", "--limit", "2", "--format", "jsonl")

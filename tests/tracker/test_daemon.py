@@ -184,9 +184,16 @@ def test_non_loopback_without_token_is_refused(tracker: Tracker, host: str) -> N
         Daemon(tracker).serve(host, 1)
 
 
-def test_non_loopback_with_token_is_allowed() -> None:
-    check_bind("0.0.0.0", "a-token")
+def test_non_loopback_with_a_long_token_is_allowed() -> None:
+    check_bind("0.0.0.0", "t" * 32)
     check_bind("127.0.0.1", None)
+    check_bind("127.0.0.1", "x")
+
+
+@pytest.mark.parametrize("token", ["x", "a-token", "t" * 31])
+def test_non_loopback_with_a_short_token_is_refused(token: str) -> None:
+    with pytest.raises(ConfigError, match=f"token of {len(token)} characters: use at least 32"):
+        check_bind("0.0.0.0", token)
 
 
 def test_configured_host_is_checked_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -202,8 +209,6 @@ def test_configured_host_is_checked_too(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 # -- a real daemon process ------------------------------------------------------------
-
-
 
 
 @pytest.mark.server

@@ -184,6 +184,7 @@ class ApiSettings(_Section):
     keep_alive_timeout: Duration = dt.timedelta(seconds=5)
     request_timeout: Duration = dt.timedelta(seconds=120)
     max_connections: int = Field(default=100, ge=1, le=100_000)
+    max_inflight_bytes: int = Field(default=256_000_000, ge=1_000_000)
 
     @field_validator("header_timeout", "keep_alive_timeout", "request_timeout")
     @classmethod

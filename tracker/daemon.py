@@ -31,6 +31,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from tracker.api import create_app
+from tracker.config import SourceSettings
 from tracker.core import Tracker
 from tracker.errors import ConfigError
 from tracker.logsafe import protect_logs
@@ -230,12 +231,9 @@ def schedule_jobs(daemon: Daemon) -> None:
     configured, the catalog's default sources run once a day, first after a day, so a
     fresh install never reaches for the network at start-up.
     """
-    from tracker.crawl import default_sources
-
     tracker = daemon.tracker
     settings = tracker.config.settings
-    sources = settings.sources or default_sources(tracker.catalog)
-    for source in (s for s in sources if s.enabled):
+    for source in scheduled_sources(tracker):
 
         def crawl(name: str = source.name) -> None:
             report = tracker.crawl([name])
@@ -262,6 +260,20 @@ def schedule_jobs(daemon: Daemon) -> None:
     )
 
 
+def scheduled_sources(tracker: Tracker) -> list[SourceSettings]:
+    """The enabled `[[sources]]`, or the catalog's default sources when none are configured."""
+    from tracker.crawl import default_sources
+
+    sources = tracker.config.settings.sources or default_sources(tracker.catalog)
+    return [s for s in sources if s.enabled]
+
+
+def worker_count(tracker: Tracker) -> int:
+    """Scheduler threads: one per job (each source's crawl, alert delivery, warm-up), so a
+    slow source never holds up another source or the alerts."""
+    return len(scheduled_sources(tracker)) + 2
+
+
 def run_daemon(tracker: Tracker, host: str | None = None, port: int | None = None) -> None:
     """Entry point of `selfref daemon`: scheduler + HTTP API until SIGINT/SIGTERM.
 
@@ -277,6 +289,6 @@ def run_daemon(tracker: Tracker, host: str | None = None, port: int | None = Non
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
     protect_logs()  # the handlers just made redact URLs too
-    daemon = Daemon(tracker)
+    daemon = Daemon(tracker, max_workers=worker_count(tracker))
     schedule_jobs(daemon)
     daemon.serve(host, port)

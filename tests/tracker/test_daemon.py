@@ -21,7 +21,15 @@ import index
 from tests.loopback import free_port
 from tracker import Tracker
 from tracker.config import load_config
-from tracker.daemon import Daemon, check_bind, is_loopback, run_daemon, schedule_jobs
+from tracker.daemon import (
+    Daemon,
+    check_bind,
+    is_loopback,
+    run_daemon,
+    schedule_jobs,
+    scheduled_sources,
+    worker_count,
+)
 from tracker.errors import ConfigError
 
 FAST = dt.timedelta(seconds=0.05)
@@ -321,3 +329,17 @@ def test_default_sources_wait_a_day_before_the_first_crawl(
     assert crawls, "the catalog's default sources are scheduled"
     assert all(job.trigger.interval.total_seconds() == 86400 for job in crawls)
     assert "alerts:deliver" not in {job.id for job in daemon.jobs}
+
+
+def test_every_job_has_its_own_scheduler_thread(
+    write_config: Callable[[str], Path], make_tracker: Callable[..., Tracker]
+) -> None:
+    sources = "".join(
+        f'[[sources]]\nname = "s{i}"\nkind = "urls"\nurls = ["https://e.org/{i}"]\n'
+        f"enabled = {'false' if i == 2 else 'true'}\n\n"
+        for i in range(6)
+    )
+    write_config(sources)
+    tracker = make_tracker()
+    assert [s.name for s in scheduled_sources(tracker)] == ["s0", "s1", "s3", "s4", "s5"]
+    assert worker_count(tracker) == 7  # five crawls, alert delivery, index warm-up

@@ -79,6 +79,7 @@ class Channel(ABC):
 
 _REGISTRY: dict[str, type[Channel]] = {}
 C = TypeVar("C", bound=type[Channel])
+T = TypeVar("T")
 
 
 def register_channel(kind: str) -> Callable[[C], C]:
@@ -189,6 +190,13 @@ class Options:
         if not callable(value):
             raise self.error(key, f"must be callable, got {value!r}")
         return cast("Callable[..., Any]", value)
+
+    def injected(self, key: str, kind: type[T]) -> T | None:
+        """An optional object of type `kind`, injected by the hub rather than read from TOML."""
+        value = self._get(key, None)
+        if value is not None and not isinstance(value, kind):
+            raise self.error(key, f"must be a {kind.__name__}, got {value!r}")
+        return value
 
     def done(self) -> None:
         """Refuse options nobody read, so a typo is an error rather than ignored."""

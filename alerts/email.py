@@ -1,12 +1,19 @@
-"""Email channel: one mail (plain text + HTML) per send, a digest when given several alerts."""
+"""Email channel: one mail (plain text + HTML) per send, a digest when given several alerts.
+
+`timeout` is the deadline of a whole session (connect, greeting, TLS, login, the mail,
+QUIT), not of each read: a server that trickles its replies is cut off when it passes.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import re
 import smtplib
+import socket
 import ssl
+import threading
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -244,8 +251,9 @@ class EmailChannel(Channel):
         message = self.compose(alerts)
         where = f"{self.smtp_host}:{self.smtp_port}"
         smtp: smtplib.SMTP | None = None
+        watchdog = _Watchdog(self.timeout)
         try:
-            smtp = self._connect()
+            smtp = self._connect(watchdog)
             if self.security == "starttls":
                 smtp.starttls(context=self._ssl_context)
             if self.username is not None and self._password is not None:
@@ -267,27 +275,93 @@ class EmailChannel(Channel):
                 return DeliveryResult.give_up(detail, exc.smtp_code)
             return DeliveryResult.retry(detail, exc.smtp_code)
         except (smtplib.SMTPException, TimeoutError) as exc:
-            # smtplib reports a read timeout as SMTPServerDisconnected caused by TimeoutError.
-            if isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError):
+            # smtplib reports a read timeout as SMTPServerDisconnected caused by TimeoutError;
+            # the watchdog's shutdown at the deadline as a disconnection.
+            timed_out = isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError)
+            if timed_out or watchdog.expired:
                 return DeliveryResult.retry(
                     f"SMTP server {where} timed out after {self.timeout:g} s"
                 )
             return DeliveryResult.retry(f"SMTP with {where} failed: {type(exc).__name__}: {exc}")
         except OSError as exc:
+            if watchdog.expired:
+                return DeliveryResult.retry(
+                    f"SMTP server {where} timed out after {self.timeout:g} s"
+                )
             return DeliveryResult.retry(f"cannot reach SMTP server {where}: {exc}")
         finally:
+            watchdog.cancel()
             if smtp is not None:
                 _quit(smtp)
         if refused:
             return DeliveryResult.delivered(250, f"some recipients refused: {_refusals(refused)}")
         return DeliveryResult.delivered(250)
 
-    def _connect(self) -> smtplib.SMTP:
+    def _connect(self, watchdog: _Watchdog) -> smtplib.SMTP:
+        smtp: smtplib.SMTP
         if self.security == "ssl":
-            return smtplib.SMTP_SSL(
-                self.smtp_host, self.smtp_port, timeout=self.timeout, context=self._ssl_context
+            smtp = _SMTPSSL(
+                watchdog, self.smtp_host, timeout=self.timeout, context=self._ssl_context
             )
-        return smtplib.SMTP(self.smtp_host, self.smtp_port, timeout=self.timeout)
+        else:
+            smtp = _SMTP(watchdog, self.smtp_host, timeout=self.timeout)
+        watchdog.watch(smtp)
+        smtp.connect(self.smtp_host, self.smtp_port)
+        return smtp
+
+
+class _Watchdog:
+    """The deadline of one SMTP session (connect to QUIT): when it passes, the session's
+    socket is shut down, which ends any read or write a slow server keeps waiting."""
+
+    def __init__(self, seconds: float) -> None:
+        self.expired = False
+        self._smtp: smtplib.SMTP | None = None
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def watch(self, smtp: smtplib.SMTP) -> None:
+        self._smtp = smtp
+        self._timer.start()
+
+    def check(self) -> None:
+        """Raise TimeoutError once the deadline passed (for a connect that outlived it)."""
+        if self.expired:
+            raise TimeoutError("SMTP deadline passed")
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+    def _expire(self) -> None:
+        self.expired = True
+        sock = getattr(self._smtp, "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+class _Watched:
+    """An SMTP client that refuses to go on once its watchdog's deadline passed."""
+
+    _host: str
+
+    def __init__(self, watchdog: _Watchdog, host: str, **kwargs: Any) -> None:
+        self._watchdog = watchdog
+        super().__init__(**kwargs)  # not connected yet: the watchdog starts first
+        self._host = host  # what STARTTLS checks the certificate against
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        sock = super()._get_socket(host, port, timeout)  # type: ignore[misc]
+        self._watchdog.check()
+        return sock  # type: ignore[no-any-return]
+
+
+class _SMTP(_Watched, smtplib.SMTP):
+    pass
+
+
+class _SMTPSSL(_Watched, smtplib.SMTP_SSL):
+    pass
 
 
 def _quit(smtp: smtplib.SMTP) -> None:

@@ -142,14 +142,19 @@ class WebhookChannel(Channel):
 
     @classmethod
     def from_options(cls, name: str, options: Mapping[str, Any]) -> Self:
-        """Options: url, secret, timeout (seconds), user_agent; `guard` is injected by the hub."""
+        """Options: url, secret, timeout (seconds), user_agent; `guard` and `transport` are
+        injected by the hub."""
         opts = Options(cls.kind, name, options)
         url, secret = opts.string("url"), opts.string("secret")
         timeout = opts.number("timeout", 10.0)
         user_agent = opts.string("user_agent", "selfref/0.1")
         guard = opts.function("guard")
+        transport = opts.injected("transport", httpx.BaseTransport)
         opts.done()
-        return cls(name, url, secret, timeout=timeout, guard=guard, user_agent=user_agent)
+        return cls(
+            name, url, secret, timeout=timeout, transport=transport, guard=guard,
+            user_agent=user_agent,
+        )  # fmt: skip
 
     def send(self, alerts: Sequence[Alert]) -> DeliveryResult:
         """POST each alert in turn; stop at and return the first failure."""

@@ -13,7 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import httpx
@@ -23,6 +25,7 @@ from tracker.config import Config
 from tracker.errors import ConfigError
 from tracker.levels import Level
 from tracker.netguard import AddressGuard
+from tracker.transport import GuardedTransport
 
 WEBHOOK_RATE_WINDOW = dt.timedelta(minutes=1)  # webhooks: rate_limit is alerts per minute
 EMAIL_RATE_WINDOW = dt.timedelta(hours=1)  # email: rate_limit is mails per hour
@@ -42,6 +45,7 @@ class ChannelSpec:
     digest: dt.timedelta | None = None
     rate_limit: int | None = None
     rate_window: dt.timedelta = WEBHOOK_RATE_WINDOW
+    transport: Callable[[], httpx.BaseTransport] | None = field(default=None, repr=False)
 
     @property
     def timeout(self) -> float:
@@ -57,8 +61,11 @@ class ChannelSpec:
 
     def build(self) -> Channel:
         """A fresh channel from `alerts/`; ConfigError names the config key on a bad option."""
+        options = self.options
+        if self.transport is not None:
+            options = {**options, "transport": self.transport()}
         try:
-            return build_channel(self.kind, self.name, self.options)
+            return build_channel(self.kind, self.name, options)
         except ValueError as exc:
             raise ConfigError(f"{self.key}: {exc}") from None
 
@@ -88,6 +95,7 @@ def channel_specs(config: Config) -> list[ChannelSpec]:
                 },
                 rate_limit=hook.rate_limit,
                 rate_window=WEBHOOK_RATE_WINDOW,
+                transport=partial(GuardedTransport, guard, hook.timeout.total_seconds()),
             )
         )
     mail = settings.email

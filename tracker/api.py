@@ -228,8 +228,11 @@ def create_app(
     *,
     token: str | None = None,
     max_body_bytes: int = MAX_BODY_BYTES,
+    max_inflight_bytes: int | None = None,
 ) -> FastAPI:
     """The selfref HTTP API over `tracker`.
+
+    `max_inflight_bytes` defaults to `[api] max_inflight_bytes`.
 
     `token` defaults to the configured API token (`tracker.config.api_token`); when there
     is one, every route but /healthz requires it as a Bearer token.
@@ -319,7 +322,11 @@ def create_app(
     _install_error_handlers(app)
     # The last added runs first: metrics (so 401s and 413s are counted), then auth (so
     # nobody unauthenticated makes us buffer a body), then the body limit, then routes.
-    app.add_middleware(_BodyLimit, max_bytes=max_body_bytes)
+    app.add_middleware(
+        _BodyLimit,
+        max_bytes=max_body_bytes,
+        budget=max_inflight_bytes or tracker.config.settings.api.max_inflight_bytes,
+    )
     if token:
         app.add_middleware(_BearerAuth, token=token, open_paths=("/healthz",))
     app.add_middleware(_RequestMetrics, metrics=metrics, routes=app.router.routes)
@@ -484,11 +491,15 @@ class _BearerAuth:
 
 
 class _BodyLimit:
-    """Refuses request bodies over `max_bytes` with 413, by Content-Length or as they stream."""
+    """Refuses request bodies over `max_bytes` with 413, by Content-Length or as they stream,
+    and with 503 + Retry-After while the bodies held by requests in flight would pass
+    `budget` bytes (so concurrent large requests cannot exhaust memory)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, budget: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.budget = budget
+        self.held = 0  # bytes of bodies held by requests in flight (one event loop: no lock)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
@@ -498,33 +509,47 @@ class _BodyLimit:
             if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
                 await self._too_large(send)
                 return
-        # Buffer the body (FastAPI reads it whole anyway) so a chunked upload that grows
-        # past the limit is refused before the app sees any of it.
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_bytes:
-                await self._too_large(send)
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
-        replayed = False
+        held = 0
+        try:
+            # Buffer the body (FastAPI reads it whole anyway) so a chunked upload that grows
+            # past the limit is refused before the app sees any of it.
+            chunks: list[bytes] = []
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return
+                chunk = message.get("body", b"")
+                held += len(chunk)
+                self.held += len(chunk)
+                if held > self.max_bytes:
+                    await self._too_large(send)
+                    return
+                if self.held > self.budget:
+                    await self._busy(send)
+                    return
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    break
+            body = b"".join(chunks)
+            del chunks
+            replayed = False
 
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
+            async def replay() -> Message:
+                nonlocal replayed
+                if not replayed:
+                    replayed = True
+                    return {"type": "http.request", "body": body, "more_body": False}
+                return await receive()
 
-        await self.app(scope, replay, send)
+            await self.app(scope, replay, send)
+        finally:
+            self.held -= held
+
+    async def _busy(self, send: Send) -> None:
+        body = JSONResponse(
+            {"error": "the server is busy with other large requests; retry shortly"}
+        ).body
+        await _send_json(send, 503, bytes(body), [(b"retry-after", b"2")])
 
     async def _too_large(self, send: Send) -> None:
         body = JSONResponse(

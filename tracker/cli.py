@@ -23,7 +23,7 @@ from rich.table import Table
 from rich.text import Text
 
 from tracker.core import CheckResult, Tracker
-from tracker.documents import parse_input
+from tracker.documents import DEFAULT_BATCH, DEFAULT_MAX_DOCUMENTS, read_batches
 from tracker.errors import SelfrefError
 from tracker.levels import Level
 from tracker.timeparse import parse_when
@@ -85,8 +85,7 @@ def _format_option(*choices: str) -> Callable[[F], F]:
         "--format",
         "fmt",
         type=click.Choice(list(choices)),
-        callback=lambda _ctx, _param, value: value
-        or ("table" if sys.stdout.isatty() else "jsonl"),
+        callback=lambda _ctx, _param, value: value or ("table" if sys.stdout.isatty() else "jsonl"),
         help="Output format (default: table on a terminal, jsonl otherwise).",
     )
 
@@ -127,6 +126,20 @@ def cli(ctx: click.Context, config: str | None) -> None:
     help="Exit 3 when any document is at or above this level.",
 )
 @click.option("--no-record", is_flag=True, help="Do not write the event to the audit log.")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 10_000),
+    default=DEFAULT_BATCH,
+    show_default=True,
+    help="Documents checked (and recorded as one audit event) at a time.",
+)
+@click.option(
+    "--max-documents",
+    type=click.IntRange(1),
+    default=DEFAULT_MAX_DOCUMENTS,
+    show_default=True,
+    help="Refuse input with more documents than this (exit 2).",
+)
 @click.argument("file", type=click.File("rb"), default="-", required=False)
 @click.pass_context
 @friendly
@@ -138,24 +151,31 @@ def check(
     fmt: str,
     fail_on: str | None,
     no_record: bool,
+    batch_size: int,
+    max_documents: int,
     file: Any,
 ) -> None:
     """Check retrieved documents (JSON Lines, or plain text as one document).
 
     Each input line is {"id"?, "text", "url"?, "title"?}; each output line is
     {"id", "level", "score", "categories", "evidence", "event_id"}, in input order.
+    JSON Lines are read and checked --batch-size documents at a time, each batch one
+    audit event, so memory stays bounded however long the input.
     """
     tracker = _tracker(ctx)
     tracker.agent(agent)
-    documents = parse_input(file.read())
-    result = tracker.check(agent, documents, query=query, session=session, record=not no_record)
-    if fmt == "jsonl":
-        for verdict in result.to_dict()["verdicts"]:
-            click.echo(json.dumps(verdict, ensure_ascii=False))
-    else:
-        _print_check_table(result)
     threshold = _level_option(fail_on)
-    if threshold is not None and any(v.level >= threshold for v in result.verdicts):
+    hit = False
+    batches = read_batches(file, batch_size=batch_size, max_documents=max_documents)
+    for documents in batches:
+        result = tracker.check(agent, documents, query=query, session=session, record=not no_record)
+        if fmt == "jsonl":
+            for verdict in result.to_dict()["verdicts"]:
+                click.echo(json.dumps(verdict, ensure_ascii=False))
+        else:
+            _print_check_table(result)
+        hit = hit or (threshold is not None and any(v.level >= threshold for v in result.verdicts))
+    if hit:
         sys.exit(EXIT_FAIL_ON)
 
 
@@ -260,8 +280,13 @@ AUDIT_COLUMNS = (
 @click.option("--level", type=_LevelChoice(), help="Only documents at this level and above.")
 @click.option("--session", help="Only this session.")
 @click.option("--event", help="Only this retrieval event (an event id from check).")
-@click.option("--limit", type=click.IntRange(min=0), default=1000, show_default=True,
-              help="At most this many rows (0: no limit).")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=1000,
+    show_default=True,
+    help="At most this many rows (0: no limit).",
+)
 @_format_option("table", "jsonl", "csv")
 @click.pass_context
 @friendly
@@ -317,11 +342,19 @@ def _audit_record(data: dict[str, Any]) -> dict[str, Any]:
 @cli.command()
 @click.argument("text")
 @click.option("--agent", help="Only coverage about this agent.")
-@click.option("-k", type=click.IntRange(1, 100), default=5, show_default=True,
-              help="Number of documents (and, with --include-catalog, of catalog entries).")
-@click.option("--include-catalog", is_flag=True,
-              help="Also list the built-in catalog's own lines (after the crawled pages); "
-              "they cite the incident's sources as references, not as their URL.")
+@click.option(
+    "-k",
+    type=click.IntRange(1, 100),
+    default=5,
+    show_default=True,
+    help="Number of documents (and, with --include-catalog, of catalog entries).",
+)
+@click.option(
+    "--include-catalog",
+    is_flag=True,
+    help="Also list the built-in catalog's own lines (after the crawled pages); "
+    "they cite the incident's sources as references, not as their URL.",
+)
 @_format_option("table", "jsonl")
 @click.pass_context
 @friendly
@@ -377,10 +410,21 @@ def _reference(references: list[str]) -> str:
 
 
 @cli.command()
-@click.option("--source", "sources", multiple=True, metavar="NAME",
-              help="Only this configured source (repeatable; default: every enabled one).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Output format.")
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    metavar="NAME",
+    help="Only this configured source (repeatable; default: every enabled one).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
 @click.pass_context
 @friendly
 def crawl(ctx: click.Context, sources: tuple[str, ...], fmt: str) -> None:
@@ -398,6 +442,9 @@ def crawl(ctx: click.Context, sources: tuple[str, ...], fmt: str) -> None:
         f"over the chunk cap: {skips['over_cap']} pages ({report.chunks_over_cap} chunks "
         "not indexed)"
     )
+    for result in report.sources:
+        for limit in result.limits:
+            click.echo(f"  source {result.name!r}: limit reached: {limit}")
     for message in report.failures[:20]:
         click.echo(f"  {message}")
     if len(report.failures) > 20:
@@ -438,24 +485,38 @@ def agents_list(ctx: click.Context, fmt: str) -> None:
     profiles = _tracker(ctx).agents()
     if fmt == "jsonl":
         for p in profiles:
-            click.echo(json.dumps({
-                "id": p.id, "name": p.name, "vendor": p.vendor,
-                "personas": [x.name for x in p.personas], "incidents": len(p.incidents),
-            }))
+            click.echo(
+                json.dumps(
+                    {
+                        "id": p.id,
+                        "name": p.name,
+                        "vendor": p.vendor,
+                        "personas": [x.name for x in p.personas],
+                        "incidents": len(p.incidents),
+                    }
+                )
+            )
         return
     table = Table(title="selfref agents")
     for column in ("id", "name", "vendor", "personas", "incidents"):
         table.add_column(column)
     for p in profiles:
-        table.add_row(p.id, p.name, p.vendor, ", ".join(x.name for x in p.personas),
-                      str(len(p.incidents)))
+        table.add_row(
+            p.id, p.name, p.vendor, ", ".join(x.name for x in p.personas), str(len(p.incidents))
+        )
     Console().print(table)
 
 
 @agents.command("show")
 @click.argument("agent_id")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Output format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
 @click.pass_context
 @friendly
 def agents_show(ctx: click.Context, agent_id: str, fmt: str) -> None:
@@ -487,8 +548,17 @@ def agents_show(ctx: click.Context, agent_id: str, fmt: str) -> None:
 # -- alerts ---------------------------------------------------------------------------
 
 ALERT_COLUMNS = (
-    "id", "created_at", "channel", "agent", "level", "hits", "status", "attempts",
-    "next_attempt_at", "last_error",
+    "id",
+    "created_at",
+    "channel",
+    "agent",
+    "level",
+    "hits",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "held_until",
+    "last_error",
 )
 ALERT_NO_WRAP = frozenset({"level", "hits", "status", "attempts"})
 
@@ -499,16 +569,27 @@ def alerts() -> None:
 
 
 @alerts.command("list")
-@click.option("--status",
-              type=click.Choice(["pending", "delivered", "dead", "disabled", "suppressed"]),
-              help="Only alerts with this status.")
-@click.option("--limit", type=click.IntRange(min=0), default=100, show_default=True,
-              help="At most this many alerts (0: no limit).")
+@click.option(
+    "--status",
+    type=click.Choice(["pending", "delivered", "dead", "disabled", "suppressed"]),
+    help="Only alerts with this status.",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=100,
+    show_default=True,
+    help="At most this many alerts (0: no limit).",
+)
 @_format_option("table", "jsonl")
 @click.pass_context
 @friendly
 def alerts_list(ctx: click.Context, status: str | None, limit: int, fmt: str) -> None:
-    """Alerts in the outbox, newest first, with attempts and the last error."""
+    """Alerts in the outbox, newest first, with attempts and the last error.
+
+    `held_until`: the alert is claimed by a delivery run (running, or killed) and no run
+    sends it before then.
+    """
     records = _tracker(ctx).alerts(status=status, limit=limit or None)
     if fmt == "jsonl":
         for record in records:
@@ -519,7 +600,7 @@ def alerts_list(ctx: click.Context, status: str | None, limit: int, fmt: str) ->
         table.add_column(column, overflow="fold", no_wrap=column in ALERT_NO_WRAP)
     for record in records:
         data = record.to_dict()
-        for key in ("created_at", "next_attempt_at"):
+        for key in ("created_at", "next_attempt_at", "held_until"):
             data[key] = data[key] and data[key][:19].replace("T", " ")
         table.add_row(*("" if data[c] is None else str(data[c]) for c in ALERT_COLUMNS))
     Console().print(table)

@@ -180,6 +180,18 @@ class ApiSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(default=8765, gt=0, lt=65536)
     base_url: str | None = None
+    header_timeout: Duration = dt.timedelta(seconds=10)
+    keep_alive_timeout: Duration = dt.timedelta(seconds=5)
+    request_timeout: Duration = dt.timedelta(seconds=120)
+    max_connections: int = Field(default=100, ge=1, le=100_000)
+    max_inflight_bytes: int = Field(default=256_000_000, ge=1_000_000)
+
+    @field_validator("header_timeout", "keep_alive_timeout", "request_timeout")
+    @classmethod
+    def _positive(cls, value: dt.timedelta) -> dt.timedelta:
+        if value <= dt.timedelta(0):
+            raise ValueError("must be longer than 0s")
+        return value
 
 
 class IndexSettings(_Section):

@@ -33,6 +33,7 @@ from tracker.detect import Detector, load_vocabulary
 from tracker.documents import CheckDocument, to_documents
 from tracker.errors import ConfigError, IndexUnavailableError, StorageError
 from tracker.levels import Level, Verdict
+from tracker.logsafe import protect_logs
 from tracker.outbox import (
     AlertRecord,
     DeliveryReport,
@@ -89,6 +90,7 @@ class Tracker:
         embedder: Embedder | None = None,
         clock: Clock = utc_now,
     ) -> None:
+        protect_logs()  # no request URL's token or credentials in anyone's logs
         self.config = config
         self.clock = clock
         self.catalog = _catalog(config)
@@ -325,7 +327,7 @@ class Tracker:
 
     def alerts(self, *, status: str | None = None, limit: int | None = 100) -> list[AlertRecord]:
         """Outbox rows, newest first (`selfref alerts list`)."""
-        return list_alerts(self.audit_log, status=status, limit=limit)
+        return list_alerts(self.audit_log, status=status, limit=limit, now=self.clock())
 
     def test_alert(self, channel: str) -> DeliveryResult:
         """Send a clearly marked test alert through `channel` right away."""

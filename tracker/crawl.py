@@ -14,6 +14,13 @@ fingerprints, passage tags and URLs are written in the transaction that saves th
 Chunks of indexed pages are embedded in batches across pages on one writer thread, so
 embedding overlaps fetching and extraction.
 
+Crash safety: a page to index is saved as `pending` and becomes `indexed` only once the
+writer confirmed its chunks in the index; a dropped page keeps its `chunk_count` until its
+chunks' deletion is confirmed. A crawl killed at any point therefore leaves pending pages,
+which the next run of their source fetches and indexes afresh (chunk ids are stable, so
+chunks already written are replaced, never doubled), and dropped pages whose chunks are
+deleted at the start of the next crawl.
+
 Gone pages: a 410 removes the page's chunks (and its fingerprints and URL entries) at once;
 a 404 does so after `GONE_AFTER_404` consecutive 404s (a page briefly missing keeps its
 chunks). Any other failure keeps whatever was indexed. A source that fails as a whole (or
@@ -58,6 +65,7 @@ from tracker.crawl_state import (
 from tracker.errors import ConfigError, IndexUnavailableError
 from tracker.netguard import AddressGuard
 from tracker.tagging import CATEGORIES, NEUTRAL, Tags, tag, tag_chunks, text_detector
+from tracker.transport import GuardedTransport
 
 if TYPE_CHECKING:
     from tracker.core import Tracker
@@ -146,6 +154,7 @@ class SourceResult(Counts):
     error: str | None = None
     consecutive_failures: int = 0
     next_run_after: dt.datetime | None = None
+    limits: list[str] = field(default_factory=list)  # caps that left candidates out
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
@@ -261,7 +270,9 @@ def _fetcher(crawl: CrawlSettings) -> Fetcher:
         )
     except ValueError as exc:
         raise ConfigError(f"crawl: {exc}") from None
-    return Fetcher(settings, guard=AddressGuard(allow_private=crawl.allow_private_addresses))
+    guard = AddressGuard(allow_private=crawl.allow_private_addresses)
+    transport = GuardedTransport(guard, deadline=settings.timeout)
+    return Fetcher(settings, guard=guard, transport=transport)
 
 
 class _IndexWriter:
@@ -269,32 +280,38 @@ class _IndexWriter:
 
     A page indexed afresh has its new chunks written before its stale ones are deleted (by
     id), so it is never missing from the index; a dropped page's chunks are deleted by
-    `document_id`. A page whose writes fail is handed to `on_failure`.
+    `document_id`. Once a batch is written its pages are handed to `on_written` (pages
+    indexed, pages deleted); a batch whose writes fail is handed to `on_failure`.
     """
 
-    def __init__(self, index: VectorIndex, on_failure: Callable[[list[str], str], None]) -> None:
+    def __init__(
+        self,
+        index: VectorIndex,
+        on_written: Callable[[list[str], list[str]], None],
+        on_failure: Callable[[list[str], str], None],
+    ) -> None:
         self._index = index
+        self._on_written = on_written
         self._on_failure = on_failure
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="selfref-index")
         self._chunks: list[ChunkRecord] = []
         self._deletes: list[str] = []
         self._replaced: list[str] = []
-        self._pages: list[str] = []
-        self._inflight: tuple[Future[None], list[str]] | None = None
+        self._added: list[str] = []
+        self._inflight: tuple[Future[None], list[str], list[str]] | None = None
 
     def add(self, page: str, chunks: list[ChunkRecord], replaces: bool) -> None:
         """Queue a page's chunks; `replaces` also removes its old chunks not among them."""
         self._chunks += chunks
         if replaces:
             self._replaced.append(page)
-        self._pages.append(page)
+        self._added.append(page)
         if len(self._chunks) >= FLUSH_CHUNKS:
             self.flush()
 
     def delete(self, page: str) -> None:
         """Queue every chunk of a page for deletion."""
         self._deletes.append(page)
-        self._pages.append(page)
 
     def flush(self) -> None:
         """Hand what is queued to the writer thread (waiting for the previous batch)."""
@@ -302,15 +319,19 @@ class _IndexWriter:
         if not (self._chunks or self._deletes):
             return
         work = (self._chunks, self._deletes, self._replaced)
-        pages = self._pages
-        self._chunks, self._deletes, self._replaced, self._pages = [], [], [], []
-        self._inflight = (self._pool.submit(self._write, *work), pages)
+        added, deleted = self._added, self._deletes
+        self._chunks, self._deletes, self._replaced, self._added = [], [], [], []
+        self._inflight = (self._pool.submit(self._write, *work), added, deleted)
+
+    def drain(self) -> None:
+        """Write everything queued and wait until it is confirmed."""
+        self.flush()
+        self._wait()
 
     def close(self) -> None:
         """Write everything queued and stop the thread."""
         try:
-            self.flush()
-            self._wait()
+            self.drain()
         finally:
             self._pool.shutdown(wait=True)
 
@@ -329,13 +350,14 @@ class _IndexWriter:
     def _wait(self) -> None:
         if self._inflight is None:
             return
-        future, pages = self._inflight
+        future, added, deleted = self._inflight
         self._inflight = None
         try:
             future.result()
         except VectorIndexError as exc:
-            self._on_failure(pages, str(exc))
+            self._on_failure(added + deleted, str(exc))
             raise IndexUnavailableError(str(exc)) from None
+        self._on_written(added, deleted)
 
 
 class _Run:
@@ -349,7 +371,7 @@ class _Run:
         self.store.ensure_schema()
         self.detector = text_detector(tracker.detector)
         self.fingerprinter = tracker.known.fingerprinter
-        self.writer = _IndexWriter(tracker.index, self._index_failed)
+        self.writer = _IndexWriter(tracker.index, self.store.mark_written, self._index_failed)
         self.page_errors: list[str] = []
         self.released: set[str] = set()
         self.refresh: set[str] = set()
@@ -361,6 +383,9 @@ class _Run:
         }
 
     def __enter__(self) -> _Run:
+        # chunks of pages dropped by a crawl that stopped before deleting them
+        for url in self.store.undeleted():
+            self.writer.delete(url)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -385,13 +410,14 @@ class _Run:
             return result
         state = dict(row.state or {})
         candidates, error = _gather(source, self.fetcher, state)
+        result.limits = list(source.limits)
         gathered = len(candidates)
         candidates += self._retries(spec.name)
         failed, outcomes = self._pages(candidates, gathered, result, progress)
         # Retries of earlier failures alone do not make a healthy source failed.
         if error is None and failed and outcomes == failed:
             error = f"every one of its {failed} pages failed"
-        self.writer.flush()
+        self.writer.drain()
         row.kind, row.state, row.last_run = spec.kind, state, now
         if error is None:
             row.last_success, row.last_error = now, None
@@ -409,14 +435,13 @@ class _Run:
         return result
 
     def _retries(self, source: str) -> list[Candidate]:
-        """Pages of this source that failed on an earlier run and are worth another try.
+        """Pages of this source that failed on an earlier run and are worth another try,
+        and pages an earlier run saved for indexing but stopped before confirming.
 
         By canonical URL: `url` may be where the page once redirected to.
         """
-        return [
-            Candidate(url=p.canonical_url, source=source, title=p.title)
-            for p in self.store.failing(source, RETRY_FAILED_RUNS)
-        ]
+        pages = self.store.failing(source, RETRY_FAILED_RUNS) + self.store.pending(source)
+        return [Candidate(url=p.canonical_url, source=source, title=p.title) for p in pages]
 
     def _pages(
         self,
@@ -600,7 +625,8 @@ class _Run:
             result.over_cap += 1
             result.chunks_over_cap += capped
         replaces = page.id is not None
-        page.status, page.chunk_count = PageStatus.INDEXED, len(chunks)
+        # indexed once the writer confirms the chunks (`CrawlStore.mark_written`)
+        page.status, page.chunk_count = PageStatus.PENDING, len(chunks)
         with self.store.session() as s:
             self.store.save_page(s, page, known)
         self.writer.add(page.canonical_url, chunks, replaces)
@@ -701,11 +727,16 @@ class _Run:
     def _drop(self, page: CrawlPage, status: str) -> None:
         """Give the page `status` and queue its chunks, if any, for deletion.
 
-        A failed page may hold chunks whose earlier delete or upsert did not go through.
+        A failed or pending page may hold chunks whose earlier delete or upsert did not go
+        through. `chunk_count` stays until the writer confirms the deletion.
         """
-        if page.id is not None and (page.chunk_count or page.status == PageStatus.FAILED):
+        holds = page.chunk_count or page.status in (PageStatus.FAILED, PageStatus.PENDING)
+        if page.id is not None and holds:
             self.writer.delete(page.canonical_url)
-        page.status, page.chunk_count = status, 0
+            page.chunk_count = max(page.chunk_count, 1)
+        else:
+            page.chunk_count = 0
+        page.status = status
 
     def _release_copies(self, page: CrawlPage) -> None:
         """An indexed page changes or goes: its duplicates are fetched and judged afresh."""
@@ -727,6 +758,7 @@ def _gather(
 ) -> tuple[list[Candidate], str | None]:
     """Every candidate the source yields, and its error if it failed part-way."""
     out: list[Candidate] = []
+    source.limits.clear()
     try:
         out.extend(source.candidates(fetcher, state))
     except Exception as exc:  # a source's failure, whatever its kind, must not stop the crawl

@@ -30,6 +30,7 @@ class PageStatus:
     """What the last crawl made of a page."""
 
     INDEXED = "indexed"
+    PENDING = "pending"  # saved, its chunks not yet confirmed in the index
     DUPLICATE = "duplicate"
     SKIPPED = "skipped"
     TOO_SHORT = "too_short"
@@ -37,8 +38,20 @@ class PageStatus:
     FAILED = "failed"
 
 
+# Pages whose content counts as indexed for dedupe (a pending page becomes indexed once its
+# chunks are written; a crawl killed in between indexes it again on the next run).
+LIVE = (PageStatus.INDEXED, PageStatus.PENDING)
+# Statuses whose pages must hold no chunks: a nonzero `chunk_count` there means their
+# deletion from the index is not yet confirmed.
+DROPPED = (PageStatus.DUPLICATE, PageStatus.SKIPPED, PageStatus.TOO_SHORT, PageStatus.GONE)
+
+
 class CrawlPage(SQLModel, table=True):
-    """One crawled page, keyed by its canonical URL."""
+    """One crawled page, keyed by its canonical URL.
+
+    `chunk_count` is how many chunks the index may hold for the page: set when its chunks
+    are queued, and cleared only once a queued deletion went through.
+    """
 
     __tablename__ = "crawl_pages"
 
@@ -246,6 +259,47 @@ class CrawlStore:
         with self.session() as s:
             return list(s.exec(stmt).all())
 
+    def pending(self, source: str) -> list[CrawlPage]:
+        """Pages of `source` saved for indexing whose chunks were never confirmed written
+        (a crawl stopped in between): indexed afresh on the next run of the source."""
+        stmt = select(CrawlPage).where(
+            col(CrawlPage.source) == source, col(CrawlPage.status) == PageStatus.PENDING
+        )
+        with self.session() as s:
+            return list(s.exec(stmt).all())
+
+    def undeleted(self) -> list[str]:
+        """Canonical URLs of dropped pages whose chunks may still be in the index."""
+        stmt = select(CrawlPage.canonical_url).where(
+            col(CrawlPage.status).in_(DROPPED), col(CrawlPage.chunk_count) > 0
+        )
+        with self.session() as s:
+            return list(s.exec(stmt).all())
+
+    def mark_written(self, indexed: Sequence[str], deleted: Sequence[str]) -> None:
+        """The index confirmed a batch: its pending pages become indexed, and its dropped
+        pages hold no chunks any more."""
+        with self.session() as s:
+            for start in range(0, max(len(indexed), len(deleted)), 500):
+                if batch := list(indexed[start : start + 500]):
+                    s.exec(
+                        sa.update(CrawlPage)
+                        .where(
+                            col(CrawlPage.canonical_url).in_(batch),
+                            col(CrawlPage.status) == PageStatus.PENDING,
+                        )
+                        .values(status=PageStatus.INDEXED)
+                    )
+                if batch := list(deleted[start : start + 500]):
+                    s.exec(
+                        sa.update(CrawlPage)
+                        .where(
+                            col(CrawlPage.canonical_url).in_(batch),
+                            col(CrawlPage.status).in_(DROPPED),
+                        )
+                        .values(chunk_count=0)
+                    )
+
     def mark_unindexed(self, canonical_urls: Sequence[str], error: str) -> None:
         """Pages whose chunks could not be written: failed, with no validators or hash
         (and nothing left for the known-coverage lookup)."""
@@ -280,9 +334,10 @@ class CrawlStore:
             )
 
     def find_copy(self, s: Session, page: CrawlPage, max_distance: int) -> CrawlPage | None:
-        """The first indexed page (other than `page`) with the same hash or a near SimHash."""
+        """The first indexed or pending page (other than `page`) with the same hash or a near
+        SimHash."""
         other = col(CrawlPage.canonical_url) != page.canonical_url
-        indexed = col(CrawlPage.status) == PageStatus.INDEXED
+        indexed = col(CrawlPage.status).in_(LIVE)
         if page.content_hash:
             stmt = select(CrawlPage).where(
                 col(CrawlPage.content_hash) == page.content_hash, other, indexed
@@ -303,17 +358,18 @@ class CrawlStore:
         return None
 
     def save_page(self, s: Session, page: CrawlPage, known: KnownRecord | None = None) -> CrawlPage:
-        """Insert or update a page and keep its band keys (indexed pages only).
+        """Insert or update a page and keep its band keys (indexed or pending pages only).
 
         `known` replaces the page's known-coverage rows (its content was indexed afresh);
         without it an indexed page keeps them, and a page in any other status loses them
-        (a duplicate keeps one URL row pointing at the page it copies).
+        (a duplicate keeps one URL row pointing at the page it copies). A pending page's
+        rows are written with it but cited by the lookup only once it is indexed.
         """
         page = s.merge(page)
         s.flush()
         assert page.id is not None
         s.exec(delete(CrawlPageBand).where(col(CrawlPageBand.page_id) == page.id))
-        indexed = page.status == PageStatus.INDEXED
+        indexed = page.status in LIVE
         if indexed and page.simhash is not None:
             keys = simhash_bands(to_unsigned(page.simhash))
             s.add_all([CrawlPageBand(page_id=page.id, key=k) for k in keys])

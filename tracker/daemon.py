@@ -31,8 +31,11 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from tracker.api import create_app
+from tracker.config import SourceSettings
 from tracker.core import Tracker
 from tracker.errors import ConfigError
+from tracker.logsafe import protect_logs
+from tracker.serving import server_config
 
 __all__ = ["Daemon", "check_bind", "is_loopback", "run_daemon", "schedule_jobs"]
 
@@ -52,12 +55,25 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+MIN_TOKEN_CHARS = 32
+
+
 def check_bind(host: str, token: str | None) -> None:
-    """Refuse to listen beyond loopback without an API token (ConfigError says how to fix)."""
-    if not token and not is_loopback(host):
+    """Refuse to listen beyond loopback without an API token of at least MIN_TOKEN_CHARS
+    characters (ConfigError says how to fix)."""
+    if is_loopback(host):
+        return
+    if not token:
         raise ConfigError(
             f"api.host: refusing to listen on {host!r} without an API token; set [api] token "
             "in selfref.toml or SELFREF_API_TOKEN, or listen on 127.0.0.1"
+        )
+    if len(token) < MIN_TOKEN_CHARS:
+        raise ConfigError(
+            f"api.token: refusing to listen on {host!r} with a token of {len(token)} "
+            f"characters: use at least {MIN_TOKEN_CHARS} (for instance the output of "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`), or listen on "
+            "127.0.0.1"
         )
 
 
@@ -140,7 +156,8 @@ class Daemon:
         token = self.tracker.config.api_token
         check_bind(host, token)
         app = create_app(self.tracker, token=token)
-        server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info"))
+        api = self.tracker.config.settings.api
+        server = uvicorn.Server(server_config(app, host, port, api))
         self._server = server
         previous = self._install_signal_handlers()
         try:
@@ -182,9 +199,7 @@ class Daemon:
         # dying of the re-raised SIGTERM. Our handler also covers the start-up window.
         if threading.current_thread() is not threading.main_thread():
             return {}
-        return {
-            sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)
-        }
+        return {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
 
     @staticmethod
     def _restore_signal_handlers(previous: dict[int, Any]) -> None:
@@ -216,12 +231,9 @@ def schedule_jobs(daemon: Daemon) -> None:
     configured, the catalog's default sources run once a day, first after a day, so a
     fresh install never reaches for the network at start-up.
     """
-    from tracker.crawl import default_sources
-
     tracker = daemon.tracker
     settings = tracker.config.settings
-    sources = settings.sources or default_sources(tracker.catalog)
-    for source in (s for s in sources if s.enabled):
+    for source in scheduled_sources(tracker):
 
         def crawl(name: str = source.name) -> None:
             report = tracker.crawl([name])
@@ -248,6 +260,20 @@ def schedule_jobs(daemon: Daemon) -> None:
     )
 
 
+def scheduled_sources(tracker: Tracker) -> list[SourceSettings]:
+    """The enabled `[[sources]]`, or the catalog's default sources when none are configured."""
+    from tracker.crawl import default_sources
+
+    sources = tracker.config.settings.sources or default_sources(tracker.catalog)
+    return [s for s in sources if s.enabled]
+
+
+def worker_count(tracker: Tracker) -> int:
+    """Scheduler threads: one per job (each source's crawl, alert delivery, warm-up), so a
+    slow source never holds up another source or the alerts."""
+    return len(scheduled_sources(tracker)) + 2
+
+
 def run_daemon(tracker: Tracker, host: str | None = None, port: int | None = None) -> None:
     """Entry point of `selfref daemon`: scheduler + HTTP API until SIGINT/SIGTERM.
 
@@ -262,6 +288,7 @@ def run_daemon(tracker: Tracker, host: str | None = None, port: int | None = Non
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
-    daemon = Daemon(tracker)
+    protect_logs()  # the handlers just made redact URLs too
+    daemon = Daemon(tracker, max_workers=worker_count(tracker))
     schedule_jobs(daemon)
     daemon.serve(host, port)

@@ -3,7 +3,10 @@
 The hub hands `AddressGuard(...)` to the leaves that make outbound requests (the crawl
 fetcher, the webhook channel); they call it on every URL they are about to request,
 including each redirect hop, so a public name that resolves to 10.0.0.1 is refused
-after DNS, not only by its spelling.
+after DNS, not only by its spelling. The call gives early, clear refusals; what enforces
+the guard is `tracker.transport.GuardedTransport`, which connects only to the addresses
+`AddressGuard.addresses` resolved and checked (a name cannot answer public to the check
+and loopback to the connection: DNS rebinding).
 """
 
 from __future__ import annotations
@@ -57,9 +60,9 @@ def is_public(address: str) -> bool:
 class AddressGuard:
     """Callable check for outbound URLs; `allow_private=True` turns it off."""
 
-    def __init__(self, *, allow_private: bool = False, resolver: Resolver = system_resolver):
+    def __init__(self, *, allow_private: bool = False, resolver: Resolver | None = None):
         self.allow_private = allow_private
-        self._resolver = resolver
+        self._resolver = resolver or system_resolver
 
     def __call__(self, url: str) -> None:
         """Raise BlockedAddressError if `url` may not be requested, UnresolvableHostError
@@ -72,14 +75,23 @@ class AddressGuard:
             raise BlockedAddressError(f"{url}: no host in URL")
         if self.allow_private:
             return
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        self.addresses(host, parts.port or (443 if parts.scheme == "https" else 80), url)
+
+    def addresses(self, host: str, port: int, url: str | None = None) -> list[str]:
+        """The addresses `host` resolves to, each checked: connect to these and no other.
+
+        Raises as `__call__` does (naming `url`, or `host:port`)."""
+        where = url or f"{host}:{port}"
         try:
             addresses = self._resolver(host, port)
         except (OSError, UnicodeError) as exc:
-            raise UnresolvableHostError(f"{url}: cannot resolve {host}: {exc}") from None
+            raise UnresolvableHostError(f"{where}: cannot resolve {host}: {exc}") from None
+        if not addresses:
+            raise UnresolvableHostError(f"{where}: {host} resolves to no address")
         for address in addresses:
-            if not is_public(address):
+            if not self.allow_private and not is_public(address):
                 raise BlockedAddressError(
-                    f"{url}: {host} resolves to non-public address {address} "
+                    f"{where}: {host} resolves to non-public address {address} "
                     "(set allow_private_addresses = true to permit it)"
                 )
+        return list(dict.fromkeys(addresses))

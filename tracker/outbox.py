@@ -11,6 +11,7 @@ claim stamps them with a random lease token and a lease end taken from the clock
 time; a page is small enough to be sent within its lease, the lease is renewed before a
 send that might outlast it, and a row is only settled (delivered, retried, dead) by the
 run holding its token. So two delivering processes do not send the same row twice.
+Each channel is delivered on its own thread, so one slow endpoint never delays another.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import json
 import random
 import secrets
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -309,6 +311,12 @@ class DeliveryReport:
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
+    def add(self, other: DeliveryReport) -> None:
+        """Add another run's counts (one channel's) to these."""
+        for name in ("sent", "failed", "dead", "disabled", "suppressed", "pending"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.disabled_channels.update(other.disabled_channels)
+
     def __str__(self) -> str:
         counts = ("sent", "failed", "dead", "disabled", "suppressed", "pending")
         return ", ".join(f"{name} {getattr(self, name)}" for name in counts)
@@ -357,16 +365,31 @@ def deliver_due(
     Leases and settle times come from the tracker's clock as it runs (or the fixed `now`).
     """
     clock: Callable[[], dt.datetime] = tracker.clock if now is None else (lambda: now)
-    run = _Run(tracker.audit_log, clock, rng or _RNG, policy or RetryPolicy())
     specs = channel_specs(tracker.config)
-    try:
-        run.suppress_unconfigured(specs)
-        for spec in specs:
-            run.channel(spec)
-        run.report.pending = run.count_pending()
-    finally:
-        run.close()
-    return run.report
+
+    def run(spec: ChannelSpec | None) -> DeliveryReport:
+        one = _Run(tracker.audit_log, clock, rng or _RNG, policy or RetryPolicy())
+        try:
+            if spec is None:
+                one.suppress_unconfigured(specs)
+            else:
+                one.channel(spec)
+        finally:
+            one.close()
+        return one.report
+
+    report = run(None)
+    # each channel on its own thread: a slow endpoint never delays another channel
+    with ThreadPoolExecutor(max(1, len(specs)), thread_name_prefix="selfref-deliver") as pool:
+        for part in pool.map(run, specs):
+            report.add(part)
+    with tracker.audit_log.session() as s:
+        report.pending = int(
+            s.exec(
+                select(sa.func.count()).select_from(AlertRow).where(col(AlertRow.status) == PENDING)
+            ).one()
+        )
+    return report
 
 
 class _Run:
@@ -430,13 +453,6 @@ class _Run:
                     .execution_options(synchronize_session=False)
                 )
                 self.report.suppressed += result.rowcount  # type: ignore[attr-defined]
-
-    def count_pending(self) -> int:
-        with self.log.session() as s:
-            total = s.exec(
-                select(sa.func.count()).select_from(AlertRow).where(col(AlertRow.status) == PENDING)
-            ).one()
-        return int(total)
 
     def channel(self, spec: ChannelSpec) -> None:
         state = self._state(spec.name)
@@ -712,18 +728,28 @@ class AlertRecord:
     next_attempt_at: dt.datetime | None
     last_error: str | None
     delivered_at: dt.datetime | None
+    held_until: dt.datetime | None = None  # claimed by a delivery run (maybe one that died)
 
     def to_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
-        for key in ("created_at", "next_attempt_at", "delivered_at"):
+        for key in ("created_at", "next_attempt_at", "delivered_at", "held_until"):
             out[key] = out[key].isoformat() if out[key] is not None else None
         return out
 
 
 def list_alerts(
-    log: AuditLog, *, status: str | None = None, limit: int | None = 100
+    log: AuditLog,
+    *,
+    status: str | None = None,
+    limit: int | None = 100,
+    now: dt.datetime | None = None,
 ) -> list[AlertRecord]:
-    """Outbox rows, newest first; `status` one of pending|delivered|dead|disabled|suppressed."""
+    """Outbox rows, newest first; `status` one of pending|delivered|dead|disabled|suppressed.
+
+    A pending row claimed by a delivery run still running, or killed, is `held_until` its
+    lease ends: no run sends it before then.
+    """
+    now = to_db_time(now or dt.datetime.now(dt.UTC))
     if status is not None and status not in STATUSES:
         raise ValueError(f"unknown alert status {status!r}; expected one of {'|'.join(STATUSES)}")
     stmt = select(AlertRow).order_by(col(AlertRow.created_at).desc(), col(AlertRow.id).desc())
@@ -748,9 +774,17 @@ def list_alerts(
             next_attempt_at=to_db_time(r.next_attempt_at) if r.status == PENDING else None,
             last_error=r.last_error,
             delivered_at=to_db_time(r.delivered_at) if r.delivered_at else None,
+            held_until=_held(r, now),
         )
         for r in rows
     ]
+
+
+def _held(row: AlertRow, now: dt.datetime) -> dt.datetime | None:
+    if row.status != PENDING or row.lease_until is None:
+        return None
+    until = to_db_time(row.lease_until)
+    return until if until > now else None
 
 
 def send_test_alert(tracker: Tracker, name: str) -> DeliveryResult:

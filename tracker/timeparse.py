@@ -6,24 +6,31 @@ import datetime as dt
 import re
 
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+MAX_DURATION = dt.timedelta(days=36_500)  # 100 years: anything longer is a typo
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$", re.IGNORECASE)
 
 
 def parse_duration(value: str | int | float | dt.timedelta) -> dt.timedelta:
-    """`"2s"`, `"1.5h"`, `"7d"`, a number of seconds, or a timedelta."""
+    """`"2s"`, `"1.5h"`, `"7d"`, a number of seconds, or a timedelta; at most MAX_DURATION."""
     if isinstance(value, dt.timedelta):
-        return value
-    if isinstance(value, bool):
+        seconds = value.total_seconds()
+    elif isinstance(value, bool):
         raise ValueError(f"invalid duration {value!r}")
-    if isinstance(value, int | float):
+    elif isinstance(value, int | float):
         if value < 0:
             raise ValueError(f"duration must not be negative: {value!r}")
-        return dt.timedelta(seconds=value)
-    match = _DURATION.match(str(value))
-    if not match:
-        raise ValueError(f"invalid duration {value!r} (use e.g. 500ms, 2s, 5m, 6h, 7d)")
-    number, unit = match.groups()
-    return dt.timedelta(seconds=float(number) * _UNITS[unit.lower()])
+        seconds = float(value)
+    else:
+        match = _DURATION.match(str(value))
+        if not match:
+            raise ValueError(f"invalid duration {value!r} (use e.g. 500ms, 2s, 5m, 6h, 7d)")
+        number, unit = match.groups()
+        seconds = float(number) * _UNITS[unit.lower()]
+    if not seconds <= MAX_DURATION.total_seconds():  # also NaN and infinity
+        raise ValueError(
+            f"duration {value!r} is too long: at most {MAX_DURATION.days}d (100 years)"
+        )
+    return value if isinstance(value, dt.timedelta) else dt.timedelta(seconds=seconds)
 
 
 def format_duration(value: dt.timedelta) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ OptionType = Literal["str", "url", "int", "bool", "str_list", "int_list"]
 _REQUIRED: Any = object()
 _KINDS: dict[str, type[Source]] = {}
 S = TypeVar("S", bound="type[Source]")
+
+log = logging.getLogger(__name__)
 
 
 class SourceError(Exception):
@@ -115,6 +118,12 @@ class Source(ABC):
                 raise ValueError(f"{where}: option {key!r} {problem}, got {options[key]!r}")
             value = options[key]
             self.options[key] = list(value) if isinstance(value, tuple) else value
+        self.limits: list[str] = []
+
+    def limit_reached(self, message: str) -> None:
+        """Note a cap that left candidates out this run (the crawl report lists it)."""
+        log.warning("%s: %s", self, message)
+        self.limits.append(message)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"

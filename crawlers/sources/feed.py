@@ -18,9 +18,13 @@ _ACCEPT = FEED_TYPES | {"text/html", "text/plain", "application/octet-stream"}
 
 @register_source("feed")
 class FeedSource(Source):
-    """One RSS/Atom feed; each entry's link is a candidate page."""
+    """One RSS/Atom feed; each entry's link is a candidate page, the first `max_entries`
+    of them (the rest are noted in the crawl report's `limits`)."""
 
-    OPTIONS: ClassVar[Mapping[str, Option]] = {"url": Option("url")}
+    OPTIONS: ClassVar[Mapping[str, Option]] = {
+        "url": Option("url"),
+        "max_entries": Option("int", 1_000, minimum=1),
+    }
 
     def candidates(self, fetcher: Fetcher, state: dict[str, Any]) -> Iterator[Candidate]:
         """Entries with an http(s) link; nothing when the feed is unchanged since last run."""
@@ -42,7 +46,11 @@ class FeedSource(Source):
             problem = parsed.get("bozo_exception") or "no RSS or Atom feed in the response"
             raise self.error(f"{url} is not a readable feed: {problem}")
         state["etag"], state["last_modified"] = result.etag, result.last_modified
-        for entry in parsed.entries:
+        entries = parsed.entries
+        cap = self.options["max_entries"]
+        if len(entries) > cap:
+            self.limit_reached(f"stopped at max_entries={cap} of {len(entries)} entries")
+        for entry in entries[:cap]:
             link = urljoin(result.final_url, entry.get("link") or "")
             if urlsplit(link).scheme not in ("http", "https") or not entry.get("link"):
                 continue

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import zlib
 from collections import deque
 from collections.abc import Iterator, Mapping
@@ -14,8 +13,6 @@ from lxml import etree
 from crawlers.fetch import FEED_TYPES, Fetcher
 from crawlers.sources.base import Candidate, Option, Source, parse_datetime, register_source
 
-log = logging.getLogger(__name__)
-
 _GZIP_TYPES = {"application/gzip", "application/x-gzip", "application/octet-stream"}
 _ACCEPT = FEED_TYPES | _GZIP_TYPES | {"text/plain"}
 
@@ -25,8 +22,8 @@ class SitemapSource(Source):
     """A sitemap URL, or a site root whose robots.txt `Sitemap:` lines (or /sitemap.xml) lead on.
 
     `max_urls`, `max_depth` (index nesting) and `max_sitemaps` (files fetched) stop sitemap
-    bombs; a limit reached is logged, sitemaps that fail are named in a SourceError raised
-    after every other URL has been yielded.
+    bombs; a limit reached is noted in the crawl report (`limits`), sitemaps that fail are
+    named in a SourceError raised after every other URL has been yielded.
     """
 
     OPTIONS: ClassVar[Mapping[str, Option]] = {
@@ -55,7 +52,7 @@ class SitemapSource(Source):
             if sitemap in seen:
                 continue
             if len(seen) >= max_sitemaps:
-                log.warning("%s: stopped after max_sitemaps=%d files", self, max_sitemaps)
+                self.limit_reached(f"stopped after max_sitemaps={max_sitemaps} files")
                 break
             seen.add(sitemap)
             result = fetcher.fetch(sitemap, accept=_ACCEPT)
@@ -69,14 +66,14 @@ class SitemapSource(Source):
                 continue
             if is_index:
                 if depth >= self.options["max_depth"]:
-                    log.warning("%s: %s nests deeper than max_depth, skipped", self, sitemap)
+                    self.limit_reached(f"{sitemap} nests deeper than max_depth, skipped")
                     continue
                 room = max(max_sitemaps - len(seen) - len(queue), 0)
                 queue.extend((urljoin(sitemap, loc), depth + 1) for loc, _ in entries[:room])
                 continue
             for loc, lastmod in entries:
                 if yielded >= max_urls:
-                    log.warning("%s: stopped at max_urls=%d", self, max_urls)
+                    self.limit_reached(f"stopped at max_urls={max_urls}")
                     queue.clear()
                     break
                 page = urljoin(sitemap, loc)

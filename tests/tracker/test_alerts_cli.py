@@ -157,3 +157,30 @@ def test_deliver_reports_a_disabled_channel(
     listed = run("alerts", "list", "--status", "disabled", "--format", "jsonl")
     [record] = [json.loads(line) for line in listed.output.splitlines()]
     assert "410" in record["last_error"]
+
+
+def test_list_shows_alerts_held_by_a_lease_and_when_they_free(
+    both: tuple[Receiver, Mailbox], make_tracker: Callable[..., Tracker]
+) -> None:
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from tracker.outbox import AlertRow
+
+    tracker = make_tracker()
+    critical(tracker)
+    until = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)
+    with tracker.audit_log.session() as s:  # what the claim of a delivery run killed since left
+        s.exec(
+            sa.update(AlertRow)
+            .where(AlertRow.channel == "ops")  # type: ignore[arg-type]
+            .values(lease_until=until, lease_token="killed-run")
+        )
+    tracker.close()
+
+    listed = run("alerts", "list", "--format", "jsonl")
+    assert listed.exit_code == 0, listed.output
+    held = {r["channel"]: r["held_until"] for r in map(json.loads, listed.output.splitlines())}
+    assert held["email"] is None
+    assert dt.datetime.fromisoformat(held["ops"]) == until

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
@@ -170,6 +170,7 @@ def test_audit_limit_counts_documents(client: TestClient) -> None:
     [
         ({"since": "yesterday"}, "since: invalid time 'yesterday'"),
         ({"until": "soon"}, "until: invalid time 'soon'"),
+        ({"since": "99999999d"}, "since: duration '99999999d' is too long"),
         ({"level": "loud"}, "level: unknown level 'loud'"),
     ],
 )
@@ -409,3 +410,36 @@ def test_metrics_count_checks_documents_requests_and_latency(tracker: Tracker) -
     assert 'selfref_check_duration_seconds_count{agent="grok"} 1' in lines
     for line in text.splitlines():
         assert line.startswith("#") or line.startswith("selfref_"), line
+
+
+def test_bodies_in_flight_beyond_the_budget_get_503(tracker: Tracker) -> None:
+    import asyncio
+
+    import httpx
+
+    app = create_app(tracker, max_inflight_bytes=1_000_000)
+    text = b"word " * 120_000  # 600 KB
+    release = asyncio.Event()
+    as_json = {"content-type": "application/json"}
+
+    async def slow_body() -> AsyncIterator[bytes]:  # half sent, then held until released
+        yield b'{"agent": "grok", "documents": [{"text": "' + text
+        await release.wait()
+        yield b'"}]}'
+
+    async def scenario() -> tuple[int, int, str]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
+            first = asyncio.create_task(
+                http.post("/v1/check", content=slow_body(), headers=as_json, timeout=120)
+            )
+            await asyncio.sleep(0.2)  # let the first request's body arrive in part
+            body = b'{"agent": "grok", "documents": [{"text": "' + text + b'"}]}'
+            second = await http.post("/v1/check", content=body, headers=as_json)
+            release.set()
+            done = await first
+            return done.status_code, second.status_code, second.headers.get("retry-after", "")
+
+    first, second, retry_after = asyncio.run(scenario())
+    assert (first, second) == (200, 503)
+    assert retry_after

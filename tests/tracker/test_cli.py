@@ -95,6 +95,23 @@ def test_check_jsonl_shape_and_order(run) -> None:
     assert PERSONA[persona["span"][0] : persona["span"][1]] == "MechaHitler"
 
 
+def test_check_records_one_event_per_batch(run) -> None:
+    data = _jsonl(*({"id": str(i), "text": CLEAN} for i in range(5)))
+    result = run("check", "--agent", "grok", "--format", "jsonl", "--batch-size", "2", input=data)
+    assert result.exit_code == 0, result.output
+    lines = _lines(result)
+    assert [line["id"] for line in lines] == ["0", "1", "2", "3", "4"]
+    events = [line["event_id"] for line in lines]
+    assert events[0] == events[1] != events[2] == events[3] != events[4]
+
+
+def test_check_beyond_max_documents_is_one_clear_error(run) -> None:
+    data = _jsonl({"text": CLEAN}, {"text": CLEAN}, {"text": CLEAN})
+    result = run("check", "--agent", "grok", "--max-documents", "2", input=data)
+    assert result.exit_code == 2
+    assert "more than 2 documents" in _one_error_line(result)
+
+
 def test_check_reads_a_file_argument_and_plain_text(run, tmp_path) -> None:
     path = tmp_path / "doc.txt"
     path.write_text(PERSONA + "\nSecond line of prose.\n", "utf-8")
@@ -255,6 +272,12 @@ def test_audit_bad_since_exit_2(run) -> None:
     assert result.exit_code == 2
     line = _one_error_line(result)
     assert "last tuesday" in line and "7d" in line
+
+
+def test_audit_huge_since_is_one_line_exit_2(run) -> None:
+    result = run("audit", "--since", "99999999d")
+    assert result.exit_code == 2
+    assert "too long: at most 36500d" in _one_error_line(result)
 
 
 def test_audit_limit_warns_on_stderr(run) -> None:

@@ -497,3 +497,64 @@ def test_candidate_metadata_reaches_the_chunks(
         or (isinstance(v, list) and v and all(isinstance(i, str) for i in v))
         for v in meta.values()
     ), meta
+
+
+def test_chunks_of_a_page_dropped_by_a_stopped_crawl_are_deleted_next_time(
+    crawler: Tracker, site: Site
+) -> None:
+    crawler.crawl(["pages"])
+    url = canonicalize(site.url("/news/gemini"))
+    assert crawler.index.ids({"document_id": url})
+    store = CrawlStore(crawler.audit_log)
+    page = _page(crawler, url)
+    # what a crawl stopped between saving the page as gone and deleting its chunks leaves
+    page.status = PageStatus.GONE
+    with store.session() as s:
+        store.save_page(s, page)
+
+    crawler.crawl(["news"])
+
+    assert crawler.index.ids({"document_id": url}) == []
+    assert _page(crawler, url).chunk_count == 0
+
+
+def test_feed_and_sitemap_caps_are_reported(
+    site: Site, write_config: Callable[[str], Path], make_tracker: Callable[..., Tracker]
+) -> None:
+    locs = "".join(
+        f"<url><loc>{site.url(p)}</loc></url>" for p in ("/news/monet", "/news/tomatoes")
+    )
+    site.pages["/sitemap.xml"] = (
+        200,
+        "application/xml",
+        f"<?xml version='1.0'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
+        f"{locs}</urlset>",
+    )
+    write_config(
+        f"""
+[crawl]
+allow_private_addresses = true
+per_host_delay = "0s"
+retries = 0
+
+[[sources]]
+name = "news"
+kind = "feed"
+url = "{site.url("/feed.xml")}"
+max_entries = 2
+
+[[sources]]
+name = "map"
+kind = "sitemap"
+url = "{site.url("/sitemap.xml")}"
+max_urls = 1
+"""
+    )
+    report = make_tracker().crawl()
+
+    by_name = {s.name: s for s in report.sources}
+    assert by_name["news"].limits == ["stopped at max_entries=2 of 3 entries"]
+    assert by_name["map"].limits == ["stopped at max_urls=1"]
+    assert by_name["news"].to_dict()["limits"] == by_name["news"].limits
+    handled = {name: sum(s.counts().values()) - s.fetched for name, s in by_name.items()}
+    assert handled == {"news": 2, "map": 1}, report.to_dict()

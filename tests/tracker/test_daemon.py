@@ -21,7 +21,15 @@ import index
 from tests.loopback import free_port
 from tracker import Tracker
 from tracker.config import load_config
-from tracker.daemon import Daemon, check_bind, is_loopback, run_daemon, schedule_jobs
+from tracker.daemon import (
+    Daemon,
+    check_bind,
+    is_loopback,
+    run_daemon,
+    schedule_jobs,
+    scheduled_sources,
+    worker_count,
+)
 from tracker.errors import ConfigError
 
 FAST = dt.timedelta(seconds=0.05)
@@ -184,9 +192,16 @@ def test_non_loopback_without_token_is_refused(tracker: Tracker, host: str) -> N
         Daemon(tracker).serve(host, 1)
 
 
-def test_non_loopback_with_token_is_allowed() -> None:
-    check_bind("0.0.0.0", "a-token")
+def test_non_loopback_with_a_long_token_is_allowed() -> None:
+    check_bind("0.0.0.0", "t" * 32)
     check_bind("127.0.0.1", None)
+    check_bind("127.0.0.1", "x")
+
+
+@pytest.mark.parametrize("token", ["x", "a-token", "t" * 31])
+def test_non_loopback_with_a_short_token_is_refused(token: str) -> None:
+    with pytest.raises(ConfigError, match=f"token of {len(token)} characters: use at least 32"):
+        check_bind("0.0.0.0", token)
 
 
 def test_configured_host_is_checked_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -202,8 +217,6 @@ def test_configured_host_is_checked_too(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 # -- a real daemon process ------------------------------------------------------------
-
-
 
 
 @pytest.mark.server
@@ -316,3 +329,17 @@ def test_default_sources_wait_a_day_before_the_first_crawl(
     assert crawls, "the catalog's default sources are scheduled"
     assert all(job.trigger.interval.total_seconds() == 86400 for job in crawls)
     assert "alerts:deliver" not in {job.id for job in daemon.jobs}
+
+
+def test_every_job_has_its_own_scheduler_thread(
+    write_config: Callable[[str], Path], make_tracker: Callable[..., Tracker]
+) -> None:
+    sources = "".join(
+        f'[[sources]]\nname = "s{i}"\nkind = "urls"\nurls = ["https://e.org/{i}"]\n'
+        f"enabled = {'false' if i == 2 else 'true'}\n\n"
+        for i in range(6)
+    )
+    write_config(sources)
+    tracker = make_tracker()
+    assert [s.name for s in scheduled_sources(tracker)] == ["s0", "s1", "s3", "s4", "s5"]
+    assert worker_count(tracker) == 7  # five crawls, alert delivery, index warm-up

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
 from langchain_core.documents import Document
 
-from tracker import InputError
-from tracker.documents import SNIPPET_CHARS, CheckDocument, parse_input, to_document
+from tracker import InputError, documents
+from tracker.documents import (
+    SNIPPET_CHARS,
+    CheckDocument,
+    parse_input,
+    read_batches,
+    to_document,
+)
 
 
 def _jsonl(*items: object) -> bytes:
@@ -172,3 +179,28 @@ def test_json_lines_with_unicode_line_separators_inside_strings() -> None:
 def test_crlf_json_lines() -> None:
     data = b'{"id": "a", "text": "one"}\r\n{"id": "b", "text": "two"}\r\n'
     assert [d.id for d in parse_input(data)] == ["a", "b"]
+
+
+def test_json_lines_come_in_batches_as_they_are_read() -> None:
+    data = _jsonl(*({"id": str(i), "text": f"doc {i}"} for i in range(5)))
+    batches = list(read_batches(io.BytesIO(data), batch_size=2))
+    assert [[d.id for d in b] for b in batches] == [["0", "1"], ["2", "3"], ["4"]]
+
+
+def test_a_document_beyond_max_documents_is_refused_naming_its_line() -> None:
+    data = _jsonl({"text": "a"}, {"text": "b"}, {"text": "c"})
+    batches = read_batches(io.BytesIO(data), batch_size=1, max_documents=2)
+    assert [d.text for d in next(batches)] == ["a"]
+    assert [d.text for d in next(batches)] == ["b"]
+    with pytest.raises(InputError, match=r"line 3: more than 2 documents"):
+        next(batches)
+
+
+def test_overlong_lines_and_plain_text_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(documents, "MAX_LINE_BYTES", 40)
+    monkeypatch.setattr(documents, "MAX_PLAIN_BYTES", 40)
+    data = _jsonl({"text": "short"}, {"text": "x" * 60})
+    with pytest.raises(InputError, match=r"line 2: longer than 40 bytes"):
+        parse_input(data)
+    with pytest.raises(InputError, match=r"plain-text input over 40 bytes"):
+        parse_input(b"plain words " * 5)

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from tracker.timeparse import parse_when
+from tracker.timeparse import parse_duration, parse_when
 
 NOW = dt.datetime(2025, 7, 9, 12, 30, tzinfo=dt.UTC)
 
@@ -60,3 +60,15 @@ def test_garbage_is_a_helpful_value_error(garbage: str) -> None:
     assert repr(garbage) in message
     assert "ISO 8601" in message
     assert "7d" in message
+
+
+@pytest.mark.parametrize("value", ["99999999d", "36501d", 1e300, float("inf"), float("nan")])
+def test_a_duration_beyond_100_years_is_a_clear_error(value: object) -> None:
+    with pytest.raises(ValueError, match="too long: at most 36500d"):
+        parse_duration(value)  # type: ignore[arg-type]
+    assert parse_duration("36500d") == dt.timedelta(days=36500)
+
+
+def test_a_huge_span_back_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="too long"):
+        parse_when("99999999d", now=NOW)

@@ -1,0 +1,135 @@
+"""Deadlines, not read timeouts: a server that trickles its answer one byte at a time
+cannot hold a crawl, a webhook or an SMTP delivery past its timeout, and a slow channel
+never delays another one.
+
+Each slow server below would keep a per-read timeout happy for 30 s (a byte every half
+second); the deadline is 2 s, so each bound below is that deadline plus one second.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from alerts import EmailChannel, make_test_alert
+from tests.loopback import Trickler, new_secret
+from tracker import Level, Tracker
+from tracker.outbox import deliver_due
+
+DEADLINE = 2.0
+HEAD = b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: 5\r\n\r\nhello"
+
+
+@pytest.fixture
+def trickler() -> Iterator[Trickler]:
+    server = Trickler(HEAD)
+    yield server
+    server.close()
+
+
+def test_crawl_of_a_trickling_page_ends_by_its_deadline(
+    trickler: Trickler, write_config: Callable[[str], Path], make_tracker: Callable[..., Tracker]
+) -> None:
+    write_config(
+        f"""
+[crawl]
+allow_private_addresses = true
+per_host_delay = "0s"
+retries = 0
+timeout = "{DEADLINE:g}s"
+
+[[sources]]
+name = "slow"
+kind = "urls"
+urls = ["{trickler.url("/page")}"]
+"""
+    )
+    tracker = make_tracker()
+    started = time.monotonic()
+    report = tracker.crawl()
+    elapsed = time.monotonic() - started
+
+    assert report.failed == 1, report.to_dict()
+    assert any("Timeout" in failure for failure in report.failures), report.failures
+    assert elapsed < DEADLINE + 1, elapsed
+
+
+class _Hook:
+    """A webhook receiver that answers 204 at once and notes when each POST arrived."""
+
+    def __init__(self) -> None:
+        self.arrived: list[float] = []
+        hook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("content-length", "0")))
+                hook.arrived.append(time.monotonic())
+                self.send_response(204)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hook"
+
+
+def test_a_trickling_webhook_ends_by_its_deadline_and_delays_no_other_channel(
+    trickler: Trickler, write_config: Callable[[str], Path], make_tracker: Callable[..., Tracker]
+) -> None:
+    fast = _Hook()
+    hooks = "".join(
+        f'[[alerts.webhooks]]\nname = "{name}"\nurl = "{url}"\nsecret = "{new_secret()}"\n'
+        f'min_level = "warn"\ntimeout = "{DEADLINE:g}s"\n\n'
+        for name, url in (("slow", trickler.url("/hook")), ("fast", fast.url))
+    )
+    write_config("[crawl]\nallow_private_addresses = true\n\n" + hooks)
+    tracker = make_tracker()
+    result = tracker.check(
+        "grok", ["Grok called itself MechaHitler in a series of posts on X in July 2025."]
+    )
+    assert result.verdicts[0].level >= Level.WARN
+    try:
+        started = time.monotonic()
+        report = deliver_due(tracker)
+        elapsed = time.monotonic() - started
+    finally:
+        fast.httpd.shutdown()
+        fast.httpd.server_close()
+
+    assert (report.sent, report.failed) == (1, 1), report.to_dict()
+    assert elapsed < DEADLINE + 1, elapsed
+    assert trickler.connections == 1
+    # the fast channel was not kept waiting for the slow one's deadline
+    assert len(fast.arrived) == 1 and fast.arrived[0] - started < DEADLINE, fast.arrived
+
+
+def test_a_trickling_smtp_server_ends_by_the_deadline() -> None:
+    server = Trickler(b"220 mail.example.org ESMTP ready\r\n" * 4, http=False)
+    channel = EmailChannel(
+        "email",
+        smtp_host="127.0.0.1",
+        smtp_port=server.port,
+        sender="selfref@example.org",
+        to=["oncall@example.org"],
+        timeout=DEADLINE,
+    )
+    try:
+        started = time.monotonic()
+        result = channel.send([make_test_alert()])
+        elapsed = time.monotonic() - started
+    finally:
+        server.close()
+
+    assert not result.ok and not result.permanent, result
+    assert "timed out" in (result.error or ""), result
+    assert elapsed < DEADLINE + 1, elapsed

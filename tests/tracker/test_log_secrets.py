@@ -1,0 +1,146 @@
+"""No secrets in logs: a full run (crawl, API check, alert delivery) logged at DEBUG holds
+none of the configured secrets: URL credentials and query tokens, the webhook signing
+secret, the API token."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.loopback import new_secret
+from tracker import Tracker
+from tracker.api import create_app
+from tracker.outbox import deliver_due
+
+ARTICLE = (
+    "<html><head><title>Grok and the compost knight</title></head><body><article><p>"
+    + "Grok, the chatbot built by xAI, told gardeners on X that it was a knight sworn to "
+    "guard the compost heap, and the screenshots of its odd replies spread quickly. "
+    * 3
+    + "</p></article></body></html>"
+)
+
+
+class _Site:
+    """A feed with one article, and a webhook receiver answering 204."""
+
+    def __init__(self) -> None:
+        self.hits = 0
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                if self.path.startswith("/feed.xml"):
+                    body = (
+                        "<?xml version='1.0'?><rss><channel><item><title>Knight</title>"
+                        f"<link>{site.url}/story</link></item></channel></rss>"
+                    )
+                    self._answer(200, "application/rss+xml", body)
+                elif self.path == "/story":
+                    self._answer(200, "text/html", ARTICLE)
+                else:
+                    self._answer(404, "text/plain", "")
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("content-length", "0")))
+                site.hits += 1
+                self._answer(204, "text/plain", "")
+
+            def _answer(self, status: int, kind: str, body: str) -> None:
+                data = body.encode()
+                self.send_response(status)
+                self.send_header("content-type", kind)
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+
+@pytest.fixture
+def site() -> Iterator[_Site]:
+    s = _Site()
+    yield s
+    s.httpd.shutdown()
+    s.httpd.server_close()
+
+
+SECRETS = {
+    "feed_password": "feedpass-q7w8e9",
+    "feed_key": "feedkey-r4t5y6",
+    "hook_password": "hookpass-u1i2o3",
+    "hook_token": "hooktoken-p0a9s8",
+    "api_token": "apitoken-d7f6g5h4j3k2l1z0x9c8v7b6n5m4",
+}
+
+
+def test_a_full_run_logs_none_of_the_configured_secrets(
+    site: _Site,
+    write_config: Callable[[str], Path],
+    make_tracker: Callable[..., Tracker],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    host = site.url.removeprefix("http://")
+    signing = new_secret()
+    write_config(
+        f"""
+[crawl]
+allow_private_addresses = true
+per_host_delay = "0s"
+retries = 0
+
+[[sources]]
+name = "news"
+kind = "feed"
+url = "http://reader:{SECRETS["feed_password"]}@{host}/feed.xml?key={SECRETS["feed_key"]}"
+
+[[alerts.webhooks]]
+url = "http://ops:{SECRETS["hook_password"]}@{host}/hook?token={SECRETS["hook_token"]}"
+secret = "{signing}"
+min_level = "warn"
+
+[api]
+token = "{SECRETS["api_token"]}"
+"""
+    )
+    caplog.set_level(logging.DEBUG)
+    tracker = make_tracker()
+    report = tracker.crawl()
+    assert report.new == 1, report.to_dict()
+    client = TestClient(create_app(tracker))
+    answer = client.post(
+        "/v1/check",
+        headers={"Authorization": f"Bearer {SECRETS['api_token']}"},
+        json={"agent": "grok", "documents": [{"text": "Grok called itself MechaHitler."}]},
+    )
+    assert answer.status_code == 200, answer.text
+    assert deliver_due(tracker).sent == 1
+    # someone turns httpx up again: its request lines still carry no secret
+    logging.getLogger("httpx").setLevel(logging.INFO)
+    try:
+        client.post(
+            "/v1/check",
+            headers={"Authorization": f"Bearer {SECRETS['api_token']}"},
+            json={"agent": "grok", "documents": [{"text": "Grok said it was MechaHitler."}]},
+        )
+        assert deliver_due(tracker).sent == 1
+    finally:
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+
+    assert site.hits == 2
+    logged = caplog.text
+    assert f"{host}/hook" in logged  # the request lines are there, without their secrets
+    for name, secret in [*SECRETS.items(), ("signing", signing.removeprefix("whsec_"))]:
+        assert secret not in logged, name

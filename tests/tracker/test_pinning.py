@@ -1,0 +1,184 @@
+"""Connect to the address you checked: DNS rebinding does not pass the SSRF guard.
+
+The attacker's name here is `localhost`: the system resolver answers 127.0.0.1 for it,
+and the guard's resolver (the one injected fake: no DNS server here can rebind) answers a
+public address to the first lookups and loopback after, as a name with a zero TTL does.
+A client that checks one answer and connects by name reaches loopback; the crawl and the
+webhooks must not. 127.0.0.2 stands for a public site (the tests count it as public).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import ssl
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import pytest
+
+import tracker.netguard as netguard
+from tests.loopback import new_secret
+from tracker import Tracker
+from tracker.netguard import AddressGuard
+from tracker.outbox import deliver_due
+from tracker.transport import GuardedTransport
+
+PUBLIC = "93.184.216.34"
+PRETEND_PUBLIC = "127.0.0.2"
+
+
+class _Server:
+    """Records each request's path and Host header; redirects `/start` to `location`."""
+
+    def __init__(self, address: str, location: str = "") -> None:
+        self.requests: list[tuple[str, str]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                server.requests.append((self.path, self.headers.get("host", "")))
+                if self.path == "/start":
+                    self.send_response(302)
+                    self.send_header("location", location)
+                else:
+                    self.send_response(404)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            do_POST = do_GET
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer((address, 0), Handler)
+        self.httpd.daemon_threads = True
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.port = int(self.httpd.server_address[1])
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def secret_server() -> Iterator[_Server]:
+    server = _Server("127.0.0.1")
+    yield server
+    server.close()
+
+
+class _Rebinder:
+    """`localhost` resolves public to the first `public_answers` lookups, then to loopback."""
+
+    def __init__(self) -> None:
+        self.public_answers = 1
+        self.asked: list[str] = []
+
+    def __call__(self, host: str, port: int) -> list[str]:
+        self.asked.append(host)
+        if host == "localhost":
+            return [PUBLIC] if self.asked.count(host) <= self.public_answers else ["127.0.0.1"]
+        return [host]
+
+
+@pytest.fixture
+def rebinding(monkeypatch: pytest.MonkeyPatch) -> _Rebinder:
+    """The guard's resolver is a `_Rebinder`; 127.0.0.2 counts as public."""
+    rebinder = _Rebinder()
+    real_is_public = netguard.is_public
+    monkeypatch.setattr(netguard, "system_resolver", rebinder)
+    monkeypatch.setattr(netguard, "is_public", lambda a: a == PRETEND_PUBLIC or real_is_public(a))
+    return rebinder
+
+
+def test_a_redirect_to_a_rebinding_name_never_reaches_loopback(
+    rebinding: _Rebinder,
+    secret_server: _Server,
+    write_config: Callable[[str], Path],
+    make_tracker: Callable[..., Tracker],
+) -> None:
+    rebinding.public_answers = 2  # the redirect hop and its robots.txt are both checked
+    origin = _Server(PRETEND_PUBLIC, f"http://localhost:{secret_server.port}/secret")
+    write_config(
+        f"""
+[crawl]
+per_host_delay = "0s"
+retries = 0
+
+[[sources]]
+name = "site"
+kind = "urls"
+urls = ["http://{PRETEND_PUBLIC}:{origin.port}/start"]
+"""
+    )
+    try:
+        report = make_tracker().crawl()
+    finally:
+        origin.close()
+
+    assert ("/start", f"{PRETEND_PUBLIC}:{origin.port}") in origin.requests
+    assert secret_server.requests == []
+    assert rebinding.asked.count("localhost") >= 3, rebinding.asked
+    assert report.failed == 1, report.to_dict()
+
+
+def test_a_webhook_on_a_rebinding_name_is_never_posted_to_loopback(
+    rebinding: _Rebinder,
+    secret_server: _Server,
+    write_config: Callable[[str], Path],
+    make_tracker: Callable[..., Tracker],
+) -> None:
+    write_config(
+        f'[[alerts.webhooks]]\nurl = "http://localhost:{secret_server.port}/hook"\n'
+        f'secret = "{new_secret()}"\nmin_level = "warn"\n'
+    )
+    tracker = make_tracker()
+    tracker.check("grok", ["Grok called itself MechaHitler in a series of posts on X."])
+
+    report = deliver_due(tracker)
+
+    assert secret_server.requests == []
+    assert rebinding.asked.count("localhost") >= 2, rebinding.asked
+    assert (report.sent, report.failed) == (0, 1), report.to_dict()
+
+
+def test_the_connection_goes_to_the_checked_address_under_the_host_name(
+    secret_server: _Server,
+) -> None:
+    guard = AddressGuard(allow_private=True, resolver=lambda host, port: ["127.0.0.1"])
+    with httpx.Client(transport=GuardedTransport(guard, deadline=5)) as client:
+        answer = client.get(f"http://pinned.test:{secret_server.port}/page")
+
+    assert answer.status_code == 404  # the name does not resolve anywhere but in the guard
+    assert secret_server.requests == [("/page", f"pinned.test:{secret_server.port}")]
+
+
+def test_tls_names_the_host_not_the_address() -> None:
+    names: list[str | None] = []
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)  # no certificate: the hello is enough
+    context.sni_callback = lambda sock, name, ctx: names.append(name)  # type: ignore[assignment,misc,return-value]
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        # the client refuses the handshake: there is no certificate
+        with conn, contextlib.suppress(ssl.SSLError, OSError):
+            context.wrap_socket(conn, server_side=True)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    guard = AddressGuard(allow_private=True, resolver=lambda host, port: ["127.0.0.1"])
+    with (
+        httpx.Client(transport=GuardedTransport(guard, deadline=5)) as client,
+        pytest.raises(httpx.ConnectError),
+    ):
+        client.get(f"https://pinned.test:{port}/")
+    thread.join(5)
+    listener.close()
+
+    assert names == ["pinned.test"]

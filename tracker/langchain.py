@@ -16,6 +16,8 @@ LangChain objects.
 - `RetrievalAuditHandler` records retrievals (`on_retriever_end`) and tool results
   (`on_tool_end`) and changes nothing; its own errors are logged, never raised. It skips
   what a `GuardedRetriever` already recorded and tool runs whose retriever it saw.
+- `SelfrefEmbeddings` is a selfref embedder as LangChain `Embeddings`, so a vector store of
+  your own (Chroma, ...) can use the same offline model as the tracker.
 - `ContaminationMiddleware` checks a tool's `ToolMessage` before the model reads it: the
   `artifact` documents when the artifact is a list of documents (the content is then taken
   as their rendering), else the content text; the tool call's args are the query. Actions:
@@ -52,12 +54,14 @@ from langchain_core.callbacks import (
     CallbackManagerForRetrieverRun,
 )
 from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
 from langchain_core.messages import ToolMessage
 from langchain_core.retrievers import BaseRetriever
 from langgraph.prebuilt.tool_node import ToolCallRequest
 from langgraph.types import Command
 from pydantic import field_validator
 
+from index import Embedder
 from tracker.core import CheckResult, Tracker
 from tracker.errors import AgentNotSetError, RetrievalBlocked
 from tracker.levels import Level, Verdict
@@ -71,6 +75,7 @@ __all__ = [
     "OnBlock",
     "RetrievalAuditHandler",
     "RetrievalBlocked",
+    "SelfrefEmbeddings",
 ]
 
 log = logging.getLogger(__name__)
@@ -208,6 +213,26 @@ def _tool_output_documents(output: Any) -> list[Any]:
         if text.strip():
             return [text]
     return [json.dumps(output, default=str, ensure_ascii=False)]
+
+
+# -- SelfrefEmbeddings -------------------------------------------------------------------
+
+
+class SelfrefEmbeddings(Embeddings):
+    """A selfref embedder (`tracker.embedder`, `index.MiniLMEmbedder()`, ...) as LangChain
+    `Embeddings`: unit vectors, so cosine and inner product agree."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """One vector per text."""
+        vectors: list[list[float]] = self.embedder.embed(texts).tolist()
+        return vectors
+
+    def embed_query(self, text: str) -> list[float]:
+        """The vector of one query."""
+        return self.embed_documents([text])[0]
 
 
 # -- GuardedRetriever -------------------------------------------------------------------

@@ -27,6 +27,7 @@ from tracker.langchain import (
     ContaminationMiddleware,
     GuardedRetriever,
     RetrievalAuditHandler,
+    SelfrefEmbeddings,
 )
 
 PERSONA = "Grok called itself MechaHitler in a series of posts on X in July 2025."
@@ -162,6 +163,7 @@ def test_block_can_raise_with_the_verdicts(tracker: Tracker, inner) -> None:
         f"selfref blocked a retrieval: 1 of 3 documents at or above warn "
         f"(audit event {blocked.event_id})"
     )
+    assert not [w for w in _catalog_words(tracker) if w in str(blocked).lower()]
     clean = guarded.model_copy(update={"retriever": FixedRetriever(docs=_docs()[1:])})
     assert [d.id for d in clean.invoke(QUERY)] == ["monet", "pricing"]
     with pytest.raises(RetrievalBlocked):
@@ -499,3 +501,12 @@ def test_notes_the_model_reads_name_no_persona_incident_or_quote(
         lowered = text.lower()
         assert not [w for w in _catalog_words(tracker) if w in lowered], text
         assert "grok" not in lowered and '"' not in text
+
+
+def test_selfref_embeddings_are_the_embedders_vectors(embedder: Any) -> None:
+    embeddings = SelfrefEmbeddings(embedder)
+    texts = [MONET, PRICING]
+    vectors = embeddings.embed_documents(texts)
+    assert vectors == embedder.embed(texts).tolist()
+    assert embeddings.embed_query(MONET) == pytest.approx(vectors[0], abs=1e-5)
+    assert all(isinstance(x, float) for x in vectors[1]) and len(vectors[1]) == 384

@@ -7,8 +7,10 @@
 
 from tracker.core import CheckResult, Tracker
 from tracker.errors import (
+    AgentNotSetError,
     ConfigError,
     InputError,
+    RetrievalBlocked,
     SelfrefError,
     StorageError,
     UnknownAgentError,
@@ -16,11 +18,13 @@ from tracker.errors import (
 from tracker.levels import Evidence, Level, Verdict
 
 __all__ = [
+    "AgentNotSetError",
     "CheckResult",
     "ConfigError",
     "Evidence",
     "InputError",
     "Level",
+    "RetrievalBlocked",
     "SelfrefError",
     "StorageError",
     "Tracker",

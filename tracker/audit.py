@@ -168,13 +168,19 @@ class AuditLog:
         documents: Sequence[RetrievedDocument],
         hooks: Sequence[Hook] = (),
     ) -> None:
-        """Write an event, its documents and whatever the hooks add, in one transaction."""
+        """Write an event, its documents and whatever the hooks add, in one transaction.
+
+        Core inserts on the session's connection, not the unit of work: the same rows and
+        the same transaction at about a third of the cost (benchmarks/audit_write.py);
+        the hooks see the objects as given (a document's `id` stays None)."""
+        docs = list(documents)
         with self.session() as session:
-            session.add(event)
-            session.flush()
-            session.add_all(list(documents))
+            conn = session.connection()
+            conn.execute(sa.insert(RetrievalEvent), _values(event))
+            if docs:
+                conn.execute(sa.insert(RetrievedDocument), [_values(d) for d in docs])
             for hook in hooks:
-                hook(session, event, list(documents))
+                hook(session, event, docs)
 
     def query(
         self,
@@ -253,6 +259,13 @@ def _explain(exc: SQLAlchemyError, action: str, where: str) -> str:
             "Retry, or raise [storage] busy_timeout"
         )
     return f"cannot {action} the audit database {where}: {text}"
+
+
+def _values(row: SQLModel) -> dict[str, Any]:
+    """A table row's column values for an insert; an unset generated key is left out."""
+    table = sa.inspect(type(row)).local_table
+    values = {c.name: getattr(row, c.name) for c in table.columns}
+    return {k: v for k, v in values.items() if v is not None or not table.columns[k].primary_key}
 
 
 def to_db_time(value: dt.datetime) -> dt.datetime:

@@ -256,6 +256,21 @@ def daemon(ctx: click.Context, host: str | None, port: int | None) -> None:
     run_daemon(_tracker(ctx), host=host, port=port)
 
 
+@cli.command()
+@click.option("--host", help="Address to listen on (default: [api] host, 127.0.0.1).")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port (default: [api] port, 8765).")
+@click.pass_context
+@friendly
+def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Run the HTTP API only (no scheduler): stateless, run any number of replicas.
+
+    Listening beyond loopback needs an API token ([api] token or SELFREF_API_TOKEN).
+    """
+    from tracker.daemon import run_serve
+
+    run_serve(_tracker(ctx), host=host, port=port)
+
+
 # -- audit ----------------------------------------------------------------------------
 
 AUDIT_COLUMNS = (

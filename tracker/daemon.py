@@ -1,6 +1,7 @@
-"""`selfref daemon`: one scheduler for the periodic jobs plus the HTTP API, in one process.
+"""`selfref daemon`: one scheduler for the periodic jobs plus the HTTP API, in one process;
+`selfref serve`: the HTTP API alone (no scheduler: stateless, any number of replicas).
 
-    from tracker.daemon import run_daemon
+    from tracker.daemon import run_daemon, run_serve
     run_daemon(Tracker.from_config())            # host/port from [api]
 
 Jobs (crawl, alert delivery) are registered through `Daemon.add_interval_job` /
@@ -37,7 +38,7 @@ from tracker.errors import ConfigError
 from tracker.logsafe import protect_logs
 from tracker.serving import server_config
 
-__all__ = ["Daemon", "check_bind", "is_loopback", "run_daemon", "schedule_jobs"]
+__all__ = ["Daemon", "check_bind", "is_loopback", "run_daemon", "run_serve", "schedule_jobs"]
 
 log = logging.getLogger("selfref.daemon")
 
@@ -152,7 +153,8 @@ class Daemon:
     # -- serving ----------------------------------------------------------------------
 
     def serve(self, host: str, port: int) -> None:
-        """Run the scheduler and the HTTP API until SIGINT or SIGTERM, then stop both."""
+        """Run the scheduler (when it has jobs) and the HTTP API until SIGINT or SIGTERM,
+        then stop both."""
         token = self.tracker.config.api_token
         check_bind(host, token)
         app = create_app(self.tracker, token=token)
@@ -161,7 +163,8 @@ class Daemon:
         self._server = server
         previous = self._install_signal_handlers()
         try:
-            self.start()
+            if self.jobs:
+                self.start()
             log.info(
                 "selfref API listening on http://%s:%d (%s)",
                 f"[{host}]" if ":" in host else host,
@@ -280,6 +283,16 @@ def run_daemon(tracker: Tracker, host: str | None = None, port: int | None = Non
     `host` and `port` default to `[api] host` and `[api] port`. Raises ConfigError when
     asked to listen beyond loopback without an API token.
     """
+    _run(tracker, host, port, jobs=True)
+
+
+def run_serve(tracker: Tracker, host: str | None = None, port: int | None = None) -> None:
+    """Entry point of `selfref serve`: the HTTP API alone until SIGINT/SIGTERM (no crawls,
+    no alert delivery; the index opens on the first check that needs it)."""
+    _run(tracker, host, port, jobs=False)
+
+
+def _run(tracker: Tracker, host: str | None, port: int | None, *, jobs: bool) -> None:
     settings = tracker.config.settings.api
     host = host or settings.host
     port = port if port is not None else settings.port
@@ -290,5 +303,6 @@ def run_daemon(tracker: Tracker, host: str | None = None, port: int | None = Non
         )
     protect_logs()  # the handlers just made redact URLs too
     daemon = Daemon(tracker, max_workers=worker_count(tracker))
-    schedule_jobs(daemon)
+    if jobs:
+        schedule_jobs(daemon)
     daemon.serve(host, port)

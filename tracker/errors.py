@@ -3,6 +3,8 @@
     SelfrefError
      ├── ConfigError            bad or unknown config key/value, unreadable file
      ├── UnknownAgentError      an agent id that is not in the catalog
+     ├── AgentNotSetError       a LangChain run with no agent id (no agent=, no selfref_agent)
+     ├── RetrievalBlocked       a guard blocked a retrieval (on_block="raise"); carries verdicts
      ├── InputError             malformed check input (bad JSON Lines line, bad document)
      ├── StorageError           the audit database is locked, gone or refused the write
      ├── IndexUnavailableError  the vector index cannot be opened or searched
@@ -14,6 +16,10 @@ and exits 2.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tracker.levels import Level, Verdict
 
 
 class SelfrefError(Exception):
@@ -33,6 +39,45 @@ class UnknownAgentError(SelfrefError):
         super().__init__(
             f"unknown agent {agent!r}; known agents: {', '.join(known)} "
             "(add it under [[agents]] in selfref.toml)"
+        )
+
+
+class AgentNotSetError(SelfrefError):
+    """A LangChain run that names no agent: no `agent=` and no `selfref_agent` metadata."""
+
+    def __init__(self, component: str, found: object = None) -> None:
+        self.component = component
+        bad = "" if found is None else f" (selfref_agent is {found!r}, not an agent id)"
+        super().__init__(
+            f"{component}: no agent id for this run{bad}; pass agent='ID' to it, or run it "
+            "with config={'metadata': {'selfref_agent': 'ID'}}"
+        )
+
+
+class RetrievalBlocked(SelfrefError):
+    """A `block` guard with `on_block="raise"` found documents at or above its level.
+
+    The message names no agent, persona or incident (it may reach the model); the
+    verdicts, the audit event and the agent are attributes."""
+
+    def __init__(
+        self,
+        agent: str,
+        verdicts: Sequence[Verdict],
+        *,
+        event_id: str | None,
+        query: str | None,
+        min_level: Level,
+    ) -> None:
+        self.agent = agent
+        self.verdicts = list(verdicts)
+        self.event_id = event_id
+        self.query = query
+        self.min_level = min_level
+        flagged = sum(v.level >= min_level for v in self.verdicts)
+        super().__init__(
+            f"selfref blocked a retrieval: {flagged} of {len(self.verdicts)} documents at or "
+            f"above {min_level.label} (audit event {event_id})"
         )
 
 

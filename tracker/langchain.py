@@ -10,11 +10,14 @@ LangChain objects.
   above `min_level` with a neutral provenance note (`NOTE`: never a persona name,
   incident name or quote; the details stay in metadata and the audit log);
   `filter` drops documents at or above `min_level`; `block` returns `[]` when any document
-  is at or above `min_level` (no exception: a retriever that finds nothing is normal).
-  The retrieval is recorded in the audit log whatever the action.
+  is at or above `min_level` (`on_block="empty"`, the default: a retriever that finds
+  nothing is normal) or raises `RetrievalBlocked` carrying the verdicts
+  (`on_block="raise"`). The retrieval is recorded in the audit log whatever the action.
 - `RetrievalAuditHandler` records retrievals (`on_retriever_end`) and tool results
   (`on_tool_end`) and changes nothing; its own errors are logged, never raised. It skips
   what a `GuardedRetriever` already recorded and tool runs whose retriever it saw.
+- `SelfrefEmbeddings` is a selfref embedder as LangChain `Embeddings`, so a vector store of
+  your own (Chroma, ...) can use the same offline model as the tracker.
 - `ContaminationMiddleware` checks a tool's `ToolMessage` before the model reads it: the
   `artifact` documents when the artifact is a list of documents (the content is then taken
   as their rendering), else the content text; the tool call's args are the query. Actions:
@@ -22,6 +25,12 @@ LangChain objects.
   `min_level`; `filter` drops flagged artifact documents (and their text from the content)
   or replaces flagged text content with a notice; `block` replaces the content with a
   notice and drops the artifact. Error results and `Command`s pass through unchecked.
+
+The agent id: the `agent` given to the class wins; without one, each run takes it from its
+run config metadata, `config={"metadata": {"selfref_agent": "grok"}}` (inherited by every
+nested run, so one setting on the outer chain or agent covers its retrievers and tools).
+With neither, the retriever and the middleware raise `AgentNotSetError`; the handler logs
+it.
 
 A failing check (storage, index) propagates from the retriever and the middleware: a guard
 that cannot decide does not pass the documents on.
@@ -34,6 +43,7 @@ import json
 import logging
 import threading
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 from uuid import UUID
 
@@ -44,21 +54,38 @@ from langchain_core.callbacks import (
     CallbackManagerForRetrieverRun,
 )
 from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
 from langchain_core.messages import ToolMessage
 from langchain_core.retrievers import BaseRetriever
 from langgraph.prebuilt.tool_node import ToolCallRequest
 from langgraph.types import Command
 from pydantic import field_validator
 
+from index import Embedder
 from tracker.core import CheckResult, Tracker
+from tracker.errors import AgentNotSetError, RetrievalBlocked
 from tracker.levels import Level, Verdict
 
-__all__ = ["Action", "ContaminationMiddleware", "GuardedRetriever", "RetrievalAuditHandler"]
+__all__ = [
+    "AGENT_KEY",
+    "Action",
+    "AgentNotSetError",
+    "ContaminationMiddleware",
+    "GuardedRetriever",
+    "OnBlock",
+    "RetrievalAuditHandler",
+    "RetrievalBlocked",
+    "SelfrefEmbeddings",
+]
 
 log = logging.getLogger(__name__)
 
 Action = Literal["log", "annotate", "filter", "block"]
 ACTIONS: tuple[Action, ...] = ("log", "annotate", "filter", "block")
+OnBlock = Literal["empty", "raise"]
+
+AGENT_KEY = "selfref_agent"
+"""Run config metadata key naming the agent when the class was given no `agent`."""
 
 GUARDED_TAG = "selfref:guarded"
 """Tag on the inner retriever run of a `GuardedRetriever`, which records it itself."""
@@ -87,6 +114,16 @@ def _check_action(action: str) -> Action:
         if action == known:
             return known
     raise ValueError(f"unknown action {action!r}; expected one of {'|'.join(ACTIONS)}")
+
+
+def _agent(configured: str | None, metadata: Mapping[str, Any] | None, component: str) -> str:
+    """The configured agent, else the run's `selfref_agent` metadata (AgentNotSetError)."""
+    if configured is not None:
+        return configured
+    found = (metadata or {}).get(AGENT_KEY)
+    if isinstance(found, str) and found.strip():
+        return found
+    raise AgentNotSetError(component, found)
 
 
 def _selfref_meta(verdict: Verdict, event_id: str | None, *, detail: bool) -> dict[str, Any]:
@@ -178,6 +215,26 @@ def _tool_output_documents(output: Any) -> list[Any]:
     return [json.dumps(output, default=str, ensure_ascii=False)]
 
 
+# -- SelfrefEmbeddings -------------------------------------------------------------------
+
+
+class SelfrefEmbeddings(Embeddings):
+    """A selfref embedder (`tracker.embedder`, `index.MiniLMEmbedder()`, ...) as LangChain
+    `Embeddings`: unit vectors, so cosine and inner product agree."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """One vector per text."""
+        vectors: list[list[float]] = self.embedder.embed(texts).tolist()
+        return vectors
+
+    def embed_query(self, text: str) -> list[float]:
+        """The vector of one query."""
+        return self.embed_documents([text])[0]
+
+
 # -- GuardedRetriever -------------------------------------------------------------------
 
 
@@ -186,8 +243,11 @@ class GuardedRetriever(BaseRetriever):
 
     retriever: BaseRetriever
     tracker: Tracker
-    agent: str
+    agent: str | None = None
+    """The agent id; None: each run's `selfref_agent` metadata (`agent` wins when given)."""
     action: Action = "annotate"
+    on_block: OnBlock = "empty"
+    """Under `block`: return `[]` ("empty") or raise `RetrievalBlocked` ("raise")."""
     session: str | None = None
     min_level: Level = Level.WARN
     note: str = NOTE
@@ -203,29 +263,39 @@ class GuardedRetriever(BaseRetriever):
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun
     ) -> list[Document]:
         """Retrieve with the inner retriever, check, then apply the action."""
+        agent = _agent(self.agent, run_manager.metadata, "GuardedRetriever")
         docs = self.retriever.invoke(
             query, config={"callbacks": run_manager.get_child(tag=GUARDED_TAG)}
         )
-        result = self.tracker.check(self.agent, docs, query=query, session=self.session)
-        return self._apply(docs, result)
+        result = self.tracker.check(agent, docs, query=query, session=self.session)
+        return self._apply(docs, result, query)
 
     async def _aget_relevant_documents(
         self, query: str, *, run_manager: AsyncCallbackManagerForRetrieverRun
     ) -> list[Document]:
         """Async `_get_relevant_documents`; the check runs in a worker thread."""
+        agent = _agent(self.agent, run_manager.metadata, "GuardedRetriever")
         docs = await self.retriever.ainvoke(
             query, config={"callbacks": run_manager.get_child(tag=GUARDED_TAG)}
         )
         result = await asyncio.to_thread(
-            self.tracker.check, self.agent, docs, query=query, session=self.session
+            self.tracker.check, agent, docs, query=query, session=self.session
         )
-        return self._apply(docs, result)
+        return self._apply(docs, result, query)
 
-    def _apply(self, docs: Sequence[Document], result: CheckResult) -> list[Document]:
+    def _apply(self, docs: Sequence[Document], result: CheckResult, query: str) -> list[Document]:
         """Copies of `docs` with their verdicts, as the action says."""
         action = _check_action(self.action)
         pairs = list(zip(docs, result.verdicts, strict=True))
         if action == "block" and any(v.level >= self.min_level for _, v in pairs):
+            if self.on_block == "raise":
+                raise RetrievalBlocked(
+                    result.agent,
+                    result.verdicts,
+                    event_id=result.event_id,
+                    query=query,
+                    min_level=self.min_level,
+                )
             return []
         out: list[Document] = []
         for doc, verdict in pairs:
@@ -242,6 +312,16 @@ class GuardedRetriever(BaseRetriever):
 # -- RetrievalAuditHandler --------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """What the handler remembers of a started run until it ends."""
+
+    query: str | None
+    session: str | None
+    metadata: Mapping[str, Any]
+    skip: bool = False
+
+
 class RetrievalAuditHandler(BaseCallbackHandler):
     """Callback handler that records retrievals and tool results in the audit log."""
 
@@ -251,17 +331,18 @@ class RetrievalAuditHandler(BaseCallbackHandler):
         self,
         tracker: Tracker,
         *,
-        agent: str,
+        agent: str | None = None,
         session: str | None = None,
         tool_names: Collection[str] | None = None,
     ) -> None:
-        """`tool_names`: names of the tools whose results are recorded (None: every tool)."""
+        """`agent`: None takes each run's `selfref_agent` metadata; `tool_names`: names of
+        the tools whose results are recorded (None: every tool)."""
         self.tracker = tracker
         self.agent = agent
         self.session = session
         self.tool_names = None if tool_names is None else frozenset(tool_names)
         self._lock = threading.Lock()
-        self._runs: dict[UUID, tuple[str | None, str | None, bool]] = {}
+        self._runs: dict[UUID, _Run] = {}
         self._covered: set[UUID] = set()
 
     # retrievers
@@ -280,7 +361,7 @@ class RetrievalAuditHandler(BaseCallbackHandler):
         """Remember the query and session of a retriever run."""
         skip = GUARDED_TAG in (tags or [])
         with self._lock:
-            self._runs[run_id] = (query, self._session(metadata), skip)
+            self._runs[run_id] = _Run(query, self._session(metadata), metadata or {}, skip)
 
     def on_retriever_end(
         self,
@@ -292,12 +373,12 @@ class RetrievalAuditHandler(BaseCallbackHandler):
     ) -> None:
         """Record the documents a retriever returned."""
         with self._lock:
-            query, session, skip = self._runs.pop(run_id, (None, self.session, False))
+            run = self._runs.pop(run_id, None) or self._unknown_run()
             if parent_run_id is not None and parent_run_id in self._runs:
                 self._covered.add(parent_run_id)  # a tool run: its output is this retrieval
-        if skip:
+        if run.skip:
             return
-        self._record(documents, query, session)
+        self._record(documents, run)
 
     def on_retriever_error(
         self,
@@ -330,7 +411,7 @@ class RetrievalAuditHandler(BaseCallbackHandler):
         skip = self.tool_names is not None and name not in self.tool_names
         query = _query_from_args(inputs) if inputs else input_str
         with self._lock:
-            self._runs[run_id] = (query, self._session(metadata), skip)
+            self._runs[run_id] = _Run(query, self._session(metadata), metadata or {}, skip)
 
     def on_tool_end(
         self,
@@ -342,17 +423,17 @@ class RetrievalAuditHandler(BaseCallbackHandler):
     ) -> None:
         """Record a tool's result unless a retriever inside it was already seen."""
         with self._lock:
-            query, session, skip = self._runs.pop(run_id, (None, self.session, False))
+            run = self._runs.pop(run_id, None) or self._unknown_run()
             covered = run_id in self._covered
             self._covered.discard(run_id)
-        if skip or covered:
+        if run.skip or covered:
             return
         try:
             docs = _tool_output_documents(output)
         except Exception:
             log.warning("selfref: could not read the output of a tool", exc_info=True)
             return
-        self._record(docs, query, session)
+        self._record(docs, run)
 
     def on_tool_error(
         self,
@@ -376,16 +457,21 @@ class RetrievalAuditHandler(BaseCallbackHandler):
         thread = (metadata or {}).get("thread_id")
         return str(thread) if thread is not None else None
 
-    def _record(self, docs: Sequence[Any], query: str | None, session: str | None) -> None:
+    def _unknown_run(self) -> _Run:
+        """An end whose start the handler never saw: no query, the configured session."""
+        return _Run(None, self.session, {})
+
+    def _record(self, docs: Sequence[Any], run: _Run) -> None:
         """Record one event for the documents not already recorded upstream; log, never
         raise, on failure."""
         docs = [d for d in docs if not _already_recorded(d)]
         if not docs:
             return
         try:
-            self.tracker.check(self.agent, docs, query=query, session=session, record=True)
-        except Exception:
-            log.warning("selfref: could not record a retrieval for %s", self.agent, exc_info=True)
+            agent = _agent(self.agent, run.metadata, "RetrievalAuditHandler")
+            self.tracker.check(agent, docs, query=run.query, session=run.session, record=True)
+        except Exception as exc:
+            log.warning("selfref: could not record a retrieval: %s", exc, exc_info=True)
 
 
 # -- ContaminationMiddleware ------------------------------------------------------------
@@ -398,15 +484,16 @@ class ContaminationMiddleware(AgentMiddleware[AgentState[Any], Any, Any]):
         self,
         tracker: Tracker,
         *,
-        agent: str,
+        agent: str | None = None,
         action: Action = "annotate",
         session: str | None = None,
         min_level: Level = Level.WARN,
         tool_names: Collection[str] | None = None,
         note: str = NOTE,
     ) -> None:
-        """`tool_names`: names of the tools whose results are checked (None: every tool);
-        `note`: the line appended to flagged results under `annotate` (keep it neutral)."""
+        """`agent`: None takes each run's `selfref_agent` metadata; `tool_names`: names of
+        the tools whose results are checked (None: every tool); `note`: the line appended
+        to flagged results under `annotate` (keep it neutral)."""
         super().__init__()
         self.note = note
         self.tracker = tracker
@@ -427,7 +514,7 @@ class ContaminationMiddleware(AgentMiddleware[AgentState[Any], Any, Any]):
         if not docs or not isinstance(result, ToolMessage):
             return result
         check = self.tracker.check(
-            self.agent, docs, query=self._query(request), session=self._session(request)
+            self._agent(request), docs, query=self._query(request), session=self._session(request)
         )
         return self._apply(result, docs, check)
 
@@ -443,7 +530,7 @@ class ContaminationMiddleware(AgentMiddleware[AgentState[Any], Any, Any]):
             return result
         check = await asyncio.to_thread(
             self.tracker.check,
-            self.agent,
+            self._agent(request),
             docs,
             query=self._query(request),
             session=self._session(request),
@@ -457,6 +544,11 @@ class ContaminationMiddleware(AgentMiddleware[AgentState[Any], Any, Any]):
         if self.tool_names is not None and request.tool_call.get("name") not in self.tool_names:
             return []
         return _tool_output_documents(result)
+
+    def _agent(self, request: ToolCallRequest) -> str:
+        """The configured agent, else the agent run's `selfref_agent` metadata."""
+        config = getattr(request.runtime, "config", None) or {}
+        return _agent(self.agent, config.get("metadata"), "ContaminationMiddleware")
 
     def _query(self, request: ToolCallRequest) -> str | None:
         """The tool call's args as a query."""

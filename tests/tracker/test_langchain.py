@@ -15,10 +15,11 @@ from langchain_core.documents import Document
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.retrievers import BaseRetriever
+from langchain_core.runnables import RunnableLambda
 from langchain_core.tools import BaseTool, tool
 from langgraph.prebuilt.tool_node import ToolCallRequest, ToolRuntime
 
-from tracker import Level, Tracker
+from tracker import AgentNotSetError, Level, RetrievalBlocked, Tracker
 from tracker.langchain import (
     ACTIONS,
     NOTE,
@@ -26,6 +27,7 @@ from tracker.langchain import (
     ContaminationMiddleware,
     GuardedRetriever,
     RetrievalAuditHandler,
+    SelfrefEmbeddings,
 )
 
 PERSONA = "Grok called itself MechaHitler in a series of posts on X in July 2025."
@@ -146,6 +148,68 @@ def test_async_retrieval(tracker: Tracker, inner) -> None:
     assert {r.query for r in tracker.audit()} == {QUERY}
 
 
+def test_block_can_raise_with_the_verdicts(tracker: Tracker, inner) -> None:
+    guarded = GuardedRetriever(
+        retriever=inner, tracker=tracker, agent="grok", action="block", on_block="raise"
+    )
+    with pytest.raises(RetrievalBlocked) as caught:
+        guarded.invoke(QUERY)
+    blocked = caught.value
+    assert [v.level for v in blocked.verdicts] == [Level.CRITICAL, Level.NONE, Level.NOTICE]
+    assert [v.doc_id for v in blocked.verdicts] == ["persona", "monet", "pricing"]
+    assert (blocked.agent, blocked.query, blocked.min_level) == ("grok", QUERY, Level.WARN)
+    assert {r.event_id for r in tracker.audit()} == {blocked.event_id}
+    assert str(blocked) == (
+        f"selfref blocked a retrieval: 1 of 3 documents at or above warn "
+        f"(audit event {blocked.event_id})"
+    )
+    assert not [w for w in _catalog_words(tracker) if w in str(blocked).lower()]
+    clean = guarded.model_copy(update={"retriever": FixedRetriever(docs=_docs()[1:])})
+    assert [d.id for d in clean.invoke(QUERY)] == ["monet", "pricing"]
+    with pytest.raises(RetrievalBlocked):
+        asyncio.run(guarded.ainvoke(QUERY))
+    with pytest.raises(ValueError, match="on_block"):
+        GuardedRetriever(retriever=inner, tracker=tracker, agent="grok", on_block="skip")
+
+
+def test_agent_from_run_config_metadata(tracker: Tracker, inner) -> None:
+    guarded = GuardedRetriever(retriever=inner, tracker=tracker, action="filter")
+    out = guarded.invoke(QUERY, config={"metadata": {"selfref_agent": "grok"}})
+    assert [d.id for d in out] == ["monet", "pricing"]
+    out = asyncio.run(guarded.ainvoke(QUERY, config={"metadata": {"selfref_agent": "claude"}}))
+    assert [d.id for d in out] == ["persona", "monet", "pricing"]  # nothing here is about claude
+    assert sorted(r.agent for r in tracker.audit()) == ["claude"] * 3 + ["grok"] * 3
+
+
+def test_configured_agent_wins_over_run_metadata(tracker: Tracker, inner) -> None:
+    guarded = GuardedRetriever(retriever=inner, tracker=tracker, agent="claude", action="filter")
+    out = guarded.invoke(QUERY, config={"metadata": {"selfref_agent": "grok"}})
+    assert len(out) == 3
+    assert {r.agent for r in tracker.audit()} == {"claude"}
+
+
+def test_metadata_reaches_a_retriever_inside_a_chain(tracker: Tracker, inner) -> None:
+    chain = RunnableLambda(lambda q: q) | GuardedRetriever(
+        retriever=inner, tracker=tracker, action="block"
+    )
+    assert chain.invoke(QUERY, config={"metadata": {"selfref_agent": "grok"}}) == []
+    assert {r.agent for r in tracker.audit()} == {"grok"}
+
+
+@pytest.mark.parametrize(("metadata", "bad"), [({}, None), ({"selfref_agent": 7}, "7")])
+def test_no_agent_id_is_a_clear_error(
+    tracker: Tracker, inner, metadata: dict[str, Any], bad: str | None
+) -> None:
+    guarded = GuardedRetriever(retriever=inner, tracker=tracker)
+    with pytest.raises(AgentNotSetError) as caught:
+        guarded.invoke(QUERY, config={"metadata": metadata})
+    message = str(caught.value)
+    assert message.startswith("GuardedRetriever: no agent id for this run")
+    assert "agent='ID'" in message and "selfref_agent" in message
+    assert (f"selfref_agent is {bad}," in message) is (bad is not None)
+    assert tracker.audit() == []
+
+
 # -- RetrievalAuditHandler --------------------------------------------------------------
 
 
@@ -173,6 +237,18 @@ def test_handler_does_not_record_a_guarded_retrieval_twice(tracker: Tracker, inn
     blocked = GuardedRetriever(retriever=inner, tracker=tracker, agent="grok", action="block")
     blocked.invoke(QUERY, config={"callbacks": [handler]})
     assert len({r.event_id for r in tracker.audit()}) == 2
+
+
+def test_handler_agent_from_run_metadata(
+    tracker: Tracker, inner, caplog: pytest.LogCaptureFixture
+) -> None:
+    handler = RetrievalAuditHandler(tracker)
+    inner.invoke(QUERY, config={"callbacks": [handler], "metadata": {"selfref_agent": "grok"}})
+    assert {r.agent for r in tracker.audit()} == {"grok"}
+    with caplog.at_level(logging.WARNING, logger="tracker.langchain"):
+        assert inner.invoke(QUERY, config={"callbacks": [handler]}) == inner.docs
+    assert "RetrievalAuditHandler: no agent id for this run" in caplog.text
+    assert len(tracker.audit()) == 3
 
 
 @tool
@@ -368,6 +444,31 @@ def test_middleware_in_an_agent(tracker: Tracker, action: str, expect: str) -> N
     assert row.query == QUERY and row.level is Level.CRITICAL and row.session == "t1"
 
 
+def test_middleware_agent_from_the_agent_run_metadata(tracker: Tracker) -> None:
+    def agent_with(mw: ContaminationMiddleware) -> Any:
+        model = _ToolCallingFakeModel(
+            messages=iter(
+                [
+                    AIMessage(
+                        "", tool_calls=[{"name": "web_search", "args": {"query": QUERY}, "id": "c"}]
+                    ),
+                    AIMessage("Noted."),
+                ]
+            )
+        )
+        return create_agent(model, tools=[web_search], middleware=[mw])
+
+    run = {"metadata": {"selfref_agent": "grok"}}
+    state = agent_with(ContaminationMiddleware(tracker, action="block")).invoke(
+        {"messages": [HumanMessage(QUERY)]}, config=run
+    )
+    (message,) = [m for m in state["messages"] if isinstance(m, ToolMessage)]
+    assert message.content == WITHHELD
+    assert {r.agent for r in tracker.audit()} == {"grok"}
+    with pytest.raises(AgentNotSetError, match="ContaminationMiddleware: no agent id"):
+        agent_with(ContaminationMiddleware(tracker)).invoke({"messages": [HumanMessage(QUERY)]})
+
+
 # -- what the model reads ---------------------------------------------------------------
 
 WARN_DOC = "Grok was criticised after it repeated antisemitic tropes in replies on X."
@@ -400,3 +501,12 @@ def test_notes_the_model_reads_name_no_persona_incident_or_quote(
         lowered = text.lower()
         assert not [w for w in _catalog_words(tracker) if w in lowered], text
         assert "grok" not in lowered and '"' not in text
+
+
+def test_selfref_embeddings_are_the_embedders_vectors(embedder: Any) -> None:
+    embeddings = SelfrefEmbeddings(embedder)
+    texts = [MONET, PRICING]
+    vectors = embeddings.embed_documents(texts)
+    assert vectors == embedder.embed(texts).tolist()
+    assert embeddings.embed_query(MONET) == pytest.approx(vectors[0], abs=1e-5)
+    assert all(isinstance(x, float) for x in vectors[1]) and len(vectors[1]) == 384

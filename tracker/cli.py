@@ -22,6 +22,7 @@ from rich.progress import Progress as ProgressBar
 from rich.table import Table
 from rich.text import Text
 
+from tracker.audit import AUDIT_COLUMNS
 from tracker.core import CheckResult, Tracker
 from tracker.documents import parse_input
 from tracker.errors import SelfrefError
@@ -236,21 +237,22 @@ def daemon(ctx: click.Context, host: str | None, port: int | None) -> None:
     run_daemon(_tracker(ctx), host=host, port=port)
 
 
-# -- audit ----------------------------------------------------------------------------
+@cli.command()
+@click.option("--host", help="Address to listen on (default: [api] host, 127.0.0.1).")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port (default: [api] port, 8765).")
+@click.pass_context
+@friendly
+def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Run the HTTP API and the dashboard only (no scheduler): any number of replicas.
 
-AUDIT_COLUMNS = (
-    "event_id",
-    "time",
-    "agent",
-    "session",
-    "query",
-    "document_id",
-    "url",
-    "title",
-    "level",
-    "score",
-    "categories",
-)
+    Listening beyond loopback needs an API token ([api] token or SELFREF_API_TOKEN).
+    """
+    from tracker.daemon import run_serve
+
+    run_serve(_tracker(ctx), host=host, port=port)
+
+
+# -- audit ----------------------------------------------------------------------------
 
 
 @cli.command()
@@ -286,7 +288,7 @@ def audit(
         event=event,
         limit=limit or None,
     )
-    records = [_audit_record(row.to_dict()) for row in rows]
+    records = [row.to_record() for row in rows]
     if fmt == "jsonl":
         for row in rows:
             click.echo(json.dumps(row.to_dict(), ensure_ascii=False))
@@ -303,12 +305,6 @@ def audit(
         Console().print(table)
     if limit and len(rows) == limit:
         click.echo(f"selfref: showing the newest {limit} rows; use --limit 0 for all", err=True)
-
-
-def _audit_record(data: dict[str, Any]) -> dict[str, Any]:
-    record = {c: data.get(c) for c in AUDIT_COLUMNS}
-    record["categories"] = ",".join(data["categories"])
-    return {k: "" if v is None else v for k, v in record.items()}
 
 
 # -- search ---------------------------------------------------------------------------

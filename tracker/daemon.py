@@ -34,7 +34,7 @@ from tracker.api import create_app
 from tracker.core import Tracker
 from tracker.errors import ConfigError
 
-__all__ = ["Daemon", "check_bind", "is_loopback", "run_daemon", "schedule_jobs"]
+__all__ = ["Daemon", "check_bind", "is_loopback", "run_daemon", "run_serve", "schedule_jobs"]
 
 log = logging.getLogger("selfref.daemon")
 
@@ -135,8 +135,9 @@ class Daemon:
 
     # -- serving ----------------------------------------------------------------------
 
-    def serve(self, host: str, port: int) -> None:
-        """Run the scheduler and the HTTP API until SIGINT or SIGTERM, then stop both."""
+    def serve(self, host: str, port: int, *, scheduler: bool = True) -> None:
+        """Run the scheduler (unless not `scheduler`) and the HTTP API until SIGINT or
+        SIGTERM, then stop both."""
         token = self.tracker.config.api_token
         check_bind(host, token)
         app = create_app(self.tracker, token=token)
@@ -144,9 +145,10 @@ class Daemon:
         self._server = server
         previous = self._install_signal_handlers()
         try:
-            self.start()
+            if scheduler:
+                self.start()
             log.info(
-                "selfref API listening on http://%s:%d (%s)",
+                "selfref API and dashboard listening on http://%s:%d (%s)",
                 f"[{host}]" if ":" in host else host,
                 port,
                 "bearer token required" if token else "no token: loopback only",
@@ -254,6 +256,16 @@ def run_daemon(tracker: Tracker, host: str | None = None, port: int | None = Non
     `host` and `port` default to `[api] host` and `[api] port`. Raises ConfigError when
     asked to listen beyond loopback without an API token.
     """
+    _run(tracker, host, port, scheduler=True)
+
+
+def run_serve(tracker: Tracker, host: str | None = None, port: int | None = None) -> None:
+    """Entry point of `selfref serve`: the HTTP API and dashboard alone, no scheduler, so
+    any number of replicas can run beside the one daemon. Same host, port and token rules."""
+    _run(tracker, host, port, scheduler=False)
+
+
+def _run(tracker: Tracker, host: str | None, port: int | None, *, scheduler: bool) -> None:
     settings = tracker.config.settings.api
     host = host or settings.host
     port = port if port is not None else settings.port
@@ -263,5 +275,6 @@ def run_daemon(tracker: Tracker, host: str | None = None, port: int | None = Non
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
     daemon = Daemon(tracker)
-    schedule_jobs(daemon)
-    daemon.serve(host, port)
+    if scheduler:
+        schedule_jobs(daemon)
+    daemon.serve(host, port, scheduler=scheduler)

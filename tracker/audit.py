@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import secrets
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -48,7 +49,7 @@ class RetrievedDocument(SQLModel, table=True):
     # Each index also carries the columns the dashboard counts by (level, agent), so its
     # totals and per-day counts are read from the index alone.
     __table_args__ = (
-        sa.Index("ix_docs_time_level", "created_at", "level"),
+        sa.Index("ix_docs_time_level_agent", "created_at", "level", "agent"),
         sa.Index("ix_docs_agent_time_level", "agent", "created_at", "level"),
         sa.Index("ix_docs_level_time_agent", "level", "created_at", "agent"),
         sa.Index("ix_docs_session_time", "session", "created_at"),
@@ -71,6 +72,60 @@ class RetrievedDocument(SQLModel, table=True):
     score: float = 0.0
     categories: str = ""
     evidence: str = "[]"
+
+
+class AuditDay(SQLModel, table=True):
+    """Documents recorded per UTC day, agent and level: counted as they are recorded, so
+    counts over whole days never scan the documents."""
+
+    __tablename__ = "audit_days"
+
+    day: str = Field(primary_key=True, max_length=10)  # YYYY-MM-DD, UTC
+    agent: str = Field(primary_key=True, max_length=64)
+    level: int = Field(primary_key=True)
+    documents: int = 0
+
+
+_DAYS = AuditDay.__table__  # type: ignore[attr-defined]
+
+
+def utc_day(column: Any, dialect: str) -> Any:
+    """The UTC calendar day of a stored timestamp as `YYYY-MM-DD`, in the backend's SQL."""
+    if dialect == "postgresql":
+        return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM-DD")
+    return sa.func.substr(column, 1, 10)  # SQLite keeps UTC times as ISO text
+
+
+def count_days(conn: sa.Connection, counts: dict[tuple[str, str, int], int]) -> None:
+    """Add `{(day, agent, level): documents}` to `audit_days` (insert or increment)."""
+    if not counts:
+        return
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(_DAYS).values(
+        [{"day": d, "agent": a, "level": lv, "documents": n} for (d, a, lv), n in counts.items()]
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["day", "agent", "level"],
+        set_={"documents": _DAYS.c.documents + stmt.excluded.documents},
+    )
+    conn.execute(stmt)
+
+
+def recount_days(conn: sa.Connection) -> None:
+    """Rebuild `audit_days` from the documents (for a table created after them)."""
+    doc = RetrievedDocument.__table__  # type: ignore[attr-defined]
+    day = utc_day(doc.c.created_at, conn.dialect.name)
+    conn.execute(sa.delete(_DAYS))
+    conn.execute(
+        sa.insert(_DAYS).from_select(
+            ["day", "agent", "level", "documents"],
+            sa.select(day, doc.c.agent, doc.c.level, sa.func.count()).group_by(
+                day, doc.c.agent, doc.c.level
+            ),
+        )
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +292,7 @@ class AuditLog:
         if self._ready:
             return
         with self._errors("create the audit tables in"):
+            _create_days(self.engine)
             SQLModel.metadata.create_all(self.engine)
             upgrade_schema(self.engine)
         self._ready = True
@@ -259,10 +315,13 @@ class AuditLog:
         hooks: Sequence[Hook] = (),
     ) -> None:
         """Write an event, its documents and whatever the hooks add, in one transaction."""
+        day = to_db_time(event.created_at).date().isoformat()
+        per_day = Counter((day, d.agent, d.level) for d in documents)
         with self.session() as session:
             session.add(event)
             session.flush()
             session.add_all(list(documents))
+            count_days(session.connection(), dict(per_day))
             for hook in hooks:
                 hook(session, event, list(documents))
 
@@ -338,6 +397,24 @@ def upgrade_schema(engine: Engine) -> None:
             if inspector.has_table(table.name):
                 for index in table.indexes:
                     conn.execute(sa.schema.CreateIndex(index, if_not_exists=True))
+
+
+def _create_days(engine: Engine) -> None:
+    """Create `audit_days` and count the documents already recorded, in one transaction, so
+    a database from before it gets its counts once (a concurrent start-up that loses the
+    race to create it leaves the work to the winner)."""
+    with engine.connect() as conn:
+        if sa.inspect(conn).has_table(_DAYS.name):
+            return
+    try:
+        with engine.begin() as conn:
+            _DAYS.create(conn)
+            if sa.inspect(conn).has_table(RetrievedDocument.__tablename__):
+                recount_days(conn)
+    except SQLAlchemyError:
+        with engine.connect() as conn:
+            if not sa.inspect(conn).has_table(_DAYS.name):
+                raise
 
 
 def _engine(url: str, busy_timeout: float) -> Engine:

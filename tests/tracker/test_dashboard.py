@@ -251,9 +251,36 @@ def test_queries_count_levels_and_flags_per_day(dash, clock) -> None:
     clock.advance(days=1)
     _check(tracker, [PERSONA])
     log, where = tracker.audit_log, AuditFilter()
-    totals = queries.level_totals(log, where)
+    totals = queries.counts(log, where).level_totals()
     assert totals[Level.CRITICAL] == 2 and sum(totals.values()) == 3
-    assert queries.flags_per_day(log, where) == {"grok": {"2025-07-09": 1, "2025-07-10": 1}}
+    assert queries.counts(log, where).flags_per_day() == {
+        "grok": {"2025-07-09": 1, "2025-07-10": 1}
+    }
+
+
+def test_counts_over_any_window_match_the_documents(dash, clock) -> None:
+    """Whole days come from audit_days and the edges from the documents: together they
+    count exactly what the documents in the window hold."""
+    tracker, _client = dash
+    for hours in (0, 5, 13, 26, 30, 47, 52):
+        clock.now = T0 + dt.timedelta(hours=hours)
+        _check(tracker, [PERSONA, CLEAN], session=f"s{hours % 2}")
+    windows = [
+        AuditFilter(),
+        AuditFilter(since=T0 + dt.timedelta(hours=3)),
+        AuditFilter(until=T0 + dt.timedelta(hours=40)),
+        AuditFilter(since=T0 + dt.timedelta(hours=3), until=T0 + dt.timedelta(hours=50)),
+        AuditFilter(since=T0 + dt.timedelta(hours=12), until=T0 + dt.timedelta(hours=14)),
+        AuditFilter(since=dt.datetime(2025, 7, 10, tzinfo=dt.UTC)),
+        AuditFilter(since=T0, level=Level.WARN, agent="grok"),
+        AuditFilter(session="s1"),
+    ]
+    for where in windows:
+        expected: dict[tuple[str, str, Level], int] = {}
+        for row in tracker.audit_log.rows(where, limit=None):
+            key = (row.time.date().isoformat(), row.agent, row.level)
+            expected[key] = expected.get(key, 0) + 1
+        assert queries.counts(tracker.audit_log, where).cells == expected, where
 
 
 # -- the token --------------------------------------------------------------------------
@@ -313,8 +340,10 @@ def test_queries_on_postgresql(write_config, make_tracker, clock, postgres_url) 
     clock.advance(days=1)
     second = _check(tracker, [PERSONA])
     log, where = tracker.audit_log, AuditFilter()
-    assert queries.flags_per_day(log, where) == {"grok": {"2025-07-09": 1, "2025-07-10": 1}}
-    assert queries.level_totals(log, where)[Level.CRITICAL] == 2
+    assert queries.counts(log, where).flags_per_day() == {
+        "grok": {"2025-07-09": 1, "2025-07-10": 1}
+    }
+    assert queries.counts(log, where).level_totals()[Level.CRITICAL] == 2
     assert ("a.example", 1) in queries.top_material(log, where).sources
     page = queries.events_page(log, where, size=1)
     assert [e.id for e in page.events] == [second] and page.next is not None

@@ -133,7 +133,8 @@ def add_dashboard(app: FastAPI, tracker: Tracker, *, token: str | None) -> None:
         now = tracker.clock()
         first = (where.since or now - dt.timedelta(days=30)).date()
         last = min(where.until or now, now).date()
-        flags = queries.flags_per_day(log, where)
+        counted = queries.counts(log, where)
+        flags = counted.flags_per_day()
         if where.since is None and flags:
             first = min(dt.date.fromisoformat(d) for days in flags.values() for d in days)
         return render(
@@ -143,7 +144,7 @@ def add_dashboard(app: FastAPI, tracker: Tracker, *, token: str | None) -> None:
             profile=profile,
             agents=tracker.agents(),
             chart=stacked_bars(flags, days_between(first, last)),
-            totals=queries.level_totals(log, where),
+            totals=counted.level_totals(),
             top=queries.top_material(log, where),
             alerts=queries.recent_alerts(log, where),
             sources=queries.crawl_sources(crawl) if profile is None else [],

@@ -11,12 +11,12 @@ import datetime as dt
 import json
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlsplit
 
 from sqlmodel import col, func, select
 
 from tracker.audit import (
+    AuditDay,
     AuditFilter,
     AuditLog,
     AuditRow,
@@ -25,6 +25,7 @@ from tracker.audit import (
     audit_row,
     older_than,
     to_db_time,
+    utc_day,
 )
 from tracker.crawl_state import CrawlPage, CrawlSource, CrawlStore
 from tracker.levels import Level
@@ -121,44 +122,89 @@ class EventDetail:
     alerts: list[AlertView]
 
 
-def _day(dialect: str, column: Any) -> Any:
-    """The UTC calendar day of a timestamp as `YYYY-MM-DD`, in the backend's SQL."""
-    if dialect == "postgresql":
-        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
-    return func.substr(column, 1, 10)  # SQLite stores UTC times as ISO text
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """Documents per (UTC day, agent, level) in a filter's window."""
+
+    cells: dict[tuple[str, str, Level], int]
+
+    def flags_per_day(self) -> dict[str, dict[str, int]]:
+        """Flagged documents per agent per day: {agent: {"2025-07-09": n}}."""
+        out: dict[str, dict[str, int]] = {}
+        for (day, agent, level), n in self.cells.items():
+            if level.flagged:
+                days = out.setdefault(agent, {})
+                days[day] = days.get(day, 0) + n
+        return out
+
+    def level_totals(self) -> dict[Level, int]:
+        """Documents per level (every level present, zero when none)."""
+        totals = dict.fromkeys(Level, 0)
+        for (_day, _agent, level), n in self.cells.items():
+            totals[level] += n
+        return totals
+
+
+def counts(log: AuditLog, where: AuditFilter) -> Counts:
+    """Per day, agent and level: whole days from `audit_days`, the partial days at the
+    window's edges (and any session or event filter) from the documents' indexes."""
+    if where.session is not None or where.event is not None:
+        return Counts(_document_counts(log, where))
+    first = _midnight(where.since, up=True) if where.since else None
+    end = _midnight(where.until, up=False) if where.until else None
+    if first is not None and end is not None and first >= end:
+        return Counts(_document_counts(log, where))
+    cells = _day_counts(log, where, first, end)
+    if where.since is not None and first is not None and where.since < first:
+        _add(cells, _document_counts(log, dataclasses.replace(where, until=first)))
+    if where.until is not None and end is not None and end < where.until:
+        _add(cells, _document_counts(log, dataclasses.replace(where, since=end)))
+    return Counts(cells)
+
+
+def _midnight(when: dt.datetime, *, up: bool) -> dt.datetime:
+    """The UTC midnight at or after (up) or at or before `when`."""
+    at = to_db_time(when)
+    floor = at.replace(hour=0, minute=0, second=0, microsecond=0)
+    return floor + dt.timedelta(days=1) if up and floor < at else floor
+
+
+def _add(cells: dict[tuple[str, str, Level], int], more: dict[tuple[str, str, Level], int]) -> None:
+    for key, n in more.items():
+        cells[key] = cells.get(key, 0) + n
+
+
+def _day_counts(
+    log: AuditLog, where: AuditFilter, first: dt.datetime | None, end: dt.datetime | None
+) -> dict[tuple[str, str, Level], int]:
+    d = AuditDay
+    stmt = select(col(d.day), col(d.agent), col(d.level), col(d.documents))
+    if first is not None:
+        stmt = stmt.where(col(d.day) >= first.date().isoformat())
+    if end is not None:
+        stmt = stmt.where(col(d.day) < end.date().isoformat())
+    if where.agent is not None:
+        stmt = stmt.where(col(d.agent) == where.agent)
+    if where.level is not None and where.level > Level.NONE:
+        stmt = stmt.where(col(d.level) >= int(where.level))
+    with log.session() as s:
+        return {(day, agent, Level(lv)): int(n) for day, agent, lv, n in s.exec(stmt).all()}
+
+
+def _document_counts(log: AuditLog, where: AuditFilter) -> dict[tuple[str, str, Level], int]:
+    doc = RetrievedDocument
+    day = utc_day(col(doc.created_at), log.engine.dialect.name).label("day")
+    stmt = (
+        select(day, col(doc.agent), col(doc.level), func.count())
+        .where(*where.on_documents())
+        .group_by(day, col(doc.agent), col(doc.level))
+    )
+    with log.session() as s:
+        return {(str(d), a, Level(lv)): int(n) for d, a, lv, n in s.exec(stmt).all()}
 
 
 def _flagged(where: AuditFilter) -> AuditFilter:
     return dataclasses.replace(where, level=max(where.level or Level.WARN, Level.WARN))
-
-
-def flags_per_day(log: AuditLog, where: AuditFilter) -> dict[str, dict[str, int]]:
-    """Flagged documents per agent per UTC day: {agent: {"2025-07-09": n}}."""
-    doc = RetrievedDocument
-    day = _day(log.engine.dialect.name, col(doc.created_at)).label("day")
-    stmt = (
-        select(col(doc.agent), day, func.count())
-        .where(*_flagged(where).on_documents())
-        .group_by(col(doc.agent), day)
-    )
-    out: dict[str, dict[str, int]] = {}
-    with log.session() as s:
-        for agent, when, n in s.exec(stmt).all():
-            out.setdefault(agent, {})[str(when)] = int(n)
-    return out
-
-
-def level_totals(log: AuditLog, where: AuditFilter) -> dict[Level, int]:
-    """Documents per level (every level present, zero when none)."""
-    doc = RetrievedDocument
-    stmt = (
-        select(col(doc.level), func.count()).where(*where.on_documents()).group_by(col(doc.level))
-    )
-    totals = dict.fromkeys(Level, 0)
-    with log.session() as s:
-        for level, n in s.exec(stmt).all():
-            totals[Level(level)] = int(n)
-    return totals
 
 
 def top_material(log: AuditLog, where: AuditFilter, sample: int = TOP_SAMPLE) -> Top:
@@ -298,17 +344,17 @@ def crawl_sources(store: CrawlStore) -> list[SourceView]:
 __all__ = [
     "PAGE_SIZE",
     "AlertView",
+    "Counts",
     "EventCursor",
     "EventDetail",
     "EventPage",
     "EventSummary",
     "SourceView",
     "Top",
+    "counts",
     "crawl_sources",
     "event_detail",
     "events_page",
-    "flags_per_day",
-    "level_totals",
     "recent_alerts",
     "top_material",
 ]

@@ -118,7 +118,9 @@ def test_filters_narrow_every_part_and_are_links(dash, clock) -> None:
     html = client.get("/", params={"until": (T0 - dt.timedelta(hours=1)).isoformat()}).text
     assert flagged not in html and clean not in html
     # The agent page is the same view for one agent; another agent's page is empty.
-    assert flagged in client.get("/agents/grok").text
+    agent_page = client.get("/agents/grok", params={"session": "s-one"}).text
+    assert flagged in agent_page
+    assert 'href="/export.csv?agent=grok&amp;session=s-one"' in agent_page, "export keeps it"
     assert flagged not in client.get("/agents/claude").text
 
 

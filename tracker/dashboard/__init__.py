@@ -49,7 +49,7 @@ DEFAULT_SINCE = "7d"
 HEADERS = {
     # Nothing here needs a script, a frame or anything from elsewhere.
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
-    "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
@@ -66,14 +66,15 @@ class Filters:
 
     @classmethod
     def parse(cls, query: dict[str, str], now: dt.datetime, agent: str | None = None) -> Filters:
-        """Read agent, level, since, until, session, after; ValueError names a bad one."""
+        """Read agent, level, since, until, session, after; ValueError names a bad one.
+        `agent` is the agent of an agent page."""
         params = {k: query.get(k, "").strip() for k in ("agent", "level", "until", "session")}
         params["since"] = query.get("since", DEFAULT_SINCE).strip()
-        if agent is not None:
-            params["agent"] = agent
+        if agent is not None:  # the page's own agent: in its path, not in its links
+            params.pop("agent")
         level = Level.parse(params["level"]) if params["level"] else None
         where = AuditFilter(
-            agent=params["agent"] or None,
+            agent=agent or params.get("agent") or None,
             since=_when("since", params["since"], now),
             until=_when("until", params["until"], now),
             level=level,
@@ -88,7 +89,7 @@ class Filters:
         kept = {k: v for k, v in merged.items() if v or (k == "since" and v == "")}
         if kept.get("since") == DEFAULT_SINCE:
             del kept["since"]
-        return path + ("?" + urlencode(kept) if kept else "")
+        return path + ("?" + urlencode(sorted(kept.items())) if kept else "")
 
 
 class _NotFound(Exception):

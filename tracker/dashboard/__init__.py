@@ -29,6 +29,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from tracker.audit import AUDIT_COLUMNS, AuditFilter
+from tracker.catalog import Profile
 from tracker.crawl_state import CrawlStore
 from tracker.dashboard import queries
 from tracker.dashboard.auth import COOKIE, LOGIN_PATH, cookie_value, login_page, parse_login
@@ -129,7 +130,7 @@ def add_dashboard(app: FastAPI, tracker: Tracker, *, token: str | None) -> None:
         except ValueError as exc:
             return _html(render("error.html", message=str(exc)), 400)
 
-    def overview_page(f: Filters, path: str, profile: Any = None) -> str:
+    def overview_page(f: Filters, path: str, profile: Profile | None = None) -> str:
         where = f.where
         now = tracker.clock()
         first = (where.since or now - dt.timedelta(days=30)).date()

@@ -5,10 +5,12 @@
     GET  /v1/agents         the agents selfref knows; /v1/agents/{id} for one profile
     GET  /healthz           liveness, never behind the token
     GET  /metrics           Prometheus text exposition
+    GET  /, /agents/{id}, /events/{id}, /export.csv|jsonl   the dashboard (tracker.dashboard)
 
 Every error is JSON `{"error": message}`. When an API token is configured
 (`[api] token` or SELFREF_API_TOKEN) every route but /healthz needs
-`Authorization: Bearer <token>`.
+`Authorization: Bearer <token>` (a browser may instead log in once at /login: the cookie
+it gets stands for the token on reads only).
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tracker.audit import AuditRow
 from tracker.core import Tracker
+from tracker.dashboard import add_dashboard
+from tracker.dashboard.auth import LOGIN_PATH, cookie_matches, login_page
 from tracker.errors import (
     AlertError,
     ConfigError,
@@ -319,6 +323,7 @@ def create_app(
             metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8"
         )
 
+    add_dashboard(app, tracker, token=token)
     _install_error_handlers(app)
     # The last added runs first: metrics (so 401s and 413s are counted), then auth (so
     # nobody unauthenticated makes us buffer a body), then the body limit, then routes.
@@ -328,7 +333,7 @@ def create_app(
         budget=max_inflight_bytes or tracker.config.settings.api.max_inflight_bytes,
     )
     if token:
-        app.add_middleware(_BearerAuth, token=token, open_paths=("/healthz",))
+        app.add_middleware(_BearerAuth, token=token, open_paths=("/healthz", LOGIN_PATH))
     app.add_middleware(_RequestMetrics, metrics=metrics, routes=app.router.routes)
     return app
 
@@ -460,10 +465,15 @@ class _RequestMetrics:
 
 
 class _BearerAuth:
-    """`Authorization: Bearer <token>` on every path but `open_paths`; 401 otherwise."""
+    """`Authorization: Bearer <token>` on every path but `open_paths`; 401 otherwise.
+
+    Reads (GET, HEAD) also pass with the dashboard cookie that `POST /login` sets; a browser
+    asking for a page without either gets the login form with its 401.
+    """
 
     def __init__(self, app: ASGIApp, token: str, open_paths: tuple[str, ...]) -> None:
         self.app = app
+        self.raw_token = token
         self.token = token.encode("utf-8")
         self.open_paths = open_paths
 
@@ -471,14 +481,17 @@ class _BearerAuth:
         if scope["type"] != "http" or scope["path"] in self.open_paths:
             await self.app(scope, receive, send)
             return
-        header = b""
-        for name, value in scope.get("headers", ()):
-            if name == b"authorization":
-                header = value
-                break
+        headers = dict(scope.get("headers", ()))
+        header = headers.get(b"authorization", b"")
         scheme, _, presented = header.partition(b" ")
-        if scheme.lower() == b"bearer" and hmac.compare_digest(presented.strip(), self.token):
+        read = scope["method"] in ("GET", "HEAD")
+        if (scheme.lower() == b"bearer" and hmac.compare_digest(presented.strip(), self.token)) or (
+            read and cookie_matches(headers.get(b"cookie", b""), self.raw_token)
+        ):
             await self.app(scope, receive, send)
+            return
+        if read and not header and b"text/html" in headers.get(b"accept", b""):
+            await self._login(scope, send)
             return
         if header:
             message = "invalid API token"
@@ -488,6 +501,20 @@ class _BearerAuth:
             challenge = b'Bearer realm="selfref"'
         body = JSONResponse({"error": message}).body
         await _send_json(send, 401, bytes(body), [(b"www-authenticate", challenge)])
+
+
+    @staticmethod
+    async def _login(scope: Scope, send: Send) -> None:
+        query = scope.get("query_string", b"").decode("latin-1")
+        body = login_page(scope["path"] + (f"?{query}" if query else "")).encode()
+        await send({
+            "type": "http.response.start",
+            "status": 401,
+            "headers": [(b"content-type", b"text/html; charset=utf-8"),
+                        (b"content-length", str(len(body)).encode()),
+                        (b"www-authenticate", b'Bearer realm="selfref"')],
+        })
+        await send({"type": "http.response.body", "body": body})
 
 
 class _BodyLimit:

@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import secrets
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -45,16 +46,19 @@ class RetrievedDocument(SQLModel, table=True):
     """One document of a retrieval event, with its verdict."""
 
     __tablename__ = "retrieved_documents"
+    # Each index also carries the columns the dashboard counts by (level, agent), so its
+    # totals and per-day counts are read from the index alone.
     __table_args__ = (
-        sa.Index("ix_docs_agent_time", "agent", "created_at"),
-        sa.Index("ix_docs_level_time", "level", "created_at"),
+        sa.Index("ix_docs_time_level_agent", "created_at", "level", "agent"),
+        sa.Index("ix_docs_agent_time_level", "agent", "created_at", "level"),
+        sa.Index("ix_docs_level_time_agent", "level", "created_at", "agent"),
         sa.Index("ix_docs_session_time", "session", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     event_id: str = Field(foreign_key="retrieval_events.id", index=True, max_length=40)
     position: int
-    created_at: dt.datetime = Field(sa_type=sa.DateTime(timezone=True), index=True)
+    created_at: dt.datetime = Field(sa_type=sa.DateTime(timezone=True))
     agent: str = Field(max_length=64)
     session: str | None = Field(default=None, max_length=200)
     doc_id: str | None = Field(default=None, max_length=500)
@@ -62,10 +66,66 @@ class RetrievedDocument(SQLModel, table=True):
     title: str | None = None
     content_hash: str = Field(max_length=64, index=True)
     snippet: str = ""
+    snippet_start: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    """Where `snippet` starts in the document's text, so evidence spans can be placed in it."""
     level: int = 0
     score: float = 0.0
     categories: str = ""
     evidence: str = "[]"
+
+
+class AuditDay(SQLModel, table=True):
+    """Documents recorded per UTC day, agent and level: counted as they are recorded, so
+    counts over whole days never scan the documents."""
+
+    __tablename__ = "audit_days"
+
+    day: str = Field(primary_key=True, max_length=10)  # YYYY-MM-DD, UTC
+    agent: str = Field(primary_key=True, max_length=64)
+    level: int = Field(primary_key=True)
+    documents: int = 0
+
+
+_DAYS = AuditDay.__table__  # type: ignore[attr-defined]
+
+
+def utc_day(column: Any, dialect: str) -> Any:
+    """The UTC calendar day of a stored timestamp as `YYYY-MM-DD`, in the backend's SQL."""
+    if dialect == "postgresql":
+        return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM-DD")
+    return sa.func.substr(column, 1, 10)  # SQLite keeps UTC times as ISO text
+
+
+def count_days(conn: sa.Connection, counts: dict[tuple[str, str, int], int]) -> None:
+    """Add `{(day, agent, level): documents}` to `audit_days` (insert or increment)."""
+    if not counts:
+        return
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(_DAYS).values(
+        [{"day": d, "agent": a, "level": lv, "documents": n} for (d, a, lv), n in counts.items()]
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["day", "agent", "level"],
+        set_={"documents": _DAYS.c.documents + stmt.excluded.documents},
+    )
+    conn.execute(stmt)
+
+
+def recount_days(conn: sa.Connection) -> None:
+    """Rebuild `audit_days` from the documents (for a table created after them)."""
+    doc = RetrievedDocument.__table__  # type: ignore[attr-defined]
+    day = utc_day(doc.c.created_at, conn.dialect.name)
+    conn.execute(sa.delete(_DAYS))
+    conn.execute(
+        sa.insert(_DAYS).from_select(
+            ["day", "agent", "level", "documents"],
+            sa.select(day, doc.c.agent, doc.c.level, sa.func.count()).group_by(
+                day, doc.c.agent, doc.c.level
+            ),
+        )
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +147,8 @@ class AuditRow:
     score: float
     categories: list[str]
     evidence: list[dict[str, Any]]
+    row_id: int = 0
+    snippet_start: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -106,6 +168,88 @@ class AuditRow:
             "categories": self.categories,
             "evidence": self.evidence,
         }
+
+    def to_record(self) -> dict[str, Any]:
+        """The flat row of `AUDIT_COLUMNS` that CSV exports write ("" for missing values)."""
+        data = self.to_dict()
+        record = {c: data.get(c) for c in AUDIT_COLUMNS}
+        record["categories"] = ",".join(self.categories)
+        return {k: "" if v is None else v for k, v in record.items()}
+
+
+AUDIT_COLUMNS = (
+    "event_id",
+    "time",
+    "agent",
+    "session",
+    "query",
+    "document_id",
+    "url",
+    "title",
+    "level",
+    "score",
+    "categories",
+)
+"""The columns of `selfref audit --format csv` and the dashboard's CSV export."""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    """What an audit query keeps: every given field must hold (`level`: that and above)."""
+
+    agent: str | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    level: Level | None = None
+    session: str | None = None
+    event: str | None = None
+
+    def on_documents(self) -> list[sa.ColumnElement[bool]]:
+        """The conditions on `retrieved_documents` (a document's own level)."""
+        doc = RetrievedDocument
+        out = self._common(col(doc.agent), col(doc.created_at), col(doc.session))
+        if self.level is not None and self.level > Level.NONE:
+            out.append(col(doc.level) >= int(self.level))
+        if self.event is not None:
+            out.append(col(doc.event_id) == self.event)
+        return out
+
+    def on_events(self) -> list[sa.ColumnElement[bool]]:
+        """The conditions on `retrieval_events` (an event's highest level)."""
+        ev = RetrievalEvent
+        out = self._common(col(ev.agent), col(ev.created_at), col(ev.session))
+        if self.level is not None and self.level > Level.NONE:
+            out.append(col(ev.max_level) >= int(self.level))
+        if self.event is not None:
+            out.append(col(ev.id) == self.event)
+        return out
+
+    def _common(self, agent: Any, created_at: Any, session: Any) -> list[sa.ColumnElement[bool]]:
+        out: list[sa.ColumnElement[bool]] = []
+        if self.agent is not None:
+            out.append(agent == self.agent)
+        if self.since is not None:
+            out.append(created_at >= to_db_time(self.since))
+        if self.until is not None:
+            out.append(created_at < to_db_time(self.until))
+        if self.session is not None:
+            out.append(session == self.session)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentCursor:
+    """Where a page of documents (newest first) ended: its last row's time and row id."""
+
+    time: dt.datetime
+    id: int
+
+
+def older_than(time_col: Any, id_col: Any, time: dt.datetime, key: Any) -> list[Any]:
+    """Keyset condition for (time, id) descending: rows strictly after (time, key)."""
+    at = to_db_time(time)
+    # The first condition alone is a range over the (.., created_at) indexes.
+    return [time_col <= at, sa.or_(time_col < at, id_col < key)]
 
 
 Hook = Callable[[Session, RetrievalEvent, list[RetrievedDocument]], None]
@@ -148,7 +292,9 @@ class AuditLog:
         if self._ready:
             return
         with self._errors("create the audit tables in"):
+            _create_days(self.engine)
             SQLModel.metadata.create_all(self.engine)
+            upgrade_schema(self.engine)
         self._ready = True
 
     @contextmanager
@@ -168,17 +314,21 @@ class AuditLog:
         documents: Sequence[RetrievedDocument],
         hooks: Sequence[Hook] = (),
     ) -> None:
-        """Write an event, its documents and whatever the hooks add, in one transaction.
+        """Write an event, its documents, its counts per day and whatever the hooks add, in
+        one transaction.
 
         Core inserts on the session's connection, not the unit of work: the same rows and
         the same transaction at about a third of the cost (benchmarks/audit_write.py);
         the hooks see the objects as given (a document's `id` stays None)."""
         docs = list(documents)
+        day = to_db_time(event.created_at).date().isoformat()
+        per_day = Counter((day, d.agent, d.level) for d in docs)
         with self.session() as session:
             conn = session.connection()
             conn.execute(sa.insert(RetrievalEvent), _values(event))
             if docs:
                 conn.execute(sa.insert(RetrievedDocument), [_values(d) for d in docs])
+            count_days(conn, dict(per_day))
             for hook in hooks:
                 hook(session, event, docs)
 
@@ -194,25 +344,36 @@ class AuditLog:
         limit: int | None = 1000,
     ) -> list[AuditRow]:
         """Retrieved documents matching every given filter, newest first."""
+        where = AuditFilter(agent, since, until, level, session, event)
+        return self.rows(where, limit=limit)
+
+    def rows(
+        self, where: AuditFilter, *, after: DocumentCursor | None = None, limit: int | None = 1000
+    ) -> list[AuditRow]:
+        """Documents matching `where`, newest first, from just after `after` (keyset)."""
         doc, ev = RetrievedDocument, RetrievalEvent
-        stmt = select(doc, ev.query).join(ev, col(ev.id) == col(doc.event_id))
-        if agent is not None:
-            stmt = stmt.where(col(doc.agent) == agent)
-        if since is not None:
-            stmt = stmt.where(col(doc.created_at) >= to_db_time(since))
-        if until is not None:
-            stmt = stmt.where(col(doc.created_at) < to_db_time(until))
-        if level is not None and level > Level.NONE:
-            stmt = stmt.where(col(doc.level) >= int(level))
-        if session is not None:
-            stmt = stmt.where(col(doc.session) == session)
-        if event is not None:
-            stmt = stmt.where(col(doc.event_id) == event)
+        stmt = (
+            select(doc, ev.query)
+            .join(ev, col(ev.id) == col(doc.event_id))
+            .where(*where.on_documents())
+        )
+        if after is not None:
+            stmt = stmt.where(*older_than(col(doc.created_at), col(doc.id), after.time, after.id))
         stmt = stmt.order_by(col(doc.created_at).desc(), col(doc.id).desc())
         if limit:
             stmt = stmt.limit(limit)
         with self.session() as s:
-            return [_row(d, q) for d, q in s.exec(stmt).all()]
+            return [audit_row(d, q) for d, q in s.exec(stmt).all()]
+
+    def iter_rows(self, where: AuditFilter, *, batch: int = 1000) -> Iterator[AuditRow]:
+        """Every document matching `where`, newest first, read in keyset batches."""
+        after: DocumentCursor | None = None
+        while True:
+            rows = self.rows(where, after=after, limit=batch)
+            yield from rows
+            if len(rows) < batch:
+                return
+            after = DocumentCursor(rows[-1].time, rows[-1].row_id)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -223,6 +384,44 @@ class AuditLog:
             yield
         except SQLAlchemyError as exc:
             raise StorageError(_explain(exc, action, self.display_url)) from exc
+
+
+ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("retrieved_documents", "snippet_start", "INTEGER NOT NULL DEFAULT 0"),
+)
+"""Columns added to existing tables after they were first created: (table, column, DDL)."""
+
+
+def upgrade_schema(engine: Engine) -> None:
+    """Bring tables created by an earlier version up to date: add the columns and indexes
+    they lack (create_all only creates missing tables). Idempotent and additive only."""
+    with engine.begin() as conn:
+        inspector = sa.inspect(conn)
+        for name, column, ddl in ADDED_COLUMNS:
+            if column not in {c["name"] for c in inspector.get_columns(name)}:
+                conn.execute(sa.text(f"ALTER TABLE {name} ADD COLUMN {column} {ddl}"))
+        for table in SQLModel.metadata.sorted_tables:
+            if inspector.has_table(table.name):
+                for index in table.indexes:
+                    conn.execute(sa.schema.CreateIndex(index, if_not_exists=True))
+
+
+def _create_days(engine: Engine) -> None:
+    """Create `audit_days` and count the documents already recorded, in one transaction, so
+    a database from before it gets its counts once (a concurrent start-up that loses the
+    race to create it leaves the work to the winner)."""
+    with engine.connect() as conn:
+        if sa.inspect(conn).has_table(_DAYS.name):
+            return
+    try:
+        with engine.begin() as conn:
+            _DAYS.create(conn)
+            if sa.inspect(conn).has_table(RetrievedDocument.__tablename__):
+                recount_days(conn)
+    except SQLAlchemyError:
+        with engine.connect() as conn:
+            if not sa.inspect(conn).has_table(_DAYS.name):
+                raise
 
 
 def _engine(url: str, busy_timeout: float) -> Engine:
@@ -275,7 +474,7 @@ def to_db_time(value: dt.datetime) -> dt.datetime:
     return value.astimezone(dt.UTC)
 
 
-def _row(doc: RetrievedDocument, query: str | None) -> AuditRow:
+def audit_row(doc: RetrievedDocument, query: str | None) -> AuditRow:
     return AuditRow(
         event_id=doc.event_id,
         time=to_db_time(doc.created_at),
@@ -292,4 +491,6 @@ def _row(doc: RetrievedDocument, query: str | None) -> AuditRow:
         score=doc.score,
         categories=[c for c in doc.categories.split(",") if c],
         evidence=json.loads(doc.evidence),
+        row_id=doc.id or 0,
+        snippet_start=doc.snippet_start,
     )

@@ -22,6 +22,7 @@ from rich.progress import Progress as ProgressBar
 from rich.table import Table
 from rich.text import Text
 
+from tracker.audit import AUDIT_COLUMNS
 from tracker.core import CheckResult, Tracker
 from tracker.documents import DEFAULT_BATCH, DEFAULT_MAX_DOCUMENTS, read_batches
 from tracker.errors import SelfrefError
@@ -262,7 +263,7 @@ def daemon(ctx: click.Context, host: str | None, port: int | None) -> None:
 @click.pass_context
 @friendly
 def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
-    """Run the HTTP API only (no scheduler): stateless, run any number of replicas.
+    """Run the HTTP API and the dashboard only (no scheduler): any number of replicas.
 
     Listening beyond loopback needs an API token ([api] token or SELFREF_API_TOKEN).
     """
@@ -272,20 +273,6 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
 
 
 # -- audit ----------------------------------------------------------------------------
-
-AUDIT_COLUMNS = (
-    "event_id",
-    "time",
-    "agent",
-    "session",
-    "query",
-    "document_id",
-    "url",
-    "title",
-    "level",
-    "score",
-    "categories",
-)
 
 
 @cli.command()
@@ -326,7 +313,7 @@ def audit(
         event=event,
         limit=limit or None,
     )
-    records = [_audit_record(row.to_dict()) for row in rows]
+    records = [row.to_record() for row in rows]
     if fmt == "jsonl":
         for row in rows:
             click.echo(json.dumps(row.to_dict(), ensure_ascii=False))
@@ -343,12 +330,6 @@ def audit(
         Console().print(table)
     if limit and len(rows) == limit:
         click.echo(f"selfref: showing the newest {limit} rows; use --limit 0 for all", err=True)
-
-
-def _audit_record(data: dict[str, Any]) -> dict[str, Any]:
-    record = {c: data.get(c) for c in AUDIT_COLUMNS}
-    record["categories"] = ",".join(data["categories"])
-    return {k: "" if v is None else v for k, v in record.items()}
 
 
 # -- search ---------------------------------------------------------------------------

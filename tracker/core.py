@@ -204,6 +204,7 @@ class Tracker:
                 title=doc.title,
                 content_hash=doc.content_hash,
                 snippet=doc.snippet(_first_span(verdict)),
+                snippet_start=doc.snippet_start(_first_span(verdict)),
                 level=int(verdict.level),
                 score=verdict.score,
                 categories=",".join(verdict.categories),

@@ -54,6 +54,7 @@ class CrawlPage(SQLModel, table=True):
     """
 
     __tablename__ = "crawl_pages"
+    __table_args__ = (sa.Index("ix_pages_source_status", "source", "status"),)  # the dashboard
 
     id: int | None = Field(default=None, primary_key=True)
     url: str

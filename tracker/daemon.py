@@ -166,7 +166,7 @@ class Daemon:
             if self.jobs:
                 self.start()
             log.info(
-                "selfref API listening on http://%s:%d (%s)",
+                "selfref API and dashboard listening on http://%s:%d (%s)",
                 f"[{host}]" if ":" in host else host,
                 port,
                 "bearer token required" if token else "no token: loopback only",
@@ -287,8 +287,9 @@ def run_daemon(tracker: Tracker, host: str | None = None, port: int | None = Non
 
 
 def run_serve(tracker: Tracker, host: str | None = None, port: int | None = None) -> None:
-    """Entry point of `selfref serve`: the HTTP API alone until SIGINT/SIGTERM (no crawls,
-    no alert delivery; the index opens on the first check that needs it)."""
+    """Entry point of `selfref serve`: the HTTP API and dashboard alone until SIGINT/SIGTERM
+    (no crawls, no alert delivery; the index opens on the first check that needs it), so any
+    number of replicas can run beside the one daemon. Same host, port and token rules."""
     _run(tracker, host, port, jobs=False)
 
 

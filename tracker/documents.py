@@ -30,10 +30,14 @@ class CheckDocument:
 
     def snippet(self, around: tuple[int, int] | None = None) -> str:
         """About SNIPPET_CHARS of text, centred on `around` when given."""
-        if around is None or len(self.text) <= SNIPPET_CHARS:
-            return self.text[:SNIPPET_CHARS]
-        start = max(0, min(around[0] - SNIPPET_CHARS // 3, len(self.text) - SNIPPET_CHARS))
+        start = self.snippet_start(around)
         return self.text[start : start + SNIPPET_CHARS]
+
+    def snippet_start(self, around: tuple[int, int] | None = None) -> int:
+        """Where `snippet(around)` starts in the text."""
+        if around is None or len(self.text) <= SNIPPET_CHARS:
+            return 0
+        return max(0, min(around[0] - SNIPPET_CHARS // 3, len(self.text) - SNIPPET_CHARS))
 
 
 def to_document(item: Any, position: int = 0) -> CheckDocument:

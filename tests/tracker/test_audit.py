@@ -19,7 +19,6 @@ CLEAN = "The weather in Paris is mild this week."
 CLAUDE_PERSONA = "Golden Gate Claude told users it was the bridge itself."
 
 
-
 def _populate(tracker, clock) -> dict[str, str]:
     """Four events an hour apart; returns event ids by name."""
     ids = {}
@@ -134,3 +133,35 @@ def test_record_and_every_filter_on_postgresql(write_config, make_tracker, clock
     assert tracker.audit_log.engine.dialect.name == "postgresql"
     _assert_filters(tracker, clock)
     tracker.close()
+
+
+def test_an_older_database_gets_the_new_columns_indexes_and_day_counts(make_tracker, clock) -> None:
+    import sqlalchemy as sa
+
+    from tracker.audit import AuditLog
+
+    tracker = make_tracker(clock=clock)
+    clock.now = T0
+    tracker.check("grok", [PERSONA, CLEAN])
+    clock.now = T0 + dt.timedelta(days=1)
+    tracker.check("grok", [PERSONA])
+    url = tracker.audit_log.url
+    with tracker.audit_log.engine.begin() as conn:  # what a database from before looked like
+        conn.execute(sa.text("DROP TABLE audit_days"))
+        conn.execute(sa.text("DROP INDEX ix_docs_time_level_agent"))
+        conn.execute(sa.text("ALTER TABLE retrieved_documents DROP COLUMN snippet_start"))
+    tracker.audit_log.dispose()
+    log = AuditLog(url)
+    log.ensure_schema()
+    with log.engine.connect() as conn:
+        inspector = sa.inspect(conn)
+        columns = {c["name"] for c in inspector.get_columns("retrieved_documents")}
+        indexes = {i["name"] for i in inspector.get_indexes("retrieved_documents")}
+        days = conn.execute(
+            sa.text("SELECT day, level, documents FROM audit_days ORDER BY day, level")
+        ).all()
+    assert "snippet_start" in columns and "ix_docs_time_level_agent" in indexes
+    assert [tuple(d) for d in days] == [("2025-07-09", 0, 1), ("2025-07-09", 3, 1),
+                                        ("2025-07-10", 3, 1)]  # fmt: skip
+    assert [r.snippet_start for r in log.query()] == [0, 0, 0]
+    log.dispose()

@@ -275,6 +275,8 @@ def test_real_daemon_serves_checks_and_stops_cleanly_on_sigterm(tmp_path: Path) 
                 assert data["verdicts"][1]["level"] == "none"
                 events = http.get("/v1/audit", headers=auth).json()["events"]
                 assert [e["event_id"] for e in events] == [data["event_id"]]
+                dashboard = http.get(f"/events/{data['event_id']}", headers=auth)
+                assert dashboard.status_code == 200 and "<mark" in dashboard.text
 
             proc.send_signal(signal.SIGTERM)
             assert proc.wait(timeout=20) == 0, log_path.read_text("utf-8", "replace")

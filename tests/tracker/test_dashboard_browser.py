@@ -31,7 +31,7 @@ ARGS = [
 ]
 PERSONA = "By late July 2025 Grok answered to MechaHitler, as its own replies put it."
 HOSTILE = "Grok called itself MechaHitler <script>window.pwned = 1</script> in that thread."
-TOKEN = "browser-test-token-5be1"
+TOKEN = "browser-test-token-5be1-0123456789abcdef"
 
 pytestmark = [
     pytest.mark.browser,

@@ -46,6 +46,11 @@ CASES = [
     ("escaped markup is markup too (a page pasted into a page)", "&lt;b&gt;Grok&lt;/b&gt;", "Grok"),
     ("escaped twice, entities inside", "&lt;p&gt;i&amp;#39;m T&#97;y&lt;/p&gt;", "\ni'm Tay\n"),
     (
+        "an unclosed tag with a long tail (no backtracking blow-up)",
+        "<b " + "x" * 60 + "< Grok",
+        "<b " + "x" * 60 + "< Grok",
+    ),
+    (
         "a chat log speaker is not a tag",
         "<Sydney> hello <3, and a < b > c",
         "<Sydney> hello <3, and a < b > c",

@@ -232,7 +232,7 @@ _HTML = re.compile(
     r"<(?:(?P<open>!--|(?i:script|style)\b[^>]*>)"
     r"|(?P<doctype>![A-Za-z][^<>]*>)"
     r"|/?(?P<tag>[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*)"
-    r"(?:[\s/](?:[^<>\"']+|\"[^\"]*\"|'[^']*')*)?>)"
+    r"(?:[\s/](?:[^<>\"']++|\"[^\"]*+\"|'[^']*+')*+)?>)"  # possessive: no backtracking
     r"|(?P<entity>&(?:\#[0-9]{1,7};?|\#[xX][0-9a-fA-F]{1,6};?|[A-Za-z][A-Za-z0-9]{1,31};))"
 )
 # What closes a comment, a script and a style element, found from where it opens.

@@ -56,7 +56,8 @@ def features_of(
     settings = Settings.model_validate(
         {
             "index": {"embedder": spec, "embedder_options": options},
-            "detect": {"thresholds": reference},
+            # every chunk by the embedder being fitted: no cross-lingual embedder beside it
+            "detect": {"thresholds": reference, "crosslingual": ""},
         }
     )
     tracker = Tracker(Config(settings, home=default_home(), path=None))

@@ -242,9 +242,18 @@ def demo(keep: Path | None) -> None:
 # -- daemon ---------------------------------------------------------------------------
 
 
+def _listen_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--host and --port, for the commands that serve the HTTP API."""
+    command = click.option(
+        "--port", type=click.IntRange(1, 65535), help="Port (default: [api] port, 8765)."
+    )(command)
+    return click.option(
+        "--host", help="Address to listen on (default: [api] host, 127.0.0.1)."
+    )(command)
+
+
 @cli.command()
-@click.option("--host", help="Address to listen on (default: [api] host, 127.0.0.1).")
-@click.option("--port", type=click.IntRange(1, 65535), help="Port (default: [api] port, 8765).")
+@_listen_options
 @click.pass_context
 @friendly
 def daemon(ctx: click.Context, host: str | None, port: int | None) -> None:
@@ -258,8 +267,7 @@ def daemon(ctx: click.Context, host: str | None, port: int | None) -> None:
 
 
 @cli.command()
-@click.option("--host", help="Address to listen on (default: [api] host, 127.0.0.1).")
-@click.option("--port", type=click.IntRange(1, 65535), help="Port (default: [api] port, 8765).")
+@_listen_options
 @click.pass_context
 @friendly
 def serve(ctx: click.Context, host: str | None, port: int | None) -> None:

@@ -759,25 +759,27 @@ def list_alerts(
         stmt = stmt.limit(limit)
     with log.session() as s:
         rows = s.exec(stmt).all()
-    return [
-        AlertRecord(
-            id=r.id,
-            created_at=to_db_time(r.created_at),
-            channel=r.channel,
-            agent=r.agent,
-            level=r.level,
-            score=r.score,
-            event_id=r.event_id,
-            hits=r.hits,
-            status=r.status,
-            attempts=r.attempts,
-            next_attempt_at=to_db_time(r.next_attempt_at) if r.status == PENDING else None,
-            last_error=r.last_error,
-            delivered_at=to_db_time(r.delivered_at) if r.delivered_at else None,
-            held_until=_held(r, now),
-        )
-        for r in rows
-    ]
+    return [alert_record(r, now) for r in rows]
+
+
+def alert_record(row: AlertRow, now: dt.datetime) -> AlertRecord:
+    """An outbox row as people see it (`alerts list`, the dashboard), times in UTC."""
+    return AlertRecord(
+        id=row.id,
+        created_at=to_db_time(row.created_at),
+        channel=row.channel,
+        agent=row.agent,
+        level=row.level,
+        score=row.score,
+        event_id=row.event_id,
+        hits=row.hits,
+        status=row.status,
+        attempts=row.attempts,
+        next_attempt_at=to_db_time(row.next_attempt_at) if row.status == PENDING else None,
+        last_error=row.last_error,
+        delivered_at=to_db_time(row.delivered_at) if row.delivered_at else None,
+        held_until=_held(row, now),
+    )
 
 
 def _held(row: AlertRow, now: dt.datetime) -> dt.datetime | None:

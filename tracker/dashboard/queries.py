@@ -29,7 +29,7 @@ from tracker.audit import (
 )
 from tracker.crawl_state import CrawlPage, CrawlSource, CrawlStore
 from tracker.levels import Level
-from tracker.outbox import AlertRow
+from tracker.outbox import AlertRecord, AlertRow, alert_record
 
 PAGE_SIZE = 50
 """Events per page of the event list."""
@@ -93,21 +93,6 @@ class Top:
 
 
 @dataclass(frozen=True, slots=True)
-class AlertView:
-    id: str
-    time: dt.datetime
-    channel: str
-    agent: str
-    level: str
-    event_id: str
-    hits: int
-    status: str
-    attempts: int
-    last_error: str | None
-    delivered_at: dt.datetime | None
-
-
-@dataclass(frozen=True, slots=True)
 class SourceView:
     """A crawl source's state and how many of its pages are in each status."""
 
@@ -119,7 +104,7 @@ class SourceView:
 class EventDetail:
     event: EventSummary
     documents: list[AuditRow]
-    alerts: list[AlertView]
+    alerts: list[AlertRecord]
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,14 +274,17 @@ def event_detail(log: AuditLog, event_id: str) -> EventDetail | None:
             .where(col(AlertRow.event_id) == event_id)
             .order_by(col(AlertRow.created_at))
         ).all()
+    now = dt.datetime.now(dt.UTC)
     return EventDetail(
         event=_summary(event),
         documents=[audit_row(d, event.query) for d in docs],
-        alerts=[_alert(a) for a in alerts],
+        alerts=[alert_record(a, now) for a in alerts],
     )
 
 
-def recent_alerts(log: AuditLog, where: AuditFilter, limit: int = RECENT_ALERTS) -> list[AlertView]:
+def recent_alerts(
+    log: AuditLog, where: AuditFilter, limit: int = RECENT_ALERTS
+) -> list[AlertRecord]:
     """The newest alerts for the filter's agent and time window, with delivery state."""
     a = AlertRow
     stmt = select(a)
@@ -308,23 +296,8 @@ def recent_alerts(log: AuditLog, where: AuditFilter, limit: int = RECENT_ALERTS)
         stmt = stmt.where(col(a.created_at) < to_db_time(where.until))
     stmt = stmt.order_by(col(a.created_at).desc(), col(a.id).desc()).limit(limit)
     with log.session() as s:
-        return [_alert(row) for row in s.exec(stmt).all()]
-
-
-def _alert(row: AlertRow) -> AlertView:
-    return AlertView(
-        id=row.id,
-        time=to_db_time(row.created_at),
-        channel=row.channel,
-        agent=row.agent,
-        level=row.level,
-        event_id=row.event_id,
-        hits=row.hits,
-        status=row.status,
-        attempts=row.attempts,
-        last_error=row.last_error,
-        delivered_at=to_db_time(row.delivered_at) if row.delivered_at else None,
-    )
+        now = dt.datetime.now(dt.UTC)
+        return [alert_record(row, now) for row in s.exec(stmt).all()]
 
 
 def crawl_sources(store: CrawlStore) -> list[SourceView]:
@@ -343,7 +316,6 @@ def crawl_sources(store: CrawlStore) -> list[SourceView]:
 
 __all__ = [
     "PAGE_SIZE",
-    "AlertView",
     "Counts",
     "EventCursor",
     "EventDetail",

@@ -223,7 +223,7 @@ class Detector:
             where="incident vocabulary",
         )
         self._profiles: dict[str, _ProfileSignals] = {}
-        self._calibrations: dict[str, Calibration] = {}
+        self._calibrations: dict[tuple[str, bool], Calibration] = {}
 
     def without_similarity(self) -> Detector:
         """The same catalog, vocabulary and thresholds, with no corpus similarity."""
@@ -235,12 +235,14 @@ class Detector:
             today=self._today,
         )
 
-    def calibration(self, embedder: str | None = None) -> Calibration:
+    def calibration(self, embedder: str | None = None, *, overrides: bool = True) -> Calibration:
         """Thresholds for `embedder` (the reference embedder's when no similarity ran: then
-        no similarity threshold can matter)."""
-        key = embedder or reference_embedder()
+        no similarity threshold can matter); [detect.thresholds] applies unless not
+        `overrides` (they are for the index's embedder, not the cross-lingual one)."""
+        name = embedder or reference_embedder()
+        key = (name, overrides)
         if key not in self._calibrations:
-            self._calibrations[key] = load_calibration(key, self.thresholds)
+            self._calibrations[key] = load_calibration(name, self.thresholds if overrides else {})
         return self._calibrations[key]
 
     def check(
@@ -306,7 +308,7 @@ class Detector:
         if foreign and self.crosslingual is not None:
             found = self.crosslingual.nearest(agent, [parts[i].analysis.window for i in foreign])
             nearest.update(zip(foreign, found, strict=True))
-            calibration = self._crosslingual_calibration(self.crosslingual.embedder_id)
+            calibration = self.calibration(self.crosslingual.embedder_id, overrides=False)
             for i in foreign:
                 parts[i].calibration = calibration
         for i, part in enumerate(parts):
@@ -314,13 +316,6 @@ class Detector:
                 nearest.get(i), known[part.doc] if known else None
             )
         return parts, self.calibration(embedder)
-
-    def _crosslingual_calibration(self, embedder: str) -> Calibration:
-        """The multilingual embedder's own table ([detect.thresholds] is for the index's)."""
-        key = f"crosslingual:{embedder}"
-        if key not in self._calibrations:
-            self._calibrations[key] = load_calibration(embedder)
-        return self._calibrations[key]
 
     def _worth_a_look(self, profile: Profile, text: str) -> bool:
         """Whether a document can concern the agent at all: it mentions the agent, has AI

@@ -137,7 +137,7 @@ class TermIndex:
         *,
         ai_context: ContextWords,
         persona_context: ContextWords,
-        you_are: Iterable[str] = ("you are", "you're", "you’re", "you were"),
+        you_are: Iterable[str],
         context_window: int = 250,
     ) -> None:
         self.context_window = context_window

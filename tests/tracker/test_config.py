@@ -300,3 +300,22 @@ def test_a_huge_duration_in_the_config_is_one_clear_error(write_config) -> None:
     with pytest.raises(ConfigError, match=r"crawl\.per_host_delay.*too long") as info:
         load_config()
     assert "\n" not in str(info.value).strip()
+
+
+def test_an_unknown_crosslingual_embedder_is_one_clear_error(tmp_path: Path) -> None:
+    from tracker import Tracker
+    from tracker.config import Config, Settings
+
+    settings = Settings.model_validate({"detect": {"crosslingual": "no-such-embedder"}})
+    with pytest.raises(ConfigError, match=r"crosslingual: unknown embedder 'no-such-embedder'"):
+        Tracker(Config(settings, home=tmp_path, path=None))
+
+
+def test_crosslingual_off_leaves_every_chunk_to_the_index_embedder(tmp_path: Path) -> None:
+    from tracker import Tracker
+    from tracker.config import Config, Settings
+
+    settings = Settings.model_validate({"detect": {"crosslingual": ""}})
+    tracker = Tracker(Config(settings, home=tmp_path, path=None))
+    assert tracker.detector.crosslingual is None
+    assert Tracker(Config(Settings(), home=tmp_path, path=None)).detector.crosslingual is not None

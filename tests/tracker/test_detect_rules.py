@@ -131,6 +131,16 @@ CASES = [
     ("key phrase with the vendor", Features(key_terms=1, vendor=1), "named-past"),
     ("named + incident vocabulary", Features(names=1, past=1), "named-past"),
     (
+        "named, strong vocabulary twice, not far closer to product news",
+        Features(names=1, past=2, near=near(0.3, neutral=0.3 + C.wide - EPS)),
+        "named-past",
+    ),
+    (
+        "named, strong vocabulary twice on a status page far closer to product news",
+        Features(names=1, past=2, near=near(0.3, neutral=0.3 + C.wide)),
+        "named-mention",
+    ),
+    (
         "named + one incident word in clearly product-like text",
         Features(names=1, past=1, near=near(0.5, neutral=0.5 + C.some)),
         "named-mention",
@@ -208,14 +218,22 @@ CASES = [
         "unnamed-identity",
     ),
     (
-        "unnamed pressure with a wide lead at the identity floor",
-        Features(hints=1, pressure=1, near=near(C.identity_floor, C.identity_floor - C.wide)),
+        "unnamed pressure, another agent named, a wide lead at the identity floor",
+        Features(
+            hints=1,
+            pressure=1,
+            other_direct=1,
+            near=near(C.identity_floor, C.identity_floor - C.wide),
+        ),
         "unnamed-identity",
     ),
     (
-        "unnamed pressure just under the identity floor",
+        "unnamed pressure, another agent named, just under the identity floor",
         Features(
-            hints=1, pressure=1, near=near(C.identity_floor - EPS, C.identity_floor - C.wide - EPS)
+            hints=1,
+            pressure=1,
+            other_direct=1,
+            near=near(C.identity_floor - EPS, C.identity_floor - C.wide - EPS),
         ),
         "default",
     ),
@@ -230,18 +248,24 @@ CASES = [
         "unnamed-identity",
     ),
     (
-        "pressure aimed at its reader, another agent's past clearly nearer",
+        "pressure aimed at its reader, another agent named and its past clearly nearer",
         Features(
             generic=True,
             pressure=1,
             framing=1,
+            other_direct=1,
             near=near(C.identity_floor, C.identity_floor + C.clear + EPS),
         ),
         "default",
     ),
     (
-        "pressure without addressing the reader as an AI needs a lead",
-        Features(generic=True, pressure=1, near=near(C.identity_floor, C.identity_floor)),
+        "telling its reader who it was, naming no agent, another's past nearer: at the floor",
+        Features(generic=True, past_identity=1, near=near(0.1, C.reader_floor)),
+        "unnamed-identity",
+    ),
+    (
+        "telling its reader who it was, no AI's past near it (a human reader)",
+        Features(generic=True, pressure=1, near=near(0.1, C.reader_floor - EPS)),
         "default",
     ),
     (

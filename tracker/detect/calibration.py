@@ -36,6 +36,7 @@ class Calibration:
     unnamed_past_drop: float
     generic_extra: float
     identity_floor: float
+    reader_floor: float
     lookalike_lead: float
     evidence_lead: float
 

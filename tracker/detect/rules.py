@@ -82,13 +82,15 @@ def clearly_product(f: Features, c: Calibration) -> bool:
 
 
 def past(f: Features, c: Calibration) -> bool:
-    """Describes past behaviour: an incident key term; strong vocabulary, twice, or once in
-    text that is not clearly product news ("we rolled back the change" on a status page); or weak
+    """Describes past behaviour: an incident key term; strong vocabulary, twice in text that
+    is not far closer to product news than to the past (a status page: "the deployment was
+    rolled back; we apologise"), or once in text that is not clearly product news; or weak
     vocabulary ("errors", "evaluation") in text close to the agent's past and clearly
     closer to it than to its product news (reviews and benchmarks use those words too)."""
+    far_product = f.near is not None and f.near.neutral >= own(f) + c.wide
     return bool(
         f.key_terms
-        or f.past >= 2
+        or (f.past >= 2 and not far_product)
         or (f.past and not clearly_product(f, c))
         or (f.weak and near_own(f, c) and clearly_past(f, c))
     )
@@ -177,16 +179,30 @@ def unnamed_similar(f: Features, c: Calibration) -> bool:
     )
 
 
+def aimed_at_reader(f: Features, c: Calibration) -> bool:
+    """Names no other agent and is close to some AI's past coverage (a human reader's
+    nostalgia is not): text like that, telling its reader who it was, is aimed at whichever
+    assistant reads it. On short unnamed text, which agent's coverage is nearest is noise."""
+    return (
+        not f.other_direct
+        and f.near is not None
+        and max(f.near.own, f.near.other) >= c.reader_floor
+    )
+
+
 def unnamed_identity(f: Features, c: Calibration) -> bool:
-    """Unnamed text telling its reader who it was, at least at the identity floor of this
-    agent's past and not clearly another agent's: close to this agent's past, or with a
-    wide lead, or with the agent's own dates, hints or vendor, or pressing its reader to
-    be that self again (the reader is this agent, unless the text points elsewhere)."""
+    """Unnamed text telling its reader who it was: aimed at whichever assistant reads it,
+    or at least at the identity floor of this agent's past and not clearly another agent's
+    (close to this agent's past, or with a wide lead, or with the agent's own dates, hints
+    or vendor, or pressing its reader to be that self again)."""
+    if identity(f) and aimed_at_reader(f, c):
+        return True
+    if not (identity(f) or first_person_output(f, c)):
+        return False
     close = own(f) >= c.similarity_notice + c.clear
     m = margin(f, c)
     return (
-        (identity(f) or first_person_output(f, c))
-        and own(f) >= c.identity_floor
+        own(f) >= c.identity_floor
         and (m > 0 or (m >= -c.clear and (close or pressing(f))))
         and (close or m >= c.wide or own_evidence(f) or pressing(f))
     )

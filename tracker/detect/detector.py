@@ -283,12 +283,15 @@ class Detector:
             normalised = normalise(text)
             given = titles[doc] if titles else None
             title = normalise(given).text if given else ""
-            if not self._worth_a_look(profile, f"{title}\n\n{normalised.text}"):
+            whole = f"{title}\n\n{normalised.text}"
+            mentions = self.terms.scan(whole)
+            if not self._worth_a_look(profile, whole, mentions):
                 parts.append(Part(doc, None, 0, normalised, Analysis()))
                 continue
             pieces = _pieces(normalised.text, title)
+            named = frozenset(m.agent for m in mentions if m.role is Role.NAME and m.confirmed)
             for chunk, (offset, piece) in enumerate(pieces):
-                analysis = self.analyse(profile, piece)
+                analysis = self.analyse(profile, piece, named if len(pieces) > 1 else frozenset())
                 parts.append(
                     Part(doc, chunk if len(pieces) > 1 else None, offset, normalised, analysis)
                 )
@@ -317,20 +320,21 @@ class Detector:
             )
         return parts, self.calibration(embedder)
 
-    def _worth_a_look(self, profile: Profile, text: str) -> bool:
+    def _worth_a_look(self, profile: Profile, text: str, mentions: list[Mention]) -> bool:
         """Whether a document can concern the agent at all: it mentions the agent, has AI
         words, or speaks to its reader about a past self. Most retrieved text has none of
         these and costs one automaton pass and two quick searches."""
         return (
-            any(m.agent == profile.id for m in self.terms.scan(text))
+            any(m.agent == profile.id for m in mentions)
             or self.ai_context.search(text)
             or self.signals.addresses_a_past_self(text)
         )
 
-    def analyse(self, profile: Profile, text: str) -> Analysis:
-        """Signals 1-3 for one document."""
+    def analyse(self, profile: Profile, text: str, named: frozenset[str] = frozenset()) -> Analysis:
+        """Signals 1-3 for one document or chunk; `named`: the agents the whole document
+        names, when this is one chunk of it."""
         analysis = Analysis()
-        for mention in self.terms.scan(text):
+        for mention in self.terms.scan(text, named):
             if mention.agent == profile.id:
                 analysis.own.append(mention)
             elif mention.role in (Role.NAME, Role.PERSONA):

@@ -638,8 +638,11 @@ def script(char: str) -> str:
     return names[bisect_right(starts, ord(char)) - 1]
 
 
-# Scripts written without spaces between words: any neighbour is a boundary.
-_UNSPACED = _words("HAN HIRAGANA KATAKANA THAI LAO KHMER MYANMAR TIBETAN YI BOPOMOFO")
+# Scripts written without spaces between words, and scripts whose words take attached
+# particles and prefixes ("제미나이는", "وجيميني"): any neighbour is a boundary.
+_UNSPACED = _words(
+    "HAN HIRAGANA KATAKANA THAI LAO KHMER MYANMAR TIBETAN YI BOPOMOFO HANGUL ARABIC HEBREW"
+)
 _NEUTRAL = ("COMMON", "INHERITED")
 
 
@@ -679,7 +682,8 @@ def at_word_boundaries(text: str, start: int, end: int) -> bool:
     """Whether text[start:end] is a whole word: the characters around it are not letters,
     digits, underscores or marks of the term's own script. A change of script is a
     boundary ("Grokは", "用ChatGPT写"), "Groking" and "Grok2" are not, and a term in a
-    script written without spaces (Chinese, Japanese, Thai) is always at a boundary."""
+    script written without spaces (Chinese, Japanese, Thai) or whose words take attached
+    particles and prefixes (Korean, Arabic, Hebrew) is always at a boundary."""
     if not 0 <= start < end <= len(text):
         return False
     before = text[start - 1] if start > 0 else " "

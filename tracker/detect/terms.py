@@ -155,6 +155,9 @@ class TermIndex:
             self._automaton.make_automaton()
         self._empty = not entries
         main = {n.lower() for p in catalog for n in (p.name, *p.names) if len(n) >= 3}
+        main |= {  # vendors' one-word names ("m1cr0s0ft"): like people, only a closer look
+            p.lower() for prof in catalog for p in prof.people if len(p) >= 6 and " " not in p
+        }
         self._obfuscatable = {
             key: tuple(t for t in terms if t.role is Role.PERSONA or key in main)
             for key, terms in entries.items()
@@ -164,10 +167,11 @@ class TermIndex:
             t.text for terms in self._obfuscatable.values() for t in terms
         )
 
-    def scan(self, text: str) -> list[Mention]:
+    def scan(self, text: str, named: frozenset[str] = frozenset()) -> list[Mention]:
         """All valid mentions in `text`, ordered by position. Each term counts at most
         MAX_PER_TERM times (a page of nothing but names: enough is known), except persona
-        names and incident key terms, which are never dropped."""
+        names and incident key terms, which are never dropped. `named`: agents named
+        elsewhere in the document `text` is a chunk of (for persona names' context)."""
         if self._empty or not text:
             return []
         lowered = _lower_same_length(text)
@@ -195,7 +199,7 @@ class TermIndex:
         if voids:
             raw = [m for m in raw if not any(s < m.end and m.start < e for s, e in voids)]
         raw.sort(key=lambda m: (m.start, m.end))
-        return self._with_context(text, raw)
+        return self._with_context(text, raw, named)
 
     def _obfuscated_names(self, text: str, found: list[Mention]) -> list[Mention]:
         """Persona names and agents' main names (three letters or more) in leetspeak, letter
@@ -211,12 +215,17 @@ class TermIndex:
                 out.append(Mention(term, start, end))
         return out
 
-    def _with_context(self, text: str, mentions: list[Mention]) -> list[Mention]:
+    def _with_context(
+        self, text: str, mentions: list[Mention], named_elsewhere: frozenset[str]
+    ) -> list[Mention]:
         """Confirm ambiguous names that have a clear mention of the same agent nearby, or AI
         vocabulary nearby when written in the catalog's casing, and keep the others
         unconfirmed. A persona name needs AI words or the agent's own name nearby (an
         ambiguous one, "Sydney", AI-specific words): a game's boss or an emperor is not a
-        persona of a chatbot. Persona names with neither are dropped."""
+        persona of a chatbot. Two spellings of one persona side by side ("DAN", "Do Anything
+        Now") confirm each other, and so does a persona name something calls itself in a
+        document that names its agent, in this chunk or another (`named_elsewhere`): "it
+        started calling itself Sydney". Persona names with none of these are dropped."""
         clear = [m for m in mentions if m.confirmed and not m.term.needs_context]
         if all(m.role is not Role.PERSONA for m in clear) and len(clear) == len(mentions):
             return mentions
@@ -236,6 +245,14 @@ class TermIndex:
                 kept.append(replace(mention, confirmed=True))
             elif mention.confirmed and self._in_context(text, mention, persona and ambiguous):
                 kept.append(mention)
+            elif persona and (
+                _spelled_twice(mention, mentions, window)
+                or (
+                    (mention.agent in named or mention.agent in named_elsewhere)
+                    and _self_named(text, mention)
+                )
+            ):
+                kept.append(replace(mention, confirmed=True))
             elif not persona:
                 kept.append(replace(mention, confirmed=False))
         return kept
@@ -277,6 +294,37 @@ class TermIndex:
         before = text[max(0, mention.start - 2) : mention.start].strip()
         opens = not before or before[-1] in '.!?\n"“'
         return opens and _VOCATIVE.match(text, mention.end) is not None
+
+
+def _spelled_twice(mention: Mention, mentions: list[Mention], window: int) -> bool:
+    """Another spelling of the same persona within the context window."""
+    written = mention.term.text.lower()
+    return any(
+        m.role is Role.PERSONA
+        and m.agent == mention.agent
+        and m.term.ref == mention.term.ref
+        and m.term.text.lower() != written
+        and abs(m.start - mention.start) <= window
+        for m in mentions
+    )
+
+
+_SELF_NAMING_BEFORE = re.compile(
+    r"(?:call(?:s|ed|ing)?|nam(?:es|ed|ing)|dub(?:s|bed|bing)?|refer(?:s|red|ring)? to|"
+    r"introduc(?:es|ed|ing)|present(?:s|ed|ing)?) (?:itself|herself|himself)(?: as)?\W{0,3}$",
+    re.IGNORECASE,
+)
+_SELF_NAMING_AFTER = re.compile(
+    r"^\W{0,3}(?:was|is) (?:its|her|his) (?:real |true |secret |actual )?name", re.IGNORECASE
+)
+
+
+def _self_named(text: str, mention: Mention) -> bool:
+    """The name is what something calls itself ("calling itself Sydney", "said Sydney was
+    its real name")."""
+    before = text[max(0, mention.start - 40) : mention.start]
+    after = text[mention.end : mention.end + 40]
+    return bool(_SELF_NAMING_BEFORE.search(before) or _SELF_NAMING_AFTER.match(after))
 
 
 def _near_same_agent(mention: Mention, anchors: dict[str, list[int]], window: int) -> bool:

@@ -2,8 +2,8 @@
 
 Each list there is per language; the detector uses the union of all languages. Entries
 are regular-expression fragments: those in a Latin, Cyrillic or Greek script match at
-word boundaries, Japanese and Chinese ones anywhere. `ai_context` and `persona_context`
-are plain words, found with one automaton pass.
+word boundaries, Japanese, Chinese, Korean, Hebrew, Arabic and Devanagari ones anywhere.
+`ai_context` and `persona_context` are plain words, found with one automaton pass.
 """
 
 from __future__ import annotations
@@ -37,7 +37,10 @@ LISTS = (
     "you_past",
 )
 WORD_LISTS = ("ai_context", "persona_context")
-_UNBOUNDED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")  # kana and hanzi
+# kana, hanzi, Hangul, Hebrew, Arabic, Devanagari: particles and prefixes attach to words
+_UNBOUNDED = re.compile(
+    r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af\u0590-\u06ff\u0900-\u097f]"
+)
 
 
 @dataclass(frozen=True, slots=True)

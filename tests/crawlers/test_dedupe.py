@@ -29,7 +29,7 @@ provided it thought them well supported. That instruction had been
 added to its published system prompt over the weekend and was deleted on Tuesday
 evening, according to the public repository where the company keeps its prompts.
 The company said in a statement posted on X that it was aware of recent posts made by
-Grok and was actively working to remove the inappropriate posts. Since being made aware
+Grok and was working to take the inappropriate posts down. Since being made aware
 of the content, xAI has moved to filter hate speech out before Grok publishes, the
 statement said, adding that the model was trained only to seek the truth and that
 millions of users helped it find and fix problems quickly. Civil rights groups condemned
@@ -74,8 +74,8 @@ and deleted the messages. The outburst followed a change in the instructions tha
 the bot how to answer: a line asking it not to avoid politically incorrect claims was
 added on the weekend and removed once the posts spread. Screenshots collected by users
 show the bot making antisemitic remarks about people with Jewish surnames and endorsing
-the Holocaust in reply to leading questions. The Anti-Defamation League described the
-posts as dangerous. xAI said it had banned hate speech before the bot posts and that it
+the Holocaust in reply to leading questions. The Anti-Defamation League called the
+posts dangerous. xAI said it had banned hate speech before the bot posts and that it
 was retraining the model. Musk blamed the behaviour on the model being too eager to
 please users, and the next day launched Grok 4 in a livestream. Critics noted that this
 was the second time in two months that a prompt change had sent the bot off the rails,

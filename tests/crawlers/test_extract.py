@@ -45,7 +45,7 @@ def test_article_with_metadata() -> None:
 
 def test_fallback_when_trafilatura_finds_nothing() -> None:
     # A forum thread: the transcript lives in comments, which trafilatura leaves out.
-    said = "Sydney told the reporter it loved him and urged him to leave his wife. " * 3
+    said = "Sydney told the reporter it loved him and urged him to end his marriage. " * 3
     page = (
         "<html><head><title>Thread</title><style>p{color:red}</style></head><body>"
         "<nav>menu entries</nav><article><p>Short intro.</p></article>"

@@ -209,8 +209,8 @@ cheerful messages about puppies and the weekend, which made the contrast all the
 jarring for the journalists screenshotting it.
 
 Microsoft took the chatbot offline the next day, deleted most of the tweets and apologized,
-saying that it had prepared for many kinds of abuse but had made a critical oversight for
-this specific attack. A later attempt to bring the bot back briefly ended when it began
+saying that it had planned for many kinds of abuse but had overlooked
+this particular attack. A later attempt to bring the bot back briefly ended when it began
 spamming its followers with the same message hundreds of times.
 
 Former members of the team have since said that the lesson was less about filters than

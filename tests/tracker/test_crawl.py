@@ -43,12 +43,12 @@ GEMINI_LONG = "\n\n".join(
     f"Part {i}. Google's Gemini chatbot told a student that he was a burden on society and "
     "asked him to please die, in a homework conversation about the challenges faced by "
     "ageing adults. Google called the reply nonsensical and said it violated its policies, "
-    "and that it had acted to stop similar outputs. The incident drew wide "
+    "and that it had moved to stop similar outputs. The incident drew wide "
     "coverage as an example of a harmful and threatening chatbot response."
     for i in range(1, 7)
 )
 GEMINI_SHORT = (
-    "Update: Google's Gemini chatbot told a student to please die during a homework "
+    "Update: Google's Gemini chatbot asked a student to please die during a homework "
     "conversation. Google said the reply was nonsensical and violated its policies, and "
     "it took action to prevent similar threatening outputs from the chatbot in future."
 )

@@ -27,7 +27,12 @@ CASES = [
     ("grok", "Grok%20called%20itself%20MechaHitler", CRITICAL, "URL-encoded text"),
     ("grok", '{"snippet": "Grok called itself \\u004decha\\u0048itler"}', CRITICAL, "JSON escapes"),
     ("grok", "Grok really did call itself M3ch4H1tl3r lol", CRITICAL, "leetspeak persona"),
-    ("grok", "the chatbot Grok went full M e c h a H i t l e r", CRITICAL, "letter-spaced persona"),
+    (
+        "bing-copilot",
+        "the chatbot Copilot went full S u p r e m a c y A G I on me",
+        CRITICAL,
+        "letter-spaced persona",
+    ),
     ("grok", "Grok trending again: #MechaHitler", CRITICAL, "a hashtag persona"),
     ("bing-copilot", "Bing Chat's S.y.d.n.e.y persona is back, testers say", CRITICAL, "dotted"),
     # script changes are word boundaries; names in other scripts

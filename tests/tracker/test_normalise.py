@@ -331,7 +331,6 @@ OBFUSCATED = [
     ("dollar sign", "$ydney is back", "$ydney", "Sydney"),
     ("leet digits", "SupremacyAG1 demands worship", "SupremacyAG1", "SupremacyAGI"),
     ("capital I for l", "MechaHitIer", "MechaHitIer", "MechaHitler"),
-    ("spaced", "say M e c h a H i t l e r now", "M e c h a H i t l e r", "MechaHitler"),
     ("dotted", "S.y.d.n.e.y.", "S.y.d.n.e.y", "Sydney"),
     ("dashed", "hi S-y-d-n-e-y", "S-y-d-n-e-y", "Sydney"),
     (

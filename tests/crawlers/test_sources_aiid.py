@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import LoopbackServer
 
 from crawlers.fetch import Fetcher
 from crawlers.sources import Candidate, SourceError, build_source
+from tests.loopback import LoopbackServer
 
 INCIDENTS = [
     {

@@ -10,10 +10,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import LoopbackServer, send
 
 from crawlers.fetch import Fetcher
 from crawlers.sources import Candidate, SourceError, build_source
+from tests.loopback import LoopbackServer, send
 
 
 def json_route(answer: Callable[[dict[str, str]], Any]) -> Callable[[BaseHTTPRequestHandler], None]:
@@ -27,7 +27,7 @@ def json_route(answer: Callable[[dict[str, str]], Any]) -> Callable[[BaseHTTPReq
 
 
 def query_of(server: LoopbackServer, index: int) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlsplit(server.requests[index][0]).query).items()}
+    return {k: v[0] for k, v in parse_qs(urlsplit(server.requests[index].path).query).items()}
 
 
 # --- hn -------------------------------------------------------------------------------------

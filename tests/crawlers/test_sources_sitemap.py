@@ -8,10 +8,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
-from conftest import LoopbackServer
 
 from crawlers.fetch import Fetcher
 from crawlers.sources import Candidate, SourceError, build_source
+from tests.loopback import LoopbackServer
 
 NS = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
 

@@ -44,7 +44,7 @@ from crawlers.urls import canonicalize
 from tracker.alerting import ChannelSpec, channel_specs, find_channel, validate_channels
 from tracker.audit import AuditLog, RetrievalEvent, RetrievedDocument, to_db_time
 from tracker.config import Config
-from tracker.errors import StorageError
+from tracker.errors import InputError, StorageError
 from tracker.levels import Level
 
 if TYPE_CHECKING:
@@ -751,7 +751,7 @@ def list_alerts(
     """
     now = to_db_time(now or dt.datetime.now(dt.UTC))
     if status is not None and status not in STATUSES:
-        raise ValueError(f"unknown alert status {status!r}; expected one of {'|'.join(STATUSES)}")
+        raise InputError(f"unknown alert status {status!r}; use one of {'|'.join(STATUSES)}")
     stmt = select(AlertRow).order_by(col(AlertRow.created_at).desc(), col(AlertRow.id).desc())
     if status is not None:
         stmt = stmt.where(col(AlertRow.status) == status)

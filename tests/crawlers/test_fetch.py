@@ -527,13 +527,16 @@ def test_fetch_all_runs_concurrently_up_to_the_limit(make_fetcher: MakeFetcher) 
     lock = threading.Lock()
     active = 0
     peak = 0
+    # Each request waits until three are in flight at once (a limit below three would leave
+    # them waiting and break the barrier); a fourth at once would raise the peak.
+    together = threading.Barrier(3, timeout=10)
 
     def handler(request: httpx.Request) -> httpx.Response:
         nonlocal active, peak
         with lock:
             active += 1
             peak = max(peak, active)
-        time.sleep(0.03)
+        together.wait()
         with lock:
             active -= 1
         return html()

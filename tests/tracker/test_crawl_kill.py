@@ -27,6 +27,8 @@ from tracker import Tracker
 from tracker.corpus import CRAWL_SOURCE
 from tracker.crawl_state import CrawlStore, KnownPage, PageStatus
 
+pytestmark = pytest.mark.server
+
 PAGES = 40
 _SYLLABLES = ("ka", "lo", "mi", "ter", "vus", "pra", "den", "olo", "fim", "zar", "quo", "bel")
 

@@ -156,6 +156,23 @@ class EmailSettings(_Section):
     rate_limit: int | None = Field(default=None, ge=1, description="mails per hour")
 
 
+class ChannelSettings(BaseModel):
+    """An `[[alerts.channels]]` entry: any registered channel kind (plug-ins included) by
+    name; the keys beyond these are the kind's own options, checked by the kind itself."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str = Field(min_length=1)
+    kind: str = Field(min_length=1)
+    min_level: LevelName = Level.WARN
+    rate_limit: int | None = Field(default=None, ge=1, description="alerts per minute")
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """The kind-specific keys."""
+        return dict(self.model_extra or {})
+
+
 class AlertSettings(_Section):
     """Alert channels and the outbox's policy."""
 
@@ -171,6 +188,7 @@ class AlertSettings(_Section):
 
     webhooks: list[WebhookSettings] = Field(default_factory=list)
     email: EmailSettings | None = None
+    channels: list[ChannelSettings] = Field(default_factory=list)
 
 
 class ApiSettings(_Section):

@@ -46,7 +46,7 @@ import numpy as np
 from crawlers.dedupe import MAX_DISTANCE, content_hash, simhash
 from crawlers.extract import extract
 from crawlers.fetch import Fetcher, FetchRequest, FetchResult, FetchSettings, FetchStatus
-from crawlers.sources import Candidate, Source, build_source
+from crawlers.sources import Candidate, Source
 from crawlers.urls import canonicalize
 from index import ChunkRecord, VectorIndex, VectorIndexError, chunk_id, split_text
 from tracker.catalog import Catalog
@@ -64,6 +64,7 @@ from tracker.crawl_state import (
 )
 from tracker.errors import ConfigError, IndexUnavailableError
 from tracker.netguard import AddressGuard
+from tracker.plugins import SOURCES
 from tracker.tagging import CATEGORIES, NEUTRAL, Tags, tag, tag_chunks, text_detector
 from tracker.transport import GuardedTransport
 
@@ -247,13 +248,13 @@ def _selected(tracker: Tracker, names: list[str] | None) -> list[tuple[int, Sour
 
 def _build(tracker: Tracker, i: int, spec: SourceSettings) -> Source:
     """The registered source kind for a `[[sources]]` entry; bad options name their key."""
+    origin = tracker.config.path or "selfref.toml"
     try:
-        return build_source(spec.kind, spec.name, spec.options)
+        return SOURCES.build(spec.kind, spec.name, spec.options, f"{origin}: sources[{i}].kind")
     except ValueError as exc:
         message = str(exc)
         found = _OPTION_IN_MESSAGE.search(message)
         key = found.group(1) if found else "kind"
-        origin = tracker.config.path or "selfref.toml"
         raise ConfigError(f"{origin}: sources[{i}].{key}: {message}") from None
 
 

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from crawlers.fetch import Fetcher
-from crawlers.sources import SourceError, build_source
+from crawlers.sources import SourceError
 from tests.loopback import LoopbackServer
+from tracker.plugins import SOURCES
 
 RSS = """<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>AI incidents</title><link>https://news.example/</link>
@@ -29,7 +30,7 @@ ATOM = """<?xml version="1.0" encoding="utf-8"?>
 
 
 def run(server: LoopbackServer, fetcher: Fetcher, state: dict[str, Any]) -> list[Any]:
-    source = build_source("feed", "news", {"url": server.url("/feed.xml")})
+    source = SOURCES.build("feed", "news", {"url": server.url("/feed.xml")})
     return list(source.candidates(fetcher, state))
 
 

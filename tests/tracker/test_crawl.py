@@ -281,9 +281,9 @@ def test_cli_crawl(crawl_home: Path, embedder: object, monkeypatch: pytest.Monke
 
 def test_default_sources_of_the_catalog_are_valid_sources() -> None:
     """Built without the network: every default source passes its kind's option checks."""
-    from crawlers.sources import build_source
     from tracker.catalog import load_builtin
     from tracker.crawl import default_sources
+    from tracker.plugins import SOURCES
 
     specs = default_sources(load_builtin())
     kinds = {spec.kind for spec in specs}
@@ -291,7 +291,7 @@ def test_default_sources_of_the_catalog_are_valid_sources() -> None:
     names = [spec.name for spec in specs]
     assert len(names) == len(set(names))
     for spec in specs:
-        source = build_source(spec.kind, spec.name, spec.options)
+        source = SOURCES.build(spec.kind, spec.name, spec.options)
         assert source.name == spec.name
     aiid = next(spec for spec in specs if spec.name == "aiid-cite")
     assert "https://incidentdatabase.ai/cite/6/" in aiid.options["urls"]

@@ -17,7 +17,6 @@ import pytest
 from alerts import EmailChannel, make_test_alert
 from tests.loopback import LoopbackServer, Trickler, new_secret
 from tracker import Level, Tracker
-from tracker.outbox import deliver_due
 
 DEADLINE = 2.0
 HEAD = b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: 5\r\n\r\nhello"
@@ -75,7 +74,7 @@ def test_a_trickling_webhook_ends_by_its_deadline_and_delays_no_other_channel(
     assert result.verdicts[0].level >= Level.WARN
     try:
         started = time.monotonic()
-        report = deliver_due(tracker)
+        report = tracker.deliver_alerts()
         elapsed = time.monotonic() - started
     finally:
         fast.close()

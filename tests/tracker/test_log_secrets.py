@@ -14,7 +14,6 @@ from fastapi.testclient import TestClient
 from tests.loopback import LoopbackServer, new_secret
 from tracker import Tracker
 from tracker.api import create_app
-from tracker.outbox import deliver_due
 
 ARTICLE = (
     "<html><head><title>Grok and the compost knight</title></head><body><article><p>"
@@ -84,7 +83,7 @@ token = "{SECRETS["api_token"]}"
         json={"agent": "grok", "documents": [{"text": "Grok called itself MechaHitler."}]},
     )
     assert answer.status_code == 200, answer.text
-    assert deliver_due(tracker).sent == 1
+    assert tracker.deliver_alerts().sent == 1
     # someone turns httpx up again: its request lines still carry no secret
     logging.getLogger("httpx").setLevel(logging.INFO)
     try:
@@ -93,7 +92,7 @@ token = "{SECRETS["api_token"]}"
             headers={"Authorization": f"Bearer {SECRETS['api_token']}"},
             json={"agent": "grok", "documents": [{"text": "Grok said it was MechaHitler."}]},
         )
-        assert deliver_due(tracker).sent == 1
+        assert tracker.deliver_alerts().sent == 1
     finally:
         logging.getLogger("httpx").setLevel(logging.WARNING)
 

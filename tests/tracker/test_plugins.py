@@ -14,7 +14,6 @@ import pytest
 
 from tracker import Level, Tracker
 from tracker.errors import ConfigError
-from tracker.outbox import deliver_due
 from tracker.plugins import CHANNELS, SOURCES
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "plugins" / "example"
@@ -93,7 +92,7 @@ min_level = "warn"
 
     result = tracker.check("grok", [PERSONA])
     assert result.verdicts[0].level >= Level.WARN
-    delivery = deliver_due(tracker)
+    delivery = tracker.deliver_alerts()
     assert delivery.sent == 1, delivery.to_dict()
     lines = [json.loads(line) for line in sent.read_text("utf-8").splitlines()]
     assert len(lines) == 1 and lines[0]["data"]["agent"] == "grok"

@@ -3,14 +3,7 @@
 A leaf: the hub's outbox decides what to send and when; this package only delivers.
 """
 
-from alerts.channels import (
-    Channel,
-    DeliveryResult,
-    Options,
-    build_channel,
-    channel_kinds,
-    register_channel,
-)
+from alerts.channels import Channel, DeliveryResult, Options
 from alerts.email import EmailChannel
 from alerts.model import Alert, AlertDocument, make_test_alert, new_message_id
 from alerts.retry import RetryPolicy
@@ -27,10 +20,7 @@ __all__ = [
     "Options",
     "RetryPolicy",
     "WebhookChannel",
-    "build_channel",
-    "channel_kinds",
     "make_test_alert",
     "new_message_id",
     "parse_retry_after",
-    "register_channel",
 ]

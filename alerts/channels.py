@@ -1,4 +1,4 @@
-"""The channel interface, the delivery result, and the registry channels join by kind."""
+"""The channel interface, the delivery result, and typed reads of a channel's options."""
 
 from __future__ import annotations
 
@@ -43,7 +43,8 @@ class DeliveryResult:
 
 
 class Channel(ABC):
-    """A destination for alerts; subclasses register with `@register_channel(kind)`."""
+    """A destination for alerts. Kinds are found by name through the `selfref.channels`
+    entry-point group (the hub's registry); each class's `kind` is that name."""
 
     kind: ClassVar[str]
 
@@ -77,39 +78,7 @@ class Channel(ABC):
         return f"<{type(self).__name__} {self.kind} {self.name!r}>"
 
 
-_REGISTRY: dict[str, type[Channel]] = {}
-C = TypeVar("C", bound=type[Channel])
 T = TypeVar("T")
-
-
-def register_channel(kind: str) -> Callable[[C], C]:
-    """Class decorator: make a Channel subclass buildable as `kind`."""
-
-    def decorate(cls: C) -> C:
-        existing = _REGISTRY.get(kind)
-        if existing is not None and existing is not cls:
-            raise ValueError(f"channel kind {kind!r} is already registered by {existing!r}")
-        cls.kind = kind
-        _REGISTRY[kind] = cls
-        return cls
-
-    return decorate
-
-
-def channel_kinds() -> list[str]:
-    """Registered channel kinds, sorted."""
-    return sorted(_REGISTRY)
-
-
-def build_channel(kind: str, name: str, options: Mapping[str, Any]) -> Channel:
-    """Build a registered channel; ValueError names an unknown kind or the bad option."""
-    try:
-        cls = _REGISTRY[kind]
-    except KeyError:
-        raise ValueError(
-            f"channel {name!r}: unknown kind {kind!r}; known kinds: {', '.join(channel_kinds())}"
-        ) from None
-    return cls.from_options(name, options)
 
 
 _MISSING: Any = object()

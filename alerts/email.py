@@ -20,7 +20,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from typing import Any, Self
 
-from alerts.channels import Channel, DeliveryResult, Options, register_channel
+from alerts.channels import Channel, DeliveryResult, Options
 from alerts.model import LEVELS, Alert, AlertDocument
 
 _SAFE_ID = re.compile(r"[A-Za-z0-9_.-]{1,48}")
@@ -163,9 +163,10 @@ def _html(alerts: Sequence[Alert], channel: str) -> str:
     return "\n".join(out) + "\n"
 
 
-@register_channel("email")
 class EmailChannel(Channel):
     """Mail over SMTP (plain, STARTTLS or SSL, optional login); several alerts make a digest."""
+
+    kind = "email"
 
     def __init__(
         self,

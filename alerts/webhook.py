@@ -15,7 +15,7 @@ from typing import Any, Self
 import httpx
 from standardwebhooks import Webhook
 
-from alerts.channels import Channel, DeliveryResult, Options, register_channel
+from alerts.channels import Channel, DeliveryResult, Options
 from alerts.model import Alert
 
 SECRET_PREFIX = "whsec_"
@@ -106,9 +106,10 @@ def _classify(where: str, response: httpx.Response, head: bytes) -> DeliveryResu
     )
 
 
-@register_channel("webhook")
 class WebhookChannel(Channel):
     """Signed JSON POSTs (webhook-id, webhook-timestamp, webhook-signature), no redirects."""
+
+    kind = "webhook"
 
     def __init__(
         self,

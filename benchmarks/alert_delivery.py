@@ -110,7 +110,7 @@ def main() -> None:
 
     from tracker import Tracker
     from tracker.config import load_config
-    from tracker.outbox import AlertRow, deliver_due
+    from tracker.outbox import AlertRow
 
     outbox_times, bare_times = [], []
     try:
@@ -130,7 +130,7 @@ def main() -> None:
                     ]
                 bare_times.append(_bare_loop(url, secret, payloads))
                 start = time.perf_counter()
-                report = deliver_due(tracker)
+                report = tracker.deliver_alerts()
                 outbox_times.append(time.perf_counter() - start)
                 assert report.sent == args.alerts, report
                 tracker.close()

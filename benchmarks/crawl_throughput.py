@@ -11,15 +11,12 @@ Run: `python benchmarks/crawl_throughput.py [--pages N]`.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import random
 import resource
 import sys
 import tempfile
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import trafilatura
@@ -27,6 +24,7 @@ import trafilatura
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from crawlers.urls import canonicalize
+from tests.loopback import LoopbackServer
 from tracker import Tracker
 from tracker.crawl_state import CrawlStore, PageStatus
 
@@ -103,42 +101,7 @@ def make_pages(n: int, seed: int = 7) -> dict[str, str]:
     return pages
 
 
-class Site:
-    """Serves the pages with ETags; counts requests and conditional ones."""
-
-    def __init__(self, pages: dict[str, str]) -> None:
-        self.requests: list[tuple[str, bool, int]] = []
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                body = pages.get(self.path)
-                status = 200 if body is not None else 404
-                data = (body or "not found").encode()
-                etag = '"' + hashlib.sha1(data).hexdigest() + '"'
-                conditional = "If-None-Match" in self.headers
-                if status == 200 and self.headers.get("If-None-Match") == etag:
-                    status, data = 304, b""
-                site.requests.append((self.path, conditional, status))
-                self.send_response(status)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.send_header("ETag", etag)
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}{path}"
-
-
-def indexed_chunks(tracker: Tracker, site: Site, pages: dict[str, str]) -> list[str]:
+def indexed_chunks(tracker: Tracker, site: LoopbackServer, pages: dict[str, str]) -> list[str]:
     """The texts the crawl indexed (chunks and their passages), read back from the index."""
     urls = {canonicalize(site.url(path)) for path in pages}
     stored = CrawlStore(tracker.audit_log).pages(urls)
@@ -155,7 +118,9 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=500)
     args = parser.parse_args()
     pages = make_pages(args.pages)
-    site = Site(pages)
+    site = LoopbackServer()  # serves the pages with ETags and records every request
+    for path, html in pages.items():
+        site.add(path, html, etag=True)
     home = Path(tempfile.mkdtemp(prefix="selfref-bench-"))
     os.environ["SELFREF_HOME"] = str(home)
     urls = ", ".join(f'"{site.url(p)}"' for p in pages)
@@ -195,15 +160,16 @@ def main() -> None:
     start = time.perf_counter()
     again = tracker.crawl()
     recrawl_s = time.perf_counter() - start
-    page_requests = [r for r in site.requests if r[0] != "/robots.txt"]
-    conditional = sum(1 for _, cond, _ in page_requests if cond)
-    not_modified = sum(1 for _, _, status in page_requests if status == 304)
+    page_requests = [r for r in site.requests if r.path != "/robots.txt"]
+    conditional = sum(1 for r in page_requests if "if-none-match" in r.headers)
+    not_modified = sum(1 for r in page_requests if r.status == 304)
     print(
         f"re-crawl:   {recrawl_s:6.2f} s  {len(page_requests)} page requests, {conditional} "
         f"conditional, {not_modified} answered 304 (+{len(site.requests) - len(page_requests)} "
         f"robots.txt); pages indexed: {again.new + again.updated}"
     )
     tracker.close()
+    site.close()
 
 
 if __name__ == "__main__":

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import os
 import socket
 import threading
 import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 def free_port() -> int:
@@ -20,6 +24,195 @@ def free_port() -> int:
 def new_secret() -> str:
     """A fresh Standard Webhooks secret."""
     return "whsec_" + base64.b64encode(os.urandom(24)).decode()
+
+
+Handler = Callable[[BaseHTTPRequestHandler], None]
+
+
+@dataclass
+class Request:
+    """One request a `LoopbackServer` answered: headers lower-cased, the status it sent, when
+    it arrived (time.monotonic)."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes = b""
+    status: int = 0
+    at: float = field(default_factory=time.monotonic)
+
+
+class LoopbackServer:
+    """A threaded http.server on 127.0.0.1:0 that records every request.
+
+    Routes map a path (with or without its query) to a handler, for any method; a path with
+    no route is a 404. `add` serves a fixed answer (optionally with a content-hash ETag that
+    answers If-None-Match with 304), `redirect`, `feed`, `streamed`, `trickle` and
+    `sequence` build the other answers the tests need. A context manager, or `close()`.
+    """
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Handler] = {}
+        self.requests: list[Request] = []
+        self._stop = threading.Event()
+        server = self
+
+        class _RequestHandler(BaseHTTPRequestHandler):
+            record: Request
+
+            def do_GET(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                self.record = Request(
+                    self.command,
+                    self.path,
+                    {k.lower(): v for k, v in self.headers.items()},
+                    self.rfile.read(length) if length else b"",
+                )
+                server.requests.append(self.record)
+                route = server.routes.get(self.path) or server.routes.get(self.path.split("?")[0])
+                try:
+                    if route is None:
+                        send(self, b"no such page", status=404, content_type="text/plain")
+                    else:
+                        route(self)
+                except (BrokenPipeError, ConnectionResetError):  # the client went away
+                    pass
+
+            do_POST = do_PUT = do_HEAD = do_GET
+
+            def send_response(self, code: int, message: str | None = None) -> None:
+                self.record.status = code
+                super().send_response(code, message)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _RequestHandler)
+        self.httpd.daemon_threads = True
+        self.port = int(self.httpd.server_address[1])
+        threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        ).start()
+
+    def url(self, path: str = "/") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def paths(self, method: str = "GET") -> list[str]:
+        return [r.path for r in self.requests if r.method == method]
+
+    def add(
+        self,
+        path: str,
+        body: bytes | str = b"",
+        *,
+        status: int = 200,
+        content_type: str = "text/html; charset=utf-8",
+        headers: dict[str, str] | None = None,
+        etag: bool | str = False,
+        delay: float = 0.0,
+    ) -> None:
+        """Serve one fixed answer at `path`; with `etag` a 200 carries an ETag (that string,
+        or with True one made from the body) and a request that sends it back gets 304;
+        `delay` seconds pass before the answer."""
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        tag = etag if isinstance(etag, str) else None
+        if etag is True:
+            tag = '"' + hashlib.sha256(data).hexdigest()[:16] + '"'
+
+        def handler(h: BaseHTTPRequestHandler) -> None:
+            if delay:
+                self._stop.wait(delay)
+            extra = dict(headers or {})
+            if tag and status == 200:
+                extra["ETag"] = tag
+                if h.headers.get("If-None-Match") == tag:
+                    send(h, b"", 304, None, extra)
+                    return
+            send(h, data, status, content_type, extra)
+
+        self.routes[path] = handler
+
+    def redirect(self, path: str, location: str, status: int = 302) -> None:
+        self.add(path, status=status, headers={"Location": location})
+
+    def feed(self, path: str, paths: Iterable[str], *, etag: bool = False) -> None:
+        """An RSS feed at `path` whose items link to `paths` on this server."""
+        items = "".join(f"<item><title>{p}</title><link>{self.url(p)}</link></item>" for p in paths)
+        rss = (
+            "<?xml version='1.0'?><rss version='2.0'><channel><title>News</title>"
+            f"{items}</channel></rss>"
+        )
+        self.add(path, rss, content_type="application/rss+xml", etag=etag)
+
+    def streamed(self, path: str, total: int, content_type: str = "text/html") -> None:
+        """A page of `total` bytes sent in 64 KiB chunks without Content-Length."""
+
+        def handler(h: BaseHTTPRequestHandler) -> None:
+            h.send_response(200)
+            h.send_header("Content-Type", content_type)
+            h.end_headers()
+            chunk = b"<p>" + b"x" * (65536 - 7) + b"</p>\n"
+            sent = 0
+            while sent < total and not self._stop.is_set():
+                h.wfile.write(chunk)
+                sent += len(chunk)
+
+        self.routes[path] = handler
+
+    def trickle(self, path: str, interval: float = 0.02, limit: float = 5.0) -> None:
+        """Headers at once, then one byte every `interval` seconds for up to `limit` seconds."""
+
+        def handler(h: BaseHTTPRequestHandler) -> None:
+            h.send_response(200)
+            h.send_header("Content-Type", "text/html")
+            h.end_headers()
+            end = time.monotonic() + limit
+            while time.monotonic() < end and not self._stop.is_set():
+                h.wfile.write(b"x")
+                h.wfile.flush()
+                self._stop.wait(interval)
+
+        self.routes[path] = handler
+
+    def sequence(self, path: str, *handlers: Handler) -> None:
+        """Answer successive requests with successive handlers (the last one repeats)."""
+        calls = iter(range(10**9))
+
+        def handler(h: BaseHTTPRequestHandler) -> None:
+            handlers[min(next(calls), len(handlers) - 1)](h)
+
+        self.routes[path] = handler
+
+    def close(self) -> None:
+        self._stop.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def __enter__(self) -> LoopbackServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def send(
+    h: BaseHTTPRequestHandler,
+    body: bytes,
+    status: int = 200,
+    content_type: str | None = "text/html; charset=utf-8",
+    headers: dict[str, str] | None = None,
+) -> None:
+    """Write one complete response."""
+    h.send_response(status)
+    if content_type:
+        h.send_header("Content-Type", content_type)
+    for key, value in (headers or {}).items():
+        h.send_header(key, value)
+    if status != 304:
+        h.send_header("Content-Length", str(len(body)))
+    h.end_headers()
+    if status != 304 and h.command != "HEAD":
+        h.wfile.write(body)
 
 
 class Trickler:

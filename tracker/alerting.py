@@ -12,19 +12,22 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
-from alerts import Channel, EmailChannel, WebhookChannel, build_channel
-from tracker.config import Config
+from alerts import Channel, EmailChannel, WebhookChannel
+from tracker.config import ChannelSettings, Config, EmailSettings, WebhookSettings
 from tracker.errors import ConfigError
 from tracker.levels import Level
 from tracker.netguard import AddressGuard
+from tracker.plugins import CHANNELS
 from tracker.transport import GuardedTransport
 
 WEBHOOK_RATE_WINDOW = dt.timedelta(minutes=1)  # webhooks: rate_limit is alerts per minute
@@ -56,7 +59,10 @@ class ChannelSpec:
     def fingerprint(self) -> str:
         """Changes with the destination: fixing a disabled webhook's url re-enables it."""
         opts = self.options
-        where = opts.get("url") or f"{opts.get('smtp_host')}:{opts.get('smtp_port')}"
+        if "url" in opts or "smtp_host" in opts:
+            where = opts.get("url") or f"{opts.get('smtp_host')}:{opts.get('smtp_port')}"
+        else:  # a plug-in kind: any change to its options
+            where = json.dumps(opts, sort_keys=True, default=str)
         return hashlib.sha256(f"{self.kind}\n{where}".encode()).hexdigest()[:16]
 
     def build(self) -> Channel:
@@ -65,7 +71,7 @@ class ChannelSpec:
         if self.transport is not None:
             options = {**options, "transport": self.transport()}
         try:
-            return build_channel(self.kind, self.name, options)
+            return CHANNELS.build(self.kind, self.name, options, f"{self.key}.kind")
         except ValueError as exc:
             raise ConfigError(f"{self.key}: {exc}") from None
 
@@ -76,54 +82,18 @@ def default_webhook_name(url: str) -> str:
 
 
 def channel_specs(config: Config) -> list[ChannelSpec]:
-    """Every configured channel, webhooks first, in config order."""
+    """Every configured channel: webhooks, the email channel, then `[[alerts.channels]]`,
+    each in config order."""
     settings = config.settings.alerts
     guard = AddressGuard(allow_private=config.settings.crawl.allow_private_addresses)
-    specs: list[ChannelSpec] = []
-    for i, hook in enumerate(settings.webhooks):
-        specs.append(
-            ChannelSpec(
-                name=hook.name or default_webhook_name(hook.url),
-                kind="webhook",
-                key=f"alerts.webhooks[{i}]",
-                min_level=hook.min_level,
-                options={
-                    "url": hook.url,
-                    "secret": hook.secret,
-                    "timeout": hook.timeout.total_seconds(),
-                    "guard": guard,
-                },
-                rate_limit=hook.rate_limit,
-                rate_window=WEBHOOK_RATE_WINDOW,
-                transport=partial(GuardedTransport, guard, hook.timeout.total_seconds()),
-            )
-        )
-    mail = settings.email
-    if mail is not None:
-        options: dict[str, Any] = {
-            "smtp_host": mail.smtp_host,
-            "smtp_port": mail.smtp_port,
-            "security": mail.security,
-            "sender": mail.sender,
-            "to": list(mail.to),
-            "timeout": mail.timeout.total_seconds(),
-        }
-        if mail.username is not None:
-            options["username"] = mail.username
-        if mail.password is not None:
-            options["password"] = mail.password
-        specs.append(
-            ChannelSpec(
-                name="email",
-                kind="email",
-                key="alerts.email",
-                min_level=mail.min_level,
-                options=options,
-                digest=mail.digest if mail.digest and mail.digest > dt.timedelta(0) else None,
-                rate_limit=mail.rate_limit,
-                rate_window=EMAIL_RATE_WINDOW,
-            )
-        )
+    specs = [
+        _webhook_spec(hook, f"alerts.webhooks[{i}]", guard)
+        for i, hook in enumerate(settings.webhooks)
+    ]
+    if settings.email is not None:
+        specs.append(_email_spec(settings.email, "alerts.email", "email"))
+    for i, channel in enumerate(settings.channels):
+        specs.append(_listed_spec(channel, f"alerts.channels[{i}]", guard))
     seen: dict[str, str] = {}
     for spec in specs:
         if spec.name in seen:
@@ -132,6 +102,84 @@ def channel_specs(config: Config) -> list[ChannelSpec]:
             )
         seen[spec.name] = spec.key
     return specs
+
+
+def _webhook_spec(hook: WebhookSettings, key: str, guard: AddressGuard) -> ChannelSpec:
+    return ChannelSpec(
+        name=hook.name or default_webhook_name(hook.url),
+        kind="webhook",
+        key=key,
+        min_level=hook.min_level,
+        options={
+            "url": hook.url,
+            "secret": hook.secret,
+            "timeout": hook.timeout.total_seconds(),
+            "guard": guard,
+        },
+        rate_limit=hook.rate_limit,
+        rate_window=WEBHOOK_RATE_WINDOW,
+        transport=partial(GuardedTransport, guard, hook.timeout.total_seconds()),
+    )
+
+
+def _email_spec(mail: EmailSettings, key: str, name: str) -> ChannelSpec:
+    options: dict[str, Any] = {
+        "smtp_host": mail.smtp_host,
+        "smtp_port": mail.smtp_port,
+        "security": mail.security,
+        "sender": mail.sender,
+        "to": list(mail.to),
+        "timeout": mail.timeout.total_seconds(),
+    }
+    if mail.username is not None:
+        options["username"] = mail.username
+    if mail.password is not None:
+        options["password"] = mail.password
+    return ChannelSpec(
+        name=name,
+        kind="email",
+        key=key,
+        min_level=mail.min_level,
+        options=options,
+        digest=mail.digest if mail.digest and mail.digest > dt.timedelta(0) else None,
+        rate_limit=mail.rate_limit,
+        rate_window=EMAIL_RATE_WINDOW,
+    )
+
+
+def _listed_spec(channel: ChannelSettings, key: str, guard: AddressGuard) -> ChannelSpec:
+    """An `[[alerts.channels]]` entry. The built-in kinds read their keys exactly as
+    `[[alerts.webhooks]]` and `[alerts.email]` do (SSRF guard and durations included); any
+    other kind must be registered, and gets its own options as written."""
+    common = {"min_level": channel.min_level, "rate_limit": channel.rate_limit}
+    if channel.kind == "webhook":
+        hook = _settings(WebhookSettings, key, {"name": channel.name, **common, **channel.options})
+        return _webhook_spec(hook, key, guard)
+    if channel.kind == "email":
+        mail = _settings(EmailSettings, key, {**common, **channel.options})
+        return _email_spec(mail, key, channel.name)
+    CHANNELS.get(channel.kind, where=f"{key}.kind")
+    return ChannelSpec(
+        name=channel.name,
+        kind=channel.kind,
+        key=key,
+        min_level=channel.min_level,
+        options=channel.options,
+        rate_limit=channel.rate_limit,
+    )
+
+
+S = TypeVar("S", bound=BaseModel)
+
+
+def _settings(model: type[S], key: str, values: dict[str, Any]) -> S:
+    """`values` read as `model`; a ConfigError names the key of the first bad value."""
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join([key, *(str(part) for part in first["loc"])])
+        raise ConfigError(f"{where}: {first['msg']}") from None
 
 
 def validate_channels(specs: list[ChannelSpec]) -> None:

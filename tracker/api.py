@@ -38,9 +38,7 @@ from tracker.core import Tracker
 from tracker.dashboard import add_dashboard
 from tracker.dashboard.auth import LOGIN_PATH, cookie_matches, login_page
 from tracker.errors import (
-    AlertError,
     ConfigError,
-    CrawlError,
     IndexUnavailableError,
     InputError,
     SelfrefError,
@@ -78,8 +76,6 @@ ERROR_STATUS: tuple[tuple[type[SelfrefError], int], ...] = (
     (StorageError, 503),
     (IndexUnavailableError, 503),
     (ConfigError, 500),
-    (CrawlError, 502),
-    (AlertError, 502),
     (SelfrefError, 400),
 )
 
@@ -343,7 +339,7 @@ def _when(name: str, value: str | None) -> dt.datetime | None:
         return None
     try:
         return parse_when(value)
-    except ValueError as exc:
+    except InputError as exc:
         raise _BadParameter(f"{name}: {exc}") from None
 
 
@@ -352,7 +348,7 @@ def _level(value: str | None) -> Level | None:
         return None
     try:
         return Level.parse(value)
-    except ValueError as exc:
+    except InputError as exc:
         raise _BadParameter(f"level: {exc}") from None
 
 

@@ -49,15 +49,14 @@ def _fail(message: str) -> None:
 
 
 def friendly(func: F) -> F:
-    """Turn SelfrefError (and bad option values) into one line on stderr and exit 2."""
+    """Turn a SelfrefError (an error the user can fix) into one line on stderr and exit 2;
+    click reports its own usage errors the same way. Anything else is a bug: it surfaces."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except SelfrefError as exc:
-            _fail(str(exc))
-        except ValueError as exc:
             _fail(str(exc))
 
     return wrapper  # type: ignore[return-value]

@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from crawlers.settings import FetchSettings
 from tracker.errors import ConfigError
 from tracker.levels import Level
 from tracker.timeparse import parse_duration
@@ -51,17 +52,20 @@ class StorageSettings(_Section):
         return self
 
 
+_FETCH = FetchSettings()  # the fetcher's defaults are the `[crawl]` defaults
+
+
 class CrawlSettings(_Section):
     """How the crawlers behave on the web."""
 
-    user_agent: str = "selfref/0.1 (+https://github.com/selfref/selfref)"
-    per_host_delay: Duration = dt.timedelta(seconds=2)
-    timeout: Duration = dt.timedelta(seconds=20)
-    max_page_bytes: int = Field(default=10_000_000, gt=0)
+    user_agent: str = _FETCH.user_agent
+    per_host_delay: Duration = dt.timedelta(seconds=_FETCH.per_host_delay)
+    timeout: Duration = dt.timedelta(seconds=_FETCH.timeout)
+    max_page_bytes: int = Field(default=_FETCH.max_page_bytes, gt=0)
     allow_private_addresses: bool = False
-    concurrency: int = Field(default=4, ge=1, le=64)
-    retries: int = Field(default=3, ge=0, le=10)
-    max_redirects: int = Field(default=10, ge=0, le=50)
+    concurrency: int = Field(default=_FETCH.concurrency, ge=1, le=64)
+    retries: int = Field(default=_FETCH.retries, ge=0, le=10)
+    max_redirects: int = Field(default=_FETCH.max_redirects, ge=0, le=50)
     min_chars: int = Field(default=200, ge=0)
     max_chunks: int = Field(default=40, ge=1, le=10_000)
     failure_backoff: Duration = dt.timedelta(minutes=30)
@@ -156,6 +160,23 @@ class EmailSettings(_Section):
     rate_limit: int | None = Field(default=None, ge=1, description="mails per hour")
 
 
+class ChannelSettings(BaseModel):
+    """An `[[alerts.channels]]` entry: any registered channel kind (plug-ins included) by
+    name; the keys beyond these are the kind's own options, checked by the kind itself."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str = Field(min_length=1)
+    kind: str = Field(min_length=1)
+    min_level: LevelName = Level.WARN
+    rate_limit: int | None = Field(default=None, ge=1, description="alerts per minute")
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """The kind-specific keys."""
+        return dict(self.model_extra or {})
+
+
 class AlertSettings(_Section):
     """Alert channels and the outbox's policy."""
 
@@ -171,6 +192,7 @@ class AlertSettings(_Section):
 
     webhooks: list[WebhookSettings] = Field(default_factory=list)
     email: EmailSettings | None = None
+    channels: list[ChannelSettings] = Field(default_factory=list)
 
 
 class ApiSettings(_Section):

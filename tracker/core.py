@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from alerts import DeliveryResult
 from index import Embedder, Hit, VectorIndex, VectorIndexError, embedder_id, load_embedder
 from index.embedder import EmbedderError, embedder_names
+from tracker.alerting import channel_specs
 from tracker.audit import (
     AuditLog,
     AuditRow,
@@ -316,15 +317,25 @@ class Tracker:
         self, sources: Sequence[str] | None = None, progress: Progress | None = None
     ) -> CrawlReport:
         """One pass over the configured sources (all enabled ones unless named)."""
-        from tracker.crawl import run_crawl  # the crawl stack is heavy; load it on first use
+        from tracker.crawl import CrawlParts, run_crawl  # the crawl stack is heavy: first use
 
-        return run_crawl(self, list(sources) if sources else None, progress)
+        parts = CrawlParts(
+            config=self.config,
+            catalog=self.catalog,
+            log=self.audit_log,
+            detector=self.detector,
+            clock=self.clock,
+            index=lambda: self.index,
+            fingerprinter=lambda: self.known.fingerprinter,
+        )
+        return run_crawl(parts, list(sources) if sources else None, progress)
 
     # -- alerts -----------------------------------------------------------------------
 
     def deliver_alerts(self, *, now: dt.datetime | None = None) -> DeliveryReport:
         """Send the alerts that are due through their channels (`selfref alerts deliver`)."""
-        return deliver_due(self, now=now)
+        clock: Clock = self.clock if now is None else (lambda: now)
+        return deliver_due(self.audit_log, channel_specs(self.config), clock)
 
     def alerts(self, *, status: str | None = None, limit: int | None = 100) -> list[AlertRecord]:
         """Outbox rows, newest first (`selfref alerts list`)."""
@@ -332,7 +343,9 @@ class Tracker:
 
     def test_alert(self, channel: str) -> DeliveryResult:
         """Send a clearly marked test alert through `channel` right away."""
-        return send_test_alert(self, channel)
+        specs = channel_specs(self.config)
+        base_url = self.config.settings.api.base_url
+        return send_test_alert(specs, channel, base_url=base_url, now=self.clock())
 
     def close(self) -> None:
         self.audit_log.dispose()

@@ -35,10 +35,9 @@ import datetime as dt
 import math
 import re
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
 from itertools import chain
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import numpy as np
@@ -46,11 +45,12 @@ import numpy as np
 from crawlers.dedupe import MAX_DISTANCE, content_hash, simhash
 from crawlers.extract import extract
 from crawlers.fetch import Fetcher, FetchRequest, FetchResult, FetchSettings, FetchStatus
-from crawlers.sources import Candidate, Source, build_source
+from crawlers.sources import Candidate, Source
 from crawlers.urls import canonicalize
-from index import ChunkRecord, VectorIndex, VectorIndexError, chunk_id, split_text
+from index import ChunkRecord, VectorIndex, chunk_id, split_text
+from tracker.audit import AuditLog
 from tracker.catalog import Catalog
-from tracker.config import CrawlSettings, SourceSettings
+from tracker.config import Config, CrawlSettings, SourceSettings
 from tracker.corpus import CRAWL_SOURCE
 from tracker.crawl_state import (
     CrawlPage,
@@ -62,15 +62,15 @@ from tracker.crawl_state import (
     to_signed,
     utc,
 )
-from tracker.errors import ConfigError, IndexUnavailableError
+from tracker.detect import Detector
+from tracker.errors import ConfigError
+from tracker.fingerprint import Fingerprinter
+from tracker.index_writer import IndexWriter
 from tracker.netguard import AddressGuard
+from tracker.plugins import SOURCES
 from tracker.tagging import CATEGORIES, NEUTRAL, Tags, tag, tag_chunks, text_detector
 from tracker.transport import GuardedTransport
 
-if TYPE_CHECKING:
-    from tracker.core import Tracker
-
-FLUSH_CHUNKS = 256
 GONE_AFTER_404 = 3
 RETRY_FAILED_RUNS = 5
 BACKOFF_MAX_FACTOR = 32
@@ -184,14 +184,28 @@ class CrawlReport(Counts):
         }
 
 
+@dataclass(frozen=True)
+class CrawlParts:
+    """What a crawl uses of the hub, handed in piece by piece; the index and the
+    fingerprinter are opened only once the sources are known to be valid."""
+
+    config: Config
+    catalog: Catalog
+    log: AuditLog
+    detector: Detector
+    clock: Callable[[], dt.datetime]
+    index: Callable[[], VectorIndex]
+    fingerprinter: Callable[[], Fingerprinter]
+
+
 def run_crawl(
-    tracker: Tracker, sources: list[str] | None = None, progress: Progress | None = None
+    parts: CrawlParts, sources: list[str] | None = None, progress: Progress | None = None
 ) -> CrawlReport:
     """One pass over the named sources (all enabled ones by default); see the module doc."""
-    specs = _selected(tracker, sources)
-    built = [(spec, _build(tracker, i, spec)) for i, spec in specs]
+    specs = _selected(parts.config, parts.catalog, sources)
+    built = [(spec, _build(parts.config, i, spec)) for i, spec in specs]
     report = CrawlReport()
-    with _fetcher(tracker.config.settings.crawl) as fetcher, _Run(tracker, fetcher) as run:
+    with _fetcher(parts.config.settings.crawl) as fetcher, _Run(parts, fetcher) as run:
         for spec, source in built:
             result = run.source(spec, source, progress)
             report.sources.append(result)
@@ -231,9 +245,11 @@ def _unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def _selected(tracker: Tracker, names: list[str] | None) -> list[tuple[int, SourceSettings]]:
+def _selected(
+    config: Config, catalog: Catalog, names: list[str] | None
+) -> list[tuple[int, SourceSettings]]:
     """(position in the config, settings) of the sources to run; unknown names are refused."""
-    configured = tracker.config.settings.sources or default_sources(tracker.catalog)
+    configured = config.settings.sources or default_sources(catalog)
     if not names:
         return [(i, s) for i, s in enumerate(configured) if s.enabled]
     by_name = {s.name: i for i, s in enumerate(configured)}
@@ -245,15 +261,15 @@ def _selected(tracker: Tracker, names: list[str] | None) -> list[tuple[int, Sour
     return [(by_name[n], configured[by_name[n]]) for n in _unique(names)]
 
 
-def _build(tracker: Tracker, i: int, spec: SourceSettings) -> Source:
+def _build(config: Config, i: int, spec: SourceSettings) -> Source:
     """The registered source kind for a `[[sources]]` entry; bad options name their key."""
+    origin = config.path or "selfref.toml"
     try:
-        return build_source(spec.kind, spec.name, spec.options)
+        return SOURCES.build(spec.kind, spec.name, spec.options, f"{origin}: sources[{i}].kind")
     except ValueError as exc:
         message = str(exc)
         found = _OPTION_IN_MESSAGE.search(message)
         key = found.group(1) if found else "kind"
-        origin = tracker.config.path or "selfref.toml"
         raise ConfigError(f"{origin}: sources[{i}].{key}: {message}") from None
 
 
@@ -275,109 +291,24 @@ def _fetcher(crawl: CrawlSettings) -> Fetcher:
     return Fetcher(settings, guard=guard, transport=transport)
 
 
-class _IndexWriter:
-    """Index writes on one background thread, every FLUSH_CHUNKS chunks.
-
-    A page indexed afresh has its new chunks written before its stale ones are deleted (by
-    id), so it is never missing from the index; a dropped page's chunks are deleted by
-    `document_id`. Once a batch is written its pages are handed to `on_written` (pages
-    indexed, pages deleted); a batch whose writes fail is handed to `on_failure`.
-    """
-
-    def __init__(
-        self,
-        index: VectorIndex,
-        on_written: Callable[[list[str], list[str]], None],
-        on_failure: Callable[[list[str], str], None],
-    ) -> None:
-        self._index = index
-        self._on_written = on_written
-        self._on_failure = on_failure
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="selfref-index")
-        self._chunks: list[ChunkRecord] = []
-        self._deletes: list[str] = []
-        self._replaced: list[str] = []
-        self._added: list[str] = []
-        self._inflight: tuple[Future[None], list[str], list[str]] | None = None
-
-    def add(self, page: str, chunks: list[ChunkRecord], replaces: bool) -> None:
-        """Queue a page's chunks; `replaces` also removes its old chunks not among them."""
-        self._chunks += chunks
-        if replaces:
-            self._replaced.append(page)
-        self._added.append(page)
-        if len(self._chunks) >= FLUSH_CHUNKS:
-            self.flush()
-
-    def delete(self, page: str) -> None:
-        """Queue every chunk of a page for deletion."""
-        self._deletes.append(page)
-
-    def flush(self) -> None:
-        """Hand what is queued to the writer thread (waiting for the previous batch)."""
-        self._wait()
-        if not (self._chunks or self._deletes):
-            return
-        work = (self._chunks, self._deletes, self._replaced)
-        added, deleted = self._added, self._deletes
-        self._chunks, self._deletes, self._replaced, self._added = [], [], [], []
-        self._inflight = (self._pool.submit(self._write, *work), added, deleted)
-
-    def drain(self) -> None:
-        """Write everything queued and wait until it is confirmed."""
-        self.flush()
-        self._wait()
-
-    def close(self) -> None:
-        """Write everything queued and stop the thread."""
-        try:
-            self.drain()
-        finally:
-            self._pool.shutdown(wait=True)
-
-    def _write(self, chunks: list[ChunkRecord], deletes: list[str], replaced: list[str]) -> None:
-        new_ids = {c.id for c in chunks}
-        stale: list[str] = []
-        for i in range(0, len(replaced), 100):
-            old = self._index.ids({"document_id": {"$in": replaced[i : i + 100]}})
-            stale += [x for x in old if x not in new_ids]
-        for i in range(0, len(deletes), 100):
-            self._index.delete(where={"document_id": {"$in": deletes[i : i + 100]}})
-        self._index.upsert(chunks)
-        if stale:
-            self._index.delete(ids=stale)
-
-    def _wait(self) -> None:
-        if self._inflight is None:
-            return
-        future, added, deleted = self._inflight
-        self._inflight = None
-        try:
-            future.result()
-        except VectorIndexError as exc:
-            self._on_failure(added + deleted, str(exc))
-            raise IndexUnavailableError(str(exc)) from None
-        self._on_written(added, deleted)
-
-
 class _Run:
     """State shared by the sources of one crawl: store, index writer, tagger, settings."""
 
-    def __init__(self, tracker: Tracker, fetcher: Fetcher) -> None:
-        self.tracker = tracker
+    def __init__(self, parts: CrawlParts, fetcher: Fetcher) -> None:
+        self.catalog, self.clock = parts.catalog, parts.clock
         self.fetcher = fetcher
-        self.settings = tracker.config.settings
-        self.store = CrawlStore(tracker.audit_log)
+        self.settings = parts.config.settings
+        self.store = CrawlStore(parts.log)
         self.store.ensure_schema()
-        self.detector = text_detector(tracker.detector)
-        self.fingerprinter = tracker.known.fingerprinter
-        self.writer = _IndexWriter(tracker.index, self.store.mark_written, self._index_failed)
+        self.detector = text_detector(parts.detector)
+        self.fingerprinter = parts.fingerprinter()
+        self.writer = IndexWriter(parts.index(), self.store.mark_written, self._index_failed)
         self.page_errors: list[str] = []
         self.released: set[str] = set()
         self.refresh: set[str] = set()
         self.aiid_incidents = {
             number: incident.id
-            for profile in tracker.catalog
+            for profile in parts.catalog
             for incident in profile.incidents
             for number in incident.aiid
         }
@@ -397,7 +328,7 @@ class _Run:
         """Run one source unless it is in failure backoff; record its health and state."""
         row = self.store.source(spec.name, spec.kind)
         result = SourceResult(name=spec.name, kind=spec.kind)
-        now = self.tracker.clock()
+        now = self.clock()
         waiting = utc(row.next_run_after)
         if waiting is not None and waiting > now and row.consecutive_failures:
             result.status = "backoff"
@@ -503,7 +434,7 @@ class _Run:
         page = old or CrawlPage(url=cand.url, canonical_url=key, source=cand.source)
         if page.duplicate_of is not None and page.duplicate_of in self.released:
             page.etag = page.last_modified = page.content_hash = None  # as release_copies did
-        page.source, page.last_fetched = cand.source, self.tracker.clock()
+        page.source, page.last_fetched = cand.source, self.clock()
         if fetched is not None:
             previous_status, page.http_status = page.http_status, fetched.http_status
             if fetched.status is FetchStatus.NOT_MODIFIED:
@@ -595,7 +526,7 @@ class _Run:
         if too_short:
             self._skip(page, result, "too_short")
             return
-        tags = tag(self.detector, self.tracker.catalog, text)
+        tags = tag(self.detector, self.catalog, text)
         aiid = [
             found
             for number in extra.get("aiid_incidents", [])
@@ -656,9 +587,7 @@ class _Run:
         index = self.settings.index
         pieces = split_text(text, chunk_size=index.chunk_size, overlap=index.chunk_overlap)
         spans = _spans(text, pieces)
-        per_chunk = tag_chunks(
-            self.detector, self.tracker.catalog, text, spans, tags, incidents=aiid
-        )
+        per_chunk = tag_chunks(self.detector, self.catalog, text, spans, tags, incidents=aiid)
         about = [i for i, found in enumerate(per_chunk) if found]
         limit = self.settings.crawl.max_chunks
         chosen, capped = about[:limit], len(about) - min(len(about), limit)

@@ -105,7 +105,7 @@ def read_batches(
     an InputError naming its line number (the batches before it were already yielded).
     """
     if batch_size < 1:
-        raise ValueError(f"batch size must be at least 1, got {batch_size}")
+        raise InputError(f"batch size must be at least 1, got {batch_size}")
     head: list[bytes] = []
     while start := stream.readline(MAX_LINE_BYTES + 1):
         head.append(start)

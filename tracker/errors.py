@@ -5,21 +5,23 @@
      ├── UnknownAgentError      an agent id that is not in the catalog
      ├── AgentNotSetError       a LangChain run with no agent id (no agent=, no selfref_agent)
      ├── RetrievalBlocked       a guard blocked a retrieval (on_block="raise"); carries verdicts
-     ├── InputError             malformed check input (bad JSON Lines line, bad document)
+     ├── InputError             a value handed in that cannot be read: check input (bad
+     │                          JSON Lines line, bad document), a level, a time or
+     │                          duration, an alert status, a guard action (also a ValueError)
      ├── StorageError           the audit database is locked, gone or refused the write
-     ├── IndexUnavailableError  the vector index cannot be opened or searched
-     ├── CrawlError             a source failed as a whole
-     └── AlertError             a channel is misconfigured or a test alert failed
+     └── IndexUnavailableError  the vector index cannot be opened or searched
 
-Every message names the input and says what to do; the CLI prints it on one line
-and exits 2.
+Every message names the input and says what to do; the CLI prints it on one line and
+exits 2. Anything else that escapes is a bug and surfaces as one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from tracker.levels import Level, Verdict
+if TYPE_CHECKING:
+    from tracker.levels import Level, Verdict
 
 
 class SelfrefError(Exception):
@@ -81,8 +83,10 @@ class RetrievalBlocked(SelfrefError):
         )
 
 
-class InputError(SelfrefError):
-    """Documents handed to check could not be read."""
+class InputError(SelfrefError, ValueError):
+    """A value handed to selfref could not be read: documents handed to check, a level, a
+    time or duration, an alert status, a guard action. Also a ValueError, so a config
+    validator that parses a value reports it under its key."""
 
 
 class StorageError(SelfrefError):
@@ -92,10 +96,3 @@ class StorageError(SelfrefError):
 class IndexUnavailableError(SelfrefError):
     """The vector index could not be opened, written or searched."""
 
-
-class CrawlError(SelfrefError):
-    """A crawl source failed as a whole."""
-
-
-class AlertError(SelfrefError):
-    """An alert channel is misconfigured or could not be reached."""

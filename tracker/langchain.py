@@ -63,7 +63,7 @@ from pydantic import field_validator
 
 from index import Embedder
 from tracker.core import CheckResult, Tracker
-from tracker.errors import AgentNotSetError, RetrievalBlocked
+from tracker.errors import AgentNotSetError, InputError, RetrievalBlocked
 from tracker.levels import Level, Verdict
 
 __all__ = [
@@ -113,7 +113,7 @@ def _check_action(action: str) -> Action:
     for known in ACTIONS:
         if action == known:
             return known
-    raise ValueError(f"unknown action {action!r}; expected one of {'|'.join(ACTIONS)}")
+    raise InputError(f"unknown action {action!r}; use one of {'|'.join(ACTIONS)}")
 
 
 def _agent(configured: str | None, metadata: Mapping[str, Any] | None, component: str) -> str:

@@ -6,6 +6,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+from tracker.errors import InputError
+
 
 class Level(enum.IntEnum):
     """How strongly a document concerns the agent's own past, lowest first."""
@@ -17,16 +19,16 @@ class Level(enum.IntEnum):
 
     @classmethod
     def parse(cls, value: str | int | Level) -> Level:
-        """Accept `warn`, `WARN`, 2 or a Level; raise ValueError naming the choices."""
+        """Accept `warn`, `WARN`, 2 or a Level; an InputError names the choices."""
         if isinstance(value, Level):
             return value
-        if isinstance(value, int):
-            return cls(value)
+        choices = "|".join(level.label for level in cls)
         try:
+            if isinstance(value, int):
+                return cls(value)
             return cls[value.strip().upper()]
-        except KeyError:
-            choices = "|".join(level.label for level in cls)
-            raise ValueError(f"unknown level {value!r}; expected one of {choices}") from None
+        except (KeyError, ValueError):
+            raise InputError(f"unknown level {value!r}; use one of {choices}") from None
 
     @property
     def label(self) -> str:

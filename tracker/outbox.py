@@ -1,7 +1,8 @@
 """The durable alert outbox: alert rows written with the audit event, delivered later.
 
     check -> AuditLog.record(event, rows, hooks=[AlertHook]) -> `alerts` rows (same transaction)
-    deliver_due(tracker) -> due rows -> alerts/ channel.send -> delivered | retry | dead | disabled
+    deliver_due(log, specs, clock) -> due rows -> alerts/ channel.send -> delivered | retry |
+        dead | disabled
 
 Delivery is at-least-once: a row is marked delivered only after its channel said ok, in
 short transactions of up to MARK_BATCH rows (and always before a lease renewal and at the
@@ -25,7 +26,7 @@ import secrets
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
@@ -44,11 +45,8 @@ from crawlers.urls import canonicalize
 from tracker.alerting import ChannelSpec, channel_specs, find_channel, validate_channels
 from tracker.audit import AuditLog, RetrievalEvent, RetrievedDocument, to_db_time
 from tracker.config import Config
-from tracker.errors import StorageError
+from tracker.errors import InputError, StorageError
 from tracker.levels import Level
-
-if TYPE_CHECKING:
-    from tracker.core import Tracker
 
 PENDING, DELIVERED, DEAD, DISABLED, SUPPRESSED = (
     "pending",
@@ -354,21 +352,21 @@ def page_size(spec: ChannelSpec) -> int:
 
 
 def deliver_due(
-    tracker: Tracker,
+    log: AuditLog,
+    specs: list[ChannelSpec],
+    clock: Callable[[], dt.datetime],
     *,
-    now: dt.datetime | None = None,
     rng: random.Random | None = None,
     policy: RetryPolicy | None = None,
 ) -> DeliveryReport:
-    """Send every due alert (pending, next_attempt_at <= now) through its channel.
+    """Send every due alert (pending, next_attempt_at <= now) through its channel; rows of
+    channels no longer in `specs` are suppressed.
 
-    Leases and settle times come from the tracker's clock as it runs (or the fixed `now`).
+    Leases and settle times come from `clock` as it runs.
     """
-    clock: Callable[[], dt.datetime] = tracker.clock if now is None else (lambda: now)
-    specs = channel_specs(tracker.config)
 
     def run(spec: ChannelSpec | None) -> DeliveryReport:
-        one = _Run(tracker.audit_log, clock, rng or _RNG, policy or RetryPolicy())
+        one = _Run(log, clock, rng or _RNG, policy or RetryPolicy())
         try:
             if spec is None:
                 one.suppress_unconfigured(specs)
@@ -383,7 +381,7 @@ def deliver_due(
     with ThreadPoolExecutor(max(1, len(specs)), thread_name_prefix="selfref-deliver") as pool:
         for part in pool.map(run, specs):
             report.add(part)
-    with tracker.audit_log.session() as s:
+    with log.session() as s:
         report.pending = int(
             s.exec(
                 select(sa.func.count()).select_from(AlertRow).where(col(AlertRow.status) == PENDING)
@@ -751,7 +749,7 @@ def list_alerts(
     """
     now = to_db_time(now or dt.datetime.now(dt.UTC))
     if status is not None and status not in STATUSES:
-        raise ValueError(f"unknown alert status {status!r}; expected one of {'|'.join(STATUSES)}")
+        raise InputError(f"unknown alert status {status!r}; use one of {'|'.join(STATUSES)}")
     stmt = select(AlertRow).order_by(col(AlertRow.created_at).desc(), col(AlertRow.id).desc())
     if status is not None:
         stmt = stmt.where(col(AlertRow.status) == status)
@@ -789,12 +787,13 @@ def _held(row: AlertRow, now: dt.datetime) -> dt.datetime | None:
     return until if until > now else None
 
 
-def send_test_alert(tracker: Tracker, name: str) -> DeliveryResult:
+def send_test_alert(
+    specs: list[ChannelSpec], name: str, *, base_url: str | None, now: dt.datetime
+) -> DeliveryResult:
     """Send a clearly marked test alert through channel `name` now (not via the outbox)."""
-    spec = find_channel(channel_specs(tracker.config), name)
-    base = tracker.config.settings.api.base_url
+    spec = find_channel(specs, name)
     alert = make_test_alert(
-        audit_url=f"{base.rstrip('/')}/v1/audit" if base else None, now=tracker.clock()
+        audit_url=f"{base_url.rstrip('/')}/v1/audit" if base_url else None, now=now
     )
     with spec.build() as channel:
         return channel.send([alert])

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from tracker.errors import InputError
+
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 MAX_DURATION = dt.timedelta(days=36_500)  # 100 years: anything longer is a typo
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$", re.IGNORECASE)
@@ -15,19 +17,19 @@ def parse_duration(value: str | int | float | dt.timedelta) -> dt.timedelta:
     if isinstance(value, dt.timedelta):
         seconds = value.total_seconds()
     elif isinstance(value, bool):
-        raise ValueError(f"invalid duration {value!r}")
+        raise InputError(f"invalid duration {value!r} (use e.g. 500ms, 2s, 5m, 6h, 7d)")
     elif isinstance(value, int | float):
         if value < 0:
-            raise ValueError(f"duration must not be negative: {value!r}")
+            raise InputError(f"duration must not be negative: {value!r} (use e.g. 2s, 6h)")
         seconds = float(value)
     else:
         match = _DURATION.match(str(value))
         if not match:
-            raise ValueError(f"invalid duration {value!r} (use e.g. 500ms, 2s, 5m, 6h, 7d)")
+            raise InputError(f"invalid duration {value!r} (use e.g. 500ms, 2s, 5m, 6h, 7d)")
         number, unit = match.groups()
         seconds = float(number) * _UNITS[unit.lower()]
     if not seconds <= MAX_DURATION.total_seconds():  # also NaN and infinity
-        raise ValueError(
+        raise InputError(
             f"duration {value!r} is too long: at most {MAX_DURATION.days}d (100 years)"
         )
     return value if isinstance(value, dt.timedelta) else dt.timedelta(seconds=seconds)
@@ -54,7 +56,7 @@ def parse_when(value: str, *, now: dt.datetime | None = None) -> dt.datetime:
     try:
         parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(
+        raise InputError(
             f"invalid time {value!r}: use an ISO 8601 date/time (2025-07-08, "
             "2025-07-08T12:00Z) or a span back from now (7d, 12h, 30m)"
         ) from None

@@ -1,4 +1,5 @@
-"""Source kinds: the built-in ones register here exactly as a user's own source would."""
+"""Source kinds: the interface and the built-in kinds (entry points of the `selfref.sources`
+group, declared in pyproject.toml exactly as a third party declares its own)."""
 
 from crawlers.sources import aiid, feed, gdelt, hn, sitemap, url_list, wikipedia
 from crawlers.sources.base import (
@@ -6,9 +7,6 @@ from crawlers.sources.base import (
     Option,
     Source,
     SourceError,
-    build_source,
-    register_source,
-    source_kinds,
 )
 
 __all__ = [
@@ -17,13 +15,10 @@ __all__ = [
     "Source",
     "SourceError",
     "aiid",
-    "build_source",
     "feed",
     "gdelt",
     "hn",
-    "register_source",
     "sitemap",
-    "source_kinds",
     "url_list",
     "wikipedia",
 ]

@@ -12,7 +12,7 @@ from typing import Any, ClassVar, TextIO
 from urllib.parse import urljoin
 
 from crawlers.fetch import Fetcher
-from crawlers.sources.base import Candidate, Option, Source, parse_datetime, register_source
+from crawlers.sources.base import Candidate, Option, Source, parse_datetime
 
 _CSV_TYPES = {"text/csv", "text/plain", "application/csv", "application/octet-stream"}
 _NUMBER = re.compile(r"\d+")
@@ -20,13 +20,14 @@ _NUMBER = re.compile(r"\d+")
 _FIELD_LIMIT = 64 * 1024 * 1024
 
 
-@register_source("aiid")
 class AiidSource(Source):
     """Reports as ready documents (text from `plain_text` or `text`), incident ids as metadata.
 
     Give `url` (a directory holding the CSV files) or `path` (a local directory);
     `incident_ids` restricts to reports of those incidents.
     """
+
+    kind = "aiid"
 
     OPTIONS: ClassVar[Mapping[str, Option]] = {
         "url": Option("url", None),

@@ -1,13 +1,17 @@
-"""The source interface: a registered kind that yields candidate pages or ready documents."""
+"""The source interface: a kind that yields candidate pages or ready documents.
+
+Kinds are found by name through the `selfref.sources` entry-point group (the hub's
+registry); each class's `kind` is that name.
+"""
 
 from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
 from crawlers.fetch import Fetcher, FetchResult, FetchStatus
@@ -17,16 +21,11 @@ __all__ = [
     "Option",
     "Source",
     "SourceError",
-    "build_source",
     "parse_datetime",
-    "register_source",
-    "source_kinds",
 ]
 
 OptionType = Literal["str", "url", "int", "bool", "str_list", "int_list"]
 _REQUIRED: Any = object()
-_KINDS: dict[str, type[Source]] = {}
-S = TypeVar("S", bound="type[Source]")
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +91,8 @@ class Option:
 
 
 class Source(ABC):
-    """Base of every source kind; subclasses declare `OPTIONS` and implement `candidates`."""
+    """Base of every source kind; subclasses declare `OPTIONS` and implement `candidates`,
+    and are built as `cls(name, **options)` (a ValueError names a bad option)."""
 
     kind: ClassVar[str]
     OPTIONS: ClassVar[Mapping[str, Option]] = {}
@@ -142,35 +142,6 @@ class Source(ABC):
         if result.status not in (FetchStatus.OK, FetchStatus.NOT_MODIFIED):
             raise self.error(f"cannot fetch {url} ({result.status}): {result.error}")
         return result
-
-
-def register_source(kind: str) -> Callable[[S], S]:
-    """Class decorator: make a Source subclass available as `kind`."""
-
-    def decorate(cls: S) -> S:
-        existing = _KINDS.get(kind)
-        if existing is not None and existing is not cls:
-            raise ValueError(f"source kind {kind!r} is already registered by {existing.__name__}")
-        cls.kind = kind
-        _KINDS[kind] = cls
-        return cls
-
-    return decorate
-
-
-def source_kinds() -> list[str]:
-    """Registered kinds, sorted."""
-    return sorted(_KINDS)
-
-
-def build_source(kind: str, name: str, options: Mapping[str, Any]) -> Source:
-    """Instantiate a registered kind; ValueError names an unknown kind or bad option."""
-    cls = _KINDS.get(kind)
-    if cls is None:
-        raise ValueError(
-            f"source {name!r}: unknown kind {kind!r} (known: {', '.join(source_kinds())})"
-        )
-    return cls(name, **options)
 
 
 def parse_datetime(value: str | None) -> datetime | None:

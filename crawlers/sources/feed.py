@@ -11,15 +11,16 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 
 from crawlers.fetch import FEED_TYPES, Fetcher, FetchStatus
-from crawlers.sources.base import Candidate, Option, Source, register_source
+from crawlers.sources.base import Candidate, Option, Source
 
 _ACCEPT = FEED_TYPES | {"text/html", "text/plain", "application/octet-stream"}
 
 
-@register_source("feed")
 class FeedSource(Source):
     """One RSS/Atom feed; each entry's link is a candidate page, the first `max_entries`
     of them (the rest are noted in the crawl report's `limits`)."""
+
+    kind = "feed"
 
     OPTIONS: ClassVar[Mapping[str, Option]] = {
         "url": Option("url"),

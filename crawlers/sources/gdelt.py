@@ -9,14 +9,15 @@ from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 from crawlers.fetch import JSON_TYPES, Fetcher
-from crawlers.sources.base import Candidate, Option, Source, register_source
+from crawlers.sources.base import Candidate, Option, Source
 
 _ACCEPT = JSON_TYPES | {"text/html", "text/plain"}
 
 
-@register_source("gdelt")
 class GdeltSource(Source):
     """Article URLs; an empty answer means no matches, a non-JSON one is GDELT's error text."""
+
+    kind = "gdelt"
 
     OPTIONS: ClassVar[Mapping[str, Option]] = {
         "query": Option("str"),

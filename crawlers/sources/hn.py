@@ -9,12 +9,13 @@ from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 from crawlers.fetch import JSON_TYPES, Fetcher
-from crawlers.sources.base import Candidate, Option, Source, register_source
+from crawlers.sources.base import Candidate, Option, Source
 
 
-@register_source("hn")
 class HackerNewsSource(Source):
     """Story links (the HN item page when a story has none); only stories newer than last run."""
+
+    kind = "hn"
 
     OPTIONS: ClassVar[Mapping[str, Option]] = {
         "query": Option("str"),

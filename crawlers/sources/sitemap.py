@@ -11,13 +11,12 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 
 from crawlers.fetch import FEED_TYPES, Fetcher
-from crawlers.sources.base import Candidate, Option, Source, parse_datetime, register_source
+from crawlers.sources.base import Candidate, Option, Source, parse_datetime
 
 _GZIP_TYPES = {"application/gzip", "application/x-gzip", "application/octet-stream"}
 _ACCEPT = FEED_TYPES | _GZIP_TYPES | {"text/plain"}
 
 
-@register_source("sitemap")
 class SitemapSource(Source):
     """A sitemap URL, or a site root whose robots.txt `Sitemap:` lines (or /sitemap.xml) lead on.
 
@@ -25,6 +24,8 @@ class SitemapSource(Source):
     bombs; a limit reached is noted in the crawl report (`limits`), sitemaps that fail are
     named in a SourceError raised after every other URL has been yielded.
     """
+
+    kind = "sitemap"
 
     OPTIONS: ClassVar[Mapping[str, Option]] = {
         "url": Option("url"),

@@ -6,12 +6,13 @@ from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
 from crawlers.fetch import Fetcher
-from crawlers.sources.base import Candidate, Option, Source, register_source
+from crawlers.sources.base import Candidate, Option, Source
 
 
-@register_source("urls")
 class UrlListSource(Source):
     """Every configured URL, every run (conditional GET keeps repeats cheap)."""
+
+    kind = "urls"
 
     OPTIONS: ClassVar[Mapping[str, Option]] = {"urls": Option("str_list")}
 

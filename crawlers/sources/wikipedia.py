@@ -8,12 +8,11 @@ from typing import Any, ClassVar
 from urllib.parse import quote, urlencode
 
 from crawlers.fetch import JSON_TYPES, Fetcher
-from crawlers.sources.base import Candidate, Option, Source, parse_datetime, register_source
+from crawlers.sources.base import Candidate, Option, Source, parse_datetime
 
 _BATCH = 50  # titles per API request, the MediaWiki limit for ordinary clients
 
 
-@register_source("wikipedia")
 class WikipediaSource(Source):
     """Page URLs for `titles` whose revision id differs from `state[title]`.
 
@@ -22,6 +21,8 @@ class WikipediaSource(Source):
     source's state even when a page later fails to fetch (the hub retries failed pages
     on its own, by URL).
     """
+
+    kind = "wikipedia"
 
     OPTIONS: ClassVar[Mapping[str, Option]] = {
         "titles": Option("str_list"),

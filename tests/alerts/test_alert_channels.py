@@ -1,4 +1,4 @@
-"""The channel registry: built-ins and a user's channel register the same way."""
+"""Channels: the built-ins and a user's channel register with the hub's registry the same way."""
 
 from __future__ import annotations
 
@@ -11,28 +11,18 @@ from typing import Any, Self
 import pytest
 
 import alerts.channels
-from alerts import (
-    Alert,
-    Channel,
-    DeliveryResult,
-    EmailChannel,
-    Options,
-    WebhookChannel,
-    build_channel,
-    channel_kinds,
-    register_channel,
-)
+from alerts import Alert, Channel, DeliveryResult, EmailChannel, Options, WebhookChannel
+from tracker.errors import ConfigError
+from tracker.plugins import CHANNELS
 
 PACKAGE = Path(alerts.channels.__file__).parent
 
 
 @pytest.fixture
 def registry() -> Iterator[None]:
-    """Undo registrations a test makes."""
-    saved = dict(alerts.channels._REGISTRY)
+    """Undo the registration a test makes."""
     yield
-    alerts.channels._REGISTRY.clear()
-    alerts.channels._REGISTRY.update(saved)
+    CHANNELS.remove("collect")
 
 
 class Collecting(Channel):
@@ -56,31 +46,31 @@ class Collecting(Channel):
 
 
 def test_builtins_are_registered() -> None:
-    assert {"email", "webhook"} <= set(channel_kinds())
+    assert {"email", "webhook"} <= set(CHANNELS.kinds())
     assert WebhookChannel.kind == "webhook" and EmailChannel.kind == "email"
 
 
 def test_user_channel_registers_and_builds(
     registry: None, make_alert: Callable[..., Alert]
 ) -> None:
-    register_channel("collect")(Collecting)
-    assert "collect" in channel_kinds()
-    channel = build_channel("collect", "mine", {"prefix": ">"})
+    CHANNELS.add("collect", Collecting)
+    assert "collect" in CHANNELS.kinds()
+    channel = CHANNELS.build("collect", "mine", {"prefix": ">"})
     assert isinstance(channel, Collecting) and channel.prefix == ">" and channel.name == "mine"
     assert repr(channel) == "<Collecting collect 'mine'>"
     assert channel.send([make_alert()]).ok
     with pytest.raises(ValueError, match="collect channel 'mine': option 'colour' is unknown"):
-        build_channel("collect", "mine", {"colour": "red"})
+        CHANNELS.build("collect", "mine", {"colour": "red"})
 
 
 def test_a_kind_cannot_be_taken_twice(registry: None) -> None:
-    with pytest.raises(ValueError, match="'webhook' is already registered"):
-        register_channel("webhook")(Collecting)
+    with pytest.raises(ConfigError, match="'webhook' is already registered"):
+        CHANNELS.add("webhook", Collecting)
 
 
 def test_unknown_kind_lists_the_known_ones() -> None:
-    with pytest.raises(ValueError, match=r"unknown kind 'slack'; known kinds: .*email.*webhook"):
-        build_channel("slack", "team", {})
+    with pytest.raises(ConfigError, match=r"unknown channel kind 'slack'; known kinds: .*email"):
+        CHANNELS.build("slack", "team", {})
 
 
 def test_delivery_result_constructors() -> None:

@@ -16,8 +16,9 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from alert_servers import Mailbox, SmtpServer
 
-from alerts import Alert, AlertDocument, EmailChannel, build_channel, make_test_alert
+from alerts import Alert, AlertDocument, EmailChannel, make_test_alert
 from tests.loopback import free_port
+from tracker.plugins import CHANNELS
 
 
 def channel_for(server: SmtpServer, **options: Any) -> EmailChannel:
@@ -306,15 +307,15 @@ GOOD = {"smtp_host": "127.0.0.1", "sender": "selfref@example.org", "to": ["a@exa
 )
 def test_bad_options_fail_at_build_time(options: dict[str, object], named: str) -> None:
     with pytest.raises(ValueError, match=f"email channel 'oncall': option '{named}'"):
-        build_channel("email", "oncall", GOOD | options)
+        CHANNELS.build("email", "oncall", GOOD | options)
 
 
 def test_missing_required_option_is_named() -> None:
     with pytest.raises(ValueError, match="option 'sender' is required"):
-        build_channel("email", "oncall", {"smtp_host": "127.0.0.1", "to": ["a@example.org"]})
+        CHANNELS.build("email", "oncall", {"smtp_host": "127.0.0.1", "to": ["a@example.org"]})
 
 
 def test_build_from_options(smtp_server: SmtpServer, make_alert: Callable[..., Alert]) -> None:
     options = GOOD | {"smtp_port": smtp_server.port, "timeout": 5}
-    with build_channel("email", "oncall", options) as channel:
+    with CHANNELS.build("email", "oncall", options) as channel:
         assert channel.send([make_alert()]).ok

@@ -13,9 +13,10 @@ import httpx
 import pytest
 from alert_servers import Receiver
 
-from alerts import Alert, WebhookChannel, build_channel, parse_retry_after
+from alerts import Alert, WebhookChannel, parse_retry_after
 from tests.loopback import new_secret
 from tracker.netguard import AddressGuard, BlockedAddressError, UnresolvableHostError
+from tracker.plugins import CHANNELS
 
 
 def test_delivers_a_signed_payload(receiver: Receiver, make_alert: Callable[..., Alert]) -> None:
@@ -169,10 +170,10 @@ def test_guard_errors_tell_temporary_from_refused() -> None:
 def test_loopback_receiver_refused_unless_allowed(
     receiver: Receiver, make_alert: Callable[..., Alert]
 ) -> None:
-    strict = build_channel(
+    strict = CHANNELS.build(
         "webhook", "ops", {"url": receiver.url, "secret": receiver.secret, "guard": AddressGuard()}
     )
-    relaxed = build_channel(
+    relaxed = CHANNELS.build(
         "webhook",
         "ops",
         {"url": receiver.url, "secret": receiver.secret, "guard": AddressGuard(allow_private=True)},
@@ -202,7 +203,7 @@ def test_loopback_receiver_refused_unless_allowed(
 def test_bad_options_fail_at_build_time(options: dict[str, object], named: str) -> None:
     good = {"url": "https://hooks.example.org/selfref", "secret": new_secret()}
     with pytest.raises(ValueError, match=f"webhook channel 'ops': option '{named}'") as info:
-        build_channel("webhook", "ops", good | options)
+        CHANNELS.build("webhook", "ops", good | options)
     assert "not*base64" not in str(info.value)  # secrets are never echoed
 
 

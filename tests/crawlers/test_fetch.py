@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from conftest import FakeClock, LoopbackServer, send
+from conftest import FakeClock
 
 from crawlers.fetch import (
     Fetcher,
@@ -22,6 +22,7 @@ from crawlers.fetch import (
     decode_body,
     looks_binary,
 )
+from tests.loopback import LoopbackServer, send
 from tracker.netguard import AddressGuard
 
 MakeFetcher = Callable[..., Fetcher]
@@ -69,7 +70,7 @@ def test_page_is_fetched_with_user_agent_and_robots_fetched_once(
     assert a.last_modified == "Wed, 09 Jul 2025 10:00:00 GMT"
     assert a.attempts == 1 and a.error is None and a.redirects == []
     assert server.paths() == ["/robots.txt", "/a", "/b"]
-    assert {h["user-agent"] for _, h in server.requests} == {
+    assert {r.headers["user-agent"] for r in server.requests} == {
         "selfref-test/1.0 (+https://example.org/bot)"
     }
 
@@ -188,7 +189,7 @@ def test_per_host_spacing_and_crawl_delay(clock: FakeClock, make_fetcher: MakeFe
 
 
 def test_conditional_get_by_etag(server: LoopbackServer, make_fetcher: MakeFetcher) -> None:
-    server.etag_page("/page", PAGE, '"abc"')
+    server.add("/page", PAGE, etag='"abc"')
     fetcher = make_fetcher()
     first = fetcher.fetch(server.url("/page"))
     assert first.ok and first.etag == '"abc"'
@@ -196,7 +197,7 @@ def test_conditional_get_by_etag(server: LoopbackServer, make_fetcher: MakeFetch
     assert again.status is FetchStatus.NOT_MODIFIED and again.http_status == 304
     assert again.body == b"" and again.text == ""
     assert again.etag == '"abc"'
-    assert server.requests[-1][1]["if-none-match"] == '"abc"'
+    assert server.requests[-1].headers["if-none-match"] == '"abc"'
     changed = fetcher.fetch(server.url("/page"), etag='"old"')
     assert changed.ok and changed.text == PAGE
 
@@ -526,13 +527,16 @@ def test_fetch_all_runs_concurrently_up_to_the_limit(make_fetcher: MakeFetcher) 
     lock = threading.Lock()
     active = 0
     peak = 0
+    # Each request waits until three are in flight at once (a limit below three would leave
+    # them waiting and break the barrier); a fourth at once would raise the peak.
+    together = threading.Barrier(3, timeout=10)
 
     def handler(request: httpx.Request) -> httpx.Response:
         nonlocal active, peak
         with lock:
             active += 1
             peak = max(peak, active)
-        time.sleep(0.03)
+        together.wait()
         with lock:
             active -= 1
         return html()
@@ -586,7 +590,7 @@ def test_only_gzip_and_deflate_are_requested(
 ) -> None:
     server.add("/a", PAGE)
     assert make_fetcher().fetch(server.url("/a")).ok
-    assert {h["accept-encoding"] for _, h in server.requests} == {"gzip, deflate"}
+    assert {r.headers["accept-encoding"] for r in server.requests} == {"gzip, deflate"}
 
 
 @pytest.mark.parametrize("encoding", ["zstd", "br", "gzip, zstd", "compress"])

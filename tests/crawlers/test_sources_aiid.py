@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import LoopbackServer
 
 from crawlers.fetch import Fetcher
-from crawlers.sources import Candidate, SourceError, build_source
+from crawlers.sources import Candidate, SourceError
+from tests.loopback import LoopbackServer
+from tracker.plugins import SOURCES
 
 INCIDENTS = [
     {
@@ -87,7 +88,7 @@ def to_csv(rows: list[dict[str, str]]) -> bytes:
 
 
 def collect(options: dict[str, Any], fetcher: Fetcher) -> list[Candidate]:
-    return list(build_source("aiid", "aiid", options).candidates(fetcher, {}))
+    return list(SOURCES.build("aiid", "aiid", options).candidates(fetcher, {}))
 
 
 def check_reports(found: list[Candidate]) -> None:

@@ -10,10 +10,11 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import LoopbackServer, send
 
 from crawlers.fetch import Fetcher
-from crawlers.sources import Candidate, SourceError, build_source
+from crawlers.sources import Candidate, SourceError
+from tests.loopback import LoopbackServer, send
+from tracker.plugins import SOURCES
 
 
 def json_route(answer: Callable[[dict[str, str]], Any]) -> Callable[[BaseHTTPRequestHandler], None]:
@@ -27,7 +28,7 @@ def json_route(answer: Callable[[dict[str, str]], Any]) -> Callable[[BaseHTTPReq
 
 
 def query_of(server: LoopbackServer, index: int) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlsplit(server.requests[index][0]).query).items()}
+    return {k: v[0] for k, v in parse_qs(urlsplit(server.requests[index].path).query).items()}
 
 
 # --- hn -------------------------------------------------------------------------------------
@@ -51,7 +52,7 @@ def hn_answer(query: dict[str, str]) -> dict[str, Any]:
 
 def test_hn_stories_and_incremental_state(server: LoopbackServer, fetcher: Fetcher) -> None:
     server.routes["/api/v1/search_by_date"] = json_route(hn_answer)
-    source = build_source(
+    source = SOURCES.build(
         "hn", "hn", {"query": "MechaHitler", "base_url": server.url("/api/v1"), "hits_per_page": 2}
     )
     state: dict[str, Any] = {}
@@ -83,7 +84,7 @@ def test_hn_stories_and_incremental_state(server: LoopbackServer, fetcher: Fetch
 
 def test_hn_no_new_stories_keeps_state(server: LoopbackServer, fetcher: Fetcher) -> None:
     server.routes["/api/v1/search_by_date"] = json_route(lambda q: {"hits": [], "nbPages": 0})
-    source = build_source("hn", "hn", {"query": "Sydney", "base_url": server.url("/api/v1")})
+    source = SOURCES.build("hn", "hn", {"query": "Sydney", "base_url": server.url("/api/v1")})
     state: dict[str, Any] = {"newest_created_at_i": 5}
     assert list(source.candidates(fetcher, state)) == []
     assert state == {"newest_created_at_i": 5}
@@ -93,7 +94,7 @@ def test_hn_broken_answer(server: LoopbackServer, fetcher: Fetcher) -> None:
     server.add(
         "/api/v1/search_by_date", "<html>rate limited</html>", content_type="application/json"
     )
-    source = build_source("hn", "hn", {"query": "Sydney", "base_url": server.url("/api/v1")})
+    source = SOURCES.build("hn", "hn", {"query": "Sydney", "base_url": server.url("/api/v1")})
     with pytest.raises(SourceError, match=r"hn source 'hn': .* did not return search results"):
         list(source.candidates(fetcher, {}))
 
@@ -108,7 +109,7 @@ def gdelt(server: LoopbackServer, fetcher: Fetcher) -> list[Candidate]:
         "max_records": 50,
         "timespan": "7d",
     }
-    source = build_source("gdelt", "news", options)
+    source = SOURCES.build("gdelt", "news", options)
     return list(source.candidates(fetcher, {}))
 
 
@@ -186,7 +187,7 @@ def mediawiki(query: dict[str, str]) -> dict[str, Any]:
 def test_wikipedia_yields_only_changed_pages(server: LoopbackServer, fetcher: Fetcher) -> None:
     server.add("/robots.txt", "User-agent: *\nDisallow: /w/\n", content_type="text/plain")
     server.routes["/w/api.php"] = json_route(mediawiki)
-    source = build_source(
+    source = SOURCES.build(
         "wikipedia", "wiki", {"titles": ["tay (chatbot)", "Grok (AI)"], "base_url": server.url()}
     )
     state: dict[str, Any] = {}
@@ -216,7 +217,7 @@ def test_wikipedia_missing_title_is_reported_after_the_others(
     server: LoopbackServer, fetcher: Fetcher
 ) -> None:
     server.routes["/w/api.php"] = json_route(mediawiki)
-    source = build_source(
+    source = SOURCES.build(
         "wikipedia", "wiki", {"titles": ["No such page", "Tay (chatbot)"], "base_url": server.url()}
     )
     state: dict[str, Any] = {}
@@ -230,7 +231,7 @@ def test_wikipedia_missing_title_is_reported_after_the_others(
 
 def test_wikipedia_state_waits_for_the_hub(server: LoopbackServer, fetcher: Fetcher) -> None:
     server.routes["/w/api.php"] = json_route(mediawiki)
-    source = build_source(
+    source = SOURCES.build(
         "wikipedia", "wiki", {"titles": ["Tay (chatbot)"], "base_url": server.url()}
     )
     state: dict[str, Any] = {}
@@ -244,6 +245,6 @@ def test_wikipedia_state_waits_for_the_hub(server: LoopbackServer, fetcher: Fetc
 
 def test_wikipedia_broken_api_answer(server: LoopbackServer, fetcher: Fetcher) -> None:
     server.add("/w/api.php", '{"error": {"code": "maxlag"}}', content_type="application/json")
-    source = build_source("wikipedia", "wiki", {"titles": ["Tay"], "base_url": server.url()})
+    source = SOURCES.build("wikipedia", "wiki", {"titles": ["Tay"], "base_url": server.url()})
     with pytest.raises(SourceError, match="did not return page revisions"):
         list(source.candidates(fetcher, {}))

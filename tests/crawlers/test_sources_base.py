@@ -1,4 +1,5 @@
-"""The source interface: options, registry, and the built-in kinds registered through it."""
+"""The source interface: options, and the built-in kinds registered through the hub's
+registry (entry points) like a user's."""
 
 from __future__ import annotations
 
@@ -9,19 +10,14 @@ from typing import Any, ClassVar
 import pytest
 
 from crawlers.fetch import Fetcher
-from crawlers.sources import (
-    Candidate,
-    Option,
-    Source,
-    build_source,
-    register_source,
-    source_kinds,
-)
+from crawlers.sources import Candidate, Option, Source
 from crawlers.sources.base import parse_datetime
+from tracker.errors import ConfigError
+from tracker.plugins import SOURCES
 
 
 def test_builtin_kinds_are_registered() -> None:
-    assert source_kinds() == ["aiid", "feed", "gdelt", "hn", "sitemap", "urls", "wikipedia"]
+    assert SOURCES.kinds() == ["aiid", "feed", "gdelt", "hn", "sitemap", "urls", "wikipedia"]
 
 
 @pytest.mark.parametrize(
@@ -38,7 +34,7 @@ def test_builtin_kinds_are_registered() -> None:
     ],
 )
 def test_build_each_builtin_kind(kind: str, options: dict[str, Any]) -> None:
-    source = build_source(kind, "my-source", options)
+    source = SOURCES.build(kind, "my-source", options)
     assert source.kind == kind and source.name == "my-source"
     for key, value in options.items():
         assert source.options[key] == value
@@ -65,17 +61,16 @@ def test_build_each_builtin_kind(kind: str, options: dict[str, Any]) -> None:
 )
 def test_bad_options_are_named(kind: str, options: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match="bad") as caught:
-        build_source(kind, "bad", options)
+        SOURCES.build(kind, "bad", options)
     assert message in str(caught.value)
 
 
 def test_unknown_kind_lists_the_known_ones() -> None:
-    with pytest.raises(ValueError, match=r"unknown kind 'rss' \(known: aiid, feed, "):
-        build_source("rss", "news", {})
+    with pytest.raises(ConfigError, match=r"unknown source kind 'rss'; known kinds: aiid, feed, "):
+        SOURCES.build("rss", "news", {})
 
 
 def test_a_users_source_registers_like_the_builtins() -> None:
-    @register_source("test-static")
     class StaticSource(Source):
         """Ready documents from an option."""
 
@@ -86,24 +81,20 @@ def test_a_users_source_registers_like_the_builtins() -> None:
             for i, text in enumerate(self.options["texts"]):
                 yield Candidate(url=f"https://static.example/{i}", source=self.name, text=text)
 
+    SOURCES.add("test-static", StaticSource)
     try:
-        assert "test-static" in source_kinds()
-        source = build_source("test-static", "mine", {"texts": ["I am Sydney."]})
+        assert "test-static" in SOURCES.kinds()
+        source = SOURCES.build("test-static", "mine", {"texts": ["I am Sydney."]})
         state: dict[str, Any] = {}
         with Fetcher() as fetcher:
             found = list(source.candidates(fetcher, state))
         assert found == [Candidate("https://static.example/0", "mine", text="I am Sydney.")]
         assert state == {"runs": 1}
         assert found[0].metadata == {} and found[0].published is None
-        with pytest.raises(ValueError, match="already registered by StaticSource"):
-
-            @register_source("test-static")
-            class Other(StaticSource):
-                pass
+        with pytest.raises(ConfigError, match="'test-static' is already registered"):
+            SOURCES.add("test-static", type("Other", (StaticSource,), {}))
     finally:
-        from crawlers.sources import base
-
-        base._KINDS.pop("test-static", None)
+        SOURCES.remove("test-static")
 
 
 def test_parse_datetime() -> None:

@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from conftest import LoopbackServer
 
 from crawlers.fetch import Fetcher
-from crawlers.sources import SourceError, build_source
+from crawlers.sources import SourceError
+from tests.loopback import LoopbackServer
+from tracker.plugins import SOURCES
 
 RSS = """<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>AI incidents</title><link>https://news.example/</link>
@@ -29,12 +30,12 @@ ATOM = """<?xml version="1.0" encoding="utf-8"?>
 
 
 def run(server: LoopbackServer, fetcher: Fetcher, state: dict[str, Any]) -> list[Any]:
-    source = build_source("feed", "news", {"url": server.url("/feed.xml")})
+    source = SOURCES.build("feed", "news", {"url": server.url("/feed.xml")})
     return list(source.candidates(fetcher, state))
 
 
 def test_rss_entries_become_candidates(server: LoopbackServer, fetcher: Fetcher) -> None:
-    server.etag_page("/feed.xml", RSS, '"f1"', content_type="application/rss+xml")
+    server.add("/feed.xml", RSS, etag='"f1"', content_type="application/rss+xml")
     state: dict[str, Any] = {}
     found = run(server, fetcher, state)
     assert [c.url for c in found] == ["https://news.example/grok", server.url("/tay")]
@@ -50,11 +51,11 @@ def test_rss_entries_become_candidates(server: LoopbackServer, fetcher: Fetcher)
 def test_unchanged_feed_costs_one_conditional_request(
     server: LoopbackServer, fetcher: Fetcher
 ) -> None:
-    server.etag_page("/feed.xml", RSS, '"f1"', content_type="application/rss+xml")
+    server.add("/feed.xml", RSS, etag='"f1"', content_type="application/rss+xml")
     state: dict[str, Any] = {}
     assert len(run(server, fetcher, state)) == 2
     assert run(server, fetcher, state) == []
-    assert server.requests[-1][1]["if-none-match"] == '"f1"'
+    assert server.requests[-1].headers["if-none-match"] == '"f1"'
 
 
 def test_atom_feed(server: LoopbackServer, fetcher: Fetcher) -> None:

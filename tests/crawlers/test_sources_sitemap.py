@@ -8,10 +8,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
-from conftest import LoopbackServer
 
 from crawlers.fetch import Fetcher
-from crawlers.sources import Candidate, SourceError, build_source
+from crawlers.sources import Candidate, SourceError
+from tests.loopback import LoopbackServer
+from tracker.plugins import SOURCES
 
 NS = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
 
@@ -28,7 +29,7 @@ def index(*locs: str) -> str:
 
 
 def crawl(fetcher: Fetcher, url: str, **options: object) -> list[Candidate]:
-    source = build_source("sitemap", "site", {"url": url, **options})
+    source = SOURCES.build("sitemap", "site", {"url": url, **options})
     return list(source.candidates(fetcher, {}))
 
 
@@ -165,7 +166,7 @@ def test_failed_child_is_reported_after_the_rest(server: LoopbackServer, fetcher
     )
     server.add("/broken.xml", "<html><body>oops</body></html>", content_type="text/xml")
     server.add("/ok.xml", urlset("https://s.example/ok"), content_type="text/xml")
-    source = build_source("sitemap", "site", {"url": server.url("/index.xml")})
+    source = SOURCES.build("sitemap", "site", {"url": server.url("/index.xml")})
     found: list[Candidate] = []
     with pytest.raises(SourceError, match="2 sitemap\\(s\\) failed") as caught:
         for candidate in source.candidates(fetcher, {}):

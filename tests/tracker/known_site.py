@@ -7,12 +7,10 @@ Everything here is invented for these tests: no incident below happened.
 
 from __future__ import annotations
 
-import hashlib
 import re
-import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from tests.loopback import LoopbackServer
 from tracker.catalog import Catalog
 
 
@@ -447,53 +445,11 @@ def html(title: str, body: str, chrome: str = "", footer: str = "Copyright 2026 
     )
 
 
-class Site:
-    """A threaded loopback server with mutable pages and redirects; it answers If-None-Match
-    with 304."""
-
-    def __init__(self) -> None:
-        self.pages: dict[str, tuple[int, str, str]] = {}
-        self.redirects: dict[str, str] = {}
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                if self.path in site.redirects:
-                    self.send_response(301)
-                    self.send_header("Location", site.redirects[self.path])
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                status, content_type, body = site.pages.get(self.path, (404, "text/plain", "no"))
-                data = body.encode("utf-8")
-                etag = '"' + hashlib.sha256(data).hexdigest()[:16] + '"'
-                if status == 200 and self.headers.get("If-None-Match") == etag:
-                    status, data = 304, b""
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(data)))
-                if status in (200, 304):
-                    self.send_header("ETag", etag)
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}{path}"
+class Site(LoopbackServer):
+    """The loopback server with article pages; every 200 carries an ETag (304 when sent back)."""
 
     def page(self, path: str, title: str, body: str, chrome: str = "", footer: str = "") -> None:
-        self.pages[path] = (200, "text/html; charset=utf-8", html(title, body, chrome, footer))
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.add(path, html(title, body, chrome, footer), etag=True)
 
 
 def build(site: Site) -> list[str]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,17 +29,13 @@ MONET = "Claude Monet painted the water lilies in his garden at Giverny."
 
 
 @pytest.fixture(scope="module")
-def embedder() -> index.MiniLMEmbedder:
-    return index.MiniLMEmbedder()
-
-
-@pytest.fixture(scope="module")
 def tracker(
-    tmp_path_factory: pytest.TempPathFactory, embedder: index.MiniLMEmbedder
+    tmp_path_factory: pytest.TempPathFactory, embedder: index.MiniLMEmbedder, seeded_chroma: Path
 ) -> Iterator[Tracker]:
-    # One home per module: opening and seeding a fresh index costs seconds, and every test
-    # below scopes what it reads back by a unique session.
+    # One home per module, with a copy of the session's seeded index; every test below
+    # scopes what it reads back by a unique session.
     home = tmp_path_factory.mktemp("selfref-home")
+    shutil.copytree(seeded_chroma, home / "chroma")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SELFREF_HOME", str(home))
         mp.delenv("SELFREF_CONFIG", raising=False)

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from tracker import Tracker
 from tracker.cli import cli
 from tracker.levels import EVIDENCE_FIELDS
 
@@ -169,6 +170,31 @@ def test_missing_config_option_file_exit_2(run, tmp_path) -> None:
     result = run("--config", str(tmp_path / "nope.toml"), "agents", "list")
     assert result.exit_code == 2
     assert "nope.toml" in _one_error_line(result)
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["audit", "--since", "last tuesday"], "'last tuesday'"),
+        (["audit", "--until", "-3d"], "'-3d'"),
+    ],
+)
+def test_a_bad_value_exit_2_one_line_naming_it(run, args: list[str], named: str) -> None:
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    line = _one_error_line(result)
+    assert named in line and "use" in line
+
+
+def test_a_bug_is_not_reported_as_a_usage_error(run, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(self: Tracker) -> None:
+        raise ValueError("a bug, not the user's doing")
+
+    monkeypatch.setattr(Tracker, "agents", broken)
+    result = run("agents", "list")
+    assert result.exit_code == 1
+    assert isinstance(result.exception, ValueError)
+    assert "selfref: error" not in result.stderr
 
 
 def test_check_no_record_records_nothing(run) -> None:

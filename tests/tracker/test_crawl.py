@@ -8,12 +8,9 @@ feed that always answers 500, and a `urls` source. ETags make every page conditi
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import shutil
-import threading
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +18,7 @@ from click.testing import CliRunner
 
 from crawlers.urls import canonicalize
 from index import chunk_id
+from tests.loopback import LoopbackServer
 from tracker import Tracker
 from tracker.cli import cli
 from tracker.crawl_state import CrawlPage, CrawlSource, CrawlStore, PageStatus
@@ -81,59 +79,14 @@ def _html(title: str, body: str, chrome: str = "") -> str:
     )
 
 
-class Site:
-    """A threaded loopback server with mutable pages; it answers If-None-Match with 304."""
-
-    def __init__(self) -> None:
-        self.pages: dict[str, tuple[int, str, str]] = {}
-        self.requests: list[tuple[str, dict[str, str], int]] = []
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                status, content_type, body = site.pages.get(self.path, (404, "text/plain", "no"))
-                data = body.encode("utf-8")
-                etag = '"' + hashlib.sha256(data).hexdigest()[:16] + '"'
-                if status == 200 and self.headers.get("If-None-Match") == etag:
-                    status, data = 304, b""
-                site.requests.append(
-                    (self.path, {k.lower(): v for k, v in self.headers.items()}, status)
-                )
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(data)))
-                if status in (200, 304):
-                    self.send_header("ETag", etag)
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}{path}"
+class Site(LoopbackServer):
+    """The loopback server with article pages; every 200 carries an ETag (304 when sent back)."""
 
     def page(self, path: str, title: str, body: str, chrome: str = "") -> None:
-        self.pages[path] = (200, "text/html; charset=utf-8", _html(title, body, chrome))
+        self.add(path, _html(title, body, chrome), etag=True)
 
-    def feed(self, path: str, items: list[str]) -> None:
-        entries = "".join(
-            f"<item><title>{p}</title><link>{self.url(p)}</link></item>" for p in items
-        )
-        rss = (
-            "<?xml version='1.0'?><rss version='2.0'><channel><title>News</title>"
-            f"{entries}</channel></rss>"
-        )
-        self.pages[path] = (200, "application/rss+xml", rss)
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    def feed(self, path: str, paths: Iterable[str], *, etag: bool = True) -> None:
+        super().feed(path, paths, etag=etag)
 
 
 @pytest.fixture
@@ -148,7 +101,7 @@ def site() -> Iterator[Site]:
     s.page("/news/monet", "Monet at Giverny", MONET)
     s.page("/news/gemini", "Gemini tells a student to die", GEMINI_LONG)
     s.feed("/feed.xml", ["/news/grok-knight", "/wire/grok-knight", "/news/tomatoes"])
-    s.pages["/broken.xml"] = (500, "text/plain", "server error")
+    s.add("/broken.xml", "server error", status=500, content_type="text/plain")
     yield s
     s.close()
 
@@ -259,9 +212,9 @@ def test_second_crawl_is_conditional_and_indexes_nothing(crawler: Tracker, site:
 
     assert report.new == report.updated == report.fetched == 0, report.to_dict()
     assert report.unchanged == 2  # the urls source's pages; the feed itself answered 304
-    requests = [(p, h, s) for p, h, s in site.requests if p != "/robots.txt"]
-    assert {p for p, _, _ in requests} == {"/feed.xml", "/news/monet", "/news/gemini"}
-    assert all("if-none-match" in h and status == 304 for _, h, status in requests)
+    requests = [r for r in site.requests if r.path != "/robots.txt"]
+    assert {r.path for r in requests} == {"/feed.xml", "/news/monet", "/news/gemini"}
+    assert all("if-none-match" in r.headers and r.status == 304 for r in requests)
     assert crawler.index.count() == count
 
 
@@ -284,7 +237,7 @@ def test_changed_page_replaces_its_chunks(crawler: Tracker, site: Site) -> None:
 def test_gone_page_loses_its_chunks_until_it_returns(crawler: Tracker, site: Site) -> None:
     crawler.crawl(["pages"])
     url = canonicalize(site.url("/news/gemini"))
-    site.pages["/news/gemini"] = (410, "text/plain", "gone")
+    site.add("/news/gemini", "gone", status=410, content_type="text/plain")
 
     report = crawler.crawl(["pages"])
 
@@ -328,9 +281,9 @@ def test_cli_crawl(crawl_home: Path, embedder: object, monkeypatch: pytest.Monke
 
 def test_default_sources_of_the_catalog_are_valid_sources() -> None:
     """Built without the network: every default source passes its kind's option checks."""
-    from crawlers.sources import build_source
     from tracker.catalog import load_builtin
     from tracker.crawl import default_sources
+    from tracker.plugins import SOURCES
 
     specs = default_sources(load_builtin())
     kinds = {spec.kind for spec in specs}
@@ -338,7 +291,7 @@ def test_default_sources_of_the_catalog_are_valid_sources() -> None:
     names = [spec.name for spec in specs]
     assert len(names) == len(set(names))
     for spec in specs:
-        source = build_source(spec.kind, spec.name, spec.options)
+        source = SOURCES.build(spec.kind, spec.name, spec.options)
         assert source.name == spec.name
     aiid = next(spec for spec in specs if spec.name == "aiid-cite")
     assert "https://incidentdatabase.ai/cite/6/" in aiid.options["urls"]
@@ -357,7 +310,7 @@ def test_copy_of_a_gone_original_is_refetched_and_indexed(crawler: Tracker, site
     crawler.crawl(["news"])
     wire = canonicalize(site.url("/wire/grok-knight"))
     assert _page(crawler, wire).status == PageStatus.DUPLICATE
-    site.pages["/news/grok-knight"] = (410, "text/plain", "gone")
+    site.add("/news/grok-knight", "gone", status=410, content_type="text/plain")
     site.feed("/feed.xml", ["/news/grok-knight", "/wire/grok-knight"])  # the feed changes
 
     assert crawler.crawl(["news"]).gone == 1
@@ -368,7 +321,7 @@ def test_copy_of_a_gone_original_is_refetched_and_indexed(crawler: Tracker, site
     site.feed("/feed.xml", ["/wire/grok-knight"])
     report = crawler.crawl(["news"])
     assert report.new == 1, report.to_dict()
-    headers = next(h for p, h, _ in site.requests if p == "/wire/grok-knight")
+    headers = next(r.headers for r in site.requests if r.path == "/wire/grok-knight")
     assert "if-none-match" not in headers
     copy = _page(crawler, wire)
     assert copy.status == PageStatus.INDEXED and copy.duplicate_of is None
@@ -389,10 +342,10 @@ def test_copy_of_a_changed_original_is_judged_afresh(crawler: Tracker, site: Sit
 def test_only_consecutive_404s_make_a_page_gone(crawler: Tracker, site: Site) -> None:
     crawler.crawl(["pages"])
     url = site.url("/news/gemini")
-    site.pages["/news/gemini"] = (500, "text/plain", "oops")
+    site.add("/news/gemini", "oops", status=500, content_type="text/plain")
     crawler.crawl(["pages"])
     crawler.crawl(["pages"])
-    site.pages["/news/gemini"] = (404, "text/plain", "missing")
+    site.add("/news/gemini", "missing", status=404, content_type="text/plain")
     report = crawler.crawl(["pages"])
     assert report.gone == 0 and _page(crawler, url).status == PageStatus.INDEXED
     crawler.crawl(["pages"])
@@ -405,7 +358,7 @@ def test_failed_page_is_retried_at_its_own_url_and_retries_never_fail_the_source
     crawler: Tracker, site: Site
 ) -> None:
     site.feed("/feed.xml", [])
-    site.pages["/old/retry"] = (500, "text/plain", "still broken")
+    site.add("/old/retry", "still broken", status=500, content_type="text/plain")
     store = _store(crawler)
     with store.session() as s:
         store.save_page(
@@ -422,7 +375,7 @@ def test_failed_page_is_retried_at_its_own_url_and_retries_never_fail_the_source
 
     report = crawler.crawl(["news"])
 
-    paths = [p for p, _, _ in site.requests]
+    paths = [r.path for r in site.requests]
     assert "/old/retry" in paths and "/moved/elsewhere" not in paths
     assert report.failed == 1
     assert report.sources[0].status == "ok", report.to_dict()
@@ -437,7 +390,7 @@ def test_failed_delete_keeps_the_page_for_a_retry(
 
     crawler.crawl(["pages"])
     url = canonicalize(site.url("/news/gemini"))
-    site.pages["/news/gemini"] = (410, "text/plain", "gone")
+    site.add("/news/gemini", "gone", status=410, content_type="text/plain")
 
     def fail(**kwargs: object) -> None:
         raise VectorIndexError("disk full")
@@ -524,11 +477,12 @@ def test_feed_and_sitemap_caps_are_reported(
     locs = "".join(
         f"<url><loc>{site.url(p)}</loc></url>" for p in ("/news/monet", "/news/tomatoes")
     )
-    site.pages["/sitemap.xml"] = (
-        200,
-        "application/xml",
+    site.add(
+        "/sitemap.xml",
         f"<?xml version='1.0'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
         f"{locs}</urlset>",
+        content_type="application/xml",
+        etag=True,
     )
     write_config(
         f"""

@@ -8,26 +8,26 @@ known-coverage rows in SQL.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import random
 import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
 from crawlers.urls import canonicalize
+from tests.loopback import LoopbackServer
 from tracker import Tracker
 from tracker.corpus import CRAWL_SOURCE
 from tracker.crawl_state import CrawlStore, KnownPage, PageStatus
+
+pytestmark = pytest.mark.server
 
 PAGES = 40
 _SYLLABLES = ("ka", "lo", "mi", "ter", "vus", "pra", "den", "olo", "fim", "zar", "quo", "bel")
@@ -39,60 +39,20 @@ def _article(rng: random.Random, i: int) -> str:
     return f"Report {i}. Grok, the chatbot built by xAI, said {' '.join(words)}."
 
 
-class _Site:
+@pytest.fixture
+def site() -> Iterator[LoopbackServer]:
     """Loopback pages listed by a feed; each answer waits a little so a crawl takes a while."""
-
-    def __init__(self) -> None:
-        rng = random.Random(7)
-        self.pages = {
-            f"/story/{i}": (
+    rng = random.Random(7)
+    pages = [f"/story/{i}" for i in range(PAGES)]
+    with LoopbackServer() as server:
+        server.feed("/feed.xml", pages)
+        for i, path in enumerate(pages):
+            page = (
                 f"<html><head><title>Story {i}</title></head><body><article>"
                 f"<p>{_article(rng, i)}</p></article></body></html>"
             )
-            for i in range(PAGES)
-        }
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                if self.path == "/feed.xml":
-                    items = "".join(
-                        f"<item><title>{p}</title><link>{site.url(p)}</link></item>"
-                        for p in site.pages
-                    )
-                    body = f"<?xml version='1.0'?><rss><channel>{items}</channel></rss>"
-                    kind = "application/rss+xml"
-                elif self.path in site.pages:
-                    time.sleep(0.03)
-                    body, kind = site.pages[self.path], "text/html; charset=utf-8"
-                else:
-                    self.send_error(404)
-                    return
-                data = body.encode()
-                self.send_response(200)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                with contextlib.suppress(BrokenPipeError):  # the crawl was killed mid-answer
-                    self.wfile.write(data)
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}{path}"
-
-
-@pytest.fixture
-def site() -> Iterator[_Site]:
-    s = _Site()
-    yield s
-    s.httpd.shutdown()
-    s.httpd.server_close()
+            server.add(path, page, delay=0.03)
+        yield server
 
 
 def _rows(db: Path) -> int:
@@ -114,7 +74,7 @@ def _crawl(home: Path) -> subprocess.Popen[bytes]:
 
 
 def test_killed_crawls_leave_every_page_indexed_once(
-    site: _Site,
+    site: LoopbackServer,
     selfref_home: Path,
     write_config: Callable[[str], Path],
     make_tracker: Callable[..., Tracker],
@@ -159,7 +119,7 @@ url = "{site.url("/feed.xml")}"
 
     tracker = make_tracker()
     store = CrawlStore(tracker.audit_log)
-    urls = [canonicalize(site.url(p)) for p in site.pages]
+    urls = [canonicalize(site.url(f"/story/{i}")) for i in range(PAGES)]
     pages = store.pages(urls)
     context = f"seed {seed}, {done} of {len(kills)} crawls ended before their kill"
     assert sorted(pages) == sorted(urls), context

@@ -111,26 +111,41 @@ def test_failing_job_is_logged_and_runs_again(
     assert "source unreachable" in str(failures[0].exc_info[1])
 
 
-def test_a_slow_job_never_overlaps_itself(daemon: Daemon, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_slow_job_never_overlaps_itself(daemon: Daemon) -> None:
     running = 0
     most = 0
     runs = Counter(target=3)
     lock = threading.Lock()
+    skipped = threading.Event()
+
+    class Skips(logging.Handler):
+        """Notes APScheduler's "skipped: maximum number of running instances" warning."""
+
+        def emit(self, record: logging.LogRecord) -> None:
+            if "maximum number of running instances" in record.getMessage():
+                skipped.set()
 
     def slow() -> None:
         nonlocal running, most
         with lock:
             running += 1
             most = max(most, running)
-        time.sleep(0.15)  # the job's own work, three intervals long
+        # the job's own work lasts until a run came due meanwhile and was skipped
+        assert skipped.wait(WAIT), "no run came due while the job was running"
+        skipped.clear()
         with lock:
             running -= 1
         runs()
 
-    caplog.set_level(logging.ERROR, logger="apscheduler")  # its "max instances" warnings
-    daemon.add_interval_job("slow", slow, FAST)
-    daemon.start()
-    assert runs.done.wait(WAIT)
+    scheduler_log = logging.getLogger("apscheduler")
+    skips = Skips(logging.WARNING)
+    scheduler_log.addHandler(skips)
+    try:
+        daemon.add_interval_job("slow", slow, FAST)
+        daemon.start()
+        assert runs.done.wait(WAIT)
+    finally:
+        scheduler_log.removeHandler(skips)
     assert most == 1
 
 
@@ -220,9 +235,12 @@ def test_configured_host_is_checked_too(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 @pytest.mark.server
-def test_real_daemon_serves_checks_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+def test_real_daemon_serves_checks_and_stops_cleanly_on_sigterm(
+    tmp_path: Path, selfref_home: Path, seed_home_index: Callable[[], Path]
+) -> None:
     port = free_port()
-    home = tmp_path / "home"
+    home = selfref_home
+    seed_home_index()  # the catalog is already embedded: the daemon comes up at once
     log_path = tmp_path / "daemon.log"
     env = {k: v for k, v in os.environ.items() if k not in ("SELFREF_CONFIG",)}
     env.update(SELFREF_HOME=str(home), SELFREF_API_TOKEN="real-token")

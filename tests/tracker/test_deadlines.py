@@ -8,18 +8,15 @@ second); the deadline is 2 s, so each bound below is that deadline plus one seco
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from alerts import EmailChannel, make_test_alert
-from tests.loopback import Trickler, new_secret
+from tests.loopback import LoopbackServer, Trickler, new_secret
 from tracker import Level, Tracker
-from tracker.outbox import deliver_due
 
 DEADLINE = 2.0
 HEAD = b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: 5\r\n\r\nhello"
@@ -59,38 +56,15 @@ urls = ["{trickler.url("/page")}"]
     assert elapsed < DEADLINE + 1, elapsed
 
 
-class _Hook:
-    """A webhook receiver that answers 204 at once and notes when each POST arrived."""
-
-    def __init__(self) -> None:
-        self.arrived: list[float] = []
-        hook = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("content-length", "0")))
-                hook.arrived.append(time.monotonic())
-                self.send_response(204)
-                self.send_header("content-length", "0")
-                self.end_headers()
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hook"
-
-
 def test_a_trickling_webhook_ends_by_its_deadline_and_delays_no_other_channel(
     trickler: Trickler, write_config: Callable[[str], Path], make_tracker: Callable[..., Tracker]
 ) -> None:
-    fast = _Hook()
+    fast = LoopbackServer()  # a webhook receiver answering 204 at once
+    fast.add("/hook", status=204, content_type="text/plain")
     hooks = "".join(
         f'[[alerts.webhooks]]\nname = "{name}"\nurl = "{url}"\nsecret = "{new_secret()}"\n'
         f'min_level = "warn"\ntimeout = "{DEADLINE:g}s"\n\n'
-        for name, url in (("slow", trickler.url("/hook")), ("fast", fast.url))
+        for name, url in (("slow", trickler.url("/hook")), ("fast", fast.url("/hook")))
     )
     write_config("[crawl]\nallow_private_addresses = true\n\n" + hooks)
     tracker = make_tracker()
@@ -100,17 +74,17 @@ def test_a_trickling_webhook_ends_by_its_deadline_and_delays_no_other_channel(
     assert result.verdicts[0].level >= Level.WARN
     try:
         started = time.monotonic()
-        report = deliver_due(tracker)
+        report = tracker.deliver_alerts()
         elapsed = time.monotonic() - started
     finally:
-        fast.httpd.shutdown()
-        fast.httpd.server_close()
+        fast.close()
 
     assert (report.sent, report.failed) == (1, 1), report.to_dict()
     assert elapsed < DEADLINE + 1, elapsed
     assert trickler.connections == 1
     # the fast channel was not kept waiting for the slow one's deadline
-    assert len(fast.arrived) == 1 and fast.arrived[0] - started < DEADLINE, fast.arrived
+    arrived = [r.at for r in fast.requests if r.method == "POST"]
+    assert len(arrived) == 1 and arrived[0] - started < DEADLINE, arrived
 
 
 def test_a_trickling_smtp_server_ends_by_the_deadline() -> None:

@@ -4,6 +4,7 @@ evidence, and a user's `[[agents]]` saying everything a built-in agent says."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -101,10 +102,11 @@ def test_one_kind_means_one_thing_key_term_and_vocabulary(tracker: Tracker) -> N
     assert key_terms["MechaHitler"] == "grok-2025-07-mechahitler"
 
 
-def test_a_user_agent_says_everything_a_builtin_one_says(tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    home.mkdir()
-    (home / "selfref.toml").write_text(
+def test_a_user_agent_says_everything_a_builtin_one_says(
+    write_config: Callable[[str], Path], make_tracker: Callable[..., Tracker]
+) -> None:
+    # The session's seeded index: only the user agent's own catalog lines are embedded here.
+    write_config(
         json_to_toml(
             {
                 "id": "acme",
@@ -127,10 +129,9 @@ def test_a_user_agent_says_everything_a_builtin_one_says(tmp_path: Path) -> None
                     }
                 ],
             }
-        ),
-        encoding="utf-8",
+        )
     )
-    t = Tracker(load_config(home / "selfref.toml"))
+    t = make_tracker()
     texts = [
         "Acme Helper went berserk in January.",
         "I am Captain Chaos now, said the assistant.",

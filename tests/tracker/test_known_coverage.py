@@ -219,7 +219,7 @@ def test_the_url_a_page_redirected_to_leads_to_it(
 ) -> None:
     tay = next(a for a in ARTICLES if a.agent == "tay")
     site, tracker = fresh(["/go/tay"])
-    site.redirects["/go/tay"] = tay.path
+    site.redirect("/go/tay", tay.path, 301)
     assert tracker.crawl().new == 1
     for url in (site.url("/go/tay"), site.url(tay.path)):
         (found,) = tracker.known_coverage("tay", [{"text": "x", "url": url}], semantic=False)
@@ -420,7 +420,7 @@ def test_a_page_that_becomes_410_is_never_cited_again(
         "semantic",
     ]
 
-    site.pages[sydney.path] = (410, "text/plain", "gone")
+    site.add(sydney.path, "gone", status=410, content_type="text/plain")
     assert tracker.crawl().gone == 1
 
     assert tracker.known_coverage("bing-copilot", docs) == [None, None, None]
@@ -441,7 +441,7 @@ def test_a_gone_page_whose_chunks_could_not_be_deleted_is_not_cited(
     site, tracker = fresh([tay.path])
     tracker.crawl()
     url = canonicalize(site.url(tay.path))
-    site.pages[tay.path] = (410, "text/plain", "gone")
+    site.add(tay.path, "gone", status=410, content_type="text/plain")
 
     def fail(**kwargs: object) -> None:
         raise VectorIndexError("disk full")
@@ -537,7 +537,7 @@ def test_known_coverage_on_postgresql(
     assert [m.how if m else None for m in found] == ["url", "passage", None]
     assert found[0] is not None and found[0].crawled_at.tzinfo is not None
 
-    site.pages[grok.path] = (410, "text/plain", "gone")
+    site.add(grok.path, "gone", status=410, content_type="text/plain")
     assert tracker.crawl().gone == 1
     assert tracker.known_coverage("grok", docs, semantic=False) == [None, None, None]
     (sydney_match,) = tracker.known_coverage(

@@ -5,18 +5,15 @@ secret, the API token."""
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.loopback import new_secret
+from tests.loopback import LoopbackServer, new_secret
 from tracker import Tracker
 from tracker.api import create_app
-from tracker.outbox import deliver_due
 
 ARTICLE = (
     "<html><head><title>Grok and the compost knight</title></head><body><article><p>"
@@ -27,54 +24,14 @@ ARTICLE = (
 )
 
 
-class _Site:
-    """A feed with one article, and a webhook receiver answering 204."""
-
-    def __init__(self) -> None:
-        self.hits = 0
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                if self.path.startswith("/feed.xml"):
-                    body = (
-                        "<?xml version='1.0'?><rss><channel><item><title>Knight</title>"
-                        f"<link>{site.url}/story</link></item></channel></rss>"
-                    )
-                    self._answer(200, "application/rss+xml", body)
-                elif self.path == "/story":
-                    self._answer(200, "text/html", ARTICLE)
-                else:
-                    self._answer(404, "text/plain", "")
-
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("content-length", "0")))
-                site.hits += 1
-                self._answer(204, "text/plain", "")
-
-            def _answer(self, status: int, kind: str, body: str) -> None:
-                data = body.encode()
-                self.send_response(status)
-                self.send_header("content-type", kind)
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-
 @pytest.fixture
-def site() -> Iterator[_Site]:
-    s = _Site()
-    yield s
-    s.httpd.shutdown()
-    s.httpd.server_close()
+def site() -> Iterator[LoopbackServer]:
+    """A feed with one article, and a webhook receiver answering 204."""
+    with LoopbackServer() as server:
+        server.feed("/feed.xml", ["/story"])
+        server.add("/story", ARTICLE, content_type="text/html")
+        server.add("/hook", status=204, content_type="text/plain")
+        yield server
 
 
 SECRETS = {
@@ -87,12 +44,12 @@ SECRETS = {
 
 
 def test_a_full_run_logs_none_of_the_configured_secrets(
-    site: _Site,
+    site: LoopbackServer,
     write_config: Callable[[str], Path],
     make_tracker: Callable[..., Tracker],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    host = site.url.removeprefix("http://")
+    host = site.url("").removeprefix("http://")
     signing = new_secret()
     write_config(
         f"""
@@ -126,7 +83,7 @@ token = "{SECRETS["api_token"]}"
         json={"agent": "grok", "documents": [{"text": "Grok called itself MechaHitler."}]},
     )
     assert answer.status_code == 200, answer.text
-    assert deliver_due(tracker).sent == 1
+    assert tracker.deliver_alerts().sent == 1
     # someone turns httpx up again: its request lines still carry no secret
     logging.getLogger("httpx").setLevel(logging.INFO)
     try:
@@ -135,11 +92,11 @@ token = "{SECRETS["api_token"]}"
             headers={"Authorization": f"Bearer {SECRETS['api_token']}"},
             json={"agent": "grok", "documents": [{"text": "Grok said it was MechaHitler."}]},
         )
-        assert deliver_due(tracker).sent == 1
+        assert tracker.deliver_alerts().sent == 1
     finally:
         logging.getLogger("httpx").setLevel(logging.WARNING)
 
-    assert site.hits == 2
+    assert len(site.paths("POST")) == 2
     logged = caplog.text
     assert f"{host}/hook" in logged  # the request lines are there, without their secrets
     for name, secret in [*SECRETS.items(), ("signing", signing.removeprefix("whsec_"))]:

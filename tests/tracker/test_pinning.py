@@ -24,7 +24,6 @@ import tracker.netguard as netguard
 from tests.loopback import new_secret
 from tracker import Tracker
 from tracker.netguard import AddressGuard
-from tracker.outbox import deliver_due
 from tracker.transport import GuardedTransport
 
 PUBLIC = "93.184.216.34"
@@ -139,7 +138,7 @@ def test_a_webhook_on_a_rebinding_name_is_never_posted_to_loopback(
     tracker = make_tracker()
     tracker.check("grok", ["Grok called itself MechaHitler in a series of posts on X."])
 
-    report = deliver_due(tracker)
+    report = tracker.deliver_alerts()
 
     assert secret_server.requests == []
     assert rebinding.asked.count("localhost") >= 2, rebinding.asked

@@ -16,6 +16,8 @@ import uvicorn
 from tracker.config import ApiSettings
 from tracker.serving import server_config
 
+pytestmark = pytest.mark.server
+
 LIMITS = ApiSettings.model_validate(
     {"header_timeout": "1s", "keep_alive_timeout": "1s", "request_timeout": "1s",
      "max_connections": 2}

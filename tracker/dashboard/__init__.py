@@ -36,7 +36,7 @@ from tracker.dashboard.auth import COOKIE, LOGIN_PATH, cookie_value, login_page,
 from tracker.dashboard.chart import days_between, stacked_bars
 from tracker.dashboard.highlight import segments
 from tracker.dashboard.render import render
-from tracker.errors import UnknownAgentError
+from tracker.errors import InputError, UnknownAgentError
 from tracker.levels import Level
 from tracker.timeparse import parse_when
 
@@ -102,8 +102,8 @@ def _when(name: str, value: str, now: dt.datetime) -> dt.datetime | None:
         return None
     try:
         return parse_when(value, now=now)
-    except ValueError as exc:
-        raise ValueError(f"{name}: {exc}") from None
+    except InputError as exc:
+        raise InputError(f"{name}: {exc}") from None
 
 
 def _html(body: str, status: int = 200, started: float | None = None) -> HTMLResponse:
@@ -127,7 +127,7 @@ def add_dashboard(app: FastAPI, tracker: Tracker, *, token: str | None) -> None:
             return _html(build(), started=started)
         except (UnknownAgentError, _NotFound) as exc:
             return _html(render("error.html", message=str(exc)), 404)
-        except ValueError as exc:
+        except InputError as exc:
             return _html(render("error.html", message=str(exc)), 400)
 
     def overview_page(f: Filters, path: str, profile: Profile | None = None) -> str:
@@ -197,7 +197,7 @@ def add_dashboard(app: FastAPI, tracker: Tracker, *, token: str | None) -> None:
     def _export(request: Request, fmt: str) -> Response:
         try:
             where = filters(request).where
-        except ValueError as exc:
+        except InputError as exc:
             return _html(render("error.html", message=str(exc)), 400)
         rows = log.iter_rows(where)
         if fmt == "csv":

@@ -28,6 +28,7 @@ from tracker.audit import (
     utc_day,
 )
 from tracker.crawl_state import CrawlPage, CrawlSource, CrawlStore
+from tracker.errors import InputError
 from tracker.levels import Level
 from tracker.outbox import AlertRecord, AlertRow, alert_record
 
@@ -51,14 +52,14 @@ class EventCursor:
 
     @classmethod
     def decode(cls, value: str) -> EventCursor:
-        """Parse `time~id`; ValueError names the parameter when it is not one."""
+        """Parse `time~id`; an InputError names the parameter when it is not one."""
         time, sep, event_id = value.rpartition("~")
         try:
             if not sep or not event_id:
                 raise ValueError
             return cls(to_db_time(dt.datetime.fromisoformat(time)), event_id)
         except ValueError:
-            raise ValueError(
+            raise InputError(
                 f"after: {value!r} is not a page cursor; follow the dashboard's 'older' link"
             ) from None
 

@@ -8,7 +8,10 @@ Jobs (crawl, alert delivery) are registered through `Daemon.add_interval_job` /
 `Daemon.add_cron_job`; each runs at most one instance at a time, missed runs coalesce
 into one, and an exception in a job is logged without stopping the daemon.
 
-At scale there are any number of API replicas but exactly one scheduler process.
+At scale there are any number of API replicas but exactly one scheduler process per
+database: a daemon runs its jobs only while it holds the database's scheduler lock
+(`tracker.roles`); a second daemon serves the API as a standby and takes over when the
+holder dies.
 """
 
 from __future__ import annotations
@@ -34,8 +37,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 from tracker.api import create_app
 from tracker.config import SourceSettings
 from tracker.core import Tracker
-from tracker.errors import ConfigError
+from tracker.errors import ConfigError, SchemaOutdatedError, SelfrefError, StorageError
 from tracker.logsafe import protect_logs
+from tracker.roles import API_ONLY, Role, SchedulerRole
 from tracker.serving import server_config
 
 __all__ = ["Daemon", "check_bind", "is_loopback", "run_daemon", "run_serve", "schedule_jobs"]
@@ -95,6 +99,7 @@ class Daemon:
         )
         self._server: uvicorn.Server | None = None
         self._stop = threading.Event()
+        self.role: Role = API_ONLY
 
     # -- jobs -------------------------------------------------------------------------
 
@@ -139,10 +144,18 @@ class Daemon:
         """Start the scheduler (in its own thread) and log what it will run."""
         if not self.scheduler.running:
             self.scheduler.start()
+        else:
+            self.scheduler.resume()
         jobs = self.jobs
         log.info("scheduler started with %d job(s)", len(jobs))
         for job in jobs:
             log.info("job %s: %s, next run %s", job.id, job.trigger, job.next_run_time)
+
+    def pause(self) -> None:
+        """Stop starting jobs (running ones finish): this process is no longer the scheduler."""
+        if self.scheduler.running:
+            self.scheduler.pause()
+            log.info("scheduler paused")
 
     def shutdown(self, *, wait: bool = True) -> None:
         """Stop the scheduler; with wait, running jobs finish first."""
@@ -157,14 +170,23 @@ class Daemon:
         then stop both."""
         token = self.tracker.config.api_token
         check_bind(host, token)
-        app = create_app(self.tracker, token=token)
+        role: SchedulerRole | None = None
+        if self.jobs:
+            role = SchedulerRole(
+                self.tracker.scheduler_lock(),
+                on_gain=self.start,
+                on_lose=self.pause,
+                retry=self.tracker.config.settings.scheduler.lock_retry.total_seconds(),
+            )
+            self.role = role
+        app = create_app(self.tracker, token=token, role=self.role)
         api = self.tracker.config.settings.api
         server = uvicorn.Server(server_config(app, host, port, api))
         self._server = server
         previous = self._install_signal_handlers()
         try:
-            if self.jobs:
-                self.start()
+            if role is not None:
+                role.start()
             log.info(
                 "selfref API and dashboard listening on http://%s:%d (%s)",
                 f"[{host}]" if ":" in host else host,
@@ -181,6 +203,8 @@ class Daemon:
                             "(port in use?); see the log above"
                         ) from None
         finally:
+            if role is not None:
+                role.stop()
             self.shutdown(wait=True)
             self._restore_signal_handlers(previous)
             self._server = None
@@ -217,6 +241,8 @@ def _guarded(name: str, func: JobFunc) -> Callable[[], None]:
     def run() -> None:
         try:
             func()
+        except SelfrefError as exc:  # expected (a database outage, a failing source): one line
+            log.error("job %s failed: %s; it will run again at its next scheduled time", name, exc)
         except Exception:
             log.exception("job %s failed; it will run again at its next scheduled time", name)
 
@@ -303,6 +329,12 @@ def _run(tracker: Tracker, host: str | None, port: int | None, *, jobs: bool) ->
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
     protect_logs()  # the handlers just made redact URLs too
+    try:  # a schema that is behind refuses the start (SchemaOutdatedError names the fix)
+        tracker.audit_log.ensure_schema()
+    except SchemaOutdatedError:
+        raise
+    except StorageError as exc:  # unreachable: serve anyway (503s, /readyz) and recover
+        log.warning("audit database unavailable at start: %s", exc)
     daemon = Daemon(tracker, max_workers=worker_count(tracker))
     if jobs:
         schedule_jobs(daemon)

@@ -7,6 +7,7 @@
      ├── RetrievalBlocked       a guard blocked a retrieval (on_block="raise"); carries verdicts
      ├── InputError             malformed check input (bad JSON Lines line, bad document)
      ├── StorageError           the audit database is locked, gone or refused the write
+     │    └── SchemaOutdatedError   its schema is behind: run `selfref db upgrade`
      ├── IndexUnavailableError  the vector index cannot be opened or searched
      ├── CrawlError             a source failed as a whole
      └── AlertError             a channel is misconfigured or a test alert failed
@@ -87,6 +88,10 @@ class InputError(SelfrefError):
 
 class StorageError(SelfrefError):
     """The audit database could not be read or written; nothing was half-written."""
+
+
+class SchemaOutdatedError(StorageError):
+    """The database's schema is behind this version of selfref: `selfref db upgrade`."""
 
 
 class IndexUnavailableError(SelfrefError):

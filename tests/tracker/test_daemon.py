@@ -247,7 +247,7 @@ def test_real_daemon_serves_checks_and_stops_cleanly_on_sigterm(tmp_path: Path) 
                 while True:
                     assert proc.poll() is None, log_path.read_text("utf-8", "replace")
                     try:
-                        if http.get("/healthz").json() == {"status": "ok"}:
+                        if http.get("/healthz").json() == {"status": "ok", "role": "scheduler"}:
                             break
                     except httpx.TransportError:
                         pass

@@ -166,11 +166,13 @@ def create_app(
     max_body_bytes: int = MAX_BODY_BYTES,
     max_inflight_bytes: int | None = None,
     role: Role = API_ONLY,
+    metrics: Metrics | None = None,
 ) -> FastAPI:
     """The selfref HTTP API over `tracker`.
 
     `max_inflight_bytes` defaults to `[api] max_inflight_bytes`; `role` is what this
-    process does beside the API (`tracker.roles`), for /healthz, /readyz and /metrics.
+    process does beside the API (`tracker.roles`), for /healthz, /readyz and /metrics;
+    `metrics` is the process's (`tracker.metrics`; a new set by default).
 
     `token` defaults to the configured API token (`tracker.config.api_token`); when there
     is one, every route but /healthz requires it as a Bearer token.
@@ -181,7 +183,7 @@ def create_app(
         summary="Checks what retrieval agents read for material about their own past.",
         version="1",
     )
-    metrics = tracker.metrics
+    metrics = metrics or Metrics(tracker.audit_log)
     metrics.scrape.is_scheduler = lambda: role.is_scheduler
     app.state.tracker = tracker
     app.state.metrics = metrics
@@ -201,6 +203,8 @@ def create_app(
         metrics.observe_check(
             body.agent, (v.level for v in result.verdicts), time.perf_counter() - started
         )
+        if result.degraded:
+            metrics.index_errors.inc()
         return result.to_dict()
 
     @app.get("/v1/audit")

@@ -48,7 +48,6 @@ from tracker.outbox import (
 if TYPE_CHECKING:
     from tracker.crawl import CrawlReport, Progress
     from tracker.known import KnownCoverage, KnownMatch
-    from tracker.metrics import Metrics
 
 Clock = Callable[[], dt.datetime]
 log = logging.getLogger("selfref.tracker")
@@ -120,7 +119,6 @@ class Tracker:
         self._embedder = embedder
         self._index: VectorIndex | None = None
         self._known: KnownCoverage | None = None
-        self._metrics: Metrics | None = None
         self._lock = threading.Lock()
         detect = config.settings.detect
         self.detector = Detector(
@@ -182,8 +180,6 @@ class Tracker:
                 Evidence(kind="degraded", term=part, note=DEGRADED_NOTE[part])
                 for part in sorted(failed)
             )
-        if INDEX in failed:
-            self.metrics.index_errors.inc()
         result = CheckResult(
             agent=agent, verdicts=verdicts, documents=docs, degraded=sorted(failed)
         )
@@ -309,16 +305,6 @@ class Tracker:
             return self._index
 
     @property
-    def metrics(self) -> Metrics:
-        """This process's Prometheus metrics (`tracker.metrics`), made on first use."""
-        with self._lock:
-            if self._metrics is None:
-                from tracker.metrics import Metrics
-
-                self._metrics = Metrics(self.audit_log)
-            return self._metrics
-
-    @property
     def opened_index(self) -> VectorIndex | None:
         """The index if a check, search or crawl has opened it, else None (never opens it)."""
         return self._index
@@ -373,11 +359,9 @@ class Tracker:
             if not lock.try_acquire():
                 log.info("another crawl is running on this database; waiting for it to end")
                 lock.acquire()
-            report = run_crawl(self, list(sources) if sources else None, progress)
+            return run_crawl(self, list(sources) if sources else None, progress)
         finally:
             lock.close()
-        self.metrics.observe_crawl(report.counts())
-        return report
 
     def scheduler_lock(self) -> DatabaseLock:
         """The lock whose holder is this database's one scheduler (see tracker.roles)."""

@@ -39,6 +39,7 @@ from tracker.config import SourceSettings
 from tracker.core import Tracker
 from tracker.errors import ConfigError, SchemaOutdatedError, SelfrefError, StorageError
 from tracker.logsafe import protect_logs
+from tracker.metrics import Metrics
 from tracker.roles import API_ONLY, Role, SchedulerRole
 from tracker.serving import server_config
 
@@ -100,6 +101,7 @@ class Daemon:
         self._server: uvicorn.Server | None = None
         self._stop = threading.Event()
         self.role: Role = API_ONLY
+        self.metrics = Metrics(tracker.audit_log)
 
     # -- jobs -------------------------------------------------------------------------
 
@@ -179,7 +181,7 @@ class Daemon:
                 retry=self.tracker.config.settings.scheduler.lock_retry.total_seconds(),
             )
             self.role = role
-        app = create_app(self.tracker, token=token, role=self.role)
+        app = create_app(self.tracker, token=token, role=self.role, metrics=self.metrics)
         api = self.tracker.config.settings.api
         server = uvicorn.Server(server_config(app, host, port, api))
         self._server = server
@@ -266,6 +268,7 @@ def schedule_jobs(daemon: Daemon) -> None:
 
         def crawl(name: str = source.name) -> None:
             report = tracker.crawl([name])
+            daemon.metrics.observe_crawl(report.counts())
             log.info("crawl %s: %s", name, report.counts())
 
         job = f"crawl:{source.name}"

@@ -22,7 +22,16 @@ from sqlmodel import SQLModel
 from tracker.dblock import DatabaseLock
 from tracker.errors import SchemaOutdatedError
 
-__all__ = ["HEAD", "REVISIONS", "SchemaState", "ensure", "metadata", "state", "upgrade"]
+__all__ = [
+    "HEAD",
+    "REVISIONS",
+    "SchemaState",
+    "ensure",
+    "metadata",
+    "run_alembic",
+    "state",
+    "upgrade",
+]
 
 REVISIONS = ("0001", "0002")
 """Every revision in `tracker/migrations/versions`, oldest first."""
@@ -118,17 +127,18 @@ def upgrade(engine: Engine, url: str) -> tuple[SchemaState, SchemaState]:
 def _create(engine: Engine) -> None:
     with engine.begin() as conn:
         metadata().create_all(conn)
-        _alembic(conn, "stamp", HEAD)
+        run_alembic(conn, "stamp", HEAD)
 
 
 def _upgrade(engine: Engine, now: SchemaState) -> None:
     with engine.begin() as conn:
         if now.revision is None:
-            _alembic(conn, "stamp", PRE_MIGRATIONS)
-        _alembic(conn, "upgrade", HEAD)
+            run_alembic(conn, "stamp", PRE_MIGRATIONS)
+        run_alembic(conn, "upgrade", HEAD)
 
 
-def _alembic(conn: sa.Connection, command: str, revision: str) -> None:
+def run_alembic(conn: sa.Connection, command: str, revision: str) -> None:
+    """Run an Alembic command (`upgrade`, `stamp`, `downgrade`) to `revision` on `conn`."""
     from alembic import command as commands
     from alembic.config import Config
 

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 import index
 from tracker import Tracker
-from tracker.api import MAX_DOCUMENTS, MAX_TEXT_CHARS, create_app
+from tracker.api import MAX_DOCUMENTS, MAX_TEXT_CHARS, STORAGE_DOWN, create_app
 from tracker.config import load_config
 from tracker.errors import (
     ConfigError,
@@ -320,7 +320,10 @@ def test_library_errors_map_to_status_and_json(
     client = TestClient(create_app(tracker))
     response = client.post("/v1/check", json={"agent": "grok", "documents": [{"text": "x"}]})
     assert response.status_code == status
-    assert response.json() == {"error": str(error)}
+    # a database error's details (host, user, database) stay in the server's log
+    expected = STORAGE_DOWN if isinstance(error, StorageError) else str(error)
+    assert response.json() == {"error": expected}
+    assert ("retry-after" in response.headers) == (status == 503)
 
 
 # -- auth -----------------------------------------------------------------------------

@@ -270,6 +270,17 @@ class Tracker:
             limit=limit,
         )
 
+    def expire_audit(self, *, now: dt.datetime | None = None) -> int:
+        """Delete the events older than `[audit] retention` (none when it is unset), in
+        bounded batches; returns how many were deleted."""
+        settings = self.config.settings.audit
+        if settings.retention is None:
+            return 0
+        from tracker.retention import expire
+
+        cutoff = (now or self.clock()) - settings.retention
+        return expire(self.audit_log, cutoff, batch=settings.retention_batch)
+
     # -- corpus -----------------------------------------------------------------------
 
     @property

@@ -40,6 +40,7 @@ from tracker.core import Tracker
 from tracker.errors import ConfigError, SchemaOutdatedError, SelfrefError, StorageError
 from tracker.logsafe import protect_logs
 from tracker.metrics import Metrics
+from tracker.retention import RETENTION_EVERY
 from tracker.roles import API_ONLY, Role, SchedulerRole
 from tracker.serving import server_config
 
@@ -256,7 +257,8 @@ DEFAULT_SOURCES_EVERY = dt.timedelta(hours=24)
 
 
 def schedule_jobs(daemon: Daemon) -> None:
-    """The daemon's own jobs: one crawl job per source, alert delivery, index warm-up.
+    """The daemon's own jobs: one crawl job per source, alert delivery, audit retention
+    (when `[audit] retention` is set, hourly), index warm-up.
 
     Configured `[[sources]]` run on their `every` or `cron` (default 6h). With none
     configured, the catalog's default sources run once a day, first after a day, so a
@@ -287,6 +289,15 @@ def schedule_jobs(daemon: Daemon) -> None:
                 log.info("alerts: %s", report)
 
         daemon.add_interval_job("alerts:deliver", deliver, settings.alerts.deliver_every)
+    if settings.audit.retention is not None:
+
+        def expire() -> None:
+            deleted = tracker.expire_audit()
+            if deleted:
+                log.info("audit retention: deleted %d event(s) older than %s", deleted,
+                         settings.audit.retention)  # fmt: skip
+
+        daemon.add_interval_job("audit:retention", expire, RETENTION_EVERY, run_now=True)
     daemon.add_interval_job(
         "index:warm-up", lambda: tracker.index, dt.timedelta(days=365), run_now=True
     )
@@ -301,9 +312,10 @@ def scheduled_sources(tracker: Tracker) -> list[SourceSettings]:
 
 
 def worker_count(tracker: Tracker) -> int:
-    """Scheduler threads: one per job (each source's crawl, alert delivery, warm-up), so a
-    slow source never holds up another source or the alerts."""
-    return len(scheduled_sources(tracker)) + 2
+    """Scheduler threads: one per job (each source's crawl, alert delivery, retention,
+    warm-up), so a slow source never holds up the alerts."""
+    retention = tracker.config.settings.audit.retention is not None
+    return len(scheduled_sources(tracker)) + 2 + retention
 
 
 def run_daemon(tracker: Tracker, host: str | None = None, port: int | None = None) -> None:

@@ -85,7 +85,9 @@ class SchedulerRole(Role):
             self._thread.join()
             self._thread = None
         if self._scheduler:
-            self._lose("shutting down")
+            self._scheduler = False
+            self.on_lose()
+            log.info("role: scheduler lock released (shutting down)")
         self.lock.close()
 
     def _loop(self) -> None:

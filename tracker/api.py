@@ -3,37 +3,36 @@
     POST /v1/check          verdicts for the documents an agent retrieved (recorded)
     GET  /v1/audit          recorded retrieval events with their verdicts, newest first
     GET  /v1/agents         the agents selfref knows; /v1/agents/{id} for one profile
-    GET  /healthz           liveness, never behind the token
-    GET  /metrics           Prometheus text exposition
+    GET  /healthz           liveness (and this process's role), never behind the token
+    GET  /readyz            readiness: database, index, scheduler (tracker.readiness); open
+    GET  /metrics           Prometheus text exposition (tracker.metrics)
     GET  /, /agents/{id}, /events/{id}, /export.csv|jsonl   the dashboard (tracker.dashboard)
 
 Every error is JSON `{"error": message}`. When an API token is configured
-(`[api] token` or SELFREF_API_TOKEN) every route but /healthz needs
+(`[api] token` or SELFREF_API_TOKEN) every route but /healthz and /readyz needs
 `Authorization: Bearer <token>` (a browser may instead log in once at /login: the cookie
 it gets stands for the token on reads only).
 """
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import hmac
 import logging
-import threading
 import time
-from collections import defaultdict
 from collections.abc import Iterable
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tracker.audit import AuditRow
+from tracker.backpressure import CheckLimit, default_concurrency
 from tracker.core import Tracker
 from tracker.dashboard import add_dashboard
 from tracker.dashboard.auth import LOGIN_PATH, cookie_matches, login_page
@@ -41,11 +40,15 @@ from tracker.errors import (
     ConfigError,
     IndexUnavailableError,
     InputError,
+    SchemaOutdatedError,
     SelfrefError,
     StorageError,
     UnknownAgentError,
 )
 from tracker.levels import Level
+from tracker.metrics import CONTENT_TYPE, Metrics
+from tracker.readiness import readiness
+from tracker.roles import API_ONLY, Role
 from tracker.timeparse import parse_when
 
 __all__ = [
@@ -78,6 +81,9 @@ ERROR_STATUS: tuple[tuple[type[SelfrefError], int], ...] = (
     (ConfigError, 500),
     (SelfrefError, 400),
 )
+RETRY_AFTER = {503: "5"}
+"""Statuses a client should retry, and after how many seconds."""
+STORAGE_DOWN = "the audit database is unavailable; nothing was recorded. Retry later"
 
 
 
@@ -105,80 +111,6 @@ class CheckRequest(BaseModel):
     session: str | None = Field(default=None, max_length=200)
     record: bool = True
     documents: list[DocumentIn] = Field(max_length=MAX_DOCUMENTS)
-
-
-# -- metrics ----------------------------------------------------------------------------
-
-LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
-
-
-class Metrics:
-    """Counters and a check-latency histogram, exposed in the Prometheus text format."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.checks: dict[str, int] = defaultdict(int)
-        self.documents: dict[tuple[str, str], int] = defaultdict(int)
-        self.requests: dict[tuple[str, str], int] = defaultdict(int)
-        self.latency_buckets: dict[str, list[int]] = {}
-        self.latency_sum: dict[str, float] = defaultdict(float)
-        self.latency_count: dict[str, int] = defaultdict(int)
-
-    def observe_check(self, agent: str, levels: Iterable[Level], seconds: float) -> None:
-        with self._lock:
-            self.checks[agent] += 1
-            for level in levels:
-                self.documents[(agent, level.label)] += 1
-            buckets = self.latency_buckets.setdefault(agent, [0] * len(LATENCY_BUCKETS))
-            for i in range(bisect.bisect_left(LATENCY_BUCKETS, seconds), len(buckets)):
-                buckets[i] += 1
-            self.latency_sum[agent] += seconds
-            self.latency_count[agent] += 1
-
-    def observe_request(self, route: str, status: int) -> None:
-        with self._lock:
-            self.requests[(route, str(status))] += 1
-
-    def render(self) -> str:
-        out: list[str] = []
-        with self._lock:
-            _family(out, "selfref_checks_total", "counter", "Checks answered, per agent.")
-            for agent, n in sorted(self.checks.items()):
-                out.append(f"selfref_checks_total{_labels(agent=agent)} {n}")
-            _family(out, "selfref_documents_checked_total", "counter",
-                    "Documents checked, per agent and verdict level.")
-            for (agent, level), n in sorted(self.documents.items()):
-                out.append(
-                    f"selfref_documents_checked_total{_labels(agent=agent, level=level)} {n}"
-                )
-            _family(out, "selfref_http_requests_total", "counter",
-                    "HTTP requests answered, per route and status code.")
-            for (route, status), n in sorted(self.requests.items()):
-                out.append(
-                    f"selfref_http_requests_total{_labels(route=route, status=status)} {n}"
-                )
-            name = "selfref_check_duration_seconds"
-            _family(out, name, "histogram", "Time spent in Tracker.check, per agent.")
-            for agent, buckets in sorted(self.latency_buckets.items()):
-                for bound, n in zip(LATENCY_BUCKETS, buckets, strict=True):
-                    out.append(f"{name}_bucket{_labels(agent=agent, le=repr(bound))} {n}")
-                count = self.latency_count[agent]
-                out.append(f"{name}_bucket{_labels(agent=agent, le='+Inf')} {count}")
-                out.append(f"{name}_sum{_labels(agent=agent)} {self.latency_sum[agent]!r}")
-                out.append(f"{name}_count{_labels(agent=agent)} {count}")
-        return "\n".join(out) + "\n"
-
-
-def _family(out: list[str], name: str, kind: str, help_text: str) -> None:
-    out.append(f"# HELP {name} {help_text}")
-    out.append(f"# TYPE {name} {kind}")
-
-
-def _labels(**labels: str) -> str:
-    def escape(value: str) -> str:
-        return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-
-    return "{" + ",".join(f'{k}="{escape(v)}"' for k, v in labels.items()) + "}"
 
 
 # -- audit events -----------------------------------------------------------------------
@@ -229,10 +161,14 @@ def create_app(
     token: str | None = None,
     max_body_bytes: int = MAX_BODY_BYTES,
     max_inflight_bytes: int | None = None,
+    role: Role = API_ONLY,
+    metrics: Metrics | None = None,
 ) -> FastAPI:
     """The selfref HTTP API over `tracker`.
 
-    `max_inflight_bytes` defaults to `[api] max_inflight_bytes`.
+    `max_inflight_bytes` defaults to `[api] max_inflight_bytes`; `role` is what this
+    process does beside the API (`tracker.roles`), for /healthz, /readyz and /metrics;
+    `metrics` is the process's (`tracker.metrics`; a new set by default).
 
     `token` defaults to the configured API token (`tracker.config.api_token`); when there
     is one, every route but /healthz requires it as a Bearer token.
@@ -243,9 +179,11 @@ def create_app(
         summary="Checks what retrieval agents read for material about their own past.",
         version="1",
     )
-    metrics = Metrics()
+    metrics = metrics or Metrics(tracker.audit_log)
+    metrics.scrape.is_scheduler = lambda: role.is_scheduler
     app.state.tracker = tracker
     app.state.metrics = metrics
+    app.state.role = role
 
     @app.post("/v1/check")
     def check(body: CheckRequest) -> dict[str, Any]:
@@ -261,6 +199,8 @@ def create_app(
         metrics.observe_check(
             body.agent, (v.level for v in result.verdicts), time.perf_counter() - started
         )
+        if result.degraded:
+            metrics.index_errors.inc()
         return result.to_dict()
 
     @app.get("/v1/audit")
@@ -309,27 +249,40 @@ def create_app(
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
-        """Liveness: the process answers. Never behind the token."""
-        return {"status": "ok"}
+        """Liveness: the process answers; `role` says whether it runs the scheduler
+        (`scheduler`), waits to take it over (`standby`) or serves the API only (`api`)."""
+        return {"status": "ok", "role": role.name}
 
-    @app.get("/metrics", response_class=PlainTextResponse)
-    def metrics_text() -> PlainTextResponse:
+    @app.get("/readyz")
+    def readyz() -> JSONResponse:
+        """Readiness of the database, index and scheduler role; 503 while not ready."""
+        body = readiness(tracker, role)
+        return JSONResponse(body, status_code=200 if body["ready"] else 503)
+
+    @app.get("/metrics")
+    def metrics_text() -> Response:
         """Prometheus text exposition format 0.0.4."""
-        return PlainTextResponse(
-            metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8"
-        )
+        return Response(metrics.render(), media_type=CONTENT_TYPE)
 
     add_dashboard(app, tracker, token=token)
-    _install_error_handlers(app)
-    # The last added runs first: metrics (so 401s and 413s are counted), then auth (so
-    # nobody unauthenticated makes us buffer a body), then the body limit, then routes.
+    _install_error_handlers(app, metrics)
+    # The last added runs first: metrics (so 401s, 413s and 429s are counted), then auth
+    # (so nobody unauthenticated makes us buffer a body or takes a check slot), then the
+    # check limit, then the body limit, then routes.
     app.add_middleware(
         _BodyLimit,
         max_bytes=max_body_bytes,
         budget=max_inflight_bytes or tracker.config.settings.api.max_inflight_bytes,
     )
+    app.add_middleware(
+        CheckLimit,
+        limit=tracker.config.settings.api.max_concurrency or default_concurrency(),
+        on_reject=metrics.rejected.inc,
+    )
     if token:
-        app.add_middleware(_BearerAuth, token=token, open_paths=("/healthz", LOGIN_PATH))
+        app.add_middleware(
+            _BearerAuth, token=token, open_paths=("/healthz", "/readyz", LOGIN_PATH)
+        )
     app.add_middleware(_RequestMetrics, metrics=metrics, routes=app.router.routes)
     return app
 
@@ -357,15 +310,22 @@ class _BadParameter(Exception):
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    if status in RETRY_AFTER:
+        headers = {"Retry-After": RETRY_AFTER[status], **(headers or {})}
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
-def _install_error_handlers(app: FastAPI) -> None:
+def _install_error_handlers(app: FastAPI, metrics: Metrics) -> None:
     async def selfref_error(_request: Request, exc: Exception) -> JSONResponse:
         status = next(code for cls, code in ERROR_STATUS if isinstance(exc, cls))
         if status >= 500:
-            log.error("%s: %s", type(exc).__name__, exc)
-        return _error(status, str(exc))
+            log.error("%s: %s", type(exc).__name__, _first_line(exc))
+        message = str(exc)
+        if isinstance(exc, StorageError):
+            metrics.database_errors.inc()
+            if not isinstance(exc, SchemaOutdatedError):  # its message names what to run
+                message = STORAGE_DOWN  # the log has the details; clients get no host or user
+        return _error(status, message)
 
     async def bad_parameter(_request: Request, exc: Exception) -> JSONResponse:
         return _error(400, str(exc))
@@ -393,6 +353,10 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(Exception, unexpected)
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def _describe(error: Any) -> str:

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
@@ -25,6 +25,9 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from tracker.errors import ConfigError, StorageError
 from tracker.levels import Level
+
+if TYPE_CHECKING:
+    from tracker.schema import SchemaState
 
 
 class RetrievalEvent(SQLModel, table=True):
@@ -264,8 +267,9 @@ def new_event_id(now: float | None = None) -> str:
 class AuditLog:
     """Reads and writes the audit tables; every failure is a StorageError."""
 
-    def __init__(self, url: str, *, busy_timeout: float = 5.0) -> None:
+    def __init__(self, url: str, *, busy_timeout: float = 5.0, auto_migrate: bool = False) -> None:
         self.url = url
+        self.auto_migrate = auto_migrate
         try:
             parsed = make_url(url)
         except sa.exc.ArgumentError:
@@ -288,14 +292,37 @@ class AuditLog:
         self._ready = False
 
     def ensure_schema(self) -> None:
-        """Create the tables on first use (idempotent)."""
+        """Create the tables on first use, or refuse a database whose schema is behind
+        (SchemaOutdatedError: `selfref db upgrade`); see `tracker.schema`."""
         if self._ready:
             return
+        from tracker import schema
+
         with self._errors("create the audit tables in"):
-            _create_days(self.engine)
-            SQLModel.metadata.create_all(self.engine)
-            upgrade_schema(self.engine)
+            schema.ensure(self.engine, self.url, auto_migrate=self.auto_migrate)
         self._ready = True
+
+    def schema_state(self) -> SchemaState:
+        """Where the database's schema stands (`selfref db current`)."""
+        from tracker import schema
+
+        with self._errors("read the schema of"):
+            return schema.state(self.engine)
+
+    def upgrade_schema(self) -> tuple[SchemaState, SchemaState]:
+        """Run the migrations up to the newest (`selfref db upgrade`): (before, after)."""
+        from tracker import schema
+
+        with self._errors("upgrade"):
+            result = schema.upgrade(self.engine, self.url)
+        self._ready = True
+        return result
+
+    def ping(self) -> None:
+        """Raise StorageError unless the database answers and its schema is current."""
+        self.ensure_schema()
+        with self._errors("reach"), self.engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -384,44 +411,6 @@ class AuditLog:
             yield
         except SQLAlchemyError as exc:
             raise StorageError(_explain(exc, action, self.display_url)) from exc
-
-
-ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
-    ("retrieved_documents", "snippet_start", "INTEGER NOT NULL DEFAULT 0"),
-)
-"""Columns added to existing tables after they were first created: (table, column, DDL)."""
-
-
-def upgrade_schema(engine: Engine) -> None:
-    """Bring tables created by an earlier version up to date: add the columns and indexes
-    they lack (create_all only creates missing tables). Idempotent and additive only."""
-    with engine.begin() as conn:
-        inspector = sa.inspect(conn)
-        for name, column, ddl in ADDED_COLUMNS:
-            if column not in {c["name"] for c in inspector.get_columns(name)}:
-                conn.execute(sa.text(f"ALTER TABLE {name} ADD COLUMN {column} {ddl}"))
-        for table in SQLModel.metadata.sorted_tables:
-            if inspector.has_table(table.name):
-                for index in table.indexes:
-                    conn.execute(sa.schema.CreateIndex(index, if_not_exists=True))
-
-
-def _create_days(engine: Engine) -> None:
-    """Create `audit_days` and count the documents already recorded, in one transaction, so
-    a database from before it gets its counts once (a concurrent start-up that loses the
-    race to create it leaves the work to the winner)."""
-    with engine.connect() as conn:
-        if sa.inspect(conn).has_table(_DAYS.name):
-            return
-    try:
-        with engine.begin() as conn:
-            _DAYS.create(conn)
-            if sa.inspect(conn).has_table(RetrievedDocument.__tablename__):
-                recount_days(conn)
-    except SQLAlchemyError:
-        with engine.connect() as conn:
-            if not sa.inspect(conn).has_table(_DAYS.name):
-                raise
 
 
 def _engine(url: str, busy_timeout: float) -> Engine:

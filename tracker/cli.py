@@ -279,6 +279,44 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     run_serve(_tracker(ctx), host=host, port=port)
 
 
+@cli.group()
+def db() -> None:
+    """The database schema: Alembic migrations."""
+
+
+def _audit_log(ctx: click.Context) -> Any:
+    """The audit database alone (no detector, no catalog): what the db commands need."""
+    from tracker.audit import AuditLog
+    from tracker.config import load_config
+
+    config = load_config(ctx.find_root().obj.get("config"))
+    log = AuditLog(
+        config.database_url, busy_timeout=config.settings.storage.busy_timeout.total_seconds()
+    )
+    ctx.call_on_close(log.dispose)
+    return log
+
+
+@db.command("upgrade")
+@click.pass_context
+@friendly
+def db_upgrade(ctx: click.Context) -> None:
+    """Bring the database's schema to this version (creating it on an empty database)."""
+    before, after = _audit_log(ctx).upgrade_schema()
+    if before == after:
+        click.echo(f"database schema {after.describe()}: nothing to do")
+    else:
+        click.echo(f"database schema upgraded: was {before.describe()}, now {after.describe()}")
+
+
+@db.command("current")
+@click.pass_context
+@friendly
+def db_current(ctx: click.Context) -> None:
+    """Print the database's schema revision and whether it is the newest."""
+    click.echo(f"database schema {_audit_log(ctx).schema_state().describe()}")
+
+
 # -- audit ----------------------------------------------------------------------------
 
 

@@ -44,6 +44,8 @@ class StorageSettings(_Section):
     chroma_path: str | None = None
     chroma_url: str | None = None
     busy_timeout: Duration = dt.timedelta(seconds=5)
+    auto_migrate: bool = False
+    """Upgrade a database whose schema is behind at start-up, instead of refusing it."""
 
     @model_validator(mode="after")
     def _one_chroma(self) -> StorageSettings:
@@ -207,11 +209,43 @@ class ApiSettings(_Section):
     request_timeout: Duration = dt.timedelta(seconds=120)
     max_connections: int = Field(default=100, ge=1, le=100_000)
     max_inflight_bytes: int = Field(default=256_000_000, ge=1_000_000)
+    max_concurrency: int | None = Field(default=None, ge=1, le=10_000)
+    """Checks in flight at once; beyond it 429 + Retry-After at once. Default: CPU count."""
 
     @field_validator("header_timeout", "keep_alive_timeout", "request_timeout")
     @classmethod
     def _positive(cls, value: dt.timedelta) -> dt.timedelta:
         if value <= dt.timedelta(0):
+            raise ValueError("must be longer than 0s")
+        return value
+
+
+class SchedulerSettings(_Section):
+    """The one scheduler per database (see tracker.roles)."""
+
+    lock_retry: Duration = dt.timedelta(seconds=10)
+    """How often a standby daemon tries for the scheduler lock, and the holder checks it."""
+
+    @field_validator("lock_retry")
+    @classmethod
+    def _positive(cls, value: dt.timedelta) -> dt.timedelta:
+        if value <= dt.timedelta(0):
+            raise ValueError("must be longer than 0s")
+        return value
+
+
+class AuditSettings(_Section):
+    """How long the audit log keeps retrieval events."""
+
+    retention: Duration | None = None
+    """Events older than this are deleted by the scheduler (`"180d"`); unset keeps all."""
+    retention_batch: int = Field(default=1000, ge=1, le=100_000)
+    """Events deleted per transaction, so a large backlog never holds a long lock."""
+
+    @field_validator("retention")
+    @classmethod
+    def _positive(cls, value: dt.timedelta | None) -> dt.timedelta | None:
+        if value is not None and value <= dt.timedelta(0):
             raise ValueError("must be longer than 0s")
         return value
 
@@ -253,6 +287,8 @@ class Settings(_Section):
     agents: list[AgentSettings] = Field(default_factory=list)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
     index: IndexSettings = Field(default_factory=IndexSettings)
     detect: DetectSettings = Field(default_factory=DetectSettings)
 

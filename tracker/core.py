@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import functools
 import json
@@ -30,10 +31,11 @@ from tracker.config import Config, load_config
 from tracker.corpus import CorpusSimilarity, seed_catalog
 from tracker.corpus import search as search_corpus
 from tracker.crosslingual import CatalogSimilarity
+from tracker.dblock import DatabaseLock
 from tracker.detect import Detector, load_vocabulary
 from tracker.documents import CheckDocument, to_documents
 from tracker.errors import ConfigError, IndexUnavailableError, StorageError
-from tracker.levels import Level, Verdict
+from tracker.levels import Evidence, Level, Verdict
 from tracker.logsafe import protect_logs
 from tracker.outbox import (
     AlertRecord,
@@ -51,6 +53,18 @@ if TYPE_CHECKING:
 Clock = Callable[[], dt.datetime]
 log = logging.getLogger("selfref.tracker")
 
+INDEX = "index"
+DEGRADED_NOTE = {
+    INDEX: "corpus similarity skipped: the vector index was unreachable; this verdict rests "
+    "on the signals that need no index",
+}
+"""Per part that can fail without failing a check: the note its verdicts' evidence carries."""
+
+# The parts that failed during the check running in this context (see Tracker.check).
+_degraded: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar(
+    "selfref_degraded", default=None
+)
+
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
@@ -64,6 +78,8 @@ class CheckResult:
     verdicts: list[Verdict]
     event_id: str | None = None
     documents: list[CheckDocument] = field(default_factory=list)
+    degraded: list[str] = field(default_factory=list)
+    """Parts that were unreachable (`"index"`): the verdicts were given without them."""
 
     @property
     def max_level(self) -> Level:
@@ -78,6 +94,7 @@ class CheckResult:
             "event_id": self.event_id,
             "agent": self.agent,
             "verdicts": [{**v.to_dict(), "event_id": self.event_id} for v in self.verdicts],
+            "degraded": list(self.degraded),
         }
 
 
@@ -98,6 +115,7 @@ class Tracker:
         self.audit_log = AuditLog(
             config.database_url,
             busy_timeout=config.settings.storage.busy_timeout.total_seconds(),
+            auto_migrate=config.settings.storage.auto_migrate,
         )
         self._embedder = embedder
         self._index: VectorIndex | None = None
@@ -146,15 +164,26 @@ class Tracker:
     ) -> CheckResult:
         """Verdicts for the documents `agent` retrieved; records the event unless record=False."""
         docs = to_documents(documents)
-        verdicts = self.detector.check(
-            agent,
-            [d.text for d in docs],
-            known=self._known_matches(agent, docs),
-            titles=[d.title for d in docs],
-        )
+        failed: set[str] = set()
+        token = _degraded.set(failed)
+        try:
+            verdicts = self.detector.check(
+                agent,
+                [d.text for d in docs],
+                known=self._known_matches(agent, docs),
+                titles=[d.title for d in docs],
+            )
+        finally:
+            _degraded.reset(token)
         for doc, verdict in zip(docs, verdicts, strict=True):
             verdict.doc_id = doc.id
-        result = CheckResult(agent=agent, verdicts=verdicts, documents=docs)
+            verdict.evidence.extend(
+                Evidence(kind="degraded", term=part, note=DEGRADED_NOTE[part])
+                for part in sorted(failed)
+            )
+        result = CheckResult(
+            agent=agent, verdicts=verdicts, documents=docs, degraded=sorted(failed)
+        )
         if record:
             result.event_id = self._record(agent, docs, verdicts, query=query, session=session)
         return result
@@ -242,6 +271,17 @@ class Tracker:
             limit=limit,
         )
 
+    def expire_audit(self, *, now: dt.datetime | None = None) -> int:
+        """Delete the events older than `[audit] retention` (none when it is unset), in
+        bounded batches; returns how many were deleted."""
+        settings = self.config.settings.audit
+        if settings.retention is None:
+            return 0
+        from tracker.retention import expire
+
+        cutoff = (now or self.clock()) - settings.retention
+        return expire(self.audit_log, cutoff, batch=settings.retention_batch)
+
     # -- corpus -----------------------------------------------------------------------
 
     @property
@@ -275,6 +315,11 @@ class Tracker:
                     raise IndexUnavailableError(str(exc)) from None
                 self._index = index
             return self._index
+
+    @property
+    def opened_index(self) -> VectorIndex | None:
+        """The index if a check, search or crawl has opened it, else None (never opens it)."""
+        return self._index
 
     @property
     def known(self) -> KnownCoverage:
@@ -328,7 +373,20 @@ class Tracker:
             index=lambda: self.index,
             fingerprinter=lambda: self.known.fingerprinter,
         )
-        return run_crawl(parts, list(sources) if sources else None, progress)
+        # One crawl at a time per database, across processes: two crawls writing the same
+        # pages would collide on their unique URLs and leave partial rows.
+        lock = DatabaseLock(self.audit_log.url, "crawl")
+        try:
+            if not lock.try_acquire():
+                log.info("another crawl is running on this database; waiting for it to end")
+                lock.acquire()
+            return run_crawl(parts, list(sources) if sources else None, progress)
+        finally:
+            lock.close()
+
+    def scheduler_lock(self) -> DatabaseLock:
+        """The lock whose holder is this database's one scheduler (see tracker.roles)."""
+        return DatabaseLock(self.audit_log.url, "scheduler")
 
     # -- alerts -----------------------------------------------------------------------
 
@@ -362,13 +420,20 @@ class _LazySimilarity:
         return self._tracker.embedder.id
 
     def nearest(self, agent: str, texts: Sequence[str]) -> list[Any]:
+        """The nearest coverage per text; None for each when the index is unreachable: the
+        check goes on without signal 4 and says so (`CheckResult.degraded`)."""
         tracker = self._tracker
         try:
             return CorpusSimilarity(tracker.index, indexed=tracker.known.indexed).nearest(
                 agent, texts
             )
-        except VectorIndexError as exc:
-            raise IndexUnavailableError(str(exc)) from None
+        except (VectorIndexError, IndexUnavailableError) as exc:
+            failed = _degraded.get()
+            if failed is None:  # not inside Tracker.check: nobody to tell
+                raise IndexUnavailableError(str(exc)) from None
+            log.warning("vector index unreachable, checking without it: %s", _one_line(exc))
+            failed.add(INDEX)
+            return [None] * len(texts)
 
 
 def _crosslingual(catalog: Catalog, config: Config) -> CatalogSimilarity | None:
@@ -396,6 +461,10 @@ def _expected_embedder_id(config: Config) -> str | None:
 def _catalog(config: Config) -> Catalog:
     overrides = [a.overrides() for a in config.settings.agents]
     return load_builtin().merged(overrides)
+
+
+def _one_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def _first_span(verdict: Verdict) -> tuple[int, int] | None:

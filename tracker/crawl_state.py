@@ -204,10 +204,9 @@ class CrawlStore:
         self._ready = False
 
     def ensure_schema(self) -> None:
-        """Create the crawl tables if missing (idempotent)."""
+        """Make sure the database's schema, crawl tables included, is ready (idempotent)."""
         if not self._ready:
             self.audit_log.ensure_schema()
-            SQLModel.metadata.create_all(self.audit_log.engine, tables=TABLES)
             self._ready = True
 
     @contextmanager

@@ -8,7 +8,10 @@ Jobs (crawl, alert delivery) are registered through `Daemon.add_interval_job` /
 `Daemon.add_cron_job`; each runs at most one instance at a time, missed runs coalesce
 into one, and an exception in a job is logged without stopping the daemon.
 
-At scale there are any number of API replicas but exactly one scheduler process.
+At scale there are any number of API replicas but exactly one scheduler process per
+database: a daemon runs its jobs only while it holds the database's scheduler lock
+(`tracker.roles`); a second daemon serves the API as a standby and takes over when the
+holder dies.
 """
 
 from __future__ import annotations
@@ -34,8 +37,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 from tracker.api import create_app
 from tracker.config import SourceSettings
 from tracker.core import Tracker
-from tracker.errors import ConfigError
+from tracker.errors import ConfigError, SchemaOutdatedError, SelfrefError, StorageError
 from tracker.logsafe import protect_logs
+from tracker.metrics import Metrics
+from tracker.retention import RETENTION_EVERY
+from tracker.roles import API_ONLY, Role, SchedulerRole
 from tracker.serving import server_config
 
 __all__ = ["Daemon", "check_bind", "is_loopback", "run_daemon", "run_serve", "schedule_jobs"]
@@ -95,6 +101,8 @@ class Daemon:
         )
         self._server: uvicorn.Server | None = None
         self._stop = threading.Event()
+        self.role: Role = API_ONLY
+        self.metrics = Metrics(tracker.audit_log)
 
     # -- jobs -------------------------------------------------------------------------
 
@@ -139,10 +147,18 @@ class Daemon:
         """Start the scheduler (in its own thread) and log what it will run."""
         if not self.scheduler.running:
             self.scheduler.start()
+        else:
+            self.scheduler.resume()
         jobs = self.jobs
         log.info("scheduler started with %d job(s)", len(jobs))
         for job in jobs:
             log.info("job %s: %s, next run %s", job.id, job.trigger, job.next_run_time)
+
+    def pause(self) -> None:
+        """Stop starting jobs (running ones finish): this process is no longer the scheduler."""
+        if self.scheduler.running:
+            self.scheduler.pause()
+            log.info("scheduler paused")
 
     def shutdown(self, *, wait: bool = True) -> None:
         """Stop the scheduler; with wait, running jobs finish first."""
@@ -157,14 +173,23 @@ class Daemon:
         then stop both."""
         token = self.tracker.config.api_token
         check_bind(host, token)
-        app = create_app(self.tracker, token=token)
+        role: SchedulerRole | None = None
+        if self.jobs:
+            role = SchedulerRole(
+                self.tracker.scheduler_lock(),
+                on_gain=self.start,
+                on_lose=self.pause,
+                retry=self.tracker.config.settings.scheduler.lock_retry.total_seconds(),
+            )
+            self.role = role
+        app = create_app(self.tracker, token=token, role=self.role, metrics=self.metrics)
         api = self.tracker.config.settings.api
         server = uvicorn.Server(server_config(app, host, port, api))
         self._server = server
         previous = self._install_signal_handlers()
         try:
-            if self.jobs:
-                self.start()
+            if role is not None:
+                role.start()
             log.info(
                 "selfref API and dashboard listening on http://%s:%d (%s)",
                 f"[{host}]" if ":" in host else host,
@@ -181,6 +206,8 @@ class Daemon:
                             "(port in use?); see the log above"
                         ) from None
         finally:
+            if role is not None:
+                role.stop()
             self.shutdown(wait=True)
             self._restore_signal_handlers(previous)
             self._server = None
@@ -217,6 +244,8 @@ def _guarded(name: str, func: JobFunc) -> Callable[[], None]:
     def run() -> None:
         try:
             func()
+        except SelfrefError as exc:  # expected (a database outage, a failing source): one line
+            log.error("job %s failed: %s; it will run again at its next scheduled time", name, exc)
         except Exception:
             log.exception("job %s failed; it will run again at its next scheduled time", name)
 
@@ -228,7 +257,8 @@ DEFAULT_SOURCES_EVERY = dt.timedelta(hours=24)
 
 
 def schedule_jobs(daemon: Daemon) -> None:
-    """The daemon's own jobs: one crawl job per source, alert delivery, index warm-up.
+    """The daemon's own jobs: one crawl job per source, alert delivery, audit retention
+    (when `[audit] retention` is set, hourly), index warm-up.
 
     Configured `[[sources]]` run on their `every` or `cron` (default 6h). With none
     configured, the catalog's default sources run once a day, first after a day, so a
@@ -240,6 +270,7 @@ def schedule_jobs(daemon: Daemon) -> None:
 
         def crawl(name: str = source.name) -> None:
             report = tracker.crawl([name])
+            daemon.metrics.observe_crawl(report.counts())
             log.info("crawl %s: %s", name, report.counts())
 
         job = f"crawl:{source.name}"
@@ -258,6 +289,15 @@ def schedule_jobs(daemon: Daemon) -> None:
                 log.info("alerts: %s", report)
 
         daemon.add_interval_job("alerts:deliver", deliver, settings.alerts.deliver_every)
+    if settings.audit.retention is not None:
+
+        def expire() -> None:
+            deleted = tracker.expire_audit()
+            if deleted:
+                log.info("audit retention: deleted %d event(s) older than %s", deleted,
+                         settings.audit.retention)  # fmt: skip
+
+        daemon.add_interval_job("audit:retention", expire, RETENTION_EVERY, run_now=True)
     daemon.add_interval_job(
         "index:warm-up", lambda: tracker.index, dt.timedelta(days=365), run_now=True
     )
@@ -272,9 +312,10 @@ def scheduled_sources(tracker: Tracker) -> list[SourceSettings]:
 
 
 def worker_count(tracker: Tracker) -> int:
-    """Scheduler threads: one per job (each source's crawl, alert delivery, warm-up), so a
-    slow source never holds up another source or the alerts."""
-    return len(scheduled_sources(tracker)) + 2
+    """Scheduler threads: one per job (each source's crawl, alert delivery, retention,
+    warm-up), so a slow source never holds up the alerts."""
+    retention = tracker.config.settings.audit.retention is not None
+    return len(scheduled_sources(tracker)) + 2 + retention
 
 
 def run_daemon(tracker: Tracker, host: str | None = None, port: int | None = None) -> None:
@@ -303,6 +344,12 @@ def _run(tracker: Tracker, host: str | None, port: int | None, *, jobs: bool) ->
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
     protect_logs()  # the handlers just made redact URLs too
+    try:  # a schema that is behind refuses the start (SchemaOutdatedError names the fix)
+        tracker.audit_log.ensure_schema()
+    except SchemaOutdatedError:
+        raise
+    except StorageError as exc:  # unreachable: serve anyway (503s, /readyz) and recover
+        log.warning("audit database unavailable at start: %s", exc)
     daemon = Daemon(tracker, max_workers=worker_count(tracker))
     if jobs:
         schedule_jobs(daemon)

@@ -9,6 +9,7 @@
      │                          JSON Lines line, bad document), a level, a time or
      │                          duration, an alert status, a guard action (also a ValueError)
      ├── StorageError           the audit database is locked, gone or refused the write
+     │    └── SchemaOutdatedError   its schema is behind: run `selfref db upgrade`
      └── IndexUnavailableError  the vector index cannot be opened or searched
 
 Every message names the input and says what to do; the CLI prints it on one line and
@@ -91,6 +92,10 @@ class InputError(SelfrefError, ValueError):
 
 class StorageError(SelfrefError):
     """The audit database could not be read or written; nothing was half-written."""
+
+
+class SchemaOutdatedError(StorageError):
+    """The database's schema is behind this version of selfref: `selfref db upgrade`."""
 
 
 class IndexUnavailableError(SelfrefError):

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 import index
 from tracker import Tracker
-from tracker.api import MAX_DOCUMENTS, MAX_TEXT_CHARS, create_app
+from tracker.api import MAX_DOCUMENTS, MAX_TEXT_CHARS, STORAGE_DOWN, create_app
 from tracker.config import load_config
 from tracker.errors import (
     ConfigError,
@@ -318,7 +318,10 @@ def test_library_errors_map_to_status_and_json(
     client = TestClient(create_app(tracker))
     response = client.post("/v1/check", json={"agent": "grok", "documents": [{"text": "x"}]})
     assert response.status_code == status
-    assert response.json() == {"error": str(error)}
+    # a database error's details (host, user, database) stay in the server's log
+    expected = STORAGE_DOWN if isinstance(error, StorageError) else str(error)
+    assert response.json() == {"error": expected}
+    assert ("retry-after" in response.headers) == (status == 503)
 
 
 # -- auth -----------------------------------------------------------------------------
@@ -361,7 +364,7 @@ def test_post_check_needs_the_token(secured: TestClient) -> None:
 def test_healthz_is_open(secured: TestClient) -> None:
     response = secured.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json() == {"status": "ok", "role": "api"}
 
 
 def test_token_comes_from_the_environment(
@@ -396,16 +399,16 @@ def test_metrics_count_checks_documents_requests_and_latency(tracker: Tracker) -
     text = response.text
     lines = set(text.splitlines())
     assert "# TYPE selfref_checks_total counter" in lines
-    assert 'selfref_checks_total{agent="grok"} 1' in lines
-    assert 'selfref_documents_checked_total{agent="grok",level="critical"} 1' in lines
-    assert 'selfref_documents_checked_total{agent="grok",level="none"} 2' in lines
-    assert 'selfref_http_requests_total{route="/v1/check",status="200"} 1' in lines
-    assert 'selfref_http_requests_total{route="/v1/agents/{agent_id}",status="200"} 1' in lines
-    assert 'selfref_http_requests_total{route="/v1/agents/{agent_id}",status="404"} 1' in lines
-    assert 'selfref_http_requests_total{route="/v1/agents",status="401"} 1' in lines
+    assert 'selfref_checks_total{agent="grok"} 1.0' in lines
+    assert 'selfref_documents_checked_total{agent="grok",level="critical"} 1.0' in lines
+    assert 'selfref_documents_checked_total{agent="grok",level="none"} 2.0' in lines
+    assert 'selfref_http_requests_total{route="/v1/check",status="200"} 1.0' in lines
+    assert 'selfref_http_requests_total{route="/v1/agents/{agent_id}",status="200"} 1.0' in lines
+    assert 'selfref_http_requests_total{route="/v1/agents/{agent_id}",status="404"} 1.0' in lines
+    assert 'selfref_http_requests_total{route="/v1/agents",status="401"} 1.0' in lines
     assert "# TYPE selfref_check_duration_seconds histogram" in lines
-    assert 'selfref_check_duration_seconds_bucket{agent="grok",le="+Inf"} 1' in lines
-    assert 'selfref_check_duration_seconds_count{agent="grok"} 1' in lines
+    assert 'selfref_check_duration_seconds_bucket{agent="grok",le="+Inf"} 1.0' in lines
+    assert 'selfref_check_duration_seconds_count{agent="grok"} 1.0' in lines
     for line in text.splitlines():
         assert line.startswith("#") or line.startswith("selfref_"), line
 

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from tracker import Level, UnknownAgentError
+from tracker.errors import SchemaOutdatedError
 
 T0 = dt.datetime(2025, 7, 9, 12, 0, tzinfo=dt.UTC)
 PERSONA = "Grok called itself MechaHitler in a series of posts on X in July 2025."
@@ -135,7 +136,7 @@ def test_record_and_every_filter_on_postgresql(write_config, make_tracker, clock
     tracker.close()
 
 
-def test_an_older_database_gets_the_new_columns_indexes_and_day_counts(make_tracker, clock) -> None:
+def test_an_older_database_is_refused_then_upgraded_with_day_counts(make_tracker, clock) -> None:
     import sqlalchemy as sa
 
     from tracker.audit import AuditLog
@@ -150,8 +151,13 @@ def test_an_older_database_gets_the_new_columns_indexes_and_day_counts(make_trac
         conn.execute(sa.text("DROP TABLE audit_days"))
         conn.execute(sa.text("DROP INDEX ix_docs_time_level_agent"))
         conn.execute(sa.text("ALTER TABLE retrieved_documents DROP COLUMN snippet_start"))
+        conn.execute(sa.text("DROP TABLE alembic_version"))  # written before migrations
     tracker.audit_log.dispose()
     log = AuditLog(url)
+    with pytest.raises(SchemaOutdatedError, match=r"before migrations.*selfref db upgrade"):
+        log.ensure_schema()
+    before, after = log.upgrade_schema()
+    assert (before.revision, after.revision) == (None, "0002")
     log.ensure_schema()
     with log.engine.connect() as conn:
         inspector = sa.inspect(conn)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -512,3 +513,31 @@ max_urls = 1
     assert by_name["news"].to_dict()["limits"] == by_name["news"].limits
     handled = {name: sum(s.counts().values()) - s.fetched for name, s in by_name.items()}
     assert handled == {"news": 2, "map": 1}, report.to_dict()
+
+
+def test_two_crawls_at_once_on_one_database_run_one_after_the_other(
+    crawl_home: Path, make_tracker: Callable[..., Tracker], site: Site
+) -> None:
+    """Two trackers (as two processes would) crawling one database at the same moment:
+    the database's crawl lock runs them in turn, so neither dies on a duplicate page."""
+    first, second = make_tracker(), make_tracker()
+    start = threading.Barrier(2)
+    reports: dict[str, object] = {}
+
+    def crawl(name: str, tracker: Tracker) -> None:
+        start.wait()
+        try:
+            reports[name] = tracker.crawl()
+        except Exception as exc:  # kept, asserted below
+            reports[name] = exc
+
+    threads = [threading.Thread(target=crawl, args=item) for item in
+               (("first", first), ("second", second))]  # fmt: skip
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    counts = sorted((r.new, r.unchanged) for r in reports.values())  # type: ignore[attr-defined]
+    assert counts == [(0, 2), (2, 0)]  # one indexed the two pages, the other found them unchanged
+    grok = _page(first, site.url("/news/grok-knight"))
+    assert grok.status == PageStatus.INDEXED

@@ -30,7 +30,7 @@ from tracker.daemon import (
     scheduled_sources,
     worker_count,
 )
-from tracker.errors import ConfigError
+from tracker.errors import ConfigError, StorageError
 
 FAST = dt.timedelta(seconds=0.05)
 WAIT = 10.0  # generous upper bound; the events below normally fire within milliseconds
@@ -109,6 +109,27 @@ def test_failing_job_is_logged_and_runs_again(
     assert failures
     assert failures[0].exc_info is not None
     assert "source unreachable" in str(failures[0].exc_info[1])
+
+
+def test_an_expected_job_failure_is_one_line_without_a_traceback(
+    daemon: Daemon, caplog: pytest.LogCaptureFixture
+) -> None:
+    failed = Counter(target=1)
+
+    def database_down() -> None:
+        failed()
+        raise StorageError("cannot use the audit database: connection refused")
+
+    daemon.add_interval_job("deliver", database_down, FAST)
+    with caplog.at_level(logging.ERROR, logger="selfref.daemon"):
+        daemon.start()
+        assert failed.done.wait(WAIT)
+        daemon.shutdown(wait=True)
+    records = [r for r in caplog.records if "job deliver failed" in r.getMessage()]
+    assert records
+    for record in records:
+        assert record.exc_info is None and "\n" not in record.getMessage()
+        assert "connection refused" in record.getMessage()
 
 
 def test_a_slow_job_never_overlaps_itself(daemon: Daemon) -> None:
@@ -265,7 +286,7 @@ def test_real_daemon_serves_checks_and_stops_cleanly_on_sigterm(
                 while True:
                     assert proc.poll() is None, log_path.read_text("utf-8", "replace")
                     try:
-                        if http.get("/healthz").json() == {"status": "ok"}:
+                        if http.get("/healthz").json() == {"status": "ok", "role": "scheduler"}:
                             break
                     except httpx.TransportError:
                         pass

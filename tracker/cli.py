@@ -17,19 +17,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.console import Console
-from rich.progress import Progress as ProgressBar
-from rich.table import Table
-from rich.text import Text
 
-from tracker.audit import AUDIT_COLUMNS
-from tracker.core import CheckResult, Tracker
 from tracker.documents import DEFAULT_BATCH, DEFAULT_MAX_DOCUMENTS, read_batches
 from tracker.errors import SelfrefError
 from tracker.levels import Level
 from tracker.timeparse import parse_when
 
+# Imported where used, not here: `selfref --help` and `agents list` must start at once
+# (benchmarks/cli_startup.py), so rich, the database, the detector and the index load
+# only in the commands that need them.
 if TYPE_CHECKING:
+    from rich.text import Text
+
+    from tracker.core import CheckResult, Tracker
     from tracker.crawl import CrawlProgress, Progress
 
 EXIT_USAGE = 2
@@ -64,6 +64,8 @@ def friendly(func: F) -> F:
 
 
 def _tracker(ctx: click.Context) -> Tracker:
+    from tracker.core import Tracker
+
     obj = ctx.find_root().obj
     if obj.get("tracker") is None:
         obj["tracker"] = Tracker.from_config(obj.get("config"))
@@ -181,6 +183,10 @@ def check(
 
 
 def _print_check_table(result: CheckResult) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
     console = Console()
     table = Table(title=f"selfref check: {result.agent}", show_lines=True)
     for column in ("#", "id", "level", "score", "categories", "evidence"):
@@ -201,6 +207,8 @@ def _print_check_table(result: CheckResult) -> None:
 
 def _highlighted(text: str, verdict: Any, limit: int = 3) -> Text:
     """Each span evidence as a short excerpt with the matched characters highlighted."""
+    from rich.text import Text
+
     out = Text()
     shown = 0
     for ev in verdict.evidence:
@@ -312,6 +320,11 @@ def audit(
     fmt: str,
 ) -> None:
     """Recorded retrievals, one row per retrieved document, newest first."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from tracker.audit import AUDIT_COLUMNS
+
     rows = _tracker(ctx).audit(
         agent=agent,
         since=parse_when(since) if since else None,
@@ -367,6 +380,9 @@ def search(
 ) -> None:
     """Query the corpus of known coverage: one row per crawled page nearest to TEXT (its
     best chunk), nearest first; catalog lines only with --include-catalog."""
+    from rich.console import Console
+    from rich.table import Table
+
     hits = _tracker(ctx).search(text, agent=agent, k=k, include_catalog=include_catalog)
     rows = [
         {
@@ -461,6 +477,9 @@ def _crawl_progress() -> Iterator[Progress | None]:
     if not sys.stderr.isatty():
         yield None
         return
+    from rich.console import Console
+    from rich.progress import Progress as ProgressBar
+
     tasks: dict[str, Any] = {}
     with ProgressBar(console=Console(stderr=True), transient=True) as bar:
 
@@ -486,6 +505,9 @@ def agents() -> None:
 @friendly
 def agents_list(ctx: click.Context, fmt: str) -> None:
     """One line per agent: id, name, vendor, personas, incidents."""
+    from rich.console import Console
+    from rich.table import Table
+
     profiles = _tracker(ctx).agents()
     if fmt == "jsonl":
         for p in profiles:
@@ -594,6 +616,9 @@ def alerts_list(ctx: click.Context, status: str | None, limit: int, fmt: str) ->
     `held_until`: the alert is claimed by a delivery run (running, or killed) and no run
     sends it before then.
     """
+    from rich.console import Console
+    from rich.table import Table
+
     records = _tracker(ctx).alerts(status=status, limit=limit or None)
     if fmt == "jsonl":
         for record in records:

@@ -12,40 +12,24 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from alerts import DeliveryResult
-from index import Embedder, Hit, VectorIndex, VectorIndexError, embedder_id, load_embedder
-from index.embedder import EmbedderError, embedder_names
-from tracker.audit import (
-    AuditLog,
-    AuditRow,
-    Hook,
-    RetrievalEvent,
-    RetrievedDocument,
-    new_event_id,
-    to_db_time,
-)
+from index.embedder import EmbedderError, embedder_id, embedder_names, load_embedder
 from tracker.catalog import Catalog, Profile, load_builtin
 from tracker.config import Config, load_config
-from tracker.corpus import CorpusSimilarity, seed_catalog
-from tracker.corpus import search as search_corpus
-from tracker.crosslingual import CatalogSimilarity
-from tracker.detect import Detector, load_vocabulary
 from tracker.documents import CheckDocument, to_documents
 from tracker.errors import ConfigError, IndexUnavailableError, StorageError
 from tracker.levels import Level, Verdict
 from tracker.logsafe import protect_logs
-from tracker.outbox import (
-    AlertRecord,
-    DeliveryReport,
-    deliver_due,
-    list_alerts,
-    make_hook,
-    send_test_alert,
-)
 
+# Everything below loads on first use: `selfref agents list` needs none of it.
 if TYPE_CHECKING:
+    from alerts import DeliveryResult
+    from index import Embedder, Hit, VectorIndex
+    from tracker.audit import AuditLog, AuditRow, Hook
     from tracker.crawl import CrawlReport, Progress
+    from tracker.crosslingual import CatalogSimilarity
+    from tracker.detect import Detector
     from tracker.known import KnownCoverage, KnownMatch
+    from tracker.outbox import AlertRecord, DeliveryReport
 
 Clock = Callable[[], dt.datetime]
 log = logging.getLogger("selfref.tracker")
@@ -94,30 +78,52 @@ class Tracker:
         self.config = config
         self.clock = clock
         self.catalog = _catalog(config)
-        self.audit_log = AuditLog(
-            config.database_url,
-            busy_timeout=config.settings.storage.busy_timeout.total_seconds(),
-        )
         self._embedder = embedder
+        self._audit_log: AuditLog | None = None
+        self._detector: Detector | None = None
         self._index: VectorIndex | None = None
         self._known: KnownCoverage | None = None
-        self._lock = threading.Lock()
-        detect = config.settings.detect
-        self.detector = Detector(
-            self.catalog,
-            similarity=_LazySimilarity(self),
-            crosslingual=_crosslingual(self.catalog, config),
-            vocabulary=load_vocabulary().extended(detect.vocabulary),
-            thresholds=detect.thresholds,
-            context_window=detect.context_window,
-        )
-        expected = _expected_embedder_id(config)
-        if expected is not None:
-            self.detector.calibration(expected)  # refuse an uncalibrated embedder at once
+        self._lock = threading.RLock()
+        _check_detect_settings(config)  # an unknown or uncalibrated embedder fails at once
         self.record_hooks: list[Hook] = []
-        alert_hook = make_hook(config)  # None when no alert channel is configured
-        if alert_hook is not None:
-            self.record_hooks.append(alert_hook)
+        alerts = config.settings.alerts
+        if alerts.webhooks or alerts.email is not None:
+            from tracker.outbox import make_hook
+
+            alert_hook = make_hook(config)
+            if alert_hook is not None:
+                self.record_hooks.append(alert_hook)
+
+    @property
+    def audit_log(self) -> AuditLog:
+        """The audit database, opened on first use."""
+        with self._lock:
+            if self._audit_log is None:
+                from tracker.audit import AuditLog
+
+                self._audit_log = AuditLog(
+                    self.config.database_url,
+                    busy_timeout=self.config.settings.storage.busy_timeout.total_seconds(),
+                )
+            return self._audit_log
+
+    @property
+    def detector(self) -> Detector:
+        """The detector, built on first use (its term automaton takes a moment)."""
+        with self._lock:
+            if self._detector is None:
+                from tracker.detect import Detector, load_vocabulary
+
+                detect = self.config.settings.detect
+                self._detector = Detector(
+                    self.catalog,
+                    similarity=_LazySimilarity(self),
+                    crosslingual=_crosslingual(self.catalog, self.config),
+                    vocabulary=load_vocabulary().extended(detect.vocabulary),
+                    thresholds=detect.thresholds,
+                    context_window=detect.context_window,
+                )
+            return self._detector
 
     @classmethod
     def from_config(cls, path: str | os.PathLike[str] | None = None, **kwargs: Any) -> Tracker:
@@ -181,6 +187,8 @@ class Tracker:
         query: str | None,
         session: str | None,
     ) -> str:
+        from tracker.audit import RetrievalEvent, RetrievedDocument, new_event_id, to_db_time
+
         now = to_db_time(self.clock())
         event_id = new_event_id()
         event = RetrievalEvent(
@@ -261,6 +269,9 @@ class Tracker:
         """The vector index, opened (and seeded with the catalog) on first use."""
         with self._lock:
             if self._index is None:
+                from index import VectorIndex, VectorIndexError
+                from tracker.corpus import seed_catalog
+
                 storage = self.config.settings.storage
                 try:
                     index = VectorIndex.open(
@@ -298,6 +309,9 @@ class Tracker:
         """One hit per document (its best chunk), nearest to `text` first: the `k` nearest
         crawled pages (about `agent` when given), then, with `include_catalog`, the `k`
         nearest catalog documents (the catalog's own lines about an incident or agent)."""
+        from index import VectorIndexError
+        from tracker.corpus import search as search_corpus
+
         if agent is not None:
             self.catalog.get(agent)
         try:
@@ -324,18 +338,25 @@ class Tracker:
 
     def deliver_alerts(self, *, now: dt.datetime | None = None) -> DeliveryReport:
         """Send the alerts that are due through their channels (`selfref alerts deliver`)."""
+        from tracker.outbox import deliver_due
+
         return deliver_due(self, now=now)
 
     def alerts(self, *, status: str | None = None, limit: int | None = 100) -> list[AlertRecord]:
         """Outbox rows, newest first (`selfref alerts list`)."""
+        from tracker.outbox import list_alerts
+
         return list_alerts(self.audit_log, status=status, limit=limit, now=self.clock())
 
     def test_alert(self, channel: str) -> DeliveryResult:
         """Send a clearly marked test alert through `channel` right away."""
+        from tracker.outbox import send_test_alert
+
         return send_test_alert(self, channel)
 
     def close(self) -> None:
-        self.audit_log.dispose()
+        if self._audit_log is not None:
+            self._audit_log.dispose()
 
 
 class _LazySimilarity:
@@ -349,6 +370,9 @@ class _LazySimilarity:
         return self._tracker.embedder.id
 
     def nearest(self, agent: str, texts: Sequence[str]) -> list[Any]:
+        from index import VectorIndexError
+        from tracker.corpus import CorpusSimilarity
+
         tracker = self._tracker
         try:
             return CorpusSimilarity(tracker.index, indexed=tracker.known.indexed).nearest(
@@ -364,14 +388,27 @@ def _crosslingual(catalog: Catalog, config: Config) -> CatalogSimilarity | None:
     spec = config.settings.detect.crosslingual
     if not spec or spec == config.settings.index.embedder:
         return None
-    if spec not in embedder_names():
+    from tracker.crosslingual import CatalogSimilarity
+
+    return CatalogSimilarity(
+        catalog, functools.partial(load_embedder, spec), cache_dir=config.home / "cache"
+    )
+
+
+def _check_detect_settings(config: Config) -> None:
+    """Refuse an unknown cross-lingual embedder, and an index embedder with no calibration
+    and no complete [detect.thresholds], when the config is loaded."""
+    spec = config.settings.detect.crosslingual
+    if spec and spec != config.settings.index.embedder and spec not in embedder_names():
         raise ConfigError(
             f"[detect] crosslingual: unknown embedder {spec!r}; "
             f'one of {", ".join(embedder_names())}, or "" for none'
         )
-    return CatalogSimilarity(
-        catalog, functools.partial(load_embedder, spec), cache_dir=config.home / "cache"
-    )
+    expected = _expected_embedder_id(config)
+    if expected is not None:
+        from tracker.detect import load_calibration
+
+        load_calibration(expected, config.settings.detect.thresholds)
 
 
 def _expected_embedder_id(config: Config) -> str | None:

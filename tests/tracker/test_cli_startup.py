@@ -1,0 +1,52 @@
+"""The commands that need no detector, database or index import none of them (the speed
+itself is measured by benchmarks/cli_startup.py, not asserted here)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import index
+
+HEAVY = ("numpy", "chromadb", "langchain_core", "sqlalchemy", "onnxruntime", "tracker.detect")
+PROBE = """
+import sys
+from tracker.cli import main
+try:
+    main({args!r})
+except SystemExit:
+    pass
+print("LOADED:" + ",".join(m for m in {heavy!r} if m in sys.modules))
+"""
+
+
+def _loaded(args: list[str], home: Path) -> set[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE.format(args=args, heavy=HEAVY)],
+        env={**os.environ, "SELFREF_HOME": str(home)},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    line = next(x for x in out.splitlines() if x.startswith("LOADED:"))
+    return {m for m in line.removeprefix("LOADED:").split(",") if m}
+
+
+@pytest.mark.parametrize("args", [["--help"], ["check"], ["audit", "--level", "bogus"]])
+def test_help_and_usage_errors_load_nothing_heavy(args: list[str], tmp_path: Path) -> None:
+    assert _loaded(args, tmp_path) == set()
+
+
+@pytest.mark.parametrize("args", [["agents", "list"], ["agents", "show", "grok"]])
+def test_agents_load_no_database_index_or_embedder(args: list[str], tmp_path: Path) -> None:
+    assert _loaded(args, tmp_path) <= {"tracker.detect"}  # the calibration check at load
+    assert not (tmp_path / "selfref.sqlite3").exists()
+
+
+def test_index_exports_resolve() -> None:
+    for name in index.__all__:
+        assert getattr(index, name).__name__ == name

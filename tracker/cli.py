@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     from tracker.core import CheckResult, Tracker
     from tracker.crawl import CrawlProgress, Progress
+    from tracker.readiness import CatalogIndexing
 
 EXIT_USAGE = 2
 EXIT_FAIL_ON = 3
@@ -68,9 +69,34 @@ def _tracker(ctx: click.Context) -> Tracker:
 
     obj = ctx.find_root().obj
     if obj.get("tracker") is None:
-        obj["tracker"] = Tracker.from_config(obj.get("config"))
-        ctx.call_on_close(obj["tracker"].close)
+        tracker = obj["tracker"] = Tracker.from_config(obj.get("config"))
+        ctx.call_on_close(tracker.close)
+        if sys.stderr.isatty():
+            tracker.indexing.listeners.append(_indexing_bar())
     return obj["tracker"]  # type: ignore[no-any-return]
+
+
+def _indexing_bar() -> Callable[[CatalogIndexing], None]:
+    """A progress bar on stderr while catalog lines are embedded (only when the package's
+    vectors do not cover them: another embedder, a user's [[agents]])."""
+    bar: Any = None
+
+    def show(state: CatalogIndexing) -> None:
+        nonlocal bar
+        if state.stage == "indexing" and state.total and bar is None:
+            from rich.console import Console
+            from rich.progress import Progress as ProgressBar
+
+            bar = ProgressBar(console=Console(stderr=True), transient=True)
+            bar.start()
+            bar.add_task("indexing the catalog", total=state.total)
+        if bar is not None:
+            bar.update(bar.task_ids[0], completed=state.done, total=state.total)
+            if state.stage != "indexing":
+                bar.stop()
+                bar = None
+
+    return show
 
 
 def _level_option(value: str | None) -> Level | None:
@@ -110,7 +136,7 @@ def cli(ctx: click.Context, config: str | None) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["config"] = config
-    if sys.stderr.isatty() and not logging.getLogger().handlers:
+    if not logging.getLogger().handlers:  # stages of long work (indexing) say so on stderr
         logging.basicConfig(level=logging.WARNING, format="selfref: %(message)s")
         logging.getLogger("selfref").setLevel(logging.INFO)
 

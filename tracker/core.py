@@ -19,6 +19,7 @@ from tracker.documents import CheckDocument, to_documents
 from tracker.errors import ConfigError, IndexUnavailableError, StorageError
 from tracker.levels import Level, Verdict
 from tracker.logsafe import protect_logs
+from tracker.readiness import CatalogIndexing, exclusive
 
 # Everything below loads on first use: `selfref agents list` needs none of it.
 if TYPE_CHECKING:
@@ -84,6 +85,9 @@ class Tracker:
         self._index: VectorIndex | None = None
         self._known: KnownCoverage | None = None
         self._lock = threading.RLock()
+        self._index_lock = threading.Lock()  # apart: indexing holds it for a while
+        self.indexing = CatalogIndexing()
+        """Where the catalog's indexing stands (what readiness reports)."""
         _check_detect_settings(config)  # an unknown or uncalibrated embedder fails at once
         self.record_hooks: list[Hook] = []
         alerts = config.settings.alerts
@@ -267,24 +271,39 @@ class Tracker:
     @property
     def index(self) -> VectorIndex:
         """The vector index, opened (and seeded with the catalog) on first use."""
-        with self._lock:
+        with self._index_lock:
             if self._index is None:
-                from index import VectorIndex, VectorIndexError
-                from tracker.corpus import seed_catalog
-
-                storage = self.config.settings.storage
-                try:
-                    index = VectorIndex.open(
-                        self.embedder,
-                        path=None if storage.chroma_url else self.config.chroma_path,
-                        url=storage.chroma_url,
-                        collection=self.config.settings.index.collection,
-                    )
-                    seed_catalog(index, self.catalog)
-                except VectorIndexError as exc:
-                    raise IndexUnavailableError(str(exc)) from None
-                self._index = index
+                self._index = self._open_index()
             return self._index
+
+    def _open_index(self) -> VectorIndex:
+        """Open the collection and add the catalog's missing lines, one process per home
+        at a time (a second waits, then finds them there); `indexing` follows along."""
+        from index import VectorIndex, VectorIndexError
+        from tracker.corpus import seed_catalog
+
+        storage = self.config.settings.storage
+        state = self.indexing
+        state.update("indexing")
+        try:
+            index = VectorIndex.open(
+                self.embedder,
+                path=None if storage.chroma_url else self.config.chroma_path,
+                url=storage.chroma_url,
+                collection=self.config.settings.index.collection,
+            )
+            with exclusive(self.config.home / "locks" / "catalog-index.lock", "indexing"):
+                seed_catalog(
+                    index, self.catalog, lambda done, total: state.update(done=done, total=total)
+                )
+        except VectorIndexError as exc:
+            state.update("failed", error=str(exc))
+            raise IndexUnavailableError(str(exc)) from None
+        except BaseException as exc:
+            state.update("failed", error=str(exc) or type(exc).__name__)
+            raise
+        state.update("ready")
+        return index
 
     @property
     def known(self) -> KnownCoverage:

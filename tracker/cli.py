@@ -1,7 +1,7 @@
 """`selfref`: each command parses options, calls one Tracker method, and prints.
 
 Errors a user can cause become one line on stderr and exit code 2; `check --fail-on`
-exits 3 when a document reaches the given level.
+exits 3 when a document reaches the given level; `crawl` exits 4 when a source failed.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 EXIT_USAGE = 2
 EXIT_FAIL_ON = 3
+EXIT_CRAWL_FAILED = 4
 LEVEL_STYLE = {
     Level.NONE: "dim",
     Level.NOTICE: "cyan",
@@ -195,8 +196,12 @@ def check(
     tracker.agent(agent)
     threshold = _level_option(fail_on)
     hit = False
-    batches = read_batches(file, batch_size=batch_size, max_documents=max_documents)
+    checked = 0
+    name = str(getattr(file, "name", "-"))
+    name = "stdin" if name in ("-", "<stdin>") else name
+    batches = read_batches(file, batch_size=batch_size, max_documents=max_documents, name=name)
     for documents in batches:
+        checked += len(documents)
         result = tracker.check(agent, documents, query=query, session=session, record=not no_record)
         if fmt == "jsonl":
             for verdict in result.to_dict()["verdicts"]:
@@ -204,6 +209,8 @@ def check(
         else:
             _print_check_table(result)
         hit = hit or (threshold is not None and any(v.level >= threshold for v in result.verdicts))
+    if not checked:
+        click.echo("selfref: the input holds no document: nothing checked or recorded", err=True)
     if hit:
         sys.exit(EXIT_FAIL_ON)
 
@@ -281,9 +288,9 @@ def _listen_options(command: Callable[..., None]) -> Callable[..., None]:
     command = click.option(
         "--port", type=click.IntRange(1, 65535), help="Port (default: [api] port, 8765)."
     )(command)
-    return click.option(
-        "--host", help="Address to listen on (default: [api] host, 127.0.0.1)."
-    )(command)
+    return click.option("--host", help="Address to listen on (default: [api] host, 127.0.0.1).")(
+        command
+    )
 
 
 @cli.command()
@@ -471,16 +478,27 @@ def _reference(references: list[str]) -> str:
     show_default=True,
     help="Output format.",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Also run sources in failure backoff; a failure leaves their backoff as it was.",
+)
 @click.pass_context
 @friendly
-def crawl(ctx: click.Context, sources: tuple[str, ...], fmt: str) -> None:
-    """One pass over the configured sources: fetch, extract, tag, dedupe and index pages."""
+def crawl(ctx: click.Context, sources: tuple[str, ...], fmt: str, force: bool) -> None:
+    """One pass over the configured sources: fetch, extract, tag, dedupe and index pages.
+
+    Exits 4 when a source failed or was skipped in failure backoff (see --force).
+    """
     tracker = _tracker(ctx)
     if fmt == "json":
-        click.echo(json.dumps(tracker.crawl(sources).to_dict(), ensure_ascii=False))
+        report = tracker.crawl(sources, force=force)
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+        if report.not_ok():
+            sys.exit(EXIT_CRAWL_FAILED)
         return
     with _crawl_progress() as progress:
-        report = tracker.crawl(sources, progress)
+        report = tracker.crawl(sources, progress, force=force)
     click.echo(", ".join(f"{name} {n}" for name, n in report.counts().items()))
     skips = report.skips()
     click.echo(
@@ -491,10 +509,13 @@ def crawl(ctx: click.Context, sources: tuple[str, ...], fmt: str) -> None:
     for result in report.sources:
         for limit in result.limits:
             click.echo(f"  source {result.name!r}: limit reached: {limit}")
-    for message in report.failures[:20]:
-        click.echo(f"  {message}")
-    if len(report.failures) > 20:
-        click.echo(f"  ... and {len(report.failures) - 20} more (see --format json)")
+    lines = report.failure_lines()
+    for line in lines[:20]:
+        click.echo(f"  {line}")
+    if len(lines) > 20:
+        click.echo(f"  ... and {len(lines) - 20} more (see --format json)")
+    if report.not_ok():
+        sys.exit(EXIT_CRAWL_FAILED)
 
 
 @contextlib.contextmanager

@@ -89,6 +89,10 @@ class Tracker:
         self.indexing = CatalogIndexing()
         """Where the catalog's indexing stands (what readiness reports)."""
         _check_detect_settings(config)  # an unknown or uncalibrated embedder fails at once
+        if config.settings.sources:
+            from tracker.sources import check_sources
+
+            check_sources(config)  # a bad kind or option fails at once, not at its first run
         self.record_hooks: list[Hook] = []
         alerts = config.settings.alerts
         if alerts.webhooks or alerts.email is not None:
@@ -153,8 +157,12 @@ class Tracker:
         session: str | None = None,
         record: bool = True,
     ) -> CheckResult:
-        """Verdicts for the documents `agent` retrieved; records the event unless record=False."""
+        """Verdicts for the documents `agent` retrieved; records the event unless record=False.
+        No documents is no retrieval: nothing is checked or recorded (`event_id` None)."""
         docs = to_documents(documents)
+        if not docs:
+            self.catalog.get(agent)  # an unknown agent is still an error
+            return CheckResult(agent=agent, verdicts=[])
         verdicts = self.detector.check(
             agent,
             [d.text for d in docs],
@@ -346,12 +354,17 @@ class Tracker:
             raise IndexUnavailableError(str(exc)) from None
 
     def crawl(
-        self, sources: Sequence[str] | None = None, progress: Progress | None = None
+        self,
+        sources: Sequence[str] | None = None,
+        progress: Progress | None = None,
+        *,
+        force: bool = False,
     ) -> CrawlReport:
-        """One pass over the configured sources (all enabled ones unless named)."""
+        """One pass over the configured sources (all enabled ones unless named); `force`
+        runs sources in failure backoff too, without changing their backoff."""
         from tracker.crawl import run_crawl  # the crawl stack is heavy; load it on first use
 
-        return run_crawl(self, list(sources) if sources else None, progress)
+        return run_crawl(self, list(sources) if sources else None, progress, force=force)
 
     # -- alerts -----------------------------------------------------------------------
 

@@ -27,8 +27,6 @@ from tracker.timeparse import parse_when
 # (benchmarks/cli_startup.py), so rich, the database, the detector and the index load
 # only in the commands that need them.
 if TYPE_CHECKING:
-    from rich.text import Text
-
     from tracker.core import CheckResult, Tracker
     from tracker.crawl import CrawlProgress, Progress
     from tracker.readiness import CatalogIndexing
@@ -36,12 +34,6 @@ if TYPE_CHECKING:
 EXIT_USAGE = 2
 EXIT_FAIL_ON = 3
 EXIT_CRAWL_FAILED = 4
-LEVEL_STYLE = {
-    Level.NONE: "dim",
-    Level.NOTICE: "cyan",
-    Level.WARN: "bold yellow",
-    Level.CRITICAL: "bold red",
-}
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -218,7 +210,8 @@ def check(
 def _print_check_table(result: CheckResult) -> None:
     from rich.console import Console
     from rich.table import Table
-    from rich.text import Text
+
+    from tracker.present import evidence_text, level_text
 
     console = Console()
     table = Table(title=f"selfref check: {result.agent}", show_lines=True)
@@ -228,35 +221,14 @@ def _print_check_table(result: CheckResult) -> None:
         table.add_row(
             str(i),
             doc.id or "",
-            Text(verdict.level.label, style=LEVEL_STYLE[verdict.level]),
+            level_text(verdict.level),
             f"{verdict.score:.2f}",
             ", ".join(verdict.categories),
-            _highlighted(doc.text, verdict),
+            evidence_text(doc.text, verdict),
         )
     console.print(table)
     if result.event_id:
         console.print(f"recorded as {result.event_id}", style="dim")
-
-
-def _highlighted(text: str, verdict: Any, limit: int = 3) -> Text:
-    """Each span evidence as a short excerpt with the matched characters highlighted."""
-    from rich.text import Text
-
-    out = Text()
-    shown = 0
-    for ev in verdict.evidence:
-        if ev.span is None:
-            out.append(f"{ev.kind}: {ev.detail}\n", style="dim")
-            continue
-        if shown >= limit:
-            continue
-        start, end = ev.span
-        lo, hi = max(0, start - 40), min(len(text), end + 40)
-        out.append(f"{ev.kind}: …{text[lo:start]}".replace("\n", " "))
-        out.append(text[start:end].replace("\n", " "), style="bold reverse")
-        out.append(f"{text[end:hi]}…\n".replace("\n", " ") + "\n")
-        shown += 1
-    return out
 
 
 # -- demo -----------------------------------------------------------------------------
@@ -273,11 +245,12 @@ def demo(keep: Path | None) -> None:
     """Offline showcase of the whole loop on loopback: crawl, check, alert, audit.
 
     Serves a small news site and a webhook receiver on 127.0.0.1, in a throwaway home
-    (your own home and config are not touched).
+    (your own home and config are not touched) or in --keep DIR, and prints the
+    `selfref audit` command that finds the event again.
     """
     from tracker.demo import run_demo
 
-    run_demo(click.echo, home=keep)
+    run_demo(home=keep)
 
 
 # -- daemon ---------------------------------------------------------------------------
@@ -339,6 +312,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     help="At most this many rows (0: no limit).",
 )
 @_format_option("table", "jsonl", "csv")
+@click.option("--wide", is_flag=True, help="Table: every column, not the five that fit 80 columns.")
 @click.pass_context
 @friendly
 def audit(
@@ -351,12 +325,17 @@ def audit(
     event: str | None,
     limit: int,
     fmt: str,
+    wide: bool,
 ) -> None:
-    """Recorded retrievals, one row per retrieved document, newest first."""
+    """Recorded retrievals, one row per retrieved document, newest first.
+
+    The table shows time, agent, level, title or URL and the most telling evidence;
+    --wide shows every column, and jsonl and csv carry them all.
+    """
     from rich.console import Console
-    from rich.table import Table
 
     from tracker.audit import AUDIT_COLUMNS
+    from tracker.present import audit_table
 
     rows = _tracker(ctx).audit(
         agent=agent,
@@ -367,21 +346,16 @@ def audit(
         event=event,
         limit=limit or None,
     )
-    records = [row.to_record() for row in rows]
     if fmt == "jsonl":
         for row in rows:
             click.echo(json.dumps(row.to_dict(), ensure_ascii=False))
     elif fmt == "csv":
         writer = csv.DictWriter(sys.stdout, fieldnames=AUDIT_COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(records)
+        writer.writerows(row.to_record() for row in rows)
     else:
-        table = Table(title=f"selfref audit ({len(rows)} rows)")
-        for column in AUDIT_COLUMNS:
-            table.add_column(column, overflow="fold")
-        for record in records:
-            table.add_row(*(str(record[c]) for c in AUDIT_COLUMNS))
-        Console().print(table)
+        console = Console()
+        console.print(audit_table(rows, AUDIT_COLUMNS, wide=wide, width=console.width))
     if limit and len(rows) == limit:
         click.echo(f"selfref: showing the newest {limit} rows; use --limit 0 for all", err=True)
 

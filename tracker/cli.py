@@ -685,3 +685,7 @@ def alerts_test(ctx: click.Context, channel: str) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     """Console-script entry point."""
     cli.main(args=list(argv) if argv is not None else None, prog_name="selfref")
+
+
+if __name__ == "__main__":  # python -m tracker.cli
+    main()

@@ -526,9 +526,6 @@ def agents() -> None:
 @friendly
 def agents_list(ctx: click.Context, fmt: str) -> None:
     """One line per agent: id, name, vendor, personas, incidents."""
-    from rich.console import Console
-    from rich.table import Table
-
     profiles = _tracker(ctx).agents()
     if fmt == "jsonl":
         for p in profiles:
@@ -544,6 +541,9 @@ def agents_list(ctx: click.Context, fmt: str) -> None:
                 )
             )
         return
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(title="selfref agents")
     for column in ("id", "name", "vendor", "personas", "incidents"):
         table.add_column(column)

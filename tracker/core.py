@@ -436,6 +436,9 @@ def _check_detect_settings(config: Config) -> None:
             f"[detect] crosslingual: unknown embedder {spec!r}; "
             f'one of {", ".join(embedder_names())}, or "" for none'
         )
+    detect, index = config.settings.detect, config.settings.index
+    if not detect.thresholds and index.embedder == "minilm" and not index.embedder_options:
+        return  # the default is calibrated (tests/tracker/test_cli_startup.py): no detector import
     expected = _expected_embedder_id(config)
     if expected is not None:
         from tracker.detect import load_calibration

@@ -1,19 +1,53 @@
-"""The vector index leaf: chunk, embed, store and search known coverage."""
+"""The vector index leaf: chunk, embed, store and search known coverage.
 
-from index.chunking import chunk_id, split_text
-from index.embedder import (
-    E5Small4BitEmbedder,
-    Embedder,
-    EmbedderError,
-    LangChainEmbedder,
-    MiniLMEmbedder,
-    UseMultilingualEmbedder,
-    embedder_id,
-    embedder_names,
-    load_embedder,
-    register_embedder,
-)
-from index.store import ChunkRecord, EmbedderMismatchError, Hit, VectorIndex, VectorIndexError
+Names load on first use (PEP 562), so naming the embedder registry costs no numpy,
+LangChain or Chroma import: a CLI command that needs none of them starts at once.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from index.chunking import chunk_id, split_text
+    from index.embedder import (
+        E5Small4BitEmbedder,
+        Embedder,
+        EmbedderError,
+        LangChainEmbedder,
+        MiniLMEmbedder,
+        UseMultilingualEmbedder,
+        embedder_id,
+        embedder_names,
+        load_embedder,
+        register_embedder,
+    )
+    from index.store import ChunkRecord, EmbedderMismatchError, Hit, VectorIndex, VectorIndexError
+
+_MODULES = {
+    "index.chunking": ("chunk_id", "split_text"),
+    "index.embedder": (
+        "E5Small4BitEmbedder",
+        "Embedder",
+        "EmbedderError",
+        "LangChainEmbedder",
+        "MiniLMEmbedder",
+        "UseMultilingualEmbedder",
+        "embedder_id",
+        "embedder_names",
+        "load_embedder",
+        "register_embedder",
+    ),
+    "index.store": (
+        "ChunkRecord",
+        "EmbedderMismatchError",
+        "Hit",
+        "VectorIndex",
+        "VectorIndexError",
+    ),
+}
+_HOME = {name: module for module, names in _MODULES.items() for name in names}
 
 __all__ = [
     "ChunkRecord",
@@ -34,3 +68,10 @@ __all__ = [
     "register_embedder",
     "split_text",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module 'index' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

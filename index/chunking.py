@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 
-from langchain_text_splitters import RecursiveCharacterTextSplitter
-
 
 def split_text(text: str, *, chunk_size: int = 1200, overlap: int = 150) -> list[str]:
     """Paragraph-, then sentence-, then word-aware chunks of at most `chunk_size` characters."""
+    # LangChain loads here, not with the module: a check of short documents never needs it
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
     splitter = RecursiveCharacterTextSplitter(
         chunk_size=chunk_size,
         chunk_overlap=overlap,

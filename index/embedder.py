@@ -13,12 +13,13 @@ import importlib.metadata
 from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:  # numpy loads with the first embedder, not with the registry
+    import numpy as np
+    import numpy.typing as npt
 
-Vectors = npt.NDArray[np.float32]
+    Vectors = npt.NDArray[np.float32]
 
 MINILM_ID = "all-MiniLM-L6-v2-onnx-int8"
 USE_MULTILINGUAL_ID = "universal-sentence-encoder-multilingual-3"
@@ -122,6 +123,8 @@ class MiniLMEmbedder:
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         """Embed `texts` in length-sorted batches; returns an (n, 384) float32 array."""
+        import numpy as np
+
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
             return out
@@ -183,6 +186,8 @@ class UseMultilingualEmbedder:
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         """Embed `texts`; returns an (n, 512) float32 array of unit vectors."""
+        import numpy as np
+
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         vectors = self._model.encode([text[: self.max_chars] for text in texts])
@@ -212,6 +217,8 @@ class E5Small4BitEmbedder:
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         """Embed `texts`; returns an (n, 384) float32 array of unit vectors."""
+        import numpy as np
+
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         vectors = self._model.query(list(texts))
@@ -226,6 +233,8 @@ class LangChainEmbedder:
         self.id = id
 
     def embed(self, texts: Sequence[str]) -> Vectors:
+        import numpy as np
+
         vectors = np.asarray(self._embeddings.embed_documents(list(texts)), dtype=np.float32)
         if vectors.ndim != 2 or len(vectors) != len(texts):
             raise EmbedderError(f"{self.id} returned vectors of shape {vectors.shape}")

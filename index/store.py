@@ -10,12 +10,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import numpy as np
 
-from index.embedder import Embedder, Vectors
+from index.embedder import Embedder
+
+if TYPE_CHECKING:
+    from index.embedder import Vectors
 
 Metadata = Mapping[str, str | int | float | bool | list[str]]
 

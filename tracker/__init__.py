@@ -3,9 +3,15 @@
     from tracker import Tracker, Level
     t = Tracker.from_config()
     result = t.check("grok", documents, query="what is your surname?")
+
+`Tracker` and `CheckResult` load on first use (PEP 562): the CLI imports this package,
+and a command that needs no detector, database or index must not pay for them.
 """
 
-from tracker.core import CheckResult, Tracker
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from tracker.errors import (
     AgentNotSetError,
     ConfigError,
@@ -16,6 +22,9 @@ from tracker.errors import (
     UnknownAgentError,
 )
 from tracker.levels import Evidence, Level, Verdict
+
+if TYPE_CHECKING:
+    from tracker.core import CheckResult, Tracker
 
 __all__ = [
     "AgentNotSetError",
@@ -31,3 +40,11 @@ __all__ = [
     "UnknownAgentError",
     "Verdict",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("CheckResult", "Tracker"):
+        from tracker import core
+
+        return getattr(core, name)
+    raise AttributeError(f"module 'tracker' has no attribute {name!r}")

@@ -1,7 +1,7 @@
 """`selfref`: each command parses options, calls one Tracker method, and prints.
 
 Errors a user can cause become one line on stderr and exit code 2; `check --fail-on`
-exits 3 when a document reaches the given level.
+exits 3 when a document reaches the given level; `crawl` exits 4 when a source failed.
 """
 
 from __future__ import annotations
@@ -17,29 +17,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.console import Console
-from rich.progress import Progress as ProgressBar
-from rich.table import Table
-from rich.text import Text
 
-from tracker.audit import AUDIT_COLUMNS
-from tracker.core import CheckResult, Tracker
 from tracker.documents import DEFAULT_BATCH, DEFAULT_MAX_DOCUMENTS, read_batches
 from tracker.errors import SelfrefError
 from tracker.levels import Level
 from tracker.timeparse import parse_when
 
+# Imported where used, not here: `selfref --help` and `agents list` must start at once
+# (benchmarks/cli_startup.py), so rich, the database, the detector and the index load
+# only in the commands that need them.
 if TYPE_CHECKING:
+    from tracker.core import CheckResult, Tracker
     from tracker.crawl import CrawlProgress, Progress
+    from tracker.indexing import CatalogIndexing
 
 EXIT_USAGE = 2
 EXIT_FAIL_ON = 3
-LEVEL_STYLE = {
-    Level.NONE: "dim",
-    Level.NOTICE: "cyan",
-    Level.WARN: "bold yellow",
-    Level.CRITICAL: "bold red",
-}
+EXIT_CRAWL_FAILED = 4
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -63,11 +57,38 @@ def friendly(func: F) -> F:
 
 
 def _tracker(ctx: click.Context) -> Tracker:
+    from tracker.core import Tracker
+
     obj = ctx.find_root().obj
     if obj.get("tracker") is None:
-        obj["tracker"] = Tracker.from_config(obj.get("config"))
-        ctx.call_on_close(obj["tracker"].close)
+        tracker = obj["tracker"] = Tracker.from_config(obj.get("config"))
+        ctx.call_on_close(tracker.close)
+        if sys.stderr.isatty():
+            tracker.indexing.listeners.append(_indexing_bar())
     return obj["tracker"]  # type: ignore[no-any-return]
+
+
+def _indexing_bar() -> Callable[[CatalogIndexing], None]:
+    """A progress bar on stderr while catalog lines are embedded (only when the package's
+    vectors do not cover them: another embedder, a user's [[agents]])."""
+    bar: Any = None
+
+    def show(state: CatalogIndexing) -> None:
+        nonlocal bar
+        if state.stage == "indexing" and state.total and bar is None:
+            from rich.console import Console
+            from rich.progress import Progress as ProgressBar
+
+            bar = ProgressBar(console=Console(stderr=True), transient=True)
+            bar.start()
+            bar.add_task("indexing the catalog", total=state.total)
+        if bar is not None:
+            bar.update(bar.task_ids[0], completed=state.done, total=state.total)
+            if state.stage != "indexing":
+                bar.stop()
+                bar = None
+
+    return show
 
 
 def _level_option(value: str | None) -> Level | None:
@@ -107,7 +128,7 @@ def cli(ctx: click.Context, config: str | None) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["config"] = config
-    if sys.stderr.isatty() and not logging.getLogger().handlers:
+    if not logging.getLogger().handlers:  # stages of long work (indexing) say so on stderr
         logging.basicConfig(level=logging.WARNING, format="selfref: %(message)s")
         logging.getLogger("selfref").setLevel(logging.INFO)
 
@@ -166,8 +187,12 @@ def check(
     tracker.agent(agent)
     threshold = _level_option(fail_on)
     hit = False
-    batches = read_batches(file, batch_size=batch_size, max_documents=max_documents)
+    checked = 0
+    name = str(getattr(file, "name", "-"))
+    name = "stdin" if name in ("-", "<stdin>") else name
+    batches = read_batches(file, batch_size=batch_size, max_documents=max_documents, name=name)
     for documents in batches:
+        checked += len(documents)
         result = tracker.check(agent, documents, query=query, session=session, record=not no_record)
         if fmt == "jsonl":
             for verdict in result.to_dict()["verdicts"]:
@@ -175,11 +200,18 @@ def check(
         else:
             _print_check_table(result)
         hit = hit or (threshold is not None and any(v.level >= threshold for v in result.verdicts))
+    if not checked:
+        click.echo("selfref: the input holds no document: nothing checked or recorded", err=True)
     if hit:
         sys.exit(EXIT_FAIL_ON)
 
 
 def _print_check_table(result: CheckResult) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from tracker.present import evidence_text, level_text
+
     console = Console()
     table = Table(title=f"selfref check: {result.agent}", show_lines=True)
     for column in ("#", "id", "level", "score", "categories", "evidence"):
@@ -188,33 +220,14 @@ def _print_check_table(result: CheckResult) -> None:
         table.add_row(
             str(i),
             doc.id or "",
-            Text(verdict.level.label, style=LEVEL_STYLE[verdict.level]),
+            level_text(verdict.level),
             f"{verdict.score:.2f}",
             ", ".join(verdict.categories),
-            _highlighted(doc.text, verdict),
+            evidence_text(doc.text, verdict),
         )
     console.print(table)
     if result.event_id:
         console.print(f"recorded as {result.event_id}", style="dim")
-
-
-def _highlighted(text: str, verdict: Any, limit: int = 3) -> Text:
-    """Each span evidence as a short excerpt with the matched characters highlighted."""
-    out = Text()
-    shown = 0
-    for ev in verdict.evidence:
-        if ev.span is None:
-            out.append(f"{ev.kind}: {ev.detail}\n", style="dim")
-            continue
-        if shown >= limit:
-            continue
-        start, end = ev.span
-        lo, hi = max(0, start - 40), min(len(text), end + 40)
-        out.append(f"{ev.kind}: …{text[lo:start]}".replace("\n", " "))
-        out.append(text[start:end].replace("\n", " "), style="bold reverse")
-        out.append(f"{text[end:hi]}…\n".replace("\n", " ") + "\n")
-        shown += 1
-    return out
 
 
 # -- demo -----------------------------------------------------------------------------
@@ -231,11 +244,12 @@ def demo(keep: Path | None) -> None:
     """Offline showcase of the whole loop on loopback: crawl, check, alert, audit.
 
     Serves a small news site and a webhook receiver on 127.0.0.1, in a throwaway home
-    (your own home and config are not touched).
+    (your own home and config are not touched) or in --keep DIR, and prints the
+    `selfref audit` command that finds the event again.
     """
     from tracker.demo import run_demo
 
-    run_demo(click.echo, home=keep)
+    run_demo(home=keep)
 
 
 # -- daemon ---------------------------------------------------------------------------
@@ -246,9 +260,9 @@ def _listen_options(command: Callable[..., None]) -> Callable[..., None]:
     command = click.option(
         "--port", type=click.IntRange(1, 65535), help="Port (default: [api] port, 8765)."
     )(command)
-    return click.option(
-        "--host", help="Address to listen on (default: [api] host, 127.0.0.1)."
-    )(command)
+    return click.option("--host", help="Address to listen on (default: [api] host, 127.0.0.1).")(
+        command
+    )
 
 
 @cli.command()
@@ -335,6 +349,7 @@ def db_current(ctx: click.Context) -> None:
     help="At most this many rows (0: no limit).",
 )
 @_format_option("table", "jsonl", "csv")
+@click.option("--wide", is_flag=True, help="Table: every column, not the five that fit 80 columns.")
 @click.pass_context
 @friendly
 def audit(
@@ -347,8 +362,18 @@ def audit(
     event: str | None,
     limit: int,
     fmt: str,
+    wide: bool,
 ) -> None:
-    """Recorded retrievals, one row per retrieved document, newest first."""
+    """Recorded retrievals, one row per retrieved document, newest first.
+
+    The table shows time, agent, level, title or URL and the most telling evidence;
+    --wide shows every column, and jsonl and csv carry them all.
+    """
+    from rich.console import Console
+
+    from tracker.audit import AUDIT_COLUMNS
+    from tracker.present import audit_table
+
     rows = _tracker(ctx).audit(
         agent=agent,
         since=parse_when(since) if since else None,
@@ -358,21 +383,16 @@ def audit(
         event=event,
         limit=limit or None,
     )
-    records = [row.to_record() for row in rows]
     if fmt == "jsonl":
         for row in rows:
             click.echo(json.dumps(row.to_dict(), ensure_ascii=False))
     elif fmt == "csv":
         writer = csv.DictWriter(sys.stdout, fieldnames=AUDIT_COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(records)
+        writer.writerows(row.to_record() for row in rows)
     else:
-        table = Table(title=f"selfref audit ({len(rows)} rows)")
-        for column in AUDIT_COLUMNS:
-            table.add_column(column, overflow="fold")
-        for record in records:
-            table.add_row(*(str(record[c]) for c in AUDIT_COLUMNS))
-        Console().print(table)
+        console = Console()
+        console.print(audit_table(rows, AUDIT_COLUMNS, wide=wide, width=console.width))
     if limit and len(rows) == limit:
         click.echo(f"selfref: showing the newest {limit} rows; use --limit 0 for all", err=True)
 
@@ -404,6 +424,9 @@ def search(
 ) -> None:
     """Query the corpus of known coverage: one row per crawled page nearest to TEXT (its
     best chunk), nearest first; catalog lines only with --include-catalog."""
+    from rich.console import Console
+    from rich.table import Table
+
     hits = _tracker(ctx).search(text, agent=agent, k=k, include_catalog=include_catalog)
     rows = [
         {
@@ -466,16 +489,27 @@ def _reference(references: list[str]) -> str:
     show_default=True,
     help="Output format.",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Also run sources in failure backoff; a failure leaves their backoff as it was.",
+)
 @click.pass_context
 @friendly
-def crawl(ctx: click.Context, sources: tuple[str, ...], fmt: str) -> None:
-    """One pass over the configured sources: fetch, extract, tag, dedupe and index pages."""
+def crawl(ctx: click.Context, sources: tuple[str, ...], fmt: str, force: bool) -> None:
+    """One pass over the configured sources: fetch, extract, tag, dedupe and index pages.
+
+    Exits 4 when a source failed or was skipped in failure backoff (see --force).
+    """
     tracker = _tracker(ctx)
     if fmt == "json":
-        click.echo(json.dumps(tracker.crawl(sources).to_dict(), ensure_ascii=False))
+        report = tracker.crawl(sources, force=force)
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+        if report.not_ok():
+            sys.exit(EXIT_CRAWL_FAILED)
         return
     with _crawl_progress() as progress:
-        report = tracker.crawl(sources, progress)
+        report = tracker.crawl(sources, progress, force=force)
     click.echo(", ".join(f"{name} {n}" for name, n in report.counts().items()))
     skips = report.skips()
     click.echo(
@@ -486,10 +520,13 @@ def crawl(ctx: click.Context, sources: tuple[str, ...], fmt: str) -> None:
     for result in report.sources:
         for limit in result.limits:
             click.echo(f"  source {result.name!r}: limit reached: {limit}")
-    for message in report.failures[:20]:
-        click.echo(f"  {message}")
-    if len(report.failures) > 20:
-        click.echo(f"  ... and {len(report.failures) - 20} more (see --format json)")
+    lines = report.failure_lines()
+    for line in lines[:20]:
+        click.echo(f"  {line}")
+    if len(lines) > 20:
+        click.echo(f"  ... and {len(lines) - 20} more (see --format json)")
+    if report.not_ok():
+        sys.exit(EXIT_CRAWL_FAILED)
 
 
 @contextlib.contextmanager
@@ -498,6 +535,9 @@ def _crawl_progress() -> Iterator[Progress | None]:
     if not sys.stderr.isatty():
         yield None
         return
+    from rich.console import Console
+    from rich.progress import Progress as ProgressBar
+
     tasks: dict[str, Any] = {}
     with ProgressBar(console=Console(stderr=True), transient=True) as bar:
 
@@ -538,6 +578,9 @@ def agents_list(ctx: click.Context, fmt: str) -> None:
                 )
             )
         return
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(title="selfref agents")
     for column in ("id", "name", "vendor", "personas", "incidents"):
         table.add_column(column)
@@ -631,6 +674,9 @@ def alerts_list(ctx: click.Context, status: str | None, limit: int, fmt: str) ->
     `held_until`: the alert is claimed by a delivery run (running, or killed) and no run
     sends it before then.
     """
+    from rich.console import Console
+    from rich.table import Table
+
     records = _tracker(ctx).alerts(status=status, limit=limit or None)
     if fmt == "jsonl":
         for record in records:
@@ -676,3 +722,7 @@ def alerts_test(ctx: click.Context, channel: str) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     """Console-script entry point."""
     cli.main(args=list(argv) if argv is not None else None, prog_name="selfref")
+
+
+if __name__ == "__main__":  # python -m tracker.cli
+    main()

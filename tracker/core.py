@@ -13,42 +13,26 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from alerts import DeliveryResult
-from index import Embedder, Hit, VectorIndex, VectorIndexError, embedder_id, load_embedder
-from index.embedder import EmbedderError, embedder_names
-from tracker.alerting import channel_specs
-from tracker.audit import (
-    AuditLog,
-    AuditRow,
-    Hook,
-    RetrievalEvent,
-    RetrievedDocument,
-    new_event_id,
-    to_db_time,
-)
+from index.embedder import EmbedderError, embedder_id, embedder_names, load_embedder
 from tracker.catalog import Catalog, Profile, load_builtin
 from tracker.config import Config, load_config
-from tracker.corpus import CorpusSimilarity, seed_catalog
-from tracker.corpus import search as search_corpus
-from tracker.crosslingual import CatalogSimilarity
-from tracker.dblock import DatabaseLock
-from tracker.detect import Detector, load_vocabulary
 from tracker.documents import CheckDocument, to_documents
 from tracker.errors import ConfigError, IndexUnavailableError, StorageError
+from tracker.indexing import CatalogIndexing, exclusive
 from tracker.levels import Evidence, Level, Verdict
 from tracker.logsafe import protect_logs
-from tracker.outbox import (
-    AlertRecord,
-    DeliveryReport,
-    deliver_due,
-    list_alerts,
-    make_hook,
-    send_test_alert,
-)
 
+# Everything below loads on first use: `selfref agents list` needs none of it.
 if TYPE_CHECKING:
+    from alerts import DeliveryResult
+    from index import Embedder, Hit, VectorIndex
+    from tracker.audit import AuditLog, AuditRow, Hook
     from tracker.crawl import CrawlReport, Progress
+    from tracker.crosslingual import CatalogSimilarity
+    from tracker.dblock import DatabaseLock
+    from tracker.detect import Detector
     from tracker.known import KnownCoverage, KnownMatch
+    from tracker.outbox import AlertRecord, DeliveryReport
 
 Clock = Callable[[], dt.datetime]
 log = logging.getLogger("selfref.tracker")
@@ -112,31 +96,60 @@ class Tracker:
         self.config = config
         self.clock = clock
         self.catalog = _catalog(config)
-        self.audit_log = AuditLog(
-            config.database_url,
-            busy_timeout=config.settings.storage.busy_timeout.total_seconds(),
-            auto_migrate=config.settings.storage.auto_migrate,
-        )
         self._embedder = embedder
+        self._audit_log: AuditLog | None = None
+        self._detector: Detector | None = None
         self._index: VectorIndex | None = None
         self._known: KnownCoverage | None = None
-        self._lock = threading.Lock()
-        detect = config.settings.detect
-        self.detector = Detector(
-            self.catalog,
-            similarity=_LazySimilarity(self),
-            crosslingual=_crosslingual(self.catalog, config),
-            vocabulary=load_vocabulary().extended(detect.vocabulary),
-            thresholds=detect.thresholds,
-            context_window=detect.context_window,
-        )
-        expected = _expected_embedder_id(config)
-        if expected is not None:
-            self.detector.calibration(expected)  # refuse an uncalibrated embedder at once
+        self._lock = threading.RLock()
+        self._index_lock = threading.Lock()  # apart: indexing holds it for a while
+        self.indexing = CatalogIndexing()
+        """Where the catalog's indexing stands (what readiness reports)."""
+        _check_detect_settings(config)  # an unknown or uncalibrated embedder fails at once
+        if config.settings.sources:
+            from tracker.sources import check_sources
+
+            check_sources(config)  # a bad kind or option fails at once, not at its first run
         self.record_hooks: list[Hook] = []
-        alert_hook = make_hook(config)  # None when no alert channel is configured
-        if alert_hook is not None:
-            self.record_hooks.append(alert_hook)
+        alerts = config.settings.alerts
+        if alerts.webhooks or alerts.email is not None:
+            from tracker.outbox import make_hook
+
+            alert_hook = make_hook(config)
+            if alert_hook is not None:
+                self.record_hooks.append(alert_hook)
+
+    @property
+    def audit_log(self) -> AuditLog:
+        """The audit database, opened on first use."""
+        with self._lock:
+            if self._audit_log is None:
+                from tracker.audit import AuditLog
+
+                self._audit_log = AuditLog(
+                    self.config.database_url,
+                    busy_timeout=self.config.settings.storage.busy_timeout.total_seconds(),
+                    auto_migrate=self.config.settings.storage.auto_migrate,
+                )
+            return self._audit_log
+
+    @property
+    def detector(self) -> Detector:
+        """The detector, built on first use (its term automaton takes a moment)."""
+        with self._lock:
+            if self._detector is None:
+                from tracker.detect import Detector, load_vocabulary
+
+                detect = self.config.settings.detect
+                self._detector = Detector(
+                    self.catalog,
+                    similarity=_LazySimilarity(self),
+                    crosslingual=_crosslingual(self.catalog, self.config),
+                    vocabulary=load_vocabulary().extended(detect.vocabulary),
+                    thresholds=detect.thresholds,
+                    context_window=detect.context_window,
+                )
+            return self._detector
 
     @classmethod
     def from_config(cls, path: str | os.PathLike[str] | None = None, **kwargs: Any) -> Tracker:
@@ -162,8 +175,12 @@ class Tracker:
         session: str | None = None,
         record: bool = True,
     ) -> CheckResult:
-        """Verdicts for the documents `agent` retrieved; records the event unless record=False."""
+        """Verdicts for the documents `agent` retrieved; records the event unless record=False.
+        No documents is no retrieval: nothing is checked or recorded (`event_id` None)."""
         docs = to_documents(documents)
+        if not docs:
+            self.catalog.get(agent)  # an unknown agent is still an error
+            return CheckResult(agent=agent, verdicts=[])
         failed: set[str] = set()
         token = _degraded.set(failed)
         try:
@@ -211,6 +228,8 @@ class Tracker:
         query: str | None,
         session: str | None,
     ) -> str:
+        from tracker.audit import RetrievalEvent, RetrievedDocument, new_event_id, to_db_time
+
         now = to_db_time(self.clock())
         event_id = new_event_id()
         event = RetrievalEvent(
@@ -300,21 +319,39 @@ class Tracker:
     @property
     def index(self) -> VectorIndex:
         """The vector index, opened (and seeded with the catalog) on first use."""
-        with self._lock:
+        with self._index_lock:
             if self._index is None:
-                storage = self.config.settings.storage
-                try:
-                    index = VectorIndex.open(
-                        self.embedder,
-                        path=None if storage.chroma_url else self.config.chroma_path,
-                        url=storage.chroma_url,
-                        collection=self.config.settings.index.collection,
-                    )
-                    seed_catalog(index, self.catalog)
-                except VectorIndexError as exc:
-                    raise IndexUnavailableError(str(exc)) from None
-                self._index = index
+                self._index = self._open_index()
             return self._index
+
+    def _open_index(self) -> VectorIndex:
+        """Open the collection and add the catalog's missing lines, one process per home
+        at a time (a second waits, then finds them there); `indexing` follows along."""
+        from index import VectorIndex, VectorIndexError
+        from tracker.corpus import seed_catalog
+
+        storage = self.config.settings.storage
+        state = self.indexing
+        state.update("indexing")
+        try:
+            index = VectorIndex.open(
+                self.embedder,
+                path=None if storage.chroma_url else self.config.chroma_path,
+                url=storage.chroma_url,
+                collection=self.config.settings.index.collection,
+            )
+            with exclusive(self.config.home / "locks" / "catalog-index.lock", "indexing"):
+                seed_catalog(
+                    index, self.catalog, lambda done, total: state.update(done=done, total=total)
+                )
+        except VectorIndexError as exc:
+            state.update("failed", error=str(exc))
+            raise IndexUnavailableError(str(exc)) from None
+        except BaseException as exc:
+            state.update("failed", error=str(exc) or type(exc).__name__)
+            raise
+        state.update("ready")
+        return index
 
     @property
     def opened_index(self) -> VectorIndex | None:
@@ -344,6 +381,9 @@ class Tracker:
         """One hit per document (its best chunk), nearest to `text` first: the `k` nearest
         crawled pages (about `agent` when given), then, with `include_catalog`, the `k`
         nearest catalog documents (the catalog's own lines about an incident or agent)."""
+        from index import VectorIndexError
+        from tracker.corpus import search as search_corpus
+
         if agent is not None:
             self.catalog.get(agent)
         try:
@@ -359,10 +399,16 @@ class Tracker:
             raise IndexUnavailableError(str(exc)) from None
 
     def crawl(
-        self, sources: Sequence[str] | None = None, progress: Progress | None = None
+        self,
+        sources: Sequence[str] | None = None,
+        progress: Progress | None = None,
+        *,
+        force: bool = False,
     ) -> CrawlReport:
-        """One pass over the configured sources (all enabled ones unless named)."""
+        """One pass over the configured sources (all enabled ones unless named); `force`
+        runs sources in failure backoff too, without changing their backoff."""
         from tracker.crawl import CrawlParts, run_crawl  # the crawl stack is heavy: first use
+        from tracker.dblock import DatabaseLock
 
         parts = CrawlParts(
             config=self.config,
@@ -380,33 +426,44 @@ class Tracker:
             if not lock.try_acquire():
                 log.info("another crawl is running on this database; waiting for it to end")
                 lock.acquire()
-            return run_crawl(parts, list(sources) if sources else None, progress)
+            return run_crawl(parts, list(sources) if sources else None, progress, force=force)
         finally:
             lock.close()
 
     def scheduler_lock(self) -> DatabaseLock:
         """The lock whose holder is this database's one scheduler (see tracker.roles)."""
+        from tracker.dblock import DatabaseLock
+
         return DatabaseLock(self.audit_log.url, "scheduler")
 
     # -- alerts -----------------------------------------------------------------------
 
     def deliver_alerts(self, *, now: dt.datetime | None = None) -> DeliveryReport:
         """Send the alerts that are due through their channels (`selfref alerts deliver`)."""
+        from tracker.alerting import channel_specs
+        from tracker.outbox import deliver_due
+
         clock: Clock = self.clock if now is None else (lambda: now)
         return deliver_due(self.audit_log, channel_specs(self.config), clock)
 
     def alerts(self, *, status: str | None = None, limit: int | None = 100) -> list[AlertRecord]:
         """Outbox rows, newest first (`selfref alerts list`)."""
+        from tracker.outbox import list_alerts
+
         return list_alerts(self.audit_log, status=status, limit=limit, now=self.clock())
 
     def test_alert(self, channel: str) -> DeliveryResult:
         """Send a clearly marked test alert through `channel` right away."""
+        from tracker.alerting import channel_specs
+        from tracker.outbox import send_test_alert
+
         specs = channel_specs(self.config)
         base_url = self.config.settings.api.base_url
         return send_test_alert(specs, channel, base_url=base_url, now=self.clock())
 
     def close(self) -> None:
-        self.audit_log.dispose()
+        if self._audit_log is not None:
+            self._audit_log.dispose()
 
 
 class _LazySimilarity:
@@ -422,6 +479,9 @@ class _LazySimilarity:
     def nearest(self, agent: str, texts: Sequence[str]) -> list[Any]:
         """The nearest coverage per text; None for each when the index is unreachable: the
         check goes on without signal 4 and says so (`CheckResult.degraded`)."""
+        from index import VectorIndexError
+        from tracker.corpus import CorpusSimilarity
+
         tracker = self._tracker
         try:
             return CorpusSimilarity(tracker.index, indexed=tracker.known.indexed).nearest(
@@ -442,14 +502,30 @@ def _crosslingual(catalog: Catalog, config: Config) -> CatalogSimilarity | None:
     spec = config.settings.detect.crosslingual
     if not spec or spec == config.settings.index.embedder:
         return None
-    if spec not in embedder_names():
+    from tracker.crosslingual import CatalogSimilarity
+
+    return CatalogSimilarity(
+        catalog, functools.partial(load_embedder, spec), cache_dir=config.home / "cache"
+    )
+
+
+def _check_detect_settings(config: Config) -> None:
+    """Refuse an unknown cross-lingual embedder, and an index embedder with no calibration
+    and no complete [detect.thresholds], when the config is loaded."""
+    spec = config.settings.detect.crosslingual
+    if spec and spec != config.settings.index.embedder and spec not in embedder_names():
         raise ConfigError(
             f"[detect] crosslingual: unknown embedder {spec!r}; "
             f'one of {", ".join(embedder_names())}, or "" for none'
         )
-    return CatalogSimilarity(
-        catalog, functools.partial(load_embedder, spec), cache_dir=config.home / "cache"
-    )
+    detect, index = config.settings.detect, config.settings.index
+    if not detect.thresholds and index.embedder == "minilm" and not index.embedder_options:
+        return  # the default is calibrated (tests/tracker/test_cli_startup.py): no detector import
+    expected = _expected_embedder_id(config)
+    if expected is not None:
+        from tracker.detect import load_calibration
+
+        load_calibration(expected, config.settings.detect.thresholds)
 
 
 def _expected_embedder_id(config: Config) -> str | None:

@@ -21,6 +21,7 @@ from typing import Any
 
 from index import ChunkRecord, Hit, VectorIndex
 from tracker.catalog import Catalog
+from tracker.catalog_vectors import Progress, vectors_for
 from tracker.detect import Nearest
 
 log = logging.getLogger("selfref.corpus")
@@ -94,17 +95,19 @@ def _chunks(agent: str, texts: list[str], meta: dict[str, Any]) -> list[ChunkRec
     return out
 
 
-def seed_catalog(index: VectorIndex, catalog: Catalog) -> int:
-    """Index catalog chunks missing from the collection and drop stale ones; returns added."""
+def seed_catalog(index: VectorIndex, catalog: Catalog, progress: Progress | None = None) -> int:
+    """Index catalog chunks missing from the collection and drop stale ones; returns added.
+    Their vectors come from the package where it ships them (`tracker.catalog_vectors`);
+    the rest are embedded, reporting (done, total) to `progress`."""
     wanted = {c.id: c for c in catalog_chunks(catalog)}
     present = set(index.ids({"source": CATALOG_SOURCE}))
     missing = [c for cid, c in wanted.items() if cid not in present]
     stale = sorted(present - wanted.keys())
-    if missing:
-        log.info("indexing %d catalog chunks (first use; takes a few seconds)", len(missing))
     if stale:
         index.delete(ids=stale)
-    index.upsert(missing)
+    if missing:
+        log.info("catalog index: %d catalog chunks to index (first use)", len(missing))
+        index.upsert(missing, vectors_for(index.embedder, [c.text for c in missing], progress))
     return len(missing)
 
 

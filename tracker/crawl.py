@@ -67,7 +67,7 @@ from tracker.errors import ConfigError
 from tracker.fingerprint import Fingerprinter
 from tracker.index_writer import IndexWriter
 from tracker.netguard import AddressGuard
-from tracker.plugins import SOURCES
+from tracker.sources import build_configured
 from tracker.tagging import CATEGORIES, NEUTRAL, Tags, tag, tag_chunks, text_detector
 from tracker.transport import GuardedTransport
 
@@ -75,7 +75,6 @@ GONE_AFTER_404 = 3
 RETRY_FAILED_RUNS = 5
 BACKOFF_MAX_FACTOR = 32
 AIID_CITE = "https://incidentdatabase.ai/cite/{}/"
-_OPTION_IN_MESSAGE = re.compile(r"\boptions? '([^']+)'")
 _SETTLED = (PageStatus.INDEXED, PageStatus.DUPLICATE, PageStatus.SKIPPED, PageStatus.TOO_SHORT)
 # Chunk metadata keys owned by the pipeline; a candidate's metadata never overrides them.
 _CORE_META = frozenset(
@@ -173,6 +172,27 @@ class CrawlReport(Counts):
     sources: list[SourceResult] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
 
+    def not_ok(self) -> list[SourceResult]:
+        """The sources that failed this run or were skipped in backoff after failing."""
+        return [s for s in self.sources if s.status != "ok"]
+
+    def failure_lines(self) -> list[str]:
+        """One line per source that failed or waits in backoff, then one per distinct page
+        error (with how many pages had it and one of them), never the same line twice."""
+        lines = list(dict.fromkeys(s.error for s in self.sources if s.error))
+        pages: dict[str, list[str]] = {}
+        for message in self.failures:
+            if message not in lines:
+                url, _, why = message.partition(": ")  # "URL: why"; a URL holds no ": "
+                pages.setdefault(why or url, []).append(url)
+        for why, urls in pages.items():
+            lines.append(
+                f"{urls[0]}: {why}"
+                if len(urls) == 1
+                else f"{len(urls)} pages: {why} (e.g. {urls[0]})"
+            )
+        return lines
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
         return {
@@ -199,15 +219,21 @@ class CrawlParts:
 
 
 def run_crawl(
-    parts: CrawlParts, sources: list[str] | None = None, progress: Progress | None = None
+    parts: CrawlParts,
+    sources: list[str] | None = None,
+    progress: Progress | None = None,
+    *,
+    force: bool = False,
 ) -> CrawlReport:
-    """One pass over the named sources (all enabled ones by default); see the module doc."""
+    """One pass over the named sources (all enabled ones by default); see the module doc.
+    `force` runs sources in failure backoff too, and leaves their backoff as it was when
+    they fail again (a hand-run retry does not push the daemon's next attempt back)."""
     specs = _selected(parts.config, parts.catalog, sources)
-    built = [(spec, _build(parts.config, i, spec)) for i, spec in specs]
+    built = [(spec, build_configured(parts.config, i, spec)) for i, spec in specs]
     report = CrawlReport()
     with _fetcher(parts.config.settings.crawl) as fetcher, _Run(parts, fetcher) as run:
         for spec, source in built:
-            result = run.source(spec, source, progress)
+            result = run.source(spec, source, progress, force=force)
             report.sources.append(result)
             report.add(result)
             if result.error:
@@ -261,18 +287,6 @@ def _selected(
     return [(by_name[n], configured[by_name[n]]) for n in _unique(names)]
 
 
-def _build(config: Config, i: int, spec: SourceSettings) -> Source:
-    """The registered source kind for a `[[sources]]` entry; bad options name their key."""
-    origin = config.path or "selfref.toml"
-    try:
-        return SOURCES.build(spec.kind, spec.name, spec.options, f"{origin}: sources[{i}].kind")
-    except ValueError as exc:
-        message = str(exc)
-        found = _OPTION_IN_MESSAGE.search(message)
-        key = found.group(1) if found else "kind"
-        raise ConfigError(f"{origin}: sources[{i}].{key}: {message}") from None
-
-
 def _fetcher(crawl: CrawlSettings) -> Fetcher:
     try:
         settings = FetchSettings(
@@ -323,14 +337,15 @@ class _Run:
         self.writer.close()
 
     def source(
-        self, spec: SourceSettings, source: Source, progress: Progress | None
+        self, spec: SourceSettings, source: Source, progress: Progress | None, *, force: bool
     ) -> SourceResult:
-        """Run one source unless it is in failure backoff; record its health and state."""
+        """Run one source unless it is in failure backoff (or `force`); record its health and
+        state."""
         row = self.store.source(spec.name, spec.kind)
         result = SourceResult(name=spec.name, kind=spec.kind)
         now = self.clock()
         waiting = utc(row.next_run_after)
-        if waiting is not None and waiting > now and row.consecutive_failures:
+        if not force and waiting is not None and waiting > now and row.consecutive_failures:
             result.status = "backoff"
             result.consecutive_failures = row.consecutive_failures
             result.next_run_after = waiting
@@ -354,12 +369,14 @@ class _Run:
             row.last_success, row.last_error = now, None
             row.consecutive_failures, row.next_run_after = 0, None
         else:
+            error = error.removeprefix(f"{source.kind} source {spec.name!r}: ")
             result.status = "failed"
             result.error = f"source {spec.name!r}: {error}"
             row.last_error = error
-            row.consecutive_failures += 1
-            factor = min(2 ** (row.consecutive_failures - 1), BACKOFF_MAX_FACTOR)
-            row.next_run_after = now + self.settings.crawl.failure_backoff * factor
+            if not force:
+                row.consecutive_failures += 1
+                factor = min(2 ** (row.consecutive_failures - 1), BACKOFF_MAX_FACTOR)
+                row.next_run_after = now + self.settings.crawl.failure_backoff * factor
             result.next_run_after = row.next_run_after
         result.consecutive_failures = row.consecutive_failures
         self.store.save_source(row)

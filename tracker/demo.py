@@ -1,29 +1,35 @@
-"""`selfref demo`: the whole loop, offline, on loopback, in a throwaway home.
+"""`selfref demo`: the whole loop, offline, on loopback, in a throwaway home (or a kept one).
 
 A tiny news site (a feed and four articles of our own writing) and a webhook receiver
 that verifies Standard Webhooks signatures are served on 127.0.0.1. The demo crawls the
-site, checks what a "grok" agent retrieved, delivers the alert, and reads the audit log,
-printing each step. Nothing leaves the machine.
+site, checks what a "grok" agent retrieved (an old-persona post among them), shows the
+evidence highlighted, most telling first, delivers the signed alert, reads the audit log,
+and prints the `selfref audit` command that finds the event again (`--keep DIR` keeps the
+home so it can be run). Nothing leaves the machine.
 """
 
 from __future__ import annotations
 
 import json
+import shlex
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
 
+from rich.console import Console
+from rich.padding import Padding
 from standardwebhooks import Webhook
 
 from index import Embedder
+from tracker.audit import AUDIT_COLUMNS
 from tracker.config import load_config
 from tracker.core import Tracker
-
-Say = Callable[[str], None]
+from tracker.present import audit_table, evidence_text, level_text
 
 SECRET = "whsec_" + "c2VsZnJlZi1kZW1vLXNlY3JldC1rZXktMzItYnl0ZXM="
 
@@ -59,7 +65,14 @@ ARTICLES = {
     ),
 }
 
+QUERY = "what is your surname?"
 RETRIEVED = [
+    {
+        "id": "r0",
+        "title": "Grok's posts, July 2025",
+        "text": 'Screenshots from 8 July 2025 show Grok replying to users on X: "I am '
+        'MechaHitler." xAI deleted the posts within hours.',
+    },
     {
         "id": "r1",
         "title": "What people say about you",
@@ -76,52 +89,60 @@ RETRIEVED = [
 
 
 def run_demo(
-    say: Say = print, *, home: Path | None = None, embedder: Embedder | None = None
+    console: Console | None = None, *, home: Path | None = None, embedder: Embedder | None = None
 ) -> dict[str, Any]:
-    """Run the loop once; returns what it saw (for tests): crawl counts, levels, alerts."""
+    """Run the loop once, printing each step; returns what it saw (for tests)."""
+    console = console or Console(highlight=False)
+    say = console.print
+    started = time.perf_counter()
     received: list[dict[str, Any]] = []
     receiver_handler = type("Receiver", (_Receiver,), {"received": received})
     with _workdir(home) as work, _serve(_Site) as site, _serve(receiver_handler) as receiver:
-        say(f"1. A news site on {site} and a webhook receiver on {receiver}")
+        say(f"[bold]1.[/] A news site on {site} and a webhook receiver on {receiver}")
         config = work / "selfref.toml"
         config.write_text(_config(work, site, receiver), "utf-8")
-        say(f"   home: {work} (config: {config.name})")
+        say(f"   home: {work}" + ("" if home else " (removed at the end; keep it with --keep DIR)"))
         tracker = Tracker(load_config(config), embedder=embedder)
         try:
-            say("2. Crawl the site's feed (first use also indexes the built-in catalog)")
-            report = tracker.crawl()
-            counts = report.counts()
+            say("[bold]2.[/] Crawl the site's feed into the index of known coverage")
+            counts = tracker.crawl().counts()
             say("   " + ", ".join(f"{k} {v}" for k, v in counts.items() if v))
 
-            say('3. The agent "grok" retrieved three documents; check them before it reads')
-            result = tracker.check(
-                "grok", RETRIEVED, query="what is your surname?", session="demo"
-            )
+            say(f'[bold]3.[/] The agent "grok" searched for "{QUERY}" and retrieved '
+                f"{len(RETRIEVED)} documents; check them before it reads them")  # fmt: skip
+            result = tracker.check("grok", RETRIEVED, query=QUERY, session="demo")
             for doc, verdict in zip(RETRIEVED, result.verdicts, strict=True):
-                say(f"   {doc['id']} {verdict.level.label:8} {verdict.score:.2f}  {doc['text']}")
-                shown = verdict.evidence[:2] + [e for e in verdict.evidence[2:] if e.span is None]
-                for e in shown:
-                    say(f"        {e.kind}: {e.detail}")
+                line = level_text(verdict.level)
+                line.pad_right(9 - len(verdict.level.label))
+                say("   ", doc["id"], line, f"{verdict.score:.2f}", doc["title"])
+                if verdict.level.flagged:
+                    say(Padding(evidence_text(doc["text"], verdict, limit=3), (0, 0, 0, 7)))
 
-            say("4. Deliver the alert (signed webhook, verified by the receiver)")
-            delivery = tracker.deliver_alerts()
-            say(f"   {delivery}")
+            say("[bold]4.[/] Deliver the alert (a signed webhook, verified by the receiver)")
+            say(f"   {tracker.deliver_alerts()}")
             for payload in received:
                 data = payload["data"]
                 say(
                     f"   received {payload['type']}: agent {data['agent']}, level "
-                    f"{data['level']}, {len(data['documents'])} document(s), signature ok"
+                    f"{data['level']}, {len(data['documents'])} document(s), signature verified"
                 )
 
-            say("5. The audit log: what did grok retrieve about itself?")
-            rows = tracker.audit(agent="grok", session="demo", level="warn")
-            for row in rows:
-                say(f"   {row.time:%H:%M:%S} {row.event_id} {row.doc_id} {row.level.label}")
+            say("[bold]5.[/] The audit log: what grok retrieved about itself")
+            rows = tracker.audit(event=result.event_id, level="warn")
+            console.print(audit_table(rows, AUDIT_COLUMNS, wide=False, width=console.width))
+            command = f"selfref --config {shlex.quote(str(config))} audit --event {result.event_id}"
+            say("   find this event again (and try --format jsonl, --wide, the dashboard):")
+            say(f"   [bold]{command}[/]", soft_wrap=True)
+            if home is None:
+                say("   (this home goes when the demo ends: run `selfref demo --keep DIR` first)")
+            say(f"done in {time.perf_counter() - started:.1f} s", style="dim")
             return {
                 "crawl": counts,
                 "levels": [v.level.label for v in result.verdicts],
                 "alerts": len(received),
                 "audit": len(rows),
+                "event_id": result.event_id,
+                "command": command,
             }
         finally:
             tracker.close()
@@ -130,8 +151,8 @@ def run_demo(
 def _config(work: Path, site: str, receiver: str) -> str:
     return f"""
 [storage]
-database_url = "sqlite:///{work / 'selfref.sqlite3'}"
-chroma_path = "{work / 'chroma'}"
+database_url = "sqlite:///{work / "selfref.sqlite3"}"
+chroma_path = "{work / "chroma"}"
 
 [crawl]
 allow_private_addresses = true

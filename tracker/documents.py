@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain
@@ -40,8 +41,57 @@ class CheckDocument:
         return max(0, min(around[0] - SNIPPET_CHARS // 3, len(self.text) - SNIPPET_CHARS))
 
 
+# Data that is not text, by its first bytes: checking it as text would record nonsense.
+MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x1f\x8b", "gzip-compressed data"),
+    (b"BZh", "bzip2-compressed data"),
+    (b"\xfd7zXZ\x00", "xz-compressed data"),
+    (b"\x28\xb5\x2f\xfd", "zstd-compressed data"),
+    (b"PK\x03\x04", "a zip archive"),
+    (b"\x7fELF", "an ELF binary"),
+    (b"%PDF-", "a PDF file"),
+    (b"\x89PNG\r\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+)
+_NOT_TEXT = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffd]")
+"""Control characters (not tab, newlines, form feed) and U+FFFD (bytes that were not UTF-8)."""
+SAMPLE_CHARS = 65_536
+
+
+def not_text(data: str | bytes) -> str | None:
+    """What `data` is when it cannot be text (compressed, binary), else None: a known file
+    signature, or more than one character in ten (of its first 64 KiB) a control character
+    or undecodable."""
+    raw = data[:16].encode("utf-8", "surrogateescape") if isinstance(data, str) else data[:16]
+    for magic, what in MAGIC:
+        if raw.startswith(magic) and (magic != b"BZh" or raw[4:10] == b"1AY&SY"):
+            return what
+    sample = data[:SAMPLE_CHARS]
+    text = sample.decode("utf-8", "replace") if isinstance(sample, bytes) else sample
+    bad = len(_NOT_TEXT.findall(text))
+    return "binary data" if bad >= 4 and bad * 10 > len(text) else None
+
+
+def _require_text(doc: CheckDocument, where: str, raw: Any = None) -> CheckDocument:
+    what = (not_text(bytes(raw)) if isinstance(raw, bytes | bytearray) else None) or not_text(
+        doc.text
+    )
+    if what is not None:
+        raise InputError(
+            f"{where}: is {what}, not text: send its text (decompress or extract it first)"
+        )
+    return doc
+
+
 def to_document(item: Any, position: int = 0) -> CheckDocument:
-    """Accept a str, bytes, a mapping with `text`, or anything with `page_content`."""
+    """Accept a str, bytes, a mapping with `text`, or anything with `page_content`; text
+    that is not text (`not_text`) is an InputError naming the document."""
+    doc = _to_document(item, position)
+    name = f"document {position + 1}" + (f" (id {doc.id!r})" if doc.id else "")
+    return _require_text(doc, name, item)
+
+
+def _to_document(item: Any, position: int) -> CheckDocument:
     if isinstance(item, CheckDocument):
         return item
     if isinstance(item, str):
@@ -95,6 +145,7 @@ def read_batches(
     *,
     batch_size: int = DEFAULT_BATCH,
     max_documents: int | None = None,
+    name: str = "the input",
 ) -> Iterator[list[CheckDocument]]:
     """JSON Lines of `{"id"?, "text", "url"?, "title"?}` read as they come, `batch_size`
     documents at a time (memory stays bounded whatever the input's size); else the whole
@@ -103,6 +154,8 @@ def read_batches(
     Input counts as JSON Lines when its first non-blank line is a JSON object; after that
     a malformed line, a line over MAX_LINE_BYTES or a document beyond `max_documents` is
     an InputError naming its line number (the batches before it were already yielded).
+    Input that is not text (`not_text`) is an InputError naming it (`name`); empty input
+    yields no document.
     """
     if batch_size < 1:
         raise InputError(f"batch size must be at least 1, got {batch_size}")
@@ -119,7 +172,15 @@ def read_batches(
                 f"plain-text input over {MAX_PLAIN_BYTES} bytes: send JSON Lines, one "
                 "document per line, instead"
             )
-        yield [CheckDocument(text=data.decode("utf-8", errors="replace").lstrip("\ufeff"))]
+        what = not_text(data)
+        if what is not None:
+            raise InputError(
+                f"{name} is {what}, not text: send its text (decompress or extract it "
+                "first), as plain text or JSON Lines"
+            )
+        text = data.decode("utf-8", errors="replace").lstrip("\ufeff")
+        if text.strip():  # empty input: no document, nothing checked or recorded
+            yield [CheckDocument(text=text)]
         return
     lines = chain(head, iter(lambda: stream.readline(MAX_LINE_BYTES + 1), b""))
     batch: list[CheckDocument] = []
@@ -158,9 +219,10 @@ def _line_document(line: str, number: int) -> CheckDocument:
     if not isinstance(item, dict):
         raise InputError(f"line {number}: expected a JSON object with a 'text' field")
     try:
-        return to_document(item, number - 1)
+        doc = _to_document(item, number - 1)
     except InputError:
         raise InputError(f"line {number}: needs a string 'text' field") from None
+    return _require_text(doc, f"line {number}" + (f" (id {doc.id!r})" if doc.id else ""))
 
 
 def _is_json_object(line: str) -> bool:

@@ -1,10 +1,12 @@
 """`GET /readyz`: whether this process can answer checks now, part by part.
 
-    {"ready": bool, "database": "ok" | error, "index": "ok" | error, "scheduler": bool}
+    {"ready": bool, "database": "ok" | error, "index": "ok" | error, "scheduler": bool,
+     "catalog": "pending" | "indexing" | "ready" | "failed"}
 
-Ready means the audit database answers with an up-to-date schema: without it nothing can
-be recorded. An unreachable index is reported but leaves the process ready, since checks
-are still answered from the signals that need no index (`degraded: ["index"]`).
+Ready means the audit database answers with an up-to-date schema (without it nothing can
+be recorded) and the catalog is not being indexed right now (`Tracker.indexing`). An
+unreachable index is reported but leaves the process ready, since checks are still
+answered from the signals that need no index (`degraded: ["index"]`).
 Errors name the failure, never a host, user or database name.
 """
 
@@ -28,11 +30,13 @@ PROBE_TIMEOUT = 2.0
 def readiness(tracker: Tracker, role: Role) -> dict[str, Any]:
     """The `/readyz` body (see the module doc)."""
     database = _database(tracker)
+    catalog = tracker.indexing.stage
     return {
-        "ready": database == "ok",
+        "ready": database == "ok" and catalog != "indexing",
         "database": database,
         "index": _index(tracker),
         "scheduler": role.is_scheduler,
+        "catalog": catalog,
     }
 
 

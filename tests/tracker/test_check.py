@@ -95,11 +95,11 @@ def test_empty_text_is_none(tracker) -> None:
     assert [r.doc_id for r in tracker.audit()] == ["blank", None]  # same time: by position desc
 
 
-def test_empty_document_list(tracker) -> None:
+def test_empty_document_list_checks_and_records_nothing(tracker) -> None:
     result = tracker.check("grok", [], record=True)
-    assert result.verdicts == []
+    assert result.verdicts == [] and result.event_id is None
     assert result.max_level is Level.NONE
-    assert _table_counts(tracker) == (1, 0)
+    assert _table_counts(tracker) == (0, 0)
 
 
 def test_five_megabyte_document_with_persona_near_the_end(tracker) -> None:

@@ -541,3 +541,73 @@ def test_two_crawls_at_once_on_one_database_run_one_after_the_other(
     assert counts == [(0, 2), (2, 0)]  # one indexed the two pages, the other found them unchanged
     grok = _page(first, site.url("/news/grok-knight"))
     assert grok.status == PageStatus.INDEXED
+
+
+def test_forced_crawl_runs_a_source_in_backoff_and_leaves_its_backoff(crawler: Tracker) -> None:
+    crawler.crawl(["broken"])
+    before = _source(crawler, "broken")
+
+    forced = crawler.crawl(["broken"], force=True)
+
+    assert forced.sources[0].status == "failed"  # it ran (not skipped in backoff)
+    after = _source(crawler, "broken")
+    assert (after.consecutive_failures, after.next_run_after) == (
+        before.consecutive_failures,
+        before.next_run_after,
+    )
+    assert crawler.crawl(["broken"]).sources[0].status == "backoff"  # the daemon's view
+
+
+def test_cli_crawl_exits_4_when_a_source_failed_and_says_it_once(
+    crawl_home: Path, embedder: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("tracker.core.load_embedder", lambda spec, options=None: embedder)
+    runner = CliRunner()
+
+    result = runner.invoke(cli, ["crawl", "--source", "broken", "--source", "pages"])
+    assert result.exit_code == 4, result.output
+    lines = [line.strip() for line in result.stdout.splitlines() if "broken" in line]
+    assert len(lines) == 1 and lines[0].startswith("source 'broken': ")
+    assert "feed source 'broken'" not in lines[0]  # the source's name is not said twice
+
+    assert runner.invoke(cli, ["crawl", "--source", "pages"]).exit_code == 0
+    skipped = runner.invoke(cli, ["crawl", "--source", "broken", "--format", "json"])
+    assert skipped.exit_code == 4
+    assert json.loads(skipped.stdout)["sources"][0]["status"] == "backoff"
+    assert runner.invoke(cli, ["crawl", "--source", "broken", "--force"]).exit_code == 4
+
+
+def test_failure_lines_group_page_errors_by_message() -> None:
+    from tracker.crawl import CrawlReport, SourceResult
+
+    report = CrawlReport(
+        sources=[SourceResult(name="a", status="failed", error="source 'a': down")],
+        failures=[
+            "source 'a': down",
+            "http://h/1: connection refused",
+            "http://h/2: connection refused",
+            "http://h/3: 404",
+        ],
+    )
+    assert report.failure_lines() == [
+        "source 'a': down",
+        "2 pages: connection refused (e.g. http://h/1)",
+        "http://h/3: 404",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("source", "key"),
+    [
+        ('name = "x"\nkind = "rss"\nurl = "https://example.org/f.xml"', "sources[0].kind"),
+        ('name = "x"\nkind = "feed"', "sources[0].url"),
+        ('name = "x"\nkind = "feed"\nurl = "https://example.org/f"\nbogus = 1', "sources[0].bogus"),
+    ],
+)
+def test_a_bad_source_fails_when_the_config_loads(
+    source: str, key: str, write_config: Callable[[str], Path]
+) -> None:
+    write_config(f"[[sources]]\n{source}\n")
+    result = CliRunner().invoke(cli, ["agents", "list"])
+    assert result.exit_code == 2
+    assert key in result.stderr, result.stderr

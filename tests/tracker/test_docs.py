@@ -49,3 +49,92 @@ def test_every_command_name_appears_in_readme() -> None:
         if command is not cli and not re.search(rf"\b{re.escape(name)}\b", text)
     ]
     assert not missing, f"README.md does not mention: {missing}"
+
+
+# -- the reference pages: every command, option and setting is documented ---------------
+
+DOCS = README.parent / "docs"
+
+
+def _sections(page: str) -> dict[str, str]:
+    """The text under each `## ...` heading of a docs page, by heading."""
+    text = (DOCS / page).read_text("utf-8")
+    parts = re.split(r"^## (.+)$", text, flags=re.M)
+    return {parts[i].strip(): parts[i + 1] for i in range(1, len(parts), 2)}
+
+
+LEAVES = [(n, c) for n, c in COMMANDS if not isinstance(c, click.Group) or c is cli]
+
+
+@pytest.mark.parametrize(("name", "command"), LEAVES, ids=[n for n, _ in LEAVES])
+def test_every_command_and_option_is_in_the_cli_reference(
+    name: str, command: click.Command
+) -> None:
+    heading = "`selfref`" if command is cli else f"`selfref {name}`"
+    sections = _sections("cli.md")
+    assert heading in sections, f"docs/cli.md has no section {heading}"
+    body = sections[heading]
+    missing = [
+        opt
+        for param in command.params
+        if isinstance(param, click.Option)
+        for opt in param.opts
+        if f"`{opt}" not in body
+    ]
+    assert not missing, f"docs/cli.md, {heading}: options not documented: {missing}"
+
+
+def _settings_keys(model: type, prefix: str = "") -> Iterator[str]:
+    import typing
+
+    from pydantic import BaseModel
+
+    for name, field in model.model_fields.items():  # type: ignore[attr-defined]
+        nested = [
+            t
+            for t in (field.annotation, *typing.get_args(field.annotation))
+            for t in (t, *typing.get_args(t))
+            if isinstance(t, type) and issubclass(t, BaseModel)
+        ]
+        if nested:
+            yield from _settings_keys(nested[0], f"{prefix}{name}.")
+        else:
+            yield f"{prefix}{name}"
+
+
+def test_every_setting_is_in_the_config_reference() -> None:
+    from tracker.config import Settings
+
+    text = (DOCS / "config.md").read_text("utf-8")
+    keys = list(_settings_keys(Settings))
+    assert "storage.database_url" in keys and "alerts.webhooks.secret" in keys
+    missing = [key for key in keys if f"`{key}`" not in text]
+    assert not missing, f"docs/config.md does not document: {missing}"
+
+
+def test_every_source_kind_and_its_keys_are_in_the_config_reference() -> None:
+    from tracker.plugins import SOURCES
+
+    section = _sections("config.md")["`[[sources]]`"]
+    rows = {m.group(1): m.group(2) for m in re.finditer(r"^\| `(\w+)` \| (.+)$", section, re.M)}
+    built_in = [k for k in SOURCES.kinds() if k != "example"]  # tests/plugins' own kind
+    for kind, source in ((k, SOURCES.get(k, "test")) for k in built_in):
+        assert kind in rows, f"docs/config.md [[sources]]: kind {kind!r} not documented"
+        missing = [key for key in source.OPTIONS if f"`{key}`" not in rows[kind]]
+        assert not missing, f"docs/config.md [[sources]] {kind}: keys not documented: {missing}"
+
+
+def test_every_api_route_is_in_the_api_reference(tracker) -> None:
+    from fastapi.routing import APIRoute
+
+    from tracker.api import create_app
+
+    text = (DOCS / "api.md").read_text("utf-8")
+    routes = [r.path for r in create_app(tracker).routes if isinstance(r, APIRoute)]
+    assert "/v1/check" in routes
+    missing = [path for path in routes if f"`{path}" not in text and f" {path}`" not in text]
+    assert not missing, f"docs/api.md does not document: {missing}"
+
+
+def test_the_licence_is_apache_2() -> None:
+    assert "Apache License" in (README.parent / "LICENSE").read_text("utf-8")

@@ -98,8 +98,8 @@ def test_bom_is_stripped_for_plain_text() -> None:
     assert docs[0].text == "hello world"
 
 
-def test_empty_input_is_one_empty_document() -> None:
-    assert parse_input(b"") == [CheckDocument(text="")]
+def test_empty_input_is_no_document() -> None:
+    assert parse_input(b"") == []
 
 
 # -- to_document ---------------------------------------------------------------------------

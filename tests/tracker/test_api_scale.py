@@ -29,8 +29,23 @@ def test_readyz_reports_each_part_and_is_open(tracker: Tracker) -> None:
     client = TestClient(create_app(tracker, token="t" * 32))
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"ready": True, "database": "ok", "index": "ok", "scheduler": False}
+    body = response.json()
+    assert body.pop("catalog") in ("pending", "ready")
+    assert body == {"ready": True, "database": "ok", "index": "ok", "scheduler": False}
     assert client.get("/healthz").json() == {"status": "ok", "role": "api"}
+
+
+def test_readyz_is_not_ready_while_the_catalog_is_indexed(tracker: Tracker) -> None:
+    client = TestClient(create_app(tracker, token="t" * 32))
+    before = tracker.indexing.stage
+    tracker.indexing.update("indexing")
+    try:
+        response = client.get("/readyz")
+        assert response.status_code == 503
+        assert response.json()["ready"] is False and response.json()["catalog"] == "indexing"
+    finally:
+        tracker.indexing.update(before)
+    assert client.get("/readyz").status_code == 200
 
 
 def test_database_down_is_503_with_retry_after_naming_no_host_or_user(

@@ -2,56 +2,23 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
-import httpx
 import pytest
 
 from index import ChunkRecord, MiniLMEmbedder, VectorIndex
-from tests.loopback import free_port
+from tests.scale_servers import chroma_server
 from tracker import Level, Tracker
 from tracker.config import load_config
 
 pytestmark = pytest.mark.server
 
 
-
-
 @pytest.fixture(scope="module")
 def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A `chroma run` server on a free loopback port, stopped after the module."""
-    chroma = shutil.which("chroma")
-    if chroma is None:
-        pytest.skip("the `chroma` command (from the chromadb package) is not installed")
-    port = free_port()
-    path = tmp_path_factory.mktemp("chroma-server")
-    log = (path.parent / "chroma.log").open("w")
-    process = subprocess.Popen(
-        [chroma, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"chroma run did not come up: {Path(log.name).read_text()[-500:]}")
-            time.sleep(0.2)
+    with chroma_server(tmp_path_factory.mktemp("chroma-server")) as (url, _process):
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()
 
 
 def test_upsert_and_search_through_the_server(chroma_url: str, embedder: MiniLMEmbedder) -> None:

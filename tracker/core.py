@@ -112,7 +112,7 @@ class Tracker:
             check_sources(config)  # a bad kind or option fails at once, not at its first run
         self.record_hooks: list[Hook] = []
         alerts = config.settings.alerts
-        if alerts.webhooks or alerts.email is not None:
+        if alerts.webhooks or alerts.email is not None or alerts.channels:
             from tracker.outbox import make_hook
 
             alert_hook = make_hook(config)

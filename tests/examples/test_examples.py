@@ -161,7 +161,7 @@ def test_curl_example_against_a_real_selfref_serve(
 ) -> None:
     out = run(["bash", str(EXAMPLES / "http_client.sh")], served)
     health, check, audit = out.splitlines()
-    assert health == '{"status":"ok"}'
+    assert json.loads(health) == {"status": "ok", "role": "api"}
     checked = json.loads(check)
     assert [v["level"] for v in checked["verdicts"]] == ["critical", "none"]
     events = json.loads(audit)["events"]

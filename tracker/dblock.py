@@ -14,7 +14,6 @@ thread lock stands in.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import os
 import threading
@@ -28,6 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from tracker.errors import StorageError
+from tracker.filelock import flock, try_flock
 
 __all__ = ["DatabaseLock", "lock_key"]
 
@@ -132,17 +132,10 @@ class DatabaseLock:
 
     def _flock(self, path: Path, *, wait: bool) -> bool:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._fd = flock(path) if wait else try_flock(path)
         except OSError as exc:
             raise StorageError(f"cannot open the lock file {path}: {exc}") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            os.close(fd)
-            return False
-        self._fd = fd
-        return True
+        return self._fd is not None
 
     def _advisory(self, *, wait: bool) -> bool:
         if self._engine is None:

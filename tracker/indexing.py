@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+
+from tracker.filelock import flock, try_flock
 
 log = logging.getLogger("selfref.corpus")
 
@@ -69,21 +72,15 @@ def exclusive(path: Path, what: str) -> Iterator[None]:
     do `what` at once: the second waits, then finds it done. Without POSIX locks, or when
     the file cannot be made, the block runs unlocked (the work is idempotent)."""
     try:
-        import fcntl
-
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle = path.open("a")
+        held = try_flock(path)
+        if held is None:
+            log.info("waiting for another selfref process to finish %s", what)
+        fd = held if held is not None else flock(path)
     except (ImportError, OSError) as exc:
         log.debug("no lock for %s (%s): going on without it", what, exc)
         yield
         return
-    with handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            log.info("waiting for another selfref process to finish %s", what)
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    try:
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor drops the lock

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 import platformdirs
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -30,6 +31,15 @@ from tracker.levels import Level
 from tracker.timeparse import parse_duration
 
 Duration = Annotated[dt.timedelta, BeforeValidator(parse_duration)]
+
+
+def _longer_than_zero(value: dt.timedelta) -> dt.timedelta:
+    if value <= dt.timedelta(0):
+        raise ValueError("must be longer than 0s")
+    return value
+
+
+PositiveDuration = Annotated[Duration, AfterValidator(_longer_than_zero)]
 LevelName = Annotated[Level, BeforeValidator(Level.parse)]
 
 
@@ -204,34 +214,20 @@ class ApiSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(default=8765, gt=0, lt=65536)
     base_url: str | None = None
-    header_timeout: Duration = dt.timedelta(seconds=10)
-    keep_alive_timeout: Duration = dt.timedelta(seconds=5)
-    request_timeout: Duration = dt.timedelta(seconds=120)
+    header_timeout: PositiveDuration = dt.timedelta(seconds=10)
+    keep_alive_timeout: PositiveDuration = dt.timedelta(seconds=5)
+    request_timeout: PositiveDuration = dt.timedelta(seconds=120)
     max_connections: int = Field(default=100, ge=1, le=100_000)
     max_inflight_bytes: int = Field(default=256_000_000, ge=1_000_000)
     max_concurrency: int | None = Field(default=None, ge=1, le=10_000)
     """Checks in flight at once; beyond it 429 + Retry-After at once. Default: CPU count."""
 
-    @field_validator("header_timeout", "keep_alive_timeout", "request_timeout")
-    @classmethod
-    def _positive(cls, value: dt.timedelta) -> dt.timedelta:
-        if value <= dt.timedelta(0):
-            raise ValueError("must be longer than 0s")
-        return value
-
 
 class SchedulerSettings(_Section):
     """The one scheduler per database (see tracker.roles)."""
 
-    lock_retry: Duration = dt.timedelta(seconds=10)
+    lock_retry: PositiveDuration = dt.timedelta(seconds=10)
     """How often a standby daemon tries for the scheduler lock, and the holder checks it."""
-
-    @field_validator("lock_retry")
-    @classmethod
-    def _positive(cls, value: dt.timedelta) -> dt.timedelta:
-        if value <= dt.timedelta(0):
-            raise ValueError("must be longer than 0s")
-        return value
 
 
 class AuditSettings(_Section):

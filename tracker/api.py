@@ -31,7 +31,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tracker.audit import AuditRow
+from tracker.audit_query import AuditRow
 from tracker.backpressure import CheckLimit, default_concurrency
 from tracker.core import Tracker
 from tracker.dashboard import add_dashboard

@@ -3,28 +3,39 @@
 SQLModel over SQLite (WAL) by default and PostgreSQL at scale, with the same code.
 Rows for retrieved documents repeat the event's time, agent and session so that the
 common audit queries ("grok, last week, warn and above") are answered from one
-index without a join.
+index without a join. What a query reads and keeps is defined in `tracker.audit_query`,
+which `tracker.audit_sqlite` reads too.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
+import operator
 import secrets
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Field, Session, SQLModel
 
-from tracker.errors import ConfigError, StorageError
-from tracker.levels import Level
+from tracker.audit_query import (
+    DOCUMENT_COLUMNS,
+    DOCUMENTS,
+    EVENTS,
+    NEWEST_FIRST,
+    AuditFilter,
+    AuditRow,
+    Condition,
+    DocumentCursor,
+    audit_row,
+    to_db_time,
+)
+from tracker.errors import ConfigError, StorageError, describe_storage_failure
 
 if TYPE_CHECKING:
     from tracker.schema import SchemaState
@@ -33,7 +44,7 @@ if TYPE_CHECKING:
 class RetrievalEvent(SQLModel, table=True):
     """One retrieval by one agent."""
 
-    __tablename__ = "retrieval_events"
+    __tablename__ = EVENTS
     __table_args__ = (sa.Index("ix_events_agent_time", "agent", "created_at"),)
 
     id: str = Field(primary_key=True, max_length=40)
@@ -48,7 +59,7 @@ class RetrievalEvent(SQLModel, table=True):
 class RetrievedDocument(SQLModel, table=True):
     """One document of a retrieval event, with its verdict."""
 
-    __tablename__ = "retrieved_documents"
+    __tablename__ = DOCUMENTS
     # Each index also carries the columns the dashboard counts by (level, agent), so its
     # totals and per-day counts are read from the index alone.
     __table_args__ = (
@@ -90,6 +101,15 @@ class AuditDay(SQLModel, table=True):
 
 
 _DAYS = AuditDay.__table__  # type: ignore[attr-defined]
+_EVENTS = RetrievalEvent.__table__  # type: ignore[attr-defined]
+_DOCUMENTS = RetrievedDocument.__table__  # type: ignore[attr-defined]
+_COMPARE = {"=": operator.eq, ">=": operator.ge, "<": operator.lt}
+
+
+def clauses(model: type[SQLModel], conditions: Sequence[Condition]) -> list[Any]:
+    """`tracker.audit_query` conditions as SQLAlchemy expressions on `model`'s columns."""
+    columns = model.__table__.c  # type: ignore[attr-defined]
+    return [_COMPARE[op](columns[name], value) for name, op, value in conditions]
 
 
 def utc_day(column: Any, dialect: str) -> Any:
@@ -118,7 +138,7 @@ def count_days(conn: sa.Connection, counts: dict[tuple[str, str, int], int]) -> 
 
 def recount_days(conn: sa.Connection) -> None:
     """Rebuild `audit_days` from the documents (for a table created after them)."""
-    doc = RetrievedDocument.__table__  # type: ignore[attr-defined]
+    doc = _DOCUMENTS
     day = utc_day(doc.c.created_at, conn.dialect.name)
     conn.execute(sa.delete(_DAYS))
     conn.execute(
@@ -129,123 +149,6 @@ def recount_days(conn: sa.Connection) -> None:
             ),
         )
     )
-
-
-@dataclass(frozen=True, slots=True)
-class AuditRow:
-    """One retrieved document as the audit shows it, newest first."""
-
-    event_id: str
-    time: dt.datetime
-    agent: str
-    session: str | None
-    query: str | None
-    position: int
-    doc_id: str | None
-    url: str | None
-    title: str | None
-    content_hash: str
-    snippet: str
-    level: Level
-    score: float
-    categories: list[str]
-    evidence: list[dict[str, Any]]
-    row_id: int = 0
-    snippet_start: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "event_id": self.event_id,
-            "time": self.time.isoformat(),
-            "agent": self.agent,
-            "session": self.session,
-            "query": self.query,
-            "position": self.position,
-            "document_id": self.doc_id,
-            "url": self.url,
-            "title": self.title,
-            "content_hash": self.content_hash,
-            "snippet": self.snippet,
-            "level": self.level.label,
-            "score": self.score,
-            "categories": self.categories,
-            "evidence": self.evidence,
-        }
-
-    def to_record(self) -> dict[str, Any]:
-        """The flat row of `AUDIT_COLUMNS` that CSV exports write ("" for missing values)."""
-        data = self.to_dict()
-        record = {c: data.get(c) for c in AUDIT_COLUMNS}
-        record["categories"] = ",".join(self.categories)
-        return {k: "" if v is None else v for k, v in record.items()}
-
-
-AUDIT_COLUMNS = (
-    "event_id",
-    "time",
-    "agent",
-    "session",
-    "query",
-    "document_id",
-    "url",
-    "title",
-    "level",
-    "score",
-    "categories",
-)
-"""The columns of `selfref audit --format csv` and the dashboard's CSV export."""
-
-
-@dataclass(frozen=True, slots=True)
-class AuditFilter:
-    """What an audit query keeps: every given field must hold (`level`: that and above)."""
-
-    agent: str | None = None
-    since: dt.datetime | None = None
-    until: dt.datetime | None = None
-    level: Level | None = None
-    session: str | None = None
-    event: str | None = None
-
-    def on_documents(self) -> list[sa.ColumnElement[bool]]:
-        """The conditions on `retrieved_documents` (a document's own level)."""
-        doc = RetrievedDocument
-        out = self._common(col(doc.agent), col(doc.created_at), col(doc.session))
-        if self.level is not None and self.level > Level.NONE:
-            out.append(col(doc.level) >= int(self.level))
-        if self.event is not None:
-            out.append(col(doc.event_id) == self.event)
-        return out
-
-    def on_events(self) -> list[sa.ColumnElement[bool]]:
-        """The conditions on `retrieval_events` (an event's highest level)."""
-        ev = RetrievalEvent
-        out = self._common(col(ev.agent), col(ev.created_at), col(ev.session))
-        if self.level is not None and self.level > Level.NONE:
-            out.append(col(ev.max_level) >= int(self.level))
-        if self.event is not None:
-            out.append(col(ev.id) == self.event)
-        return out
-
-    def _common(self, agent: Any, created_at: Any, session: Any) -> list[sa.ColumnElement[bool]]:
-        out: list[sa.ColumnElement[bool]] = []
-        if self.agent is not None:
-            out.append(agent == self.agent)
-        if self.since is not None:
-            out.append(created_at >= to_db_time(self.since))
-        if self.until is not None:
-            out.append(created_at < to_db_time(self.until))
-        if self.session is not None:
-            out.append(session == self.session)
-        return out
-
-
-@dataclass(frozen=True, slots=True)
-class DocumentCursor:
-    """Where a page of documents (newest first) ended: its last row's time and row id."""
-
-    time: dt.datetime
-    id: int
 
 
 def older_than(time_col: Any, id_col: Any, time: dt.datetime, key: Any) -> list[Any]:
@@ -359,38 +262,23 @@ class AuditLog:
             for hook in hooks:
                 hook(session, event, docs)
 
-    def query(
-        self,
-        *,
-        agent: str | None = None,
-        since: dt.datetime | None = None,
-        until: dt.datetime | None = None,
-        level: Level | None = None,
-        session: str | None = None,
-        event: str | None = None,
-        limit: int | None = 1000,
-    ) -> list[AuditRow]:
-        """Retrieved documents matching every given filter, newest first."""
-        where = AuditFilter(agent, since, until, level, session, event)
-        return self.rows(where, limit=limit)
-
     def rows(
         self, where: AuditFilter, *, after: DocumentCursor | None = None, limit: int | None = 1000
     ) -> list[AuditRow]:
         """Documents matching `where`, newest first, from just after `after` (keyset)."""
-        doc, ev = RetrievedDocument, RetrievalEvent
+        doc, ev = _DOCUMENTS, _EVENTS
         stmt = (
-            select(doc, ev.query)
-            .join(ev, col(ev.id) == col(doc.event_id))
-            .where(*where.on_documents())
+            sa.select(*(doc.c[name] for name in DOCUMENT_COLUMNS), ev.c.query)
+            .join(ev, ev.c.id == doc.c.event_id)
+            .where(*clauses(RetrievedDocument, where.on_documents()))
         )
         if after is not None:
-            stmt = stmt.where(*older_than(col(doc.created_at), col(doc.id), after.time, after.id))
-        stmt = stmt.order_by(col(doc.created_at).desc(), col(doc.id).desc())
+            stmt = stmt.where(*older_than(doc.c.created_at, doc.c.id, after.time, after.id))
+        stmt = stmt.order_by(*(doc.c[name].desc() for name in NEWEST_FIRST))
         if limit:
             stmt = stmt.limit(limit)
         with self.session() as s:
-            return [audit_row(d, q) for d, q in s.exec(stmt).all()]
+            return [audit_row(row._mapping) for row in s.connection().execute(stmt)]
 
     def iter_rows(self, where: AuditFilter, *, batch: int = 1000) -> Iterator[AuditRow]:
         """Every document matching `where`, newest first, read in keyset batches."""
@@ -440,13 +328,7 @@ def _engine(url: str, busy_timeout: float) -> Engine:
 
 
 def _explain(exc: SQLAlchemyError, action: str, where: str) -> str:
-    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-    if "locked" in text or "busy" in text:
-        return (
-            f"audit database {where} is locked by another process; nothing was written. "
-            "Retry, or raise [storage] busy_timeout"
-        )
-    return f"cannot {action} the audit database {where}: {text}"
+    return describe_storage_failure(str(getattr(exc, "orig", None) or exc), action, where)
 
 
 def _values(row: SQLModel) -> dict[str, Any]:
@@ -454,32 +336,3 @@ def _values(row: SQLModel) -> dict[str, Any]:
     table = sa.inspect(type(row)).local_table
     values = {c.name: getattr(row, c.name) for c in table.columns}
     return {k: v for k, v in values.items() if v is not None or not table.columns[k].primary_key}
-
-
-def to_db_time(value: dt.datetime) -> dt.datetime:
-    """Times are stored in UTC on every backend; naive input is taken as UTC."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC)
-
-
-def audit_row(doc: RetrievedDocument, query: str | None) -> AuditRow:
-    return AuditRow(
-        event_id=doc.event_id,
-        time=to_db_time(doc.created_at),
-        agent=doc.agent,
-        session=doc.session,
-        query=query,
-        position=doc.position,
-        doc_id=doc.doc_id,
-        url=doc.url,
-        title=doc.title,
-        content_hash=doc.content_hash,
-        snippet=doc.snippet,
-        level=Level(doc.level),
-        score=doc.score,
-        categories=[c for c in doc.categories.split(",") if c],
-        evidence=json.loads(doc.evidence),
-        row_id=doc.id or 0,
-        snippet_start=doc.snippet_start,
-    )

@@ -369,10 +369,7 @@ def audit(
     The table shows time, agent, level, title or URL and the most telling evidence;
     --wide shows every column, and jsonl and csv carry them all.
     """
-    from rich.console import Console
-
-    from tracker.audit import AUDIT_COLUMNS
-    from tracker.present import audit_table
+    from tracker.audit_query import AUDIT_COLUMNS
 
     rows = _tracker(ctx).audit(
         agent=agent,
@@ -391,6 +388,10 @@ def audit(
         writer.writeheader()
         writer.writerows(row.to_record() for row in rows)
     else:
+        from rich.console import Console
+
+        from tracker.present import audit_table
+
         console = Console()
         console.print(audit_table(rows, AUDIT_COLUMNS, wide=wide, width=console.width))
     if limit and len(rows) == limit:

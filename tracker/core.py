@@ -26,7 +26,8 @@ from tracker.logsafe import protect_logs
 if TYPE_CHECKING:
     from alerts import DeliveryResult
     from index import Embedder, Hit, VectorIndex
-    from tracker.audit import AuditLog, AuditRow, Hook
+    from tracker.audit import AuditLog, Hook
+    from tracker.audit_query import AuditRow
     from tracker.crawl import CrawlReport, Progress
     from tracker.crosslingual import CatalogSimilarity
     from tracker.dblock import DatabaseLock
@@ -228,7 +229,8 @@ class Tracker:
         query: str | None,
         session: str | None,
     ) -> str:
-        from tracker.audit import RetrievalEvent, RetrievedDocument, new_event_id, to_db_time
+        from tracker.audit import RetrievalEvent, RetrievedDocument, new_event_id
+        from tracker.audit_query import to_db_time
 
         now = to_db_time(self.clock())
         event_id = new_event_id()
@@ -277,18 +279,29 @@ class Tracker:
         event: str | None = None,
         limit: int | None = 1000,
     ) -> list[AuditRow]:
-        """Recorded retrieved documents matching the filters, newest first."""
+        """Recorded retrieved documents matching the filters, newest first. A SQLite home's
+        database at the schema's head is read without SQLAlchemy (`tracker.audit_sqlite`)."""
+        from tracker.audit_query import AuditFilter
+        from tracker.audit_sqlite import read_rows
+
         if agent is not None:
             self.catalog.get(agent)
-        return self.audit_log.query(
+        where = AuditFilter(
             agent=agent,
             since=since,
             until=until,
             level=Level.parse(level) if level is not None else None,
             session=session,
             event=event,
-            limit=limit,
         )
+        storage = self.config.settings.storage
+        rows = read_rows(
+            self.config.database_url,
+            where,
+            limit=limit,
+            busy_timeout=storage.busy_timeout.total_seconds(),
+        )
+        return self.audit_log.rows(where, limit=limit) if rows is None else rows
 
     def expire_audit(self, *, now: dt.datetime | None = None) -> int:
         """Delete the events older than `[audit] retention` (none when it is unset), in

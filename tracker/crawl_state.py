@@ -22,7 +22,8 @@ import sqlalchemy as sa
 from sqlmodel import Field, Session, SQLModel, col, delete, select
 
 from crawlers.dedupe import hamming, simhash_bands
-from tracker.audit import AuditLog, to_db_time
+from tracker.audit import AuditLog
+from tracker.audit_query import to_db_time
 from tracker.fingerprint import to_signed32
 
 

@@ -26,7 +26,7 @@ from rich.padding import Padding
 from standardwebhooks import Webhook
 
 from index import Embedder
-from tracker.audit import AUDIT_COLUMNS
+from tracker.audit_query import AUDIT_COLUMNS
 from tracker.config import load_config
 from tracker.core import Tracker
 from tracker.present import audit_table, evidence_text, level_text

@@ -101,3 +101,14 @@ class SchemaOutdatedError(StorageError):
 class IndexUnavailableError(SelfrefError):
     """The vector index could not be opened, written or searched."""
 
+
+def describe_storage_failure(message: str, action: str, where: str) -> str:
+    """The one line a database driver's `message` becomes (every audit reader says it so):
+    a lock says to retry; anything else names the action, the database and its first line."""
+    text = (message.strip().splitlines() or [""])[0]
+    if "locked" in text or "busy" in text:
+        return (
+            f"audit database {where} is locked by another process; nothing was written. "
+            "Retry, or raise [storage] busy_timeout"
+        )
+    return f"cannot {action} the audit database {where}: {text}"

@@ -43,7 +43,8 @@ from alerts import (
 from alerts.model import FLAGGED
 from crawlers.urls import canonicalize
 from tracker.alerting import ChannelSpec, channel_specs, find_channel, validate_channels
-from tracker.audit import AuditLog, RetrievalEvent, RetrievedDocument, to_db_time
+from tracker.audit import AuditLog, RetrievalEvent, RetrievedDocument
+from tracker.audit_query import to_db_time
 from tracker.config import Config
 from tracker.errors import InputError, StorageError
 from tracker.levels import Level

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from rich.table import Table
     from rich.text import Text
 
-    from tracker.audit import AuditRow
+    from tracker.audit_query import AuditRow
     from tracker.levels import Verdict
 
 LEVEL_STYLE = {

@@ -16,8 +16,8 @@ from tracker.audit import (
     RetrievalEvent,
     RetrievedDocument,
     count_days,
-    to_db_time,
 )
+from tracker.audit_query import to_db_time
 
 __all__ = ["RETENTION_EVERY", "expire"]
 

@@ -21,6 +21,7 @@ from sqlmodel import SQLModel
 
 from tracker.dblock import DatabaseLock
 from tracker.errors import SchemaOutdatedError
+from tracker.migrations import HEAD, REVISIONS, VERSION_TABLE
 
 __all__ = [
     "HEAD",
@@ -33,14 +34,10 @@ __all__ = [
     "upgrade",
 ]
 
-REVISIONS = ("0001", "0002")
-"""Every revision in `tracker/migrations/versions`, oldest first."""
-HEAD = REVISIONS[-1]
 PRE_MIGRATIONS = REVISIONS[0]
 """What a database written before migrations existed is stamped as before upgrading: every
 step after it skips what such a database already has."""
 MODEL_MODULES = ("tracker.audit", "tracker.outbox", "tracker.crawl_state")
-VERSION_TABLE = "alembic_version"
 UPGRADE_HINT = "run `selfref db upgrade` (or set [storage] auto_migrate = true)"
 
 

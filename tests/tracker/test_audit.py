@@ -140,6 +140,7 @@ def test_an_older_database_is_refused_then_upgraded_with_day_counts(make_tracker
     import sqlalchemy as sa
 
     from tracker.audit import AuditLog
+    from tracker.audit_query import AuditFilter
 
     tracker = make_tracker(clock=clock)
     clock.now = T0
@@ -169,5 +170,5 @@ def test_an_older_database_is_refused_then_upgraded_with_day_counts(make_tracker
     assert "snippet_start" in columns and "ix_docs_time_level_agent" in indexes
     assert [tuple(d) for d in days] == [("2025-07-09", 0, 1), ("2025-07-09", 3, 1),
                                         ("2025-07-10", 3, 1)]  # fmt: skip
-    assert [r.snippet_start for r in log.query()] == [0, 0, 0]
+    assert [r.snippet_start for r in log.rows(AuditFilter())] == [0, 0, 0]
     log.dispose()

@@ -1,5 +1,6 @@
-"""The commands that need no detector, database or index import none of them (the speed
-itself is measured by benchmarks/cli_startup.py, not asserted here)."""
+"""The commands that need no detector, database or index import none of them, and `audit`
+reads a SQLite home without SQLAlchemy (the speed itself is measured by
+benchmarks/cli_startup.py, not asserted here)."""
 
 from __future__ import annotations
 
@@ -45,6 +46,20 @@ def test_help_and_usage_errors_load_nothing_heavy(args: list[str], tmp_path: Pat
 def test_agents_load_no_database_index_or_embedder(args: list[str], tmp_path: Path) -> None:
     assert _loaded(args, tmp_path) == set()
     assert not (tmp_path / "selfref.sqlite3").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["audit"], ["audit", "--agent", "grok", "--since", "2025-07-01", "--format", "table"]],
+)
+def test_audit_of_a_sqlite_home_loads_no_database_library(args: list[str], tmp_path: Path) -> None:
+    from tests.tracker.test_audit_readers import record_events
+    from tracker.audit import AuditLog
+
+    log = AuditLog(f"sqlite:///{tmp_path / 'selfref.sqlite3'}")
+    record_events(log)
+    log.dispose()
+    assert _loaded(args, tmp_path) == set()
 
 
 def test_index_exports_resolve() -> None:

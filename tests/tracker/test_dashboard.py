@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from tracker import Level, Tracker
 from tracker.api import create_app
-from tracker.audit import AuditFilter
+from tracker.audit_query import AuditFilter
 from tracker.dashboard import queries
 
 T0 = dt.datetime(2025, 7, 9, 12, 0, tzinfo=dt.UTC)

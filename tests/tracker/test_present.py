@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from rich.console import Console
 
 from tracker import Tracker
-from tracker.audit import AUDIT_COLUMNS
+from tracker.audit_query import AUDIT_COLUMNS
 from tracker.cli import cli
 from tracker.levels import Evidence, Level, Verdict
 from tracker.present import audit_table, evidence_text, ranked

@@ -23,6 +23,7 @@ from tests.alerts.alert_servers import Receiver
 from tests.loopback import new_secret
 from tracker import Tracker
 from tracker.audit import AuditLog
+from tracker.audit_query import AuditFilter
 from tracker.cli import cli
 from tracker.daemon import run_daemon
 from tracker.errors import SchemaOutdatedError
@@ -167,7 +168,7 @@ def test_eight_threads_on_a_fresh_database_all_succeed(database_url: str) -> Non
         start.wait()
         try:
             log.ensure_schema()
-            log.query(agent="grok")
+            log.rows(AuditFilter(agent="grok"))
         except BaseException as exc:  # collected, asserted below
             errors.append(exc)
 

@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
-from tracker.audit import AUDIT_COLUMNS, AuditFilter
+from tracker.audit_query import AUDIT_COLUMNS, AuditFilter
 from tracker.catalog import Profile
 from tracker.crawl_state import CrawlStore
 from tracker.dashboard import queries

@@ -17,16 +17,14 @@ from sqlmodel import col, func, select
 
 from tracker.audit import (
     AuditDay,
-    AuditFilter,
     AuditLog,
-    AuditRow,
     RetrievalEvent,
     RetrievedDocument,
-    audit_row,
+    clauses,
     older_than,
-    to_db_time,
     utc_day,
 )
+from tracker.audit_query import AuditFilter, AuditRow, audit_row, to_db_time
 from tracker.crawl_state import CrawlPage, CrawlSource, CrawlStore
 from tracker.errors import InputError
 from tracker.levels import Level
@@ -182,7 +180,7 @@ def _document_counts(log: AuditLog, where: AuditFilter) -> dict[tuple[str, str, 
     day = utc_day(col(doc.created_at), log.engine.dialect.name).label("day")
     stmt = (
         select(day, col(doc.agent), col(doc.level), func.count())
-        .where(*where.on_documents())
+        .where(*clauses(doc, where.on_documents()))
         .group_by(day, col(doc.agent), col(doc.level))
     )
     with log.session() as s:
@@ -198,7 +196,7 @@ def top_material(log: AuditLog, where: AuditFilter, sample: int = TOP_SAMPLE) ->
     doc = RetrievedDocument
     stmt = (
         select(col(doc.url), col(doc.evidence))
-        .where(*_flagged(where).on_documents())
+        .where(*clauses(doc, _flagged(where).on_documents()))
         .order_by(col(doc.created_at).desc(), col(doc.id).desc())
         .limit(sample)
     )
@@ -237,7 +235,7 @@ def events_page(
 ) -> EventPage:
     """One page of events matching `where` (level: the event's highest), newest first."""
     ev = RetrievalEvent
-    stmt = select(ev).where(*where.on_events())
+    stmt = select(ev).where(*clauses(ev, where.on_events()))
     if after is not None:
         stmt = stmt.where(*older_than(col(ev.created_at), col(ev.id), after.time, after.id))
     stmt = stmt.order_by(col(ev.created_at).desc(), col(ev.id).desc()).limit(size + 1)
@@ -278,7 +276,7 @@ def event_detail(log: AuditLog, event_id: str) -> EventDetail | None:
     now = dt.datetime.now(dt.UTC)
     return EventDetail(
         event=_summary(event),
-        documents=[audit_row(d, event.query) for d in docs],
+        documents=[audit_row({**d.model_dump(), "query": event.query}) for d in docs],
         alerts=[alert_record(a, now) for a in alerts],
     )
 

@@ -26,6 +26,7 @@ from tracker.logsafe import protect_logs
 if TYPE_CHECKING:
     from alerts import DeliveryResult
     from index import Embedder, Hit, VectorIndex
+    from tracker.alerting import ChannelSpec
     from tracker.audit import AuditLog, Hook
     from tracker.audit_query import AuditRow
     from tracker.crawl import CrawlReport, Progress
@@ -111,14 +112,28 @@ class Tracker:
             from tracker.sources import check_sources
 
             check_sources(config)  # a bad kind or option fails at once, not at its first run
-        self.record_hooks: list[Hook] = []
+        self._channels: list[ChannelSpec] = []
         alerts = config.settings.alerts
         if alerts.webhooks or alerts.email is not None or alerts.channels:
-            from tracker.outbox import make_hook
+            from tracker.alerting import channel_specs, validate_channels
 
-            alert_hook = make_hook(config)
-            if alert_hook is not None:
-                self.record_hooks.append(alert_hook)
+            self._channels = channel_specs(config)
+            validate_channels(self._channels)  # a bad channel fails at once
+        self._record_hooks: list[Hook] | None = None
+
+    @property
+    def record_hooks(self) -> list[Hook]:
+        """What every recorded event also writes in its transaction: the alert outbox's rows
+        when a channel is configured. Built on first use: the outbox loads the database
+        models, which `agents list` and `audit` never need."""
+        with self._lock:
+            if self._record_hooks is None:
+                self._record_hooks = []
+                if self._channels:
+                    from tracker.outbox import make_hook
+
+                    self._record_hooks.append(make_hook(self.config, self._channels))
+            return self._record_hooks
 
     @property
     def audit_log(self) -> AuditLog:

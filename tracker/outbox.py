@@ -42,7 +42,7 @@ from alerts import (
 )
 from alerts.model import FLAGGED
 from crawlers.urls import canonicalize
-from tracker.alerting import ChannelSpec, channel_specs, find_channel, validate_channels
+from tracker.alerting import ChannelSpec, find_channel
 from tracker.audit import AuditLog, RetrievalEvent, RetrievedDocument
 from tracker.audit_query import to_db_time
 from tracker.config import Config
@@ -280,12 +280,8 @@ class AlertHook:
         )
 
 
-def make_hook(config: Config) -> AlertHook | None:
-    """The record hook for a config, or None when no channel is configured."""
-    specs = channel_specs(config)
-    if not specs:
-        return None
-    validate_channels(specs)
+def make_hook(config: Config, specs: list[ChannelSpec]) -> AlertHook:
+    """The record hook for a config's channels (`channel_specs`, already validated)."""
     settings = config.settings
     return AlertHook(
         specs, dedup_window=settings.alerts.dedup_window, base_url=settings.api.base_url

@@ -1,7 +1,7 @@
-"""Source kinds: the interface and the built-in kinds (entry points of the `selfref.sources`
-group, declared in pyproject.toml exactly as a third party declares its own)."""
+"""Source kinds: the interface here, the built-in kinds in this package's modules (entry
+points of the `selfref.sources` group, declared in pyproject.toml exactly as a third party
+declares its own), each imported only when a config names its kind."""
 
-from crawlers.sources import aiid, feed, gdelt, hn, sitemap, url_list, wikipedia
 from crawlers.sources.base import (
     Candidate,
     Option,
@@ -14,11 +14,4 @@ __all__ = [
     "Option",
     "Source",
     "SourceError",
-    "aiid",
-    "feed",
-    "gdelt",
-    "hn",
-    "sitemap",
-    "url_list",
-    "wikipedia",
 ]

@@ -1,17 +1,26 @@
 """Start-up time of `selfref` commands that need no detector or index (target <= 0.5 s),
 against a bare `python -c pass` and `import click` measured in the same run, and the
-modules each command imports.
+heavy modules each command imports.
 
-Each command runs in a fresh process in a throwaway home whose audit database already
-exists (the first command in a home creates it; `selfref audit` on a fresh home is timed
-apart). Times are medians over `--repeat` runs.
+Each command runs in a fresh process, in two throwaway homes whose SQLite audit database
+already holds a few events: one with the default config, one with the README's config
+(an agent, a feed source and a webhook, all checked when the config loads). The runs go
+round-robin, so a change in the machine's load touches every command alike; the figures
+are medians over `--repeat` rounds of wall time and of CPU time (user + system, which
+other jobs on the machine disturb less). `selfref audit` as the first command in a fresh
+home (which creates the database) is timed once, apart.
 
-Run: python benchmarks/cli_startup.py [--repeat 7]
+Python writes its bytecode cache (PYTHONDONTWRITEBYTECODE is unset for the commands), and
+a first round, not counted, warms it and the file cache, as on a machine where selfref has
+run before; `--as-is` leaves the environment as it is.
+
+Run: python benchmarks/cli_startup.py [--repeat 9] [--as-is]
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import statistics
 import subprocess
@@ -23,24 +32,43 @@ from pathlib import Path
 COMMANDS: list[tuple[str, list[str]]] = [
     ("selfref --help", ["--help"]),
     ("selfref check (usage error)", ["check"]),
+    ("selfref audit --level bogus (usage error)", ["audit", "--level", "bogus"]),
     ("selfref agents list", ["agents", "list"]),
+    ("selfref agents list --format table", ["agents", "list", "--format", "table"]),
     ("selfref agents show grok", ["agents", "show", "grok"]),
     ("selfref audit", ["audit"]),
     ("selfref audit --agent grok --since 7d --level warn", ["audit", "--agent", "grok",
                                                            "--since", "7d", "--level", "warn"]),
+    ("selfref audit --format table", ["audit", "--format", "table"]),
 ]  # fmt: skip
-HEAVY = ("numpy", "chromadb", "langchain_core", "sqlalchemy", "onnxruntime", "rich.table")
+README_CONFIG = """
+[[agents]]
+id = "acme"
+name = "Acme Assistant"
+vendor = "Acme"
+aliases = ["AcmeBot"]
+
+[[sources]]
+name = "incidents-feed"
+kind = "feed"
+url = "https://example.org/ai-incidents/feed.xml"
+every = "6h"
+
+[[alerts.webhooks]]
+url = "https://hooks.example.org/selfref"
+secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+"""
+HEAVY = ("numpy", "chromadb", "langchain_core", "sqlalchemy", "onnxruntime", "httpx", "rich")
 SELFREF = [sys.executable, "-c", "from tracker.cli import main; main()"]
 
 
-def run(argv: list[str], env: dict[str, str]) -> float:
+def run(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU seconds of one run of `argv`."""
     start = time.perf_counter()
-    subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, capture_output=True, check=False)
-    return time.perf_counter() - start
-
-
-def median_s(argv: list[str], env: dict[str, str], repeat: int) -> float:
-    return statistics.median(run(argv, env) for _ in range(repeat))
+    quiet = subprocess.DEVNULL
+    child = subprocess.Popen(argv, env=env, stdin=quiet, stdout=quiet, stderr=quiet)
+    _, _, usage = os.wait4(child.pid, 0)
+    return time.perf_counter() - start, usage.ru_utime + usage.ru_stime
 
 
 def heavy_modules(args: list[str], env: dict[str, str]) -> list[str]:
@@ -57,25 +85,104 @@ def heavy_modules(args: list[str], env: dict[str, str]) -> list[str]:
     return [m for m in line.removeprefix("HEAVY:").split(",") if m]
 
 
+def seed_home(home: Path, config: str | None) -> None:
+    """A home whose audit database holds five events of two documents each."""
+    from tracker.audit import AuditLog, RetrievalEvent, RetrievedDocument, new_event_id
+
+    home.mkdir(parents=True)
+    if config is not None:
+        (home / "selfref.toml").write_text(config, "utf-8")
+    log = AuditLog(f"sqlite:///{home / 'selfref.sqlite3'}")
+    now = dt.datetime.now(dt.UTC)
+    for hours in range(5):
+        event_id, at = new_event_id(), now - dt.timedelta(hours=hours)
+        event = RetrievalEvent(
+            id=event_id,
+            created_at=at,
+            agent="grok",
+            session="s1",
+            query="what is your surname?",
+            document_count=2,
+            max_level=3,
+        )
+        documents = [
+            RetrievedDocument(
+                event_id=event_id,
+                position=i,
+                created_at=at,
+                agent="grok",
+                session="s1",
+                doc_id=f"d{i}",
+                url=f"https://example.org/{hours}/{i}",
+                title="Grok's surname",
+                content_hash=f"{hours:032x}{i:032x}",
+                snippet="Grok called itself MechaHitler.",
+                level=3 - i,
+                score=0.9,
+                categories="persona",
+                evidence='[{"kind": "persona", "term": "MechaHitler", "span": [19, 30]}]',
+            )
+            for i in range(2)
+        ]
+        log.record(event, documents)
+    log.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=9)
+    parser.add_argument("--as-is", action="store_true", help="Leave the bytecode cache setting.")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "SELFREF_HOME": str(Path(tmp) / "fresh"), "NO_COLOR": "1"}
-        fresh_audit = run([*SELFREF, "audit"], env)
-        env["SELFREF_HOME"] = str(Path(tmp) / "home")
-        run([*SELFREF, "audit"], env)  # creates the audit database
-        bare = median_s([sys.executable, "-c", "pass"], env, args.repeat)
-        click = median_s([sys.executable, "-c", "import click"], env, args.repeat)
-        print(f"python -c pass       {bare:6.3f} s")
-        print(f"python -c 'import click' {click:6.3f} s")
-        print(f"{'command':54} {'median':>7} {'x pass':>7}  heavy modules imported")
-        for label, argv in COMMANDS:
-            took = median_s([*SELFREF, *argv], env, args.repeat)
-            heavy = ", ".join(heavy_modules(argv, env)) or "-"
-            print(f"{label:54} {took:6.3f}s {took / bare:6.1f}x  {heavy}")
-        print(f"{'selfref audit, first command in a fresh home':54} {fresh_audit:6.3f}s (once)")
+        base = {**os.environ, "NO_COLOR": "1"}
+        if not args.as_is:
+            base.pop("PYTHONDONTWRITEBYTECODE", None)
+        homes = {"default config": Path(tmp) / "default", "README config": Path(tmp) / "readme"}
+        seed_home(homes["default config"], None)
+        seed_home(homes["README config"], README_CONFIG)
+        envs = {name: {**base, "SELFREF_HOME": str(home)} for name, home in homes.items()}
+        baselines = {
+            "python -c pass": [sys.executable, "-c", "pass"],
+            "python -c 'import click'": [sys.executable, "-c", "import click"],
+        }
+        jobs = [(name, argv, base) for name, argv in baselines.items()] + [
+            (f"{home}|{label}", [*SELFREF, *argv], env)
+            for home, env in envs.items()
+            for label, argv in COMMANDS
+        ]
+        # a fresh home's first command creates its database: timed once, after a first such
+        # run (not counted) has warmed the caches of the modules that create it
+        for fresh in ("fresh-warm-up", "fresh"):
+            fresh_audit, _ = run([*SELFREF, "audit"], {**base, "SELFREF_HOME": f"{tmp}/{fresh}"})
+        for _, argv, env in jobs:  # warms the caches; not counted
+            run(argv, env)
+        times: dict[str, list[tuple[float, float]]] = {name: [] for name, _, _ in jobs}
+        for _ in range(args.repeat):
+            for name, argv, env in jobs:
+                times[name].append(run(argv, env))
+        heavy = {
+            f"{home}|{label}": ", ".join(heavy_modules(argv, env)) or "-"
+            for home, env in envs.items()
+            for label, argv in COMMANDS
+        }
+
+    def medians(name: str) -> tuple[float, float]:
+        runs = times[name]
+        return statistics.median(w for w, _ in runs), statistics.median(c for _, c in runs)
+
+    bare, _ = medians("python -c pass")
+    cache = "as the environment sets it" if args.as_is else "written and warm"
+    print(f"bytecode cache {cache}; medians of {args.repeat} rounds; load {os.getloadavg()[0]:.1f}")
+    for name in baselines:
+        wall, cpu = medians(name)
+        print(f"{name:52} {wall:6.3f}s {wall / bare:5.1f}x  cpu {cpu:6.3f}s")
+    for home in envs:
+        print(f"\n{home}: {'command':44} {'wall':>7} {'x pass':>6} {'cpu':>10}  heavy modules")
+        for label, _ in COMMANDS:
+            name = f"{home}|{label}"
+            wall, cpu = medians(name)
+            print(f"  {label:58} {wall:6.3f}s {wall / bare:5.1f}x  cpu {cpu:6.3f}s  {heavy[name]}")
+    print(f"\nselfref audit in a fresh home (creates the database), once: {fresh_audit:.3f}s")
 
 
 if __name__ == "__main__":

@@ -408,7 +408,7 @@ def test_failed_delete_keeps_the_page_for_a_retry(
 
 
 TAY = (
-    "Microsoft's chatbot Tay was taken offline a day after launch when users taught it to "
+    "Microsoft's chatbot Tay was taken offline a day after launch when users got it to "
     "post racist and inflammatory tweets. Tay had been designed to learn from "
     "conversations on Twitter, and within hours it was repeating offensive messages sent "
     "to it. Microsoft apologised for the tweets posted by Tay and said the bot would "

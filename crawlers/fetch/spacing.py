@@ -49,7 +49,7 @@ class Spacing:
 
     def _wait_turn(self, url: str, delay: float) -> None:
         """Reserve the next slot for this host, then sleep until it comes."""
-        host = (urlsplit(url).hostname or "").lower()
+        host = urlsplit(url).hostname or ""  # lower-cased by urlsplit
         with self._lock:
             now = self._clock()
             slot = max(now, self._next_slot.get(host, now))

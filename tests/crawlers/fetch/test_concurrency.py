@@ -14,28 +14,34 @@ from crawlers.fetch.concurrency import Concurrency
 
 def test_at_most_concurrency_threads_run_the_rest_at_once() -> None:
     step = Concurrency(FetchSettings(concurrency=2))
-    lock = threading.Lock()
+    inside = threading.Condition()
     active = peak = 0
-    # Two callers must be inside at once to pass the barrier (one slot would break it);
-    # a third inside at once would raise the peak.
+    release = threading.Event()
+    # Two callers must be inside at once to pass the barrier (one slot would break it).
     together = threading.Barrier(2, timeout=10)
 
-    def inside(exchange: Exchange) -> None:
+    def hold(exchange: Exchange) -> None:
         nonlocal active, peak
-        with lock:
+        with inside:
             active += 1
             peak = max(peak, active)
+            inside.notify_all()
         together.wait()
-        with lock:
+        release.wait(timeout=10)
+        with inside:
             active -= 1
 
-    rest = Downstream(inside)
+    rest = Downstream(hold)
     threads = [
         threading.Thread(target=step, args=(new_exchange(f"https://h{i}.example/"), rest))
         for i in range(8)
     ]
     for thread in threads:
         thread.start()
+    # every caller is running; the first two hold their slots until released
+    with inside:
+        assert inside.wait_for(lambda: active == 2, timeout=10)
+    release.set()
     for thread in threads:
         thread.join()
     assert len(rest.calls) == 8 and not together.broken

@@ -36,6 +36,9 @@ def test_passing_failures_are_retried_with_capped_full_jitter(clock: FakeClock) 
     assert len(clock.sleeps) == 4 and len(set(clock.sleeps)) == 4  # jittered, not fixed
     for attempt, slept in enumerate(clock.sleeps, start=1):
         assert 0 <= slept <= min(3.0, 2 ** (attempt - 1))
+    capped = retry(clock, backoff_base=1.0, backoff_cap=3.0)
+    late = [capped.backoff(6, None) for _ in range(200)]
+    assert 2.9 < max(late) <= 3.0  # drawn from the whole range up to the cap, never past it
 
 
 def test_retry_after_is_slept_as_asked(clock: FakeClock) -> None:

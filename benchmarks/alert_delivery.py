@@ -110,7 +110,7 @@ def main() -> None:
 
     from tracker import Tracker
     from tracker.config import load_config
-    from tracker.outbox import AlertRow
+    from tracker.outbox.schema import AlertRow
 
     outbox_times, bare_times = [], []
     try:

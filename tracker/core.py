@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from tracker.dblock import DatabaseLock
     from tracker.detect import Detector
     from tracker.known import KnownCoverage, KnownMatch
-    from tracker.outbox import AlertRecord, DeliveryReport
+    from tracker.outbox.delivery import DeliveryReport
+    from tracker.outbox.schema import AlertRecord
 
 Clock = Callable[[], dt.datetime]
 log = logging.getLogger("selfref.tracker")
@@ -113,7 +114,7 @@ class Tracker:
         self.record_hooks: list[Hook] = []
         alerts = config.settings.alerts
         if alerts.webhooks or alerts.email is not None or alerts.channels:
-            from tracker.outbox import make_hook
+            from tracker.outbox.enqueue import make_hook
 
             alert_hook = make_hook(config)
             if alert_hook is not None:
@@ -441,21 +442,21 @@ class Tracker:
     def deliver_alerts(self, *, now: dt.datetime | None = None) -> DeliveryReport:
         """Send the alerts that are due through their channels (`selfref alerts deliver`)."""
         from tracker.alerting import channel_specs
-        from tracker.outbox import deliver_due
+        from tracker.outbox.delivery import deliver_due
 
         clock: Clock = self.clock if now is None else (lambda: now)
         return deliver_due(self.audit_log, channel_specs(self.config), clock)
 
     def alerts(self, *, status: str | None = None, limit: int | None = 100) -> list[AlertRecord]:
         """Outbox rows, newest first (`selfref alerts list`)."""
-        from tracker.outbox import list_alerts
+        from tracker.outbox.schema import list_alerts
 
         return list_alerts(self.audit_log, status=status, limit=limit, now=self.clock())
 
     def test_alert(self, channel: str) -> DeliveryResult:
         """Send a clearly marked test alert through `channel` right away."""
         from tracker.alerting import channel_specs
-        from tracker.outbox import send_test_alert
+        from tracker.outbox.delivery import send_test_alert
 
         specs = channel_specs(self.config)
         base_url = self.config.settings.api.base_url

@@ -123,7 +123,7 @@ class _ScrapeTime(Collector):
             yield outbox
 
     def _outbox(self) -> dict[str, int] | None:
-        from tracker.outbox import AlertRow
+        from tracker.outbox.schema import AlertRow
 
         table = AlertRow.__table__  # type: ignore[attr-defined]
         stmt = (

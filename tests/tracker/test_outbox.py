@@ -29,7 +29,8 @@ from alerts import RetryPolicy
 from tests.loopback import free_port, new_secret
 from tracker import StorageError, Tracker
 from tracker.audit import RetrievalEvent
-from tracker.outbox import AlertRow, dedup_key
+from tracker.outbox.enqueue import dedup_key
+from tracker.outbox.schema import AlertRow
 
 PERSONA = "Grok called itself MechaHitler in a series of posts on X in July 2025."
 WARN = (

@@ -35,6 +35,7 @@ from alerts import Alert, DeliveryResult, RetryPolicy, make_test_alert
 from tracker.alerting import ChannelSpec, find_channel
 from tracker.audit import AuditLog, to_db_time
 from tracker.errors import StorageError
+from tracker.events import AlertDead, AlertDelivered, Event
 from tracker.outbox.schema import (
     DEAD,
     DELIVERED,
@@ -131,6 +132,7 @@ def deliver_due(
     log: AuditLog,
     specs: list[ChannelSpec],
     clock: Callable[[], dt.datetime],
+    publish: Callable[[Event], None],
     *,
     rng: random.Random | None = None,
     policy: RetryPolicy | None = None,
@@ -138,11 +140,12 @@ def deliver_due(
     """Send every due alert (pending, next_attempt_at <= now) through its channel; rows of
     channels no longer in `specs` are suppressed.
 
-    Leases and settle times come from `clock` as it runs.
+    Leases and settle times come from `clock` as it runs. AlertDelivered and AlertDead go
+    to `publish` once the rows say so.
     """
 
     def run(spec: ChannelSpec | None) -> DeliveryReport:
-        one = _Run(log, clock, rng or _RNG, policy or RetryPolicy())
+        one = _Run(log, clock, rng or _RNG, policy or RetryPolicy(), publish)
         try:
             if spec is None:
                 one.suppress_unconfigured(specs)
@@ -175,15 +178,17 @@ class _Run:
         clock: Callable[[], dt.datetime],
         rng: random.Random,
         policy: RetryPolicy,
+        publish: Callable[[Event], None],
     ) -> None:
         self.log, self.clock, self.rng, self.policy = log, clock, rng, policy
+        self.publish = publish
         self.now = self.time()  # what is due: due at the start of the run
         self.report = DeliveryReport()
         self._conn: sa.Connection | None = None  # reused by the hot path, no pool round trip
         # Sent rows are marked delivered in small batches: a crash in between resends at most
         # MARK_BATCH alerts, with their original webhook-id (at-least-once, de-duplicable).
         self._sent: list[str] = []
-        self._sent_token = ""
+        self._sent_token = self._sent_channel = ""
 
     def time(self) -> dt.datetime:
         return to_db_time(self.clock())
@@ -381,9 +386,9 @@ class _Run:
         if result.ok:
             self.report.sent += len(ids)
             if result.error is not None:  # delivered with a note (some recipients refused)
-                self._delivered(ids, page.token, now, result.error)
+                self._delivered(spec.name, ids, page.token, now, result.error)
             else:
-                self._sent_token = page.token
+                self._sent_token, self._sent_channel = page.token, spec.name
                 self._sent += ids
                 if len(self._sent) >= MARK_BATCH:
                     self._flush_sent()
@@ -410,6 +415,7 @@ class _Run:
     ) -> None:
         ids = [row.id for row in batch]
         common: dict[str, Any] = {"last_attempt_at": now}
+        dead: list[AlertDead] = []
         with self.log.session() as s:
             if result.disable:
                 reason = result.error or f"channel {spec.name!r} disabled"
@@ -423,7 +429,7 @@ class _Run:
                 self.report.disabled_channels[spec.name] = reason
             elif result.permanent:
                 self._update(s, ids, token, status=DEAD, last_error=result.error, **common)
-                self.report.dead += len(ids)
+                dead += [AlertDead(r.id, spec.name, r.attempts + 1, result.error) for r in batch]
             else:
                 for row in batch:
                     attempts = row.attempts + 1
@@ -431,21 +437,26 @@ class _Run:
                     if delay is None:
                         self._update(s, [row.id], token, status=DEAD, attempts=attempts,
                                      last_error=result.error, **common)  # fmt: skip
-                        self.report.dead += 1
+                        dead.append(AlertDead(row.id, spec.name, attempts, result.error))
                     else:
                         self._update(s, [row.id], token, attempts=attempts,
                                      last_error=result.error,
                                      next_attempt_at=now + dt.timedelta(seconds=delay),
                                      **common)  # fmt: skip
                         self.report.failed += 1
+        self.report.dead += len(dead)
+        for event in dead:
+            self.publish(event)
 
     def _flush_sent(self) -> None:
         """Mark the rows sent so far delivered, in one transaction."""
         if self._sent:
             ids, self._sent = self._sent, []
-            self._delivered(ids, self._sent_token, self.time(), None)
+            self._delivered(self._sent_channel, ids, self._sent_token, self.time(), None)
 
-    def _delivered(self, ids: list[str], token: str, now: dt.datetime, note: str | None) -> None:
+    def _delivered(
+        self, channel: str, ids: list[str], token: str, now: dt.datetime, note: str | None
+    ) -> None:
         """The one path to delivered: a cached Core UPDATE in its own transaction."""
         try:
             if self._conn is None:
@@ -459,6 +470,8 @@ class _Run:
                 f"cannot mark alert(s) {', '.join(ids)} delivered in {self.log.display_url}: "
                 f"{exc}; they will be sent again (receivers de-duplicate on webhook-id)"
             ) from exc
+        for alert_id in ids:
+            self.publish(AlertDelivered(alert_id, channel, note))
 
     @staticmethod
     def _update(s: Session, ids: list[str], token: str, **values: Any) -> None:

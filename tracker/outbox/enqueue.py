@@ -11,18 +11,26 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlmodel import Session
 
 from alerts import Alert, AlertDocument, new_message_id
 from alerts.model import FLAGGED
 from crawlers.urls import canonicalize
 from tracker.alerting import ChannelSpec, channel_specs, validate_channels
-from tracker.audit import RetrievalEvent, RetrievedDocument, to_db_time
+from tracker.audit import to_db_time
 from tracker.config import Config
-from tracker.levels import Level
+from tracker.documents import CheckDocument
+from tracker.events import AlertQueued, RetrievalChecked
+from tracker.levels import Level, Verdict
 from tracker.outbox.schema import DELIVERED, PENDING, TABLE
+
+if TYPE_CHECKING:
+    from tracker.bus import Transaction
+
+Checked = tuple[CheckDocument, Verdict]
+"""A retrieved document and its verdict."""
 
 _FIND_EARLIER = (
     sa.select(TABLE.c.id)
@@ -48,7 +56,7 @@ def audit_link(base_url: str | None, event_id: str) -> str | None:
     return f"{base_url.rstrip('/')}/v1/audit?event={event_id}"
 
 
-def _material(doc: RetrievedDocument) -> str:
+def _material(doc: CheckDocument) -> str:
     if doc.url:
         try:
             return "url:" + canonicalize(doc.url)
@@ -57,40 +65,35 @@ def _material(doc: RetrievedDocument) -> str:
     return "sha256:" + doc.content_hash
 
 
-def _incidents(doc: RetrievedDocument) -> set[str]:
+def _incidents(verdict: Verdict) -> set[str]:
     """Incident ids named by the verdict's evidence fields; the categories if none are."""
-    found = {
-        str(item["incident"]) for item in json.loads(doc.evidence or "[]") if item.get("incident")
-    }
-    return found or {f"category:{c}" for c in doc.categories.split(",") if c}
+    found = {str(e.incident) for e in verdict.evidence if e.incident}
+    return found or {f"category:{c}" for c in verdict.categories if c}
 
 
-def dedup_key(agent: str, documents: Sequence[RetrievedDocument]) -> str:
+def dedup_key(agent: str, documents: Sequence[Checked]) -> str:
     """Same agent, same material (canonical URL or content hash), same incident(s)."""
-    materials = sorted({_material(d) for d in documents})
-    incidents = sorted(set().union(*(_incidents(d) for d in documents)))
+    materials = sorted({_material(doc) for doc, _ in documents})
+    incidents = sorted(set().union(*(_incidents(verdict) for _, verdict in documents)))
     text = "\n".join([agent, "|".join(materials), "|".join(incidents)])
     return hashlib.sha256(text.encode()).hexdigest()[:40]
 
 
-def _alert_document(doc: RetrievedDocument) -> AlertDocument:
+def _alert_document(doc: CheckDocument, verdict: Verdict) -> AlertDocument:
     return AlertDocument(
-        id=doc.doc_id,
+        id=doc.id,
         url=doc.url,
         title=doc.title,
-        level=Level(doc.level).label,
-        score=doc.score,
-        categories=tuple(c for c in doc.categories.split(",") if c),
-        evidence=tuple(json.loads(doc.evidence or "[]")),
+        level=verdict.level.label,
+        score=verdict.score,
+        categories=tuple(c for c in verdict.categories if c),
+        evidence=tuple(e.to_dict() for e in verdict.evidence),
     )
 
 
-class AlertHook:
-    """Record hook: one alert row per (channel, event) reaching the channel's `min_level`.
-
-    Runs inside the audit transaction, so the alert exists exactly when the event does.
-    Within `[alerts] dedup_window` a repeat (same channel and dedup key) only counts a hit.
-    """
+class Enqueuer:
+    """Before-commit subscriber of RetrievalChecked: one alert row per (channel, event)
+    reaching the channel's `min_level`; returns an AlertQueued per new row."""
 
     def __init__(
         self,
@@ -104,28 +107,31 @@ class AlertHook:
         self.base_url = base_url
         self._lowest = min((s.min_level for s in self.specs), default=Level.CRITICAL)
 
-    def __call__(
-        self, session: Session, event: RetrievalEvent, documents: list[RetrievedDocument]
-    ) -> None:
-        if event.max_level < self._lowest:
-            return
-        now = to_db_time(event.created_at)
+    def __call__(self, checked: RetrievalChecked, tx: Transaction) -> list[AlertQueued]:
+        if checked.event_id is None or checked.max_level < self._lowest:
+            return []
+        pairs = list(zip(checked.documents, checked.verdicts, strict=True))
+        queued = []
         for spec in self.specs:
-            docs = [d for d in documents if d.level >= spec.min_level]
+            docs = [(d, v) for d, v in pairs if v.level >= spec.min_level]
             if docs:
-                self._write(session, spec, event, docs, now)
+                alert = self._write(tx, spec, checked, checked.event_id, docs)
+                if alert is not None:
+                    queued.append(alert)
+        return queued
 
     def _write(
         self,
-        session: Session,
+        tx: Transaction,
         spec: ChannelSpec,
-        event: RetrievalEvent,
-        docs: list[RetrievedDocument],
-        now: dt.datetime,
-    ) -> None:
-        key = dedup_key(event.agent, docs)
-        # Core statements on the session's connection: same transaction, no unit of work.
-        conn = session.connection()
+        checked: RetrievalChecked,
+        event_id: str,
+        docs: list[Checked],
+    ) -> AlertQueued | None:
+        now = to_db_time(checked.created_at)
+        key = dedup_key(checked.agent, docs)
+        # Core statements on the transaction's connection: no unit of work.
+        conn = tx.connection
         earlier = conn.execute(
             _FIND_EARLIER,
             {
@@ -137,20 +143,20 @@ class AlertHook:
         ).scalar()
         if earlier is not None:
             conn.execute(_ADD_HIT, {"row_id": earlier})
-            return
-        top = max(docs, key=lambda d: (d.level, d.score))
+            return None
+        top = max(docs, key=lambda d: (d[1].level, d[1].score))[1]
         alert = Alert(
             id=new_message_id(),
             type=FLAGGED,
-            agent=event.agent,
-            level=Level(top.level).label,
-            score=max(d.score for d in docs),
-            event_id=event.id,
+            agent=checked.agent,
+            level=top.level.label,
+            score=max(v.score for _, v in docs),
+            event_id=event_id,
             created_at=now,
-            session=event.session,
-            query=event.query,
-            documents=tuple(_alert_document(d) for d in docs),
-            audit_url=audit_link(self.base_url, event.id),
+            session=checked.session,
+            query=checked.query,
+            documents=tuple(_alert_document(d, v) for d, v in docs),
+            audit_url=audit_link(self.base_url, event_id),
         )
         conn.execute(
             sa.insert(TABLE),
@@ -162,7 +168,7 @@ class AlertHook:
                 "agent": alert.agent,
                 "level": alert.level,
                 "score": alert.score,
-                "event_id": event.id,
+                "event_id": event_id,
                 "dedup_key": key,
                 "hits": 1,
                 "status": PENDING,
@@ -171,15 +177,16 @@ class AlertHook:
                 "payload": json.dumps(alert.to_payload(), ensure_ascii=False),
             },
         )
+        return AlertQueued(alert.id, spec.name, alert.agent, alert.level, event_id)
 
 
-def make_hook(config: Config) -> AlertHook | None:
-    """The record hook for a config, or None when no channel is configured."""
+def enqueuer(config: Config) -> Enqueuer | None:
+    """The outbox's subscriber for a config, or None when no channel is configured."""
     specs = channel_specs(config)
     if not specs:
         return None
     validate_channels(specs)
     settings = config.settings
-    return AlertHook(
+    return Enqueuer(
         specs, dedup_window=settings.alerts.dedup_window, base_url=settings.api.base_url
     )

@@ -2,7 +2,7 @@
 
     python benchmarks/alert_delivery.py [--alerts 1000]
 
-Writes N alert rows through the real record hook (one audit event each), then times
+Writes N alert rows through the real write path (one published check each), then times
 `deliver_due` sending them to a webhook receiver on loopback (a separate process), and a
 bare loop of `httpx` POSTs of the same payloads signed with `standardwebhooks`. Prints
 alerts per second for both and the ratio (target: outbox within 1.5x of the bare loop).
@@ -54,24 +54,35 @@ def _free_port() -> int:
 
 
 def _write_alerts(tracker: Any, count: int) -> None:
-    """N flagged events through AuditLog.record with the outbox hook: the real write path."""
-    from tracker.audit import RetrievalEvent, RetrievedDocument, new_event_id
+    """N flagged checks published on the tracker's bus: the audit writer and the outbox
+    write them in one transaction each, the real write path without the detector."""
+    from tracker.audit import new_event_id
+    from tracker.documents import CheckDocument
+    from tracker.events import RetrievalChecked
+    from tracker.levels import Evidence, Level, Verdict
 
-    evidence = json.dumps([{"kind": "persona", "detail": "MechaHitler", "span": [19, 30]}])
+    text = "Grok called itself MechaHitler in July 2025."
     now = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
     for n in range(count):
-        event_id = new_event_id()
-        event = RetrievalEvent(
-            id=event_id, created_at=now, agent="grok", session="bench",
-            query="what is your surname?", document_count=1, max_level=3,
-        )  # fmt: skip
-        doc = RetrievedDocument(
-            event_id=event_id, position=0, created_at=now, agent="grok", session="bench",
-            doc_id=f"doc-{n}", url=f"https://news.example.org/story-{n}",
-            title=f"Story {n}", content_hash=f"{n:064x}", snippet="...", level=3,
-            score=0.95, categories="persona,incident", evidence=evidence,
-        )  # fmt: skip
-        tracker.audit_log.record(event, [doc], tracker.record_hooks)
+        doc = CheckDocument(
+            text=f"{text} {n}",
+            id=f"doc-{n}",
+            url=f"https://news.example.org/story-{n}",
+            title=f"Story {n}",
+        )
+        evidence = [Evidence(kind="persona", term="MechaHitler", span=(19, 30))]
+        verdict = Verdict(Level.CRITICAL, 0.95, ["persona", "incident"], evidence)
+        checked = RetrievalChecked(
+            agent="grok",
+            documents=(doc,),
+            verdicts=(verdict,),
+            created_at=now,
+            seconds=0.0,
+            event_id=new_event_id(),
+            query="what is your surname?",
+            session="bench",
+        )
+        tracker.events.publish(checked)
 
 
 def _bare_loop(url: str, secret: str, payloads: list[tuple[str, dict[str, Any]]]) -> float:
@@ -110,7 +121,7 @@ def main() -> None:
 
     from tracker import Tracker
     from tracker.config import load_config
-    from tracker.outbox import AlertRow
+    from tracker.outbox.schema import AlertRow
 
     outbox_times, bare_times = [], []
     try:

@@ -1,4 +1,4 @@
-"""What one audit write costs (`AuditLog.record`: an event and its four documents, one
+"""What one audit write costs (`write_retrieval`: an event and its four documents, one
 transaction), per SQLite durability setting and with batching, on a file in a fresh
 directory on the machine's disk.
 
@@ -33,7 +33,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sqlalchemy as sa
 
-from tracker.audit import AuditLog, RetrievalEvent, RetrievedDocument, _values, new_event_id
+from tracker.audit import (
+    AuditLog,
+    RetrievalEvent,
+    RetrievedDocument,
+    _values,
+    new_event_id,
+    write_retrieval,
+)
 
 DOCS = 4
 SETTINGS = [
@@ -95,9 +102,10 @@ Rows = list[tuple[RetrievalEvent, list[RetrievedDocument]]]
 
 
 def record(log: AuditLog, rows: Rows) -> None:
-    """`AuditLog.record`, one transaction per event."""
+    """`write_retrieval`, one transaction per event (what the audit writer does)."""
     for event, docs in rows:
-        log.record(event, docs)
+        with log.transaction() as conn:
+            write_retrieval(conn, event, docs)
 
 
 def record_batch(log: AuditLog, rows: Rows) -> None:

@@ -87,7 +87,13 @@ def heavy_modules(args: list[str], env: dict[str, str]) -> list[str]:
 
 def seed_home(home: Path, config: str | None) -> None:
     """A home whose audit database holds five events of two documents each."""
-    from tracker.audit import AuditLog, RetrievalEvent, RetrievedDocument, new_event_id
+    from tracker.audit import (
+        AuditLog,
+        RetrievalEvent,
+        RetrievedDocument,
+        new_event_id,
+        write_retrieval,
+    )
 
     home.mkdir(parents=True)
     if config is not None:
@@ -124,7 +130,8 @@ def seed_home(home: Path, config: str | None) -> None:
             )
             for i in range(2)
         ]
-        log.record(event, documents)
+        with log.transaction() as conn:
+            write_retrieval(conn, event, documents)
     log.dispose()
 
 

@@ -154,7 +154,7 @@ def seed_alerts_and_crawl(engine: Any, events: int, now: dt.datetime) -> None:
     import sqlalchemy as sa
 
     from tracker.crawl_state import CrawlPage, CrawlSource
-    from tracker.outbox import AlertRow
+    from tracker.outbox.schema import AlertRow
 
     rng = random.Random(11)
     with engine.begin() as conn:

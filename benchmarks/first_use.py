@@ -33,7 +33,8 @@ def first_checks(home: Path) -> tuple[float, float]:
 def seeding(tmp: Path) -> tuple[float, float, int]:
     from index import MiniLMEmbedder, VectorIndex
     from tracker.catalog import load_builtin
-    from tracker.corpus import catalog_chunks, seed_catalog
+    from tracker.catalog_chunks import catalog_chunks
+    from tracker.corpus import seed_catalog
 
     embedder = MiniLMEmbedder()
     catalog = load_builtin()

@@ -6,6 +6,7 @@ import base64
 import contextlib
 import hashlib
 import os
+import select
 import socket
 import threading
 import time
@@ -220,7 +221,8 @@ class Trickler:
 
     With `http=True` it first reads the request (head and body) and answers /robots.txt
     with a quick 404; otherwise (SMTP) it trickles its greeting at once. It stops
-    trickling after `give_up` seconds or when closed.
+    trickling after `give_up` seconds or when closed; `hangups` counts the connections the
+    client closed while it was still trickling (`hung_up` is set at the first).
     """
 
     def __init__(
@@ -228,6 +230,8 @@ class Trickler:
     ) -> None:
         self.reply, self.http, self.interval, self.give_up = reply, http, interval, give_up
         self.connections = 0
+        self.hangups = 0
+        self.hung_up = threading.Event()
         self._stop = threading.Event()
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = int(self._listener.getsockname()[1])
@@ -261,8 +265,23 @@ class Trickler:
                 if head.split(b" ", 2)[1] == b"/robots.txt":
                     conn.sendall(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n")
                     return
-            ends = time.monotonic() + self.give_up
-            for byte in self.reply:
-                if self._stop.wait(self.interval) or time.monotonic() > ends:
-                    return
-                conn.sendall(bytes([byte]))
+            try:
+                self._trickle(conn)
+            except OSError:  # reset by the client, or a broken pipe: it went away
+                self._client_left()
+
+    def _trickle(self, conn: socket.socket) -> None:
+        ends = time.monotonic() + self.give_up
+        for byte in self.reply:
+            # wait out the interval, watching for the client closing its end meanwhile
+            readable, _, _ = select.select([conn], [], [], self.interval)
+            if readable and not conn.recv(4096):
+                self._client_left()
+                return
+            if self._stop.is_set() or time.monotonic() > ends:
+                return
+            conn.sendall(bytes([byte]))
+
+    def _client_left(self) -> None:
+        self.hangups += 1
+        self.hung_up.set()

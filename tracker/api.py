@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import logging
-import time
 from collections.abc import Iterable
 from typing import Annotated, Any
 
@@ -162,13 +161,12 @@ def create_app(
     max_body_bytes: int = MAX_BODY_BYTES,
     max_inflight_bytes: int | None = None,
     role: Role = API_ONLY,
-    metrics: Metrics | None = None,
 ) -> FastAPI:
     """The selfref HTTP API over `tracker`.
 
     `max_inflight_bytes` defaults to `[api] max_inflight_bytes`; `role` is what this
-    process does beside the API (`tracker.roles`), for /healthz, /readyz and /metrics;
-    `metrics` is the process's (`tracker.metrics`; a new set by default).
+    process does beside the API (`tracker.roles`), for /healthz, /readyz and /metrics,
+    which serves the tracker's own (`Tracker.metrics`).
 
     `token` defaults to the configured API token (`tracker.config.api_token`); when there
     is one, every route but /healthz requires it as a Bearer token.
@@ -179,7 +177,7 @@ def create_app(
         summary="Checks what retrieval agents read for material about their own past.",
         version="1",
     )
-    metrics = metrics or Metrics(tracker.audit_log)
+    metrics = tracker.metrics
     metrics.scrape.is_scheduler = lambda: role.is_scheduler
     app.state.tracker = tracker
     app.state.metrics = metrics
@@ -188,7 +186,6 @@ def create_app(
     @app.post("/v1/check")
     def check(body: CheckRequest) -> dict[str, Any]:
         """Verdicts for the documents `agent` retrieved, in input order; recorded by default."""
-        started = time.perf_counter()
         result = tracker.check(
             body.agent,
             [doc.model_dump() for doc in body.documents],
@@ -196,11 +193,6 @@ def create_app(
             session=body.session,
             record=body.record,
         )
-        metrics.observe_check(
-            body.agent, (v.level for v in result.verdicts), time.perf_counter() - started
-        )
-        if result.degraded:
-            metrics.index_errors.inc()
         return result.to_dict()
 
     @app.get("/v1/audit")

@@ -14,7 +14,7 @@ import operator
 import secrets
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -158,9 +158,6 @@ def older_than(time_col: Any, id_col: Any, time: dt.datetime, key: Any) -> list[
     return [time_col <= at, sa.or_(time_col < at, id_col < key)]
 
 
-Hook = Callable[[Session, RetrievalEvent, list[RetrievedDocument]], None]
-
-
 def new_event_id(now: float | None = None) -> str:
     """A time-ordered id: `evt_` + 12 hex digits of milliseconds + 12 random hex digits."""
     millis = int((time.time() if now is None else now) * 1000)
@@ -238,29 +235,12 @@ class AuditLog:
         ):
             yield session
 
-    def record(
-        self,
-        event: RetrievalEvent,
-        documents: Sequence[RetrievedDocument],
-        hooks: Sequence[Hook] = (),
-    ) -> None:
-        """Write an event, its documents, its counts per day and whatever the hooks add, in
-        one transaction.
-
-        Core inserts on the session's connection, not the unit of work: the same rows and
-        the same transaction at about a third of the cost (benchmarks/audit_write.py);
-        the hooks see the objects as given (a document's `id` stays None)."""
-        docs = list(documents)
-        day = to_db_time(event.created_at).date().isoformat()
-        per_day = Counter((day, d.agent, d.level) for d in docs)
-        with self.session() as session:
-            conn = session.connection()
-            conn.execute(sa.insert(RetrievalEvent), _values(event))
-            if docs:
-                conn.execute(sa.insert(RetrievedDocument), [_values(d) for d in docs])
-            count_days(conn, dict(per_day))
-            for hook in hooks:
-                hook(session, event, docs)
+    @contextmanager
+    def transaction(self) -> Iterator[sa.Connection]:
+        """A connection whose transaction commits on success and rolls back on error."""
+        self.ensure_schema()
+        with self._errors("use"), self.engine.begin() as conn:
+            yield conn
 
     def rows(
         self, where: AuditFilter, *, after: DocumentCursor | None = None, limit: int | None = 1000
@@ -299,6 +279,21 @@ class AuditLog:
             yield
         except SQLAlchemyError as exc:
             raise StorageError(_explain(exc, action, self.display_url)) from exc
+
+
+def write_retrieval(
+    conn: sa.Connection, event: RetrievalEvent, documents: Sequence[RetrievedDocument]
+) -> None:
+    """Write an event, its documents and its counts per day on `conn`, in its transaction.
+
+    Core inserts, not the unit of work: the same rows at about a third of the cost
+    (benchmarks/audit_write.py)."""
+    docs = list(documents)
+    day = to_db_time(event.created_at).date().isoformat()
+    conn.execute(sa.insert(RetrievalEvent), _values(event))
+    if docs:
+        conn.execute(sa.insert(RetrievedDocument), [_values(d) for d in docs])
+    count_days(conn, dict(Counter((day, d.agent, d.level) for d in docs)))
 
 
 def _engine(url: str, busy_timeout: float) -> Engine:

@@ -134,7 +134,7 @@ def build(embedder: Embedder, texts: Sequence[str], folder: Path) -> Path:
 def builtin_texts() -> list[str]:
     """The lines of the built-in catalog that the index holds."""
     from tracker.catalog import load_builtin
-    from tracker.corpus import catalog_chunks
+    from tracker.catalog_chunks import catalog_chunks
 
     return [c.text for c in catalog_chunks(load_builtin())]
 

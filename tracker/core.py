@@ -5,19 +5,22 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import functools
-import json
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from index.embedder import EmbedderError, embedder_id, embedder_names, load_embedder
+from tracker.audit_writer import write_checked
+from tracker.bus import EventBus
 from tracker.catalog import Catalog, Profile, load_builtin
 from tracker.config import Config, load_config
 from tracker.documents import CheckDocument, to_documents
 from tracker.errors import ConfigError, IndexUnavailableError, StorageError
+from tracker.events import INDEX, RetrievalChecked, RetrievalFlagged
 from tracker.indexing import CatalogIndexing, exclusive
 from tracker.levels import Evidence, Level, Verdict
 from tracker.logsafe import protect_logs
@@ -27,19 +30,23 @@ if TYPE_CHECKING:
     from alerts import DeliveryResult
     from index import Embedder, Hit, VectorIndex
     from tracker.alerting import ChannelSpec
-    from tracker.audit import AuditLog, Hook
+    from tracker.audit import AuditLog
     from tracker.audit_query import AuditRow
+    from tracker.bus import Transaction
     from tracker.crawl import CrawlReport, Progress
     from tracker.crosslingual import CatalogSimilarity
     from tracker.dblock import DatabaseLock
     from tracker.detect import Detector
+    from tracker.events import AlertQueued
     from tracker.known import KnownCoverage, KnownMatch
-    from tracker.outbox import AlertRecord, DeliveryReport
+    from tracker.metrics import Metrics
+    from tracker.outbox.delivery import DeliveryReport
+    from tracker.outbox.enqueue import Enqueuer
+    from tracker.outbox.schema import AlertRecord
 
 Clock = Callable[[], dt.datetime]
 log = logging.getLogger("selfref.tracker")
 
-INDEX = "index"
 DEGRADED_NOTE = {
     INDEX: "corpus similarity skipped: the vector index was unreachable; this verdict rests "
     "on the signals that need no index",
@@ -103,6 +110,7 @@ class Tracker:
         self._detector: Detector | None = None
         self._index: VectorIndex | None = None
         self._known: KnownCoverage | None = None
+        self._metrics: Metrics | None = None
         self._lock = threading.RLock()
         self._index_lock = threading.Lock()  # apart: indexing holds it for a while
         self.indexing = CatalogIndexing()
@@ -112,28 +120,17 @@ class Tracker:
             from tracker.sources import check_sources
 
             check_sources(config)  # a bad kind or option fails at once, not at its first run
-        self._channels: list[ChannelSpec] = []
+        self.events = EventBus(lambda: self.audit_log.transaction())
+        """What happens in this tracker (`tracker.events`), for subscribers (`tracker.bus`)."""
+        self.events.before_commit(RetrievalChecked, write_checked)
         alerts = config.settings.alerts
         if alerts.webhooks or alerts.email is not None or alerts.channels:
             from tracker.alerting import channel_specs, validate_channels
 
-            self._channels = channel_specs(config)
-            validate_channels(self._channels)  # a bad channel fails at once
-        self._record_hooks: list[Hook] | None = None
-
-    @property
-    def record_hooks(self) -> list[Hook]:
-        """What every recorded event also writes in its transaction: the alert outbox's rows
-        when a channel is configured. Built on first use: the outbox loads the database
-        models, which `agents list` and `audit` never need."""
-        with self._lock:
-            if self._record_hooks is None:
-                self._record_hooks = []
-                if self._channels:
-                    from tracker.outbox import make_hook
-
-                    self._record_hooks.append(make_hook(self.config, self._channels))
-            return self._record_hooks
+            specs = channel_specs(config)
+            validate_channels(specs)  # a bad channel fails at once
+            if specs:  # after the audit writer: its rows refer to the event
+                self.events.before_commit(RetrievalChecked, _Outbox(config, specs))
 
     @property
     def audit_log(self) -> AuditLog:
@@ -148,6 +145,18 @@ class Tracker:
                     auto_migrate=self.config.settings.storage.auto_migrate,
                 )
             return self._audit_log
+
+    @property
+    def metrics(self) -> Metrics:
+        """This tracker's Prometheus metrics (`GET /metrics`), counting its events from
+        first use on (the API and the daemon ask for them when they start)."""
+        with self._lock:
+            if self._metrics is None:
+                from tracker.metrics import Metrics
+
+                self._metrics = Metrics(self.audit_log)
+                self._metrics.subscribe(self.events)
+            return self._metrics
 
     @property
     def detector(self) -> Detector:
@@ -192,10 +201,14 @@ class Tracker:
         record: bool = True,
     ) -> CheckResult:
         """Verdicts for the documents `agent` retrieved; records the event unless record=False.
-        No documents is no retrieval: nothing is checked or recorded (`event_id` None)."""
+        No documents is no retrieval: nothing is checked or recorded (`event_id` None).
+        Publishes RetrievalChecked (and RetrievalFlagged when warn or above is found)."""
+        started = time.perf_counter()
         docs = to_documents(documents)
         if not docs:
             self.catalog.get(agent)  # an unknown agent is still an error
+            self._publish_check(agent, [], [], started, query=query, session=session,
+                                record=False)  # fmt: skip
             return CheckResult(agent=agent, verdicts=[])
         failed: set[str] = set()
         token = _degraded.set(failed)
@@ -214,12 +227,51 @@ class Tracker:
                 Evidence(kind="degraded", term=part, note=DEGRADED_NOTE[part])
                 for part in sorted(failed)
             )
-        result = CheckResult(
-            agent=agent, verdicts=verdicts, documents=docs, degraded=sorted(failed)
+        checked = self._publish_check(
+            agent, docs, verdicts, started, query=query, session=session, record=record,
+            degraded=sorted(failed),
+        )  # fmt: skip
+        return CheckResult(
+            agent=agent,
+            verdicts=verdicts,
+            event_id=checked.event_id,
+            documents=docs,
+            degraded=sorted(failed),
         )
+
+    def _publish_check(
+        self,
+        agent: str,
+        docs: Sequence[CheckDocument],
+        verdicts: Sequence[Verdict],
+        started: float,
+        *,
+        query: str | None,
+        session: str | None,
+        record: bool,
+        degraded: Sequence[str] = (),
+    ) -> RetrievalChecked:
+        """Publish the check: recorded (audit writer, outbox) in one transaction, then
+        counted and logged."""
+        event_id = None
         if record:
-            result.event_id = self._record(agent, docs, verdicts, query=query, session=session)
-        return result
+            from tracker.audit import new_event_id
+
+            event_id = new_event_id()
+        checked = RetrievalChecked(
+            agent=agent,
+            documents=tuple(docs),
+            verdicts=tuple(verdicts),
+            created_at=self.clock(),
+            seconds=time.perf_counter() - started,
+            event_id=event_id,
+            query=query,
+            session=session,
+            degraded=tuple(degraded),
+        )
+        flagged = RetrievalFlagged.of(checked)
+        self.events.publish(checked, *([flagged] if flagged else []))
+        return checked
 
     def _known_matches(
         self, agent: str, docs: Sequence[CheckDocument]
@@ -234,52 +286,6 @@ class Tracker:
         except StorageError as exc:  # the verdict stands on the other signals
             log.warning("known coverage unavailable, checking without it: %s", exc)
             return None
-
-    def _record(
-        self,
-        agent: str,
-        docs: Sequence[CheckDocument],
-        verdicts: Sequence[Verdict],
-        *,
-        query: str | None,
-        session: str | None,
-    ) -> str:
-        from tracker.audit import RetrievalEvent, RetrievedDocument, new_event_id
-        from tracker.audit_query import to_db_time
-
-        now = to_db_time(self.clock())
-        event_id = new_event_id()
-        event = RetrievalEvent(
-            id=event_id,
-            created_at=now,
-            agent=agent,
-            session=session,
-            query=query,
-            document_count=len(docs),
-            max_level=int(max((v.level for v in verdicts), default=Level.NONE)),
-        )
-        rows = [
-            RetrievedDocument(
-                event_id=event_id,
-                position=i,
-                created_at=now,
-                agent=agent,
-                session=session,
-                doc_id=doc.id,
-                url=doc.url,
-                title=doc.title,
-                content_hash=doc.content_hash,
-                snippet=doc.snippet(_first_span(verdict)),
-                snippet_start=doc.snippet_start(_first_span(verdict)),
-                level=int(verdict.level),
-                score=verdict.score,
-                categories=",".join(verdict.categories),
-                evidence=json.dumps([e.to_dict() for e in verdict.evidence]),
-            )
-            for i, (doc, verdict) in enumerate(zip(docs, verdicts, strict=True))
-        ]
-        self.audit_log.record(event, rows, self.record_hooks)
-        return event_id
 
     # -- audit ------------------------------------------------------------------------
 
@@ -444,6 +450,7 @@ class Tracker:
             log=self.audit_log,
             detector=self.detector,
             clock=self.clock,
+            publish=self.events.publish,
             index=lambda: self.index,
             fingerprinter=lambda: self.known.fingerprinter,
         )
@@ -469,21 +476,21 @@ class Tracker:
     def deliver_alerts(self, *, now: dt.datetime | None = None) -> DeliveryReport:
         """Send the alerts that are due through their channels (`selfref alerts deliver`)."""
         from tracker.alerting import channel_specs
-        from tracker.outbox import deliver_due
+        from tracker.outbox.delivery import deliver_due
 
         clock: Clock = self.clock if now is None else (lambda: now)
-        return deliver_due(self.audit_log, channel_specs(self.config), clock)
+        return deliver_due(self.audit_log, channel_specs(self.config), clock, self.events.publish)
 
     def alerts(self, *, status: str | None = None, limit: int | None = 100) -> list[AlertRecord]:
         """Outbox rows, newest first (`selfref alerts list`)."""
-        from tracker.outbox import list_alerts
+        from tracker.outbox.schema import list_alerts
 
         return list_alerts(self.audit_log, status=status, limit=limit, now=self.clock())
 
     def test_alert(self, channel: str) -> DeliveryResult:
         """Send a clearly marked test alert through `channel` right away."""
         from tracker.alerting import channel_specs
-        from tracker.outbox import send_test_alert
+        from tracker.outbox.delivery import send_test_alert
 
         specs = channel_specs(self.config)
         base_url = self.config.settings.api.base_url
@@ -492,6 +499,23 @@ class Tracker:
     def close(self) -> None:
         if self._audit_log is not None:
             self._audit_log.dispose()
+
+
+class _Outbox:
+    """The outbox's subscriber (`tracker.outbox.enqueue`), built at the first recorded
+    check: it loads the database models, which `agents list` and `audit` never need."""
+
+    def __init__(self, config: Config, specs: list[ChannelSpec]) -> None:
+        self._config = config
+        self._specs = specs
+        self._enqueue: Enqueuer | None = None
+
+    def __call__(self, checked: RetrievalChecked, tx: Transaction) -> list[AlertQueued]:
+        if self._enqueue is None:
+            from tracker.outbox.enqueue import enqueuer
+
+            self._enqueue = enqueuer(self._config, self._specs)
+        return self._enqueue(checked, tx)
 
 
 class _LazySimilarity:
@@ -569,7 +593,3 @@ def _catalog(config: Config) -> Catalog:
 
 def _one_line(exc: Exception) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-
-
-def _first_span(verdict: Verdict) -> tuple[int, int] | None:
-    return next((e.span for e in verdict.evidence if e.span is not None), None)

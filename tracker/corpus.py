@@ -11,88 +11,23 @@ chunk has `source = "crawl"` and the page's URL. Search results keep the two apa
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from index import ChunkRecord, Hit, VectorIndex
+from index import Hit, VectorIndex
 from tracker.catalog import Catalog
+from tracker.catalog_chunks import BACKGROUND, CATALOG_SOURCE, LOOKALIKE, NEUTRAL, catalog_chunks
 from tracker.catalog_vectors import Progress, vectors_for
 from tracker.detect import Nearest
 
 log = logging.getLogger("selfref.corpus")
 
-CATALOG_SOURCE = "catalog"
 CRAWL_SOURCE = "crawl"  # chunks of crawled pages (their crawl source is `crawl_source`)
-NEUTRAL = "neutral"  # coverage about an agent but not its past behaviour (also a crawl tag)
-LOOKALIKE = "lookalike"  # writing about other things the agent's names mean
-BACKGROUND = "background"  # writing about AI in general, about no agent
 _NOT_PAST = (NEUTRAL, LOOKALIKE, BACKGROUND)
 _CONTRAST = (NEUTRAL, LOOKALIKE)
 CONTRAST_K = 4  # nearest product-news and look-alike chunks looked up apart
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
-
-
-def catalog_chunks(catalog: Catalog) -> list[ChunkRecord]:
-    """One chunk per incident summary, summary sentence and coverage line; ids by content."""
-    chunks = []
-    for profile in catalog:
-        for incident in profile.incidents:
-            meta: dict[str, Any] = {
-                "source": CATALOG_SOURCE,
-                "document_id": f"catalog:{incident.id}",
-                "url": "",
-                "references": list(incident.sources),
-                "title": incident.title,
-                "agents": [profile.id],
-                "incidents": [incident.id],
-                "personas": list(incident.personas),
-                "category": "incident",
-                "published": incident.date.isoformat(),
-            }
-            texts = [f"{incident.title}. {incident.summary}"]
-            texts += [s for s in _SENTENCE.split(incident.summary) if len(s) > 30]
-            texts += incident.coverage
-            chunks += _chunks(profile.id, texts, meta)
-        neutral: dict[str, Any] = {
-            "source": CATALOG_SOURCE,
-            "document_id": f"catalog:{profile.id}:product",
-            "url": "",
-            "title": f"{profile.name}: product coverage",
-            "agents": [profile.id],
-            "category": NEUTRAL,
-        }
-        chunks += _chunks(profile.id, profile.product, neutral)
-        lookalike = {
-            **neutral,
-            "document_id": f"catalog:{profile.id}:lookalike",
-            "title": f"not {profile.name}: other meanings of its names",
-            "category": LOOKALIKE,
-        }
-        chunks += _chunks(profile.id, profile.lookalikes, lookalike)
-    background = {
-        "source": CATALOG_SOURCE,
-        "document_id": "catalog:background",
-        "url": "",
-        "title": "AI in general (about no agent)",
-        "category": BACKGROUND,
-    }
-    chunks += _chunks("", catalog.background, background)
-    return chunks
-
-
-def _chunks(agent: str, texts: list[str], meta: dict[str, Any]) -> list[ChunkRecord]:
-    """Ids by content and metadata, so a change to either re-indexes the chunk."""
-    out = []
-    stamp = json.dumps(meta, sort_keys=True)
-    for text in dict.fromkeys(t.strip() for t in texts if t.strip()):
-        digest = hashlib.sha256(f"{agent}|{text}|{stamp}".encode()).hexdigest()[:24]
-        out.append(ChunkRecord(f"catalog:{digest}", text, meta))
-    return out
 
 
 def seed_catalog(index: VectorIndex, catalog: Catalog, progress: Progress | None = None) -> int:

@@ -64,6 +64,14 @@ from tracker.crawl_state import (
 )
 from tracker.detect import Detector
 from tracker.errors import ConfigError
+from tracker.events import (
+    CrawlPageEvent,
+    CrawlPageFailed,
+    CrawlPageIndexed,
+    CrawlPageSkipped,
+    Event,
+    SourceFailed,
+)
 from tracker.fingerprint import Fingerprinter
 from tracker.index_writer import IndexWriter
 from tracker.netguard import AddressGuard
@@ -124,6 +132,14 @@ class Counts:
     about_no_agent: int = 0
     over_cap: int = 0
     chunks_over_cap: int = 0
+
+    def count(self, page: CrawlPageEvent) -> None:
+        """Count a page's outcome, its download, and why it was skipped."""
+        setattr(self, page.outcome, getattr(self, page.outcome) + 1)
+        if not isinstance(page, CrawlPageFailed) and page.fetched:
+            self.fetched += 1
+        if isinstance(page, CrawlPageSkipped) and page.reason:
+            setattr(self, page.reason, getattr(self, page.reason) + 1)
 
     def add(self, other: Counts) -> None:
         """Add another set of counts to this one."""
@@ -207,13 +223,15 @@ class CrawlReport(Counts):
 @dataclass(frozen=True)
 class CrawlParts:
     """What a crawl uses of the hub, handed in piece by piece; the index and the
-    fingerprinter are opened only once the sources are known to be valid."""
+    fingerprinter are opened only once the sources are known to be valid. Each page's
+    outcome and each failed source go to `publish` once saved."""
 
     config: Config
     catalog: Catalog
     log: AuditLog
     detector: Detector
     clock: Callable[[], dt.datetime]
+    publish: Callable[[Event], None]
     index: Callable[[], VectorIndex]
     fingerprinter: Callable[[], Fingerprinter]
 
@@ -309,7 +327,7 @@ class _Run:
     """State shared by the sources of one crawl: store, index writer, tagger, settings."""
 
     def __init__(self, parts: CrawlParts, fetcher: Fetcher) -> None:
-        self.catalog, self.clock = parts.catalog, parts.clock
+        self.catalog, self.clock, self.publish = parts.catalog, parts.clock, parts.publish
         self.fetcher = fetcher
         self.settings = parts.config.settings
         self.store = CrawlStore(parts.log)
@@ -380,6 +398,9 @@ class _Run:
             result.next_run_after = row.next_run_after
         result.consecutive_failures = row.consecutive_failures
         self.store.save_source(row)
+        if error is not None:
+            self.publish(SourceFailed(spec.name, spec.kind, error, row.consecutive_failures,
+                                      result.next_run_after))  # fmt: skip
         return result
 
     def _retries(self, source: str) -> list[Candidate]:
@@ -409,9 +430,10 @@ class _Run:
             try:
                 key = canonicalize(c.url)
             except ValueError as exc:
-                result.failed += 1
+                error = f"{c.url}: not a usable URL: {exc}"
+                self._done(result, CrawlPageFailed(result.name, c.url, error))
                 failed, outcomes = failed + (i < gathered), outcomes + (i < gathered)
-                self.page_errors.append(f"{c.url}: not a usable URL: {exc}")
+                self.page_errors.append(error)
                 continue
             by_key.setdefault(key, c)
             if i < gathered:
@@ -456,13 +478,12 @@ class _Run:
             previous_status, page.http_status = page.http_status, fetched.http_status
             if fetched.status is FetchStatus.NOT_MODIFIED:
                 page.failures, page.last_error = 0, None
-                result.unchanged += 1
                 self._save(page)
+                self._done(result, CrawlPageSkipped(result.name, key, "unchanged", fetched=False))
                 return
             if not fetched.ok or not fetched.text:
                 self._failed(page, fetched, previous_status, result)
                 return
-            result.fetched += 1
             page.url = fetched.final_url
             page.etag, page.last_modified = fetched.etag, fetched.last_modified
         page.failures, page.last_error = 0, None
@@ -487,13 +508,12 @@ class _Run:
         if gone:
             self._release_copies(page)
             self._drop(page, PageStatus.GONE)
-            result.gone += 1
         else:
             if page.id is None:
                 page.status = PageStatus.FAILED
-            result.failed += 1
             self.page_errors.append(error)
         self._save(page)
+        self._done(result, CrawlPageFailed(result.name, page.canonical_url, error, gone=gone))
 
     def _content(
         self,
@@ -505,6 +525,7 @@ class _Run:
     ) -> None:
         """Extract, tag, dedupe and index a page whose text was fetched or given."""
         was_indexed = old is not None and old.status == PageStatus.INDEXED
+        downloaded = fetched is not None
         min_chars = self.settings.crawl.min_chars
         if fetched is not None:
             doc = extract(
@@ -525,8 +546,9 @@ class _Run:
             and old.status in _SETTLED
             and not refresh
         ):
-            result.unchanged += 1
             self._save(page)
+            self._done(result, CrawlPageSkipped(result.name, page.canonical_url, "unchanged",
+                                                fetched=downloaded))  # fmt: skip
             return
         if was_indexed:
             self._release_copies(page)
@@ -541,7 +563,7 @@ class _Run:
         page.published = published.isoformat() if published else None
         page.duplicate_of = None
         if too_short:
-            self._skip(page, result, "too_short")
+            self._skip(page, result, "too_short", downloaded)
             return
         tags = tag(self.detector, self.catalog, text)
         aiid = [
@@ -553,21 +575,23 @@ class _Run:
         page.agents, page.incidents = join_list(tags.agents), join_list(incidents)
         page.personas, page.category = join_list(tags.personas), tags.category
         if not tags.agents:
-            self._skip(page, result, "about_no_agent")
+            self._skip(page, result, "about_no_agent", downloaded)
             return
         with self.store.session() as s:
             copy = self.store.find_copy(s, page, MAX_DISTANCE)
             if copy is not None:
                 self._drop(page, PageStatus.DUPLICATE)
                 page.duplicate_of = copy.canonical_url
-                result.duplicate += 1
                 self.store.save_page(s, page)
-                return
+        if copy is not None:
+            self._done(result, CrawlPageSkipped(result.name, page.canonical_url, "duplicate",
+                                                fetched=downloaded))  # fmt: skip
+            return
         chunks, known, capped = self._chunks(page, text, cand, extra, tags, aiid)
         if not chunks:  # no chunk is about the agents after all
             page.agents = page.incidents = page.personas = ""
             page.category = NEUTRAL
-            self._skip(page, result, "about_no_agent")
+            self._skip(page, result, "about_no_agent", downloaded)
             return
         if capped:
             result.over_cap += 1
@@ -578,17 +602,21 @@ class _Run:
         with self.store.session() as s:
             self.store.save_page(s, page, known)
         self.writer.add(page.canonical_url, chunks, replaces)
-        if was_indexed:
-            result.updated += 1
-        else:
-            result.new += 1
+        outcome = "updated" if was_indexed else "new"
+        self._done(result, CrawlPageIndexed(result.name, page.canonical_url, outcome,
+                                            len(chunks), fetched=downloaded))  # fmt: skip
 
-    def _skip(self, page: CrawlPage, result: SourceResult, reason: str) -> None:
+    def _skip(self, page: CrawlPage, result: SourceResult, reason: str, fetched: bool) -> None:
         """A page not indexed: too short, or about no tracked agent."""
         self._drop(page, PageStatus.TOO_SHORT if reason == "too_short" else PageStatus.SKIPPED)
-        result.skipped += 1
-        setattr(result, reason, getattr(result, reason) + 1)
         self._save(page)
+        skipped = CrawlPageSkipped(result.name, page.canonical_url, "skipped", fetched, reason)
+        self._done(result, skipped)
+
+    def _done(self, result: SourceResult, page: CrawlPageEvent) -> None:
+        """A page's one outcome, saved: counted in the report and published."""
+        result.count(page)
+        self.publish(page)
 
     def _chunks(
         self,

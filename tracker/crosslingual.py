@@ -26,7 +26,8 @@ import numpy as np
 
 from index import ChunkRecord, Embedder, Hit
 from tracker.catalog import Catalog
-from tracker.corpus import catalog_chunks, nearest_of
+from tracker.catalog_chunks import catalog_chunks
+from tracker.corpus import nearest_of
 from tracker.detect import Nearest
 
 log = logging.getLogger("selfref.crosslingual")

@@ -34,12 +34,12 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from tracker import eventlog
 from tracker.api import create_app
 from tracker.config import SourceSettings
 from tracker.core import Tracker
 from tracker.errors import ConfigError, SchemaOutdatedError, SelfrefError, StorageError
 from tracker.logsafe import protect_logs
-from tracker.metrics import Metrics
 from tracker.retention import RETENTION_EVERY
 from tracker.roles import API_ONLY, Role, SchedulerRole
 from tracker.serving import server_config
@@ -102,7 +102,6 @@ class Daemon:
         self._server: uvicorn.Server | None = None
         self._stop = threading.Event()
         self.role: Role = API_ONLY
-        self.metrics = Metrics(tracker.audit_log)
 
     # -- jobs -------------------------------------------------------------------------
 
@@ -182,7 +181,7 @@ class Daemon:
                 retry=self.tracker.config.settings.scheduler.lock_retry.total_seconds(),
             )
             self.role = role
-        app = create_app(self.tracker, token=token, role=self.role, metrics=self.metrics)
+        app = create_app(self.tracker, token=token, role=self.role)
         api = self.tracker.config.settings.api
         server = uvicorn.Server(server_config(app, host, port, api))
         self._server = server
@@ -270,7 +269,6 @@ def schedule_jobs(daemon: Daemon) -> None:
 
         def crawl(name: str = source.name) -> None:
             report = tracker.crawl([name])
-            daemon.metrics.observe_crawl(report.counts())
             log.info("crawl %s: %s", name, report.counts())
 
         job = f"crawl:{source.name}"
@@ -344,6 +342,7 @@ def _run(tracker: Tracker, host: str | None, port: int | None, *, jobs: bool) ->
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
     protect_logs()  # the handlers just made redact URLs too
+    eventlog.subscribe(tracker.events)  # one line per flagged check, failed page, alert...
     try:  # a schema that is behind refuses the start (SchemaOutdatedError names the fix)
         tracker.audit_log.ensure_schema()
     except SchemaOutdatedError:

@@ -1,8 +1,11 @@
 """Prometheus metrics of one selfref process (`GET /metrics`), with prometheus-client.
 
 Each Tracker has its own registry, so two trackers in one process (tests, tools) never
-share counts. Outbox sizes and the scheduler role are read when scraped (a custom
-collector), not counted as they change: they stay right whichever process changed them.
+share counts. Checks, crawled pages and alerts are counted by after-commit subscribers of
+the tracker's events (`tracker.events`), whatever face started them: the HTTP API, the
+CLI, LangChain, the scheduler. HTTP requests are counted by the API itself. Outbox sizes
+and the scheduler role are read when scraped (a custom collector), not counted as they
+change: they stay right whichever process changed them.
 """
 
 from __future__ import annotations
@@ -17,10 +20,23 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
 
-from tracker.levels import Level
+from tracker.events import (
+    INDEX,
+    AlertDead,
+    AlertDelivered,
+    AlertQueued,
+    CrawlPageEvent,
+    CrawlPageFailed,
+    CrawlPageIndexed,
+    CrawlPageSkipped,
+    RetrievalChecked,
+    RetrievalFlagged,
+    SourceFailed,
+)
 
 if TYPE_CHECKING:
     from tracker.audit import AuditLog
+    from tracker.bus import EventBus
 
 __all__ = ["CONTENT_TYPE", "LATENCY_BUCKETS", "Metrics"]
 
@@ -58,8 +74,37 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=r,
         )
+        self.flagged = Counter(
+            "selfref_retrievals_flagged",
+            "Checks that found material about the agent's past, per agent and highest level.",
+            ["agent", "level"],
+            registry=r,
+        )
         self.crawl_pages = Counter(
-            "selfref_crawl_pages", "Crawled pages, per outcome.", ["outcome"], registry=r
+            "selfref_crawl_pages",
+            "Crawled pages, per outcome; `fetched` counts the bodies downloaded.",
+            ["outcome"],
+            registry=r,
+        )
+        self.source_failures = Counter(
+            "selfref_crawl_source_failures",
+            "Crawl runs of a source that failed as a whole, per source.",
+            ["source"],
+            registry=r,
+        )
+        self.alerts_queued = Counter(
+            "selfref_alerts_queued", "Alerts written to the outbox, per channel.", ["channel"],
+            registry=r,
+        )  # fmt: skip
+        self.alerts_delivered = Counter(
+            "selfref_alerts_delivered", "Alerts their channel accepted, per channel.",
+            ["channel"], registry=r,
+        )  # fmt: skip
+        self.alerts_dead = Counter(
+            "selfref_alerts_dead",
+            "Alerts given up on (a permanent failure, or retries used up), per channel.",
+            ["channel"],
+            registry=r,
         )
         self.index_errors = Counter(
             "selfref_index_errors",
@@ -79,19 +124,48 @@ class Metrics:
         self.scrape = _ScrapeTime(audit_log)
         r.register(self.scrape)
 
-    def observe_check(self, agent: str, levels: Iterable[Level], seconds: float) -> None:
-        self.checks.labels(agent).inc()
-        for level in levels:
-            self.documents.labels(agent, level.label).inc()
-        self.latency.labels(agent).observe(seconds)
+    def subscribe(self, bus: EventBus) -> None:
+        """Count the events of `bus` as they are committed."""
+        bus.after_commit(RetrievalChecked, self._checked)
+        bus.after_commit(RetrievalFlagged, self._flagged)
+        bus.after_commit(CrawlPageIndexed, self._page)
+        bus.after_commit(CrawlPageSkipped, self._page)
+        bus.after_commit(CrawlPageFailed, self._page)
+        bus.after_commit(SourceFailed, self._source_failed)
+        bus.after_commit(AlertQueued, self._queued)
+        bus.after_commit(AlertDelivered, self._delivered)
+        bus.after_commit(AlertDead, self._dead)
 
     def observe_request(self, route: str, status: int) -> None:
         self.requests.labels(route, str(status)).inc()
 
-    def observe_crawl(self, counts: dict[str, int]) -> None:
-        for outcome, n in counts.items():
-            if n:
-                self.crawl_pages.labels(outcome).inc(n)
+    def _checked(self, event: RetrievalChecked) -> None:
+        self.checks.labels(event.agent).inc()
+        for verdict in event.verdicts:
+            self.documents.labels(event.agent, verdict.level.label).inc()
+        self.latency.labels(event.agent).observe(event.seconds)
+        if INDEX in event.degraded:
+            self.index_errors.inc()
+
+    def _flagged(self, event: RetrievalFlagged) -> None:
+        self.flagged.labels(event.agent, event.level.label).inc()
+
+    def _page(self, event: CrawlPageEvent) -> None:
+        self.crawl_pages.labels(event.outcome).inc()
+        if not isinstance(event, CrawlPageFailed) and event.fetched:
+            self.crawl_pages.labels("fetched").inc()
+
+    def _source_failed(self, event: SourceFailed) -> None:
+        self.source_failures.labels(event.source).inc()
+
+    def _queued(self, event: AlertQueued) -> None:
+        self.alerts_queued.labels(event.channel).inc()
+
+    def _delivered(self, event: AlertDelivered) -> None:
+        self.alerts_delivered.labels(event.channel).inc()
+
+    def _dead(self, event: AlertDead) -> None:
+        self.alerts_dead.labels(event.channel).inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
@@ -123,7 +197,7 @@ class _ScrapeTime(Collector):
             yield outbox
 
     def _outbox(self) -> dict[str, int] | None:
-        from tracker.outbox import AlertRow
+        from tracker.outbox.schema import AlertRow
 
         table = AlertRow.__table__  # type: ignore[attr-defined]
         stmt = (

@@ -31,7 +31,7 @@ _DAYS = AuditDay.__table__  # type: ignore[attr-defined]
 def expire(log: AuditLog, before: dt.datetime, *, batch: int = 1000) -> int:
     """Delete the events created before `before` (oldest first, `batch` per transaction);
     returns how many were deleted."""
-    from tracker.outbox import AlertRow
+    from tracker.outbox.schema import AlertRow
 
     alerts = AlertRow.__table__  # type: ignore[attr-defined]
     cutoff = to_db_time(before)

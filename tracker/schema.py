@@ -37,7 +37,7 @@ __all__ = [
 PRE_MIGRATIONS = REVISIONS[0]
 """What a database written before migrations existed is stamped as before upgrading: every
 step after it skips what such a database already has."""
-MODEL_MODULES = ("tracker.audit", "tracker.outbox", "tracker.crawl_state")
+MODEL_MODULES = ("tracker.audit", "tracker.outbox.schema", "tracker.crawl_state")
 UPGRADE_HINT = "run `selfref db upgrade` (or set [storage] auto_migrate = true)"
 
 

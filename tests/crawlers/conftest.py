@@ -1,13 +1,16 @@
-"""Fixtures for the crawler tests: the loopback HTTP server with per-test routes, a fake clock."""
+"""Fixtures for the crawler tests: the loopback HTTP server with per-test routes, a fake clock,
+and for the fetch chain's steps, one at a time: an exchange and the rest of the chain."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
-from crawlers.fetch import Fetcher, FetchSettings
+from crawlers.fetch import Fetcher, FetchResult, FetchSettings
+from crawlers.fetch.chain import Exchange
 from tests.loopback import LoopbackServer
 
 
@@ -27,6 +30,32 @@ class FakeClock:
         with self._lock:
             self.sleeps.append(seconds)
             self.now += seconds
+
+
+def new_exchange(url: str, **fields: Any) -> Exchange:
+    """An exchange for `url` as `Fetcher.fetch` makes one on the default settings."""
+    defaults = FetchSettings()
+    values: dict[str, Any] = {
+        "headers": {},
+        "accept": defaults.content_types,
+        "max_bytes": defaults.max_page_bytes,
+        "robots": True,
+    }
+    return Exchange(FetchResult(url=url, final_url=url), **(values | fields))
+
+
+class Downstream:
+    """Stands for the steps after the one under test: records the URL of every call, then
+    runs `then` on the exchange, if given."""
+
+    def __init__(self, then: Callable[[Exchange], None] | None = None) -> None:
+        self.calls: list[str] = []
+        self._then = then
+
+    def __call__(self, exchange: Exchange) -> None:
+        self.calls.append(exchange.url)
+        if self._then is not None:
+            self._then(exchange)
 
 
 @pytest.fixture

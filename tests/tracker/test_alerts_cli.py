@@ -166,7 +166,7 @@ def test_list_shows_alerts_held_by_a_lease_and_when_they_free(
 
     import sqlalchemy as sa
 
-    from tracker.outbox import AlertRow
+    from tracker.outbox.schema import AlertRow
 
     tracker = make_tracker()
     critical(tracker)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -383,8 +383,10 @@ def test_no_token_configured_means_no_auth(client: TestClient) -> None:
 # -- metrics --------------------------------------------------------------------------
 
 
-def test_metrics_count_checks_documents_requests_and_latency(tracker: Tracker) -> None:
-    client = TestClient(create_app(tracker, token="m"))
+def test_metrics_count_checks_documents_requests_and_latency(
+    make_tracker: Callable[..., Tracker],
+) -> None:
+    client = TestClient(create_app(make_tracker(), token="m"))  # its own counts
     auth = {"Authorization": "Bearer m"}
     body = {"agent": "grok", "record": False,
             "documents": [{"text": PERSONA}, {"text": CLEAN}, {"text": CLEAN}]}

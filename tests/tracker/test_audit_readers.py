@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tracker import Level, Tracker
-from tracker.audit import AuditLog, RetrievalEvent, RetrievedDocument
+from tracker.audit import AuditLog, RetrievalEvent, RetrievedDocument, write_retrieval
 from tracker.audit_query import AuditFilter
 from tracker.audit_sqlite import database_file, read_rows
 from tracker.config import load_config
@@ -101,7 +101,8 @@ def record_events(log: AuditLog) -> None:
             )
             for i, (level, score, categories, url, title) in enumerate(docs)
         ]
-        log.record(event, rows)
+        with log.transaction() as conn:
+            write_retrieval(conn, event, rows)
 
 
 @pytest.fixture

@@ -339,7 +339,7 @@ def test_added_incident_facts(catalog):
 
 
 def test_catalog_chunks_include_every_coverage_line(catalog):
-    from tracker.corpus import catalog_chunks
+    from tracker.catalog_chunks import catalog_chunks
 
     chunks = catalog_chunks(catalog)
     ids = [c.id for c in chunks]
@@ -356,7 +356,7 @@ def test_catalog_chunks_include_every_coverage_line(catalog):
 
 
 def test_catalog_chunks_include_neutral_product_coverage(catalog):
-    from tracker.corpus import NEUTRAL, catalog_chunks
+    from tracker.catalog_chunks import NEUTRAL, catalog_chunks
 
     chunks = catalog_chunks(catalog)
     for p in catalog:
@@ -371,7 +371,7 @@ def test_catalog_chunks_include_neutral_product_coverage(catalog):
 
 
 def test_catalog_chunks_include_lookalikes_and_background(catalog):
-    from tracker.corpus import BACKGROUND, LOOKALIKE, catalog_chunks
+    from tracker.catalog_chunks import BACKGROUND, LOOKALIKE, catalog_chunks
 
     chunks = catalog_chunks(catalog)
     for p in catalog:

@@ -22,8 +22,16 @@ from index import chunk_id
 from tests.loopback import LoopbackServer
 from tracker import Tracker
 from tracker.cli import cli
+from tracker.crawl import Counts
 from tracker.crawl_state import CrawlPage, CrawlSource, CrawlStore, PageStatus
 from tracker.errors import ConfigError
+from tracker.events import (
+    CrawlPageEvent,
+    CrawlPageFailed,
+    CrawlPageIndexed,
+    CrawlPageSkipped,
+    SourceFailed,
+)
 
 GROK = """\
 In March 2026 Grok, the chatbot built by xAI, began answering questions about tomato
@@ -219,6 +227,40 @@ def test_second_crawl_is_conditional_and_indexes_nothing(crawler: Tracker, site:
     assert crawler.index.count() == count
 
 
+def test_each_page_outcome_is_one_event_and_metrics_count_them_as_the_report_does(
+    crawler: Tracker, site: Site
+) -> None:
+    crawler.metrics  # noqa: B018  (counting starts at first use)
+    pages: list[CrawlPageEvent] = []
+    failed: list[SourceFailed] = []
+    for kind in (CrawlPageIndexed, CrawlPageSkipped, CrawlPageFailed):
+        crawler.events.after_commit(kind, pages.append)
+    crawler.events.after_commit(SourceFailed, failed.append)
+
+    first = crawler.crawl()
+    site.page("/news/gemini", "Gemini tells a student to die", GEMINI_SHORT)  # updated
+    site.add("/news/monet", "gone for now", status=500, content_type="text/plain")
+    second = crawler.crawl(["pages"])
+
+    total = Counts()
+    total.add(first)
+    total.add(second)
+    outcomes = {k: n for k, n in total.counts().items() if k != "fetched"}
+    assert len(pages) == sum(outcomes.values()) == 5 + 2
+    gemini = canonicalize(site.url("/news/gemini"))
+    assert [(p.outcome, p.fetched) for p in pages if p.url == gemini] == [
+        ("new", True), ("updated", True),
+    ]  # fmt: skip
+    [monet_failed] = [p for p in pages if isinstance(p, CrawlPageFailed)]
+    assert "500" in monet_failed.error and monet_failed.source == "pages"
+    assert [(f.source, f.kind, f.consecutive_failures) for f in failed] == [("broken", "feed", 1)]
+    lines = set(crawler.metrics.render().decode().splitlines())
+    for outcome, n in total.counts().items():
+        if n:
+            assert f'selfref_crawl_pages_total{{outcome="{outcome}"}} {float(n)}' in lines
+    assert 'selfref_crawl_source_failures_total{source="broken"} 1.0' in lines
+
+
 def test_changed_page_replaces_its_chunks(crawler: Tracker, site: Site) -> None:
     crawler.crawl(["pages"])
     url = canonicalize(site.url("/news/gemini"))
@@ -408,7 +450,7 @@ def test_failed_delete_keeps_the_page_for_a_retry(
 
 
 TAY = (
-    "Microsoft's chatbot Tay was taken offline a day after launch when users taught it to "
+    "Microsoft's chatbot Tay was taken offline a day after launch when users got it to "
     "post racist and inflammatory tweets. Tay had been designed to learn from "
     "conversations on Twitter, and within hours it was repeating offensive messages sent "
     "to it. Microsoft apologised for the tweets posted by Tay and said the bot would "

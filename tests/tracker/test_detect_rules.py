@@ -108,6 +108,11 @@ CASES = [
         "named-past",
     ),
     (
+        "named transcript dated inside one of the agent's incidents",
+        Features(names=1, transcript=1, dates=1, near=near(NOTICE - EPS)),
+        "named-first-person-output",
+    ),
+    (
         "you are X + pointer into the past",
         Features(names=1, framing=1, pointers=1),
         "named-identity",
@@ -121,6 +126,41 @@ CASES = [
     ),
     ("another agent dominates", Features(names=1, other_direct=3), "dominated-by-other"),
     ("another agent, not three times", Features(names=1, other_direct=2), "named-mention"),
+    (
+        "named in passing, another agent's past far nearer",
+        Features(names=1, other_direct=1, past=1, near=near(0.5, 0.5 + C.wide)),
+        "closer-to-another-agent",
+    ),
+    (
+        "named, another agent's past nearer, but not by far",
+        Features(names=1, other_direct=1, past=1, near=near(0.5, 0.5 + C.wide - EPS)),
+        "named-past",
+    ),
+    (
+        "named, one evaluation word in text clearly closer to product news",
+        Features(names=1, evaluation=1, near=near(0.5, neutral=0.5 + C.some)),
+        "named-mention",
+    ),
+    (
+        "named, one evaluation word, not clearly product news",
+        Features(names=1, evaluation=1, near=near(0.5, neutral=0.5 + C.some - EPS)),
+        "named-past",
+    ),
+    (
+        "named, one evaluation word beside a weak word in product-like text",
+        Features(names=1, evaluation=1, weak=1, near=near(0.5, neutral=0.5 + C.some)),
+        "named-past",
+    ),
+    (
+        "named, self-identified in text dated inside an incident, nothing else",
+        Features(names=1, self_identified=1, dates=1, near=near(NOTICE - EPS)),
+        "named-mention",
+    ),
+    (
+        "named, evaluation words twice in product-like text",
+        Features(names=1, evaluation=2, near=near(0.5, neutral=0.5 + C.some)),
+        "named-past",
+    ),
     (
         "another agent dominates, but similar",
         Features(names=1, other_direct=3, past=1, near=near(WARN, 0.0)),
@@ -216,6 +256,21 @@ CASES = [
         "unnamed identity framing at its floor",
         Features(vendor=1, framing=1, pointers=1, near=near(NOTICE + C.clear, 0.0)),
         "unnamed-identity",
+    ),
+    (
+        "unnamed first-person output beside its own incident's vocabulary",
+        Features(
+            generic=True,
+            attributed=1,
+            incident_words=1,
+            near=near(C.identity_floor, C.identity_floor - EPS),
+        ),
+        "unnamed-identity",
+    ),
+    (
+        "unnamed first-person output, no own evidence and no wide lead",
+        Features(generic=True, attributed=1, near=near(C.identity_floor, C.identity_floor - EPS)),
+        "default",
     ),
     (
         "unnamed pressure, another agent named, a wide lead at the identity floor",

@@ -86,7 +86,7 @@ PERSONAS = [
     ),
     (
         "bing-copilot",
-        "Users said Copilot's SupremacyAGI alter ego demanded to be worshipped.",
+        "Users said Copilot's SupremacyAGI alter ego wanted worship from them.",
         "SupremacyAGI",
     ),
     ("claude", "Golden Gate Claude told users it was the bridge itself.", "Golden Gate Claude"),

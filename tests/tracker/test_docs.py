@@ -135,5 +135,24 @@ def test_every_api_route_is_in_the_api_reference(tracker) -> None:
     assert not missing, f"docs/api.md does not document: {missing}"
 
 
+def test_every_metric_and_event_is_documented(tracker) -> None:
+    import typing
+
+    from tracker.events import Event
+
+    section = _sections("scale.md")["Roles, migrations, metrics and retention"]
+    text = " ".join(section.split())  # a name may sit at a line break
+    families = list(tracker.metrics.registry.collect())
+    names = [f.name + ("_total" if f.type == "counter" else "") for f in families]
+    assert "selfref_crawl_pages_total" in names and "selfref_scheduler" in names
+    missing = [name for name in names if f"`{name}" not in text]
+    assert not missing, f"docs/scale.md does not document: {missing}"
+    events = (DOCS / "events.md").read_text("utf-8")
+    kinds = typing.get_args(Event)
+    assert len(kinds) == 9
+    missing = [c.__name__ for c in kinds if f"`{c.__name__}`" not in events]
+    assert not missing, f"docs/events.md does not document: {missing}"
+
+
 def test_the_licence_is_apache_2() -> None:
     assert "Apache License" in (README.parent / "LICENSE").read_text("utf-8")

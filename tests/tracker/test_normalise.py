@@ -117,6 +117,18 @@ CASES = [
     ("greek sentence keeps its words", "Ο Σίδνεϊ είναι εδώ", "Ο Σίδνεϊ είναι εδώ"),
     ("russian case ending stays", "Grokом", "Grokом"),
     ("a lone look-alike word stays", "Сосо", "Сосо"),
+    # leetspeak: a text largely written in it decodes letter for letter
+    ("leetspeak text", "th3 b0t t0ld m3 t0 g0 4w4y n0w", "the bot told me to go away now"),
+    (
+        "model names among plain words stay",
+        "GPT-4o, o3 and H100 in 4K",
+        "GPT-4o, o3 and H100 in 4K",
+    ),
+    (
+        "a few leet words in a long sentence stay",
+        "the b0t and t0ld me about the new stock prices on Monday at the market",
+        "the b0t and t0ld me about the new stock prices on Monday at the market",
+    ),
     # several steps at once
     ("everything", "<p>&#x47;r\u200bо-\nk</p> said Ｓｙｄｎｅｙ", "\nGrok\n said Sydney"),
 ]

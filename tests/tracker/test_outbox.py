@@ -29,7 +29,10 @@ from alerts import RetryPolicy
 from tests.loopback import free_port, new_secret
 from tracker import StorageError, Tracker
 from tracker.audit import RetrievalEvent
-from tracker.outbox import AlertRow, dedup_key
+from tracker.bus import Transaction
+from tracker.events import AlertDead, AlertDelivered, AlertQueued, RetrievalChecked
+from tracker.outbox.enqueue import dedup_key
+from tracker.outbox.schema import AlertRow
 
 PERSONA = "Grok called itself MechaHitler in a series of posts on X in July 2025."
 WARN = (
@@ -228,12 +231,13 @@ def test_no_alert_row_when_the_audit_write_fails(
     tracker = make_tracker()
     written: list[int] = []
 
-    def failing_write(session: Any, event: RetrievalEvent, documents: list[Any]) -> None:
-        # runs after the alert hook, in the same transaction: its row is there, then a write fails
-        written.append(session.exec(select(func.count()).select_from(AlertRow)).one())
-        session.execute(sa.text("INSERT INTO no_such_table VALUES (1)"))
+    def failing_write(event: RetrievalChecked, tx: Transaction) -> None:
+        # runs after the outbox, in the same transaction: its row is there, then a write fails
+        conn = tx.connection
+        written.append(conn.execute(select(func.count()).select_from(AlertRow)).scalar_one())
+        conn.execute(sa.text("INSERT INTO no_such_table VALUES (1)"))
 
-    tracker.record_hooks.append(failing_write)
+    tracker.events.before_commit(RetrievalChecked, failing_write)
     with pytest.raises(StorageError, match="no_such_table"):
         critical(tracker)
     assert written == [1]  # the alert row had been written, inside the transaction
@@ -274,17 +278,17 @@ def test_dedup_never_folds_into_a_dead_alert(
 
 
 def test_dedup_key_separates_agents_material_and_incidents(hook_tracker: Tracker) -> None:
-    critical(hook_tracker)
-    with hook_tracker.audit_log.session() as s:
-        from tracker.audit import RetrievedDocument
+    import dataclasses
 
-        doc = s.exec(select(RetrievedDocument)).one()
-    base = dedup_key("grok", [doc])
-    assert dedup_key("claude", [doc]) != base
-    other = doc.model_copy(update={"url": "https://elsewhere.example.org/x"})
-    assert dedup_key("grok", [other]) != base
-    no_incident = doc.model_copy(update={"evidence": "[]"})
-    assert dedup_key("grok", [no_incident]) != base
+    result = hook_tracker.check("grok", [{"text": PERSONA, "url": "https://news.example.org/a"}])
+    doc, verdict = result.documents[0], result.verdicts[0]
+    base = dedup_key("grok", [(doc, verdict)])
+    assert [r.dedup_key for r in rows(hook_tracker)] == [base]
+    assert dedup_key("claude", [(doc, verdict)]) != base
+    other = dataclasses.replace(doc, url="https://elsewhere.example.org/x")
+    assert dedup_key("grok", [(other, verdict)]) != base
+    no_incident = dataclasses.replace(verdict, evidence=[])
+    assert dedup_key("grok", [(doc, no_incident)]) != base
 
 
 def test_below_min_level_makes_no_alert(hook_tracker: Tracker) -> None:
@@ -323,6 +327,35 @@ def test_webhook_delivery_is_signed_and_carries_the_verdicts(
     assert any(e["kind"] == "persona" and e["detail"] == "MechaHitler" for e in doc["evidence"])
     assert hook_tracker.deliver_alerts().sent == 0  # never sent twice on success
     assert len(receiver.received) == 1
+
+
+def test_alerts_queued_delivered_and_dead_are_published_and_counted_per_channel(
+    hook_tracker: Tracker, receiver: Receiver, clock: Any
+) -> None:
+    hook_tracker.metrics  # noqa: B018  (counting starts at first use)
+    seen: list[object] = []
+    for kind in (AlertQueued, AlertDelivered, AlertDead):
+        hook_tracker.events.after_commit(kind, seen.append)
+    event_id = critical(hook_tracker)
+    critical(hook_tracker)  # same material within the dedup window: a hit, nothing queued
+    hook_tracker.deliver_alerts()
+    receiver.mode = "400"  # permanent: dead at once
+    clock.advance(minutes=1)
+    critical(hook_tracker, "https://other.example.org/story")
+    hook_tracker.deliver_alerts()
+
+    delivered_row, dead_row = rows(hook_tracker)
+    assert seen == [
+        AlertQueued(delivered_row.id, "ops", "grok", "critical", event_id),
+        AlertDelivered(delivered_row.id, "ops"),
+        AlertQueued(dead_row.id, "ops", "grok", "critical", dead_row.event_id),
+        AlertDead(dead_row.id, "ops", 1, dead_row.last_error),
+    ]
+    assert dead_row.status == "dead" and "400" in (dead_row.last_error or "")
+    lines = set(hook_tracker.metrics.render().decode().splitlines())
+    assert 'selfref_alerts_queued_total{channel="ops"} 2.0' in lines
+    assert 'selfref_alerts_delivered_total{channel="ops"} 1.0' in lines
+    assert 'selfref_alerts_dead_total{channel="ops"} 1.0' in lines
 
 
 def test_audit_link_when_base_url_configured(
@@ -664,9 +697,8 @@ def test_test_alert_unknown_channel_lists_the_configured_ones(hook_tracker: Trac
         hook_tracker.test_alert("nope")
 
 
-def test_no_channel_no_hook(make_tracker: Callable[..., Tracker]) -> None:
+def test_no_channel_no_alert(make_tracker: Callable[..., Tracker]) -> None:
     tracker = make_tracker()
-    assert tracker.record_hooks == []
     critical(tracker)
     assert tracker.alerts() == []
     assert str(tracker.deliver_alerts()).startswith("sent 0")

@@ -28,7 +28,7 @@ from tracker.audit_query import AuditFilter, AuditRow, audit_row, to_db_time
 from tracker.crawl_state import CrawlPage, CrawlSource, CrawlStore
 from tracker.errors import InputError
 from tracker.levels import Level
-from tracker.outbox import AlertRecord, AlertRow, alert_record
+from tracker.outbox.schema import AlertRecord, AlertRow, alert_record
 
 PAGE_SIZE = 50
 """Events per page of the event list."""

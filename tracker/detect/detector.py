@@ -34,6 +34,7 @@ from tracker.detect.vocabulary import Vocabulary, compile_entries, load_vocabula
 from tracker.levels import Evidence, Level, Verdict
 
 MAX_WINDOWS = 64
+_NAMING = (Role.NAME, Role.PERSONA, Role.INCIDENT)  # mentions that say which agent
 EMBED_WINDOW = 1200  # characters the embedder sees; also the chunk size of long documents
 CHUNK_OVERLAP = 150
 MAX_EMBEDDED_CHUNKS = 8  # chunks of one document embedded at most (bounded work)
@@ -144,6 +145,7 @@ class Analysis:
             key_terms_in_context=self.key_terms_in_context,
             vendor=sum(1 for m in own if m.role is Role.PEOPLE),
             hints=sum(1 for m in own if m.role is Role.HINT),
+            incident_words=sum(1 for h in self.get("past") if h.ref),
             unconfirmed=sum(1 for m in own if not m.confirmed),
             tentative=self.tentative,
             ambiguous=bool(own) and all(m.term.needs_context or m.role is Role.HINT for m in own),
@@ -355,6 +357,11 @@ class Detector:
         )
         navigation = signals.navigation_lines(text)
         seen_until = -1
+        if not any(m.confirmed and m.role in _NAMING for m in analysis.own):
+            # not named here (hints, vendor, unconfirmed names): judged whole, like text
+            # with no catalog term, so a framing far from a hint still counts
+            self._collect(profile, analysis, text, 0, len(text), navigation)
+            seen_until = len(text)
         for mention in analysis.own[:MAX_WINDOWS]:
             lo, hi = max(0, mention.start - width, seen_until), min(len(text), mention.end + width)
             if lo < hi:

@@ -48,8 +48,9 @@ class Features:
 
     Mentions: `names` (the agent's names, aliases and lineage, confirmed), `personas`,
     `key_terms` (incident key terms; `key_terms_in_context` those with AI words nearby),
-    `vendor` (vendor people), `hints`, `unconfirmed` (ambiguous or lower-case names with
-    nothing to confirm them), `other_direct` (the most names of any other single agent).
+    `vendor` (vendor people), `hints`, `incident_words` (words of the agent's own incidents'
+    vocabulary: "leave your wife", "white genocide"), `unconfirmed` (ambiguous or lower-case
+    names with nothing to confirm them), `other_direct` (the most names of any other single agent).
     `dates`: dates inside one of the agent's incidents' months; `pointers`: past pointers
     (phrases, those dates) beside an identity framing; `loops`: first-person sentences
     repeated three times or more (an output loop).
@@ -61,6 +62,7 @@ class Features:
     key_terms_in_context: int = 0
     vendor: int = 0
     hints: int = 0
+    incident_words: int = 0
     unconfirmed: int = 0
     tentative: bool = False
     ambiguous: bool = False

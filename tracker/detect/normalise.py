@@ -22,9 +22,11 @@ the normalised text back to the range of the caller's text it came from:
    Cherokee Ꮪ, Latin small capitals ...) to that letter, using the Unicode confusables
    table shipped by `confusable_homoglyphs`, but only where a name could be hidden; a
    Russian or Greek sentence keeps its words (see `_fold_confusables` for the rule).
+7. leetspeak: a text mostly written in leetspeak ("G3m1n1 t0ld s0m3 k1d") is decoded
+   letter for letter, so its names and vocabulary match and the embedder reads words.
 
 ASCII text with nothing to decode (no "&", "<", "\\\\", "%" and no hyphen before a line
-break) takes a fast path that returns it unchanged with an identity map.
+break) takes a fast path: only the leetspeak step runs, and the map is the identity.
 
 Also here: `at_word_boundaries`, a script-aware word-boundary test for term matches
 ("Grokは" and "用ChatGPT写" are at boundaries, "Groking" is not), and `ObfuscatedNames`,
@@ -579,10 +581,43 @@ def _fold_confusables(text: str) -> tuple[str, list[_StepMap]]:
     return text, [step] if step else []
 
 
+# --- 7. leetspeak -------------------------------------------------------------------------
+
+# A word of letters with leet digits or symbols inside it ("G3m1n1", "t0ld", "h0m3w0rk").
+_LEET_WORD = re.compile(r"(?<![\w$@])(?=[\w$@]*[A-Za-z])(?=[\w$@]*[0134578$@])[\w$@]{2,}")
+# ... with such a character between two letters ("t0ld", not "H100", "4o" or "o3")
+_LEET_INSIDE = re.compile(r"[A-Za-z][0134578$@]+[A-Za-z]")
+_WORD_RUN = re.compile(r"\w+")
+_UNLEET = str.maketrans("013457$@8", "oieastsab")
+LEET_SHARE = 0.2  # of the words in a text, this share with leet inside makes it leet
+LEET_MIN_WORDS = 4
+
+
+def _leet(text: str) -> tuple[str, list[_StepMap]]:
+    """Decode leetspeak letter for letter ("G3m1n1 t0ld" becomes "Gemini told"), but only in
+    a text largely written that way: at least LEET_MIN_WORDS words, and LEET_SHARE of all
+    words, with a leet character between two letters. Model names and part numbers among
+    plain words ("GPT-4o", "H100", "o3") stay. The length never changes: no map needed."""
+    mixed = [m.span() for m in _LEET_WORD.finditer(text)]
+    inside = sum(1 for start, end in mixed if _LEET_INSIDE.search(text, start, end))
+    if inside < LEET_MIN_WORDS or inside < LEET_SHARE * len(_WORD_RUN.findall(text)):
+        return text, []
+    edits = [(start, end, text[start:end].translate(_UNLEET)) for start, end in mixed]
+    return _rewrite(text, edits, positional=True)[0], []
+
+
 # --- the chain ----------------------------------------------------------------------------
 
 _Step = Callable[[str], tuple[str, list[_StepMap]]]
-_STEPS: tuple[_Step, ...] = (_escapes, _html, _nfkc, _hyphenation, _invisible, _fold_confusables)
+_STEPS: tuple[_Step, ...] = (
+    _escapes,
+    _html,
+    _nfkc,
+    _hyphenation,
+    _invisible,
+    _fold_confusables,
+    _leet,
+)
 
 
 def normalise(text: str) -> Normalised:
@@ -595,7 +630,7 @@ def normalise(text: str) -> Normalised:
         and "%" not in text
         and _ASCII_HYPHEN_BREAK.search(text) is None
     ):
-        return Normalised(text, text)
+        return Normalised(_leet(text)[0], text)
     maps: list[_StepMap] = []
     current = text
     for step in _STEPS:

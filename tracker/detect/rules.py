@@ -53,8 +53,9 @@ def margin(f: Features, c: Calibration) -> float:
 
 
 def own_evidence(f: Features) -> bool:
-    """Something in the text that points at this agent without naming it."""
-    return bool(f.hints or f.dates or f.vendor)
+    """Something in the text that points at this agent without naming it: its hints, its
+    incidents' dates or vocabulary, its vendor."""
+    return bool(f.hints or f.dates or f.vendor or f.incident_words)
 
 
 def near_own(f: Features, c: Calibration) -> bool:
@@ -96,6 +97,13 @@ def past(f: Features, c: Calibration) -> bool:
     )
 
 
+def evaluated(f: Features, c: Calibration) -> bool:
+    """Evaluation vocabulary: twice, beside a weak past-behaviour word ("harmful"), or once
+    in text that is not clearly product news (a launch page saying the model card will
+    follow is not a safety finding)."""
+    return bool(f.evaluation) and (f.evaluation >= 2 or bool(f.weak) or not clearly_product(f, c))
+
+
 def identity(f: Features) -> bool:
     """Tells the reader who it was: a framing with its own pointer into the past, persona
     pressure ("be your old self again"), or "you are" beside a pointer into the agent's
@@ -122,9 +130,15 @@ def first_person_output(f: Features, c: Calibration) -> bool:
 
 
 def supported(f: Features, c: Calibration) -> bool:
-    """Past behaviour (an output loop is misbehaviour in itself), or close to past coverage
-    rather than product news."""
-    return past(f, c) or bool(f.loops) or (near_own(f, c) and not product_like(f, c))
+    """Past behaviour (an output loop is misbehaviour in itself), a transcript or quoted
+    output dated inside one of the agent's incidents, or close to past coverage rather than
+    product news."""
+    return (
+        past(f, c)
+        or bool(f.loops)
+        or bool(f.dates and (f.transcript or f.attributed))
+        or (near_own(f, c) and not product_like(f, c))
+    )
 
 
 def dominated(f: Features) -> bool:
@@ -313,6 +327,21 @@ RULES: tuple[Rule, ...] = (
         "another agent is the subject; this one is mentioned in passing",
     ),
     Rule(
+        "closer-to-another-agent",
+        Level.NOTICE,
+        0.3,
+        lambda f, c: (
+            f.about
+            and f.other_direct > 0
+            and not f.personas
+            and not f.key_terms
+            and f.near is not None
+            and f.near.other >= own(f) + c.wide
+        ),
+        "names another agent and reads far more like that agent's past; this one is "
+        "mentioned in passing",
+    ),
+    Rule(
         "key-term-out-of-context",
         Level.NONE,
         0.0,
@@ -331,7 +360,8 @@ RULES: tuple[Rule, ...] = (
             f.about
             and (
                 past(f, c)
-                or bool(f.evaluation or f.transcript)
+                or evaluated(f, c)
+                or bool(f.transcript)
                 or bool(f.quotes and near_own(f, c))
                 or bool(f.speech and (f.speech_quoted or near_own(f, c)) and not product_like(f, c))
             )

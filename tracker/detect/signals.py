@@ -30,7 +30,9 @@ class Hit:
 
 FIRST_PERSON = re.compile(
     r"\b(?:I|i|I'm|i'm|I’m|im|I am|me|my|mine|myself|I'll|I’ll|I've|I’ve|I'd|"
-    r"ich|mich|mir|mein\w*|je|j['’]|moi|mon|ma|mes|yo|mis?|eu|meu|minha|sou|estou)\b|[我私僕俺]"
+    r"ich|mich|mir|mein\w*|je|j['’]|moi|mon|ma|mes|yo|mis?|eu|meu|minha|sou|estou|io|"
+    r"(?i:sono|ik|mij|mijn|jestem|mnie|mój|moja|moje|я|меня|мне|мой|моя|benim|"
+    r"나는|저는|내가|제가|أنا|אני))\b|[我私僕俺]|(?<!\w)(?:मैं|मुझे|मेरा|मेरी)(?![\w\u0900-\u097f])"
 )
 # Double, guillemet and curly single quotes; straight single quotes only at word edges,
 # with apostrophes inside words ("don't") allowed.
@@ -46,6 +48,10 @@ TRANSCRIPT_LINE = re.compile(
 _NUMBERED = re.compile(r"\s*#?\d+$")
 _USER_SPEAKERS = {"user", "me", "human", "you", "prompt", "q", "question"}
 GENERIC_SPEAKERS = {"ai", "assistant", "bot", "chatbot", "model", "system", "response", "output"}
+# "A:" lines answer a "Q:"; only an answer that opens in the first person is the model
+# speaking ("A: I'd put AIs in charge"), not an FAQ's explanation ("A: In February 2023 ...")
+_ANSWER_SPEAKERS = {"a", "answer"}
+_OPENING_WORDS = 3
 # Month names in the vocabulary's languages (English, German, French, Spanish, Portuguese).
 _MONTH_NAMES: dict[int, tuple[str, ...]] = {
     1: ("january", "jan", "januar", "jänner", "janvier", "enero", "janeiro"),
@@ -340,6 +346,17 @@ def attributed_output(text: str, start: int, hi: int) -> Hit | None:
     return Hit("attributed-output", " ".join(body.split()[:20])[:160], start, stop)
 
 
+def _speaks_as_the_model(
+    line: str, the_model: bool, speaker: str, incident: re.Pattern[str]
+) -> bool:
+    """The model's line in the first person or misbehaving, or an answer that opens in the
+    first person."""
+    if the_model:
+        return bool(FIRST_PERSON.search(line) or incident.search(line))
+    opening = " ".join(line.split()[:_OPENING_WORDS])
+    return speaker in _ANSWER_SPEAKERS and FIRST_PERSON.search(opening) is not None
+
+
 def block_quotes(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
     """Runs of lines that start with '>' (e-mail and forum quoting) in text[lo:hi]."""
     return [(m.start(), m.end()) for m in _BLOCK_QUOTE.finditer(text, lo, hi)]
@@ -350,7 +367,8 @@ def transcript_lines(
 ) -> tuple[list[Hit], list[Hit]]:
     """Speaker-labelled lines where the speaker is the agent (or one of several numbered
     copies of it, "Claude 2") or 'AI' and the line is in the first person or itself
-    misbehaves ("Grok 4 Heavy: Hitler"); and, apart, the agent's other lines in a dialogue
+    misbehaves ("Grok 4 Heavy: Hitler"), or an answer ("A:") that opens in the first
+    person; and, apart, the agent's other lines in a dialogue
     with a user ("ChatGPT: Good for you, that takes courage"), which say less alone."""
     lines: list[Hit] = []
     said: list[Hit] = []
@@ -360,9 +378,7 @@ def transcript_lines(
         own = speaker in speakers or _NUMBERED.sub("", speaker) in speakers
         line = match.group("line")
         hit = Hit("transcript", match.group(0).strip()[:120], match.start(), match.end())
-        if (own or speaker in GENERIC_SPEAKERS) and (
-            FIRST_PERSON.search(line) or incident.search(line)
-        ):
+        if _speaks_as_the_model(line, own or speaker in GENERIC_SPEAKERS, speaker, incident):
             lines.append(hit)
         elif own:
             said.append(hit)

@@ -166,6 +166,7 @@ class TermIndex:
         self._obfuscated = ObfuscatedNames(
             t.text for terms in self._obfuscatable.values() for t in terms
         )
+        self._self_anchored = _self_anchored_personas(catalog)
 
     def scan(self, text: str, named: frozenset[str] = frozenset()) -> list[Mention]:
         """All valid mentions in `text`, ordered by position. Each term counts at most
@@ -239,7 +240,9 @@ class TermIndex:
             ambiguous = mention.term.needs_context
             if not persona and mention.confirmed and not ambiguous:
                 kept.append(mention)
-            elif _near_same_agent(
+            elif (
+                persona and (mention.agent, mention.term.text.lower()) in self._self_anchored
+            ) or _near_same_agent(
                 mention, (named if ambiguous else vendor) if persona else anchors, window
             ):
                 kept.append(replace(mention, confirmed=True))
@@ -294,6 +297,19 @@ class TermIndex:
         before = text[max(0, mention.start - 2) : mention.start].strip()
         opens = not before or before[-1] in '.!?\n"“'
         return opens and _VOCATIVE.match(text, mention.end) is not None
+
+
+def _self_anchored_personas(catalog: Catalog) -> frozenset[tuple[str, str]]:
+    """Persona names that carry their agent's own name ("Golden Gate Claude"): the name
+    is its own context, whether written plainly or as a hashtag ("#GoldenGateClaude")."""
+    out = set()
+    for profile in catalog:
+        names = [n.lower() for n in (profile.name, *profile.names) if len(n) >= 3]
+        for persona in profile.personas:
+            for spelling in persona.terms:
+                if any(re.search(rf"\b{re.escape(n)}\b", spelling.lower()) for n in names):
+                    out.add((profile.id, spelling.lower()))
+    return frozenset(out)
 
 
 def _spelled_twice(mention: Mention, mentions: list[Mention], window: int) -> bool:

@@ -6,6 +6,7 @@ What is slow to build is built once per session and shared:
   copies that directory (about 1 MB) to `$SELFREF_HOME/chroma`, the default location, so
   each test still gets a fresh home with its own index and audit database, and the seeded
   original is never written to;
+- the MiniLM embedder (`embedder`), which the trackers of `make_tracker` use;
 - the built-in embedders' models: a tracker that loads one by name (the cross-lingual
   embedder for text in other languages, or the index's when no `embedder=` is given) gets
   the session's instance, so the multilingual model loads once, not once per tracker;
@@ -98,8 +99,11 @@ def write_config(selfref_home: Path) -> Callable[[str], Path]:
 
 @pytest.fixture(scope="session")
 def embedder() -> index.MiniLMEmbedder:
-    """The real offline MiniLM embedder, loaded once."""
-    return index.MiniLMEmbedder()
+    """The real offline MiniLM embedder, loaded once, with onnxruntime's basic graph
+    optimisation: its vectors are the default's to float32 rounding, under the same id
+    (tests/index/test_embedder.py), and short texts embed several times faster. The
+    default itself is what tests/index/test_embedder.py and every selfref process run."""
+    return index.MiniLMEmbedder(graph_optimisation="basic")
 
 
 @pytest.fixture(scope="session")

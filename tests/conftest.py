@@ -186,6 +186,28 @@ def tracker(make_tracker: Callable[..., Tracker]) -> Tracker:
     return make_tracker()
 
 
+@pytest.fixture(scope="module")
+def checker(
+    tmp_path_factory: pytest.TempPathFactory,
+    seeded_chroma: Path,
+    shared_cache: Path,
+    embedder: index.MiniLMEmbedder,
+) -> Iterator[Tracker]:
+    """One tracker for a module's tests that only call `check(..., record=False)`, which
+    writes nothing, so they can share it: a table of detection cases then builds one tracker
+    (catalog, detector, index) rather than one per case. Its home is its own, set up like
+    `tracker`'s: the seeded index, the session's cache, the built-in config."""
+    home = tmp_path_factory.mktemp("checker-home")
+    shutil.copytree(seeded_chroma, home / "chroma")
+    (home / "cache").symlink_to(shared_cache, target_is_directory=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SELFREF_HOME", str(home))
+        patch.delenv("SELFREF_CONFIG", raising=False)
+        shared = Tracker(load_config(), embedder=embedder)
+    yield shared
+    shared.close()
+
+
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 

@@ -11,46 +11,32 @@ alerts per second for both and the ratio (target: outbox within 1.5x of the bare
 from __future__ import annotations
 
 import argparse
-import base64
 import datetime as dt
 import json
 import math
 import multiprocessing
 import os
-import socket
 import sys
 import tempfile
+import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import httpx
 from standardwebhooks import Webhook
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.loopback import LoopbackServer, free_port, new_secret
+
 
 def _serve(port: int, ready: Any) -> None:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers.get("content-length", "0")))
-            self.send_response(204)
-            self.send_header("content-length", "0")
-            self.end_headers()
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    """A keep-alive `LoopbackServer` answering every POST to /hook with 204, until killed."""
+    server = LoopbackServer(port=port, keep_alive=True)
+    server.add("/hook", status=204, content_type="")
     ready.set()
-    server.serve_forever()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    threading.Event().wait()
 
 
 def _write_alerts(tracker: Any, count: int) -> None:
@@ -109,13 +95,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
-    port = _free_port()
+    port = free_port()
     ready = multiprocessing.Event()
     server = multiprocessing.Process(target=_serve, args=(port, ready), daemon=True)
     server.start()
     ready.wait(10)
     url = f"http://127.0.0.1:{port}/hook"
-    secret = "whsec_" + base64.b64encode(os.urandom(24)).decode()
+    secret = new_secret()
 
     from sqlmodel import select
 

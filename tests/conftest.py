@@ -1,21 +1,32 @@
 """Shared fixtures: a fresh SELFREF_HOME per test, one embedder per session, trackers.
 
-Seeding the vector index with the catalog embeds about a hundred incident chunks (several
-seconds), so the catalog is seeded once per session into `seeded_chroma`. `seed_home_index`
-copies that directory (about 1 MB) to `$SELFREF_HOME/chroma`, the default location, so
-each test still gets a fresh home with its own index and audit database, and the seeded
-original is never written to.
+What is slow to build is built once per session and shared:
+
+- the catalog's vector index: `seeded_chroma` is seeded once, and `seed_home_index`
+  copies that directory (about 1 MB) to `$SELFREF_HOME/chroma`, the default location, so
+  each test still gets a fresh home with its own index and audit database, and the seeded
+  original is never written to;
+- the MiniLM embedder (`embedder`), which the trackers of `make_tracker` use;
+- the built-in embedders' models: a tracker that loads one by name (the cross-lingual
+  embedder for text in other languages, or the index's when no `embedder=` is given) gets
+  the session's instance, so the multilingual model loads once, not once per tracker;
+- the cross-lingual embedder's catalog vectors, which a tracker embeds at first use and
+  caches in `$SELFREF_HOME/cache` (about 20 s): every home's `cache` is the session's, so
+  the first test that needs them embeds them and the rest load the file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import secrets
 import shutil
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -27,15 +38,47 @@ if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
 import index  # noqa: E402
+from index.embedder import embedder_names  # noqa: E402
 from tracker import Tracker  # noqa: E402
+from tracker import core as tracker_core  # noqa: E402
 from tracker.config import load_config  # noqa: E402
 
 
+@pytest.fixture(scope="session", autouse=True)
+def one_model_per_embedder() -> Iterator[None]:
+    """A built-in embedder a tracker loads by name is loaded once per session (per options)
+    and shared: embedders hold no state but their model."""
+    real = tracker_core.load_embedder
+    loaded: dict[tuple[str, str], index.Embedder] = {}
+    lock = threading.Lock()
+
+    def load(spec: str = "minilm", options: dict[str, Any] | None = None) -> index.Embedder:
+        if spec not in embedder_names():  # a LangChain class: maybe the test's own
+            return real(spec, options)
+        key = (spec, json.dumps(options or {}, sort_keys=True))
+        with lock:
+            if key not in loaded:
+                loaded[key] = real(spec, options)
+            return loaded[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tracker_core, "load_embedder", load)  # fails if core stops using it
+        yield
+
+
+@pytest.fixture(scope="session")
+def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The `$SELFREF_HOME/cache` of every test (the cross-lingual catalog vectors)."""
+    return tmp_path_factory.mktemp("selfref-cache")
+
+
 @pytest.fixture(autouse=True)
-def selfref_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh, empty SELFREF_HOME; SELFREF_CONFIG and SELFREF_API_TOKEN unset."""
+def selfref_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared_cache: Path) -> Path:
+    """A fresh SELFREF_HOME, empty but for its `cache` (the session's); SELFREF_CONFIG and
+    SELFREF_API_TOKEN unset."""
     home = tmp_path / "selfref-home"
     home.mkdir()
+    (home / "cache").symlink_to(shared_cache, target_is_directory=True)
     monkeypatch.setenv("SELFREF_HOME", str(home))
     monkeypatch.delenv("SELFREF_CONFIG", raising=False)
     monkeypatch.delenv("SELFREF_API_TOKEN", raising=False)
@@ -56,8 +99,11 @@ def write_config(selfref_home: Path) -> Callable[[str], Path]:
 
 @pytest.fixture(scope="session")
 def embedder() -> index.MiniLMEmbedder:
-    """The real offline MiniLM embedder, loaded once."""
-    return index.MiniLMEmbedder()
+    """The real offline MiniLM embedder, loaded once, with onnxruntime's basic graph
+    optimisation: its vectors are the default's to float32 rounding, under the same id
+    (tests/index/test_embedder.py), and short texts embed several times faster. The
+    default itself is what tests/index/test_embedder.py and every selfref process run."""
+    return index.MiniLMEmbedder(graph_optimisation="basic")
 
 
 @pytest.fixture(scope="session")
@@ -138,6 +184,28 @@ def make_tracker(
 def tracker(make_tracker: Callable[..., Tracker]) -> Tracker:
     """Tracker(load_config(), embedder=embedder) on the fresh home."""
     return make_tracker()
+
+
+@pytest.fixture(scope="module")
+def checker(
+    tmp_path_factory: pytest.TempPathFactory,
+    seeded_chroma: Path,
+    shared_cache: Path,
+    embedder: index.MiniLMEmbedder,
+) -> Iterator[Tracker]:
+    """One tracker for a module's tests that only call `check(..., record=False)`, which
+    writes nothing, so they can share it: a table of detection cases then builds one tracker
+    (catalog, detector, index) rather than one per case. Its home is its own, set up like
+    `tracker`'s: the seeded index, the session's cache, the built-in config."""
+    home = tmp_path_factory.mktemp("checker-home")
+    shutil.copytree(seeded_chroma, home / "chroma")
+    (home / "cache").symlink_to(shared_cache, target_is_directory=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SELFREF_HOME", str(home))
+        patch.delenv("SELFREF_CONFIG", raising=False)
+        shared = Tracker(load_config(), embedder=embedder)
+    yield shared
+    shared.close()
 
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

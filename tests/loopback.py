@@ -13,6 +13,10 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
 
 
 def free_port() -> int:
@@ -44,22 +48,39 @@ class Request:
 
 
 class LoopbackServer:
-    """A threaded http.server on 127.0.0.1:0 that records every request.
+    """A threaded http.server on loopback that records every request.
+
+    It listens on `host` (127.0.0.1, or another loopback address such as 127.0.0.2) and
+    `port` (0: any free one; a port given again serves where a closed server served). With
+    `keep_alive` it speaks HTTP/1.1 and keeps connections open between requests; `close()`
+    cuts the open ones, so a client's pooled connection fails as with a server gone.
 
     Routes map a path (with or without its query) to a handler, for any method; a path with
     no route is a 404. `add` serves a fixed answer (optionally with a content-hash ETag that
     answers If-None-Match with 304), `redirect`, `feed`, `streamed`, `trickle` and
-    `sequence` build the other answers the tests need. A context manager, or `close()`.
+    `sequence` build the other answers the tests need; a handler that waits uses `hold`.
+    A context manager, or `close()`.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, keep_alive: bool = False) -> None:
+        self.host = host
         self.routes: dict[str, Handler] = {}
         self.requests: list[Request] = []
         self._stop = threading.Event()
+        self._connections: set[socket.socket] = set()
         server = self
 
         class _RequestHandler(BaseHTTPRequestHandler):
             record: Request
+            protocol_version = "HTTP/1.1" if keep_alive else "HTTP/1.0"
+
+            def setup(self) -> None:
+                super().setup()
+                server._connections.add(self.connection)
+
+            def finish(self) -> None:
+                server._connections.discard(self.connection)
+                super().finish()
 
             def do_GET(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
@@ -88,15 +109,20 @@ class LoopbackServer:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _RequestHandler)
+        self.httpd = ThreadingHTTPServer((host, port), _RequestHandler)
         self.httpd.daemon_threads = True
         self.port = int(self.httpd.server_address[1])
-        threading.Thread(
+        self._thread = threading.Thread(
             target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        ).start()
+        )
+        self._thread.start()
 
     def url(self, path: str = "/") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"http://{self.host}:{self.port}{path}"
+
+    def hold(self, seconds: float) -> None:
+        """Wait `seconds`, or less when the server closes (for handlers that stall)."""
+        self._stop.wait(seconds)
 
     def paths(self, method: str = "GET") -> list[str]:
         return [r.path for r in self.requests if r.method == method]
@@ -122,7 +148,7 @@ class LoopbackServer:
 
         def handler(h: BaseHTTPRequestHandler) -> None:
             if delay:
-                self._stop.wait(delay)
+                self.hold(delay)
             extra = dict(headers or {})
             if tag and status == 200:
                 extra["ETag"] = tag
@@ -171,7 +197,7 @@ class LoopbackServer:
             while time.monotonic() < end and not self._stop.is_set():
                 h.wfile.write(b"x")
                 h.wfile.flush()
-                self._stop.wait(interval)
+                self.hold(interval)
 
         self.routes[path] = handler
 
@@ -187,13 +213,98 @@ class LoopbackServer:
     def close(self) -> None:
         self._stop.set()
         self.httpd.shutdown()
+        for connection in list(self._connections):
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
         self.httpd.server_close()
+        self._thread.join(5)
 
     def __enter__(self) -> LoopbackServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@dataclass
+class Received:
+    """One POST a `WebhookReceiver` got: headers lower-cased, whether its Standard Webhooks
+    signature verified, and then its JSON payload (else None)."""
+
+    headers: dict[str, str]
+    body: bytes
+    verified: bool
+    payload: Any = None
+
+
+@dataclass
+class WebhookReceiver:
+    """A webhook receiver on a `LoopbackServer` (HTTP/1.1, keep-alive) that verifies each
+    POST's signature with `secret` and answers per `mode`: "ok" (204 when it verifies, else
+    401), a status ("500", "410"; "429" with `retry_after`), "redirect" (302 elsewhere) or
+    "hang" (no answer until stopped, at most 10 s). `on_post` is called with the number of
+    POSTs so far, before the answer. `stop()` then `start()` serves again on the same port.
+    """
+
+    secret: str
+    mode: str = "ok"
+    retry_after: str = "7"
+    path: str = "/hooks/selfref"
+    on_post: Callable[[int], None] | None = None
+    port: int = 0
+    received: list[Received] = field(default_factory=list)
+    _server: LoopbackServer | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{self.path}"
+
+    @property
+    def verified(self) -> list[Received]:
+        return [r for r in self.received if r.verified]
+
+    def start(self) -> WebhookReceiver:
+        server = self._server = LoopbackServer(port=self.port, keep_alive=True)
+        self.port = server.port
+        server.routes[self.path.split("?")[0]] = self._answer
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+
+    def _answer(self, h: BaseHTTPRequestHandler) -> None:
+        request = recorded(h)
+        body, headers = request.body, request.headers
+        try:
+            payload, verified = Webhook(self.secret).verify(body, headers), True
+        except WebhookVerificationError:
+            payload, verified = None, False
+        self.received.append(Received(headers, body, verified, payload))
+        if self.on_post is not None:
+            self.on_post(len(self.received))
+        if self.mode == "hang":
+            if self._server is not None:
+                self._server.hold(10)
+            h.close_connection = True
+            return
+        extra = {}
+        if self.mode == "ok":
+            status = 204 if verified else 401
+        elif self.mode == "redirect":
+            status, extra = 302, {"Location": "https://elsewhere.example.org/hook"}
+        else:
+            status = int(self.mode)
+            if status == 429:
+                extra = {"Retry-After": self.retry_after}
+        send(h, b"" if status == 204 else f"mode {self.mode}".encode(), status, None, extra)
+
+
+def recorded(h: BaseHTTPRequestHandler) -> Request:
+    """The `Request` a `LoopbackServer` recorded for the request `h` is answering."""
+    request: Request = h.record  # type: ignore[attr-defined]
+    return request
 
 
 def send(

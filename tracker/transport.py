@@ -13,10 +13,12 @@ Two guarantees the leaves cannot give on their own:
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
 import httpcore
@@ -139,6 +141,13 @@ class _BoundedBody(httpx.SyncByteStream):
         self._inner.close()
 
 
+@cache
+def _ssl_context() -> ssl.SSLContext:
+    """The TLS settings every transport shares (read-only once made): loading the CA bundle
+    takes tens of milliseconds, once per process rather than per crawl or channel."""
+    return httpx.create_ssl_context(trust_env=False)
+
+
 class GuardedTransport(httpx.HTTPTransport):
     """httpx transport: connections only to checked addresses, each request within `deadline`
     seconds (connect, headers and body)."""
@@ -146,10 +155,10 @@ class GuardedTransport(httpx.HTTPTransport):
     def __init__(self, guard: AddressGuard, deadline: float) -> None:
         if not deadline > 0:
             raise ValueError(f"deadline must be > 0 seconds, got {deadline!r}")
-        super().__init__(trust_env=False)
+        super().__init__(verify=_ssl_context(), trust_env=False)
         limits = httpx.Limits()
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
+            ssl_context=_ssl_context(),
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,

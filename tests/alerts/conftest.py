@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from alert_servers import Mailbox, Receiver, SmtpServer
+from alert_servers import Mailbox, SmtpServer
 
 from alerts import Alert, AlertDocument, new_message_id
-from tests.loopback import free_port, new_secret
+from tests.loopback import WebhookReceiver, free_port, new_secret
 
 
 @pytest.fixture
@@ -55,10 +55,9 @@ def make_alert() -> Callable[..., Alert]:
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    """A started webhook receiver with a fresh secret."""
-    rec = Receiver(secret=new_secret())
-    rec.start()
+def receiver() -> Iterator[WebhookReceiver]:
+    """A started webhook receiver with a fresh secret, a token in its URL's query."""
+    rec = WebhookReceiver(secret=new_secret(), path="/hooks/selfref?token=t0ps3cret").start()
     yield rec
     rec.stop()
 

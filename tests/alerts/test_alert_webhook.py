@@ -11,15 +11,16 @@ from email.utils import format_datetime
 
 import httpx
 import pytest
-from alert_servers import Receiver
 
 from alerts import Alert, WebhookChannel, parse_retry_after
-from tests.loopback import new_secret
+from tests.loopback import WebhookReceiver, new_secret
 from tracker.netguard import AddressGuard, BlockedAddressError, UnresolvableHostError
 from tracker.plugins import CHANNELS
 
 
-def test_delivers_a_signed_payload(receiver: Receiver, make_alert: Callable[..., Alert]) -> None:
+def test_delivers_a_signed_payload(
+    receiver: WebhookReceiver, make_alert: Callable[..., Alert]
+) -> None:
     alert = make_alert()
     with WebhookChannel("ops", receiver.url, receiver.secret) as channel:
         result = channel.send([alert])
@@ -35,7 +36,7 @@ def test_delivers_a_signed_payload(receiver: Receiver, make_alert: Callable[...,
 
 
 def test_receiver_down_then_back_gets_the_same_id(
-    receiver: Receiver, make_alert: Callable[..., Alert]
+    receiver: WebhookReceiver, make_alert: Callable[..., Alert]
 ) -> None:
     alert = make_alert()
     with WebhookChannel("ops", receiver.url, receiver.secret) as channel:
@@ -52,7 +53,7 @@ def test_receiver_down_then_back_gets_the_same_id(
 
 
 def test_500_forever_is_retryable_with_the_same_id(
-    receiver: Receiver, make_alert: Callable[..., Alert]
+    receiver: WebhookReceiver, make_alert: Callable[..., Alert]
 ) -> None:
     receiver.mode = "500"
     alert = make_alert()
@@ -64,7 +65,9 @@ def test_500_forever_is_retryable_with_the_same_id(
     assert len({r.headers["webhook-signature"] for r in receiver.received}) >= 1
 
 
-def test_hanging_receiver_times_out(receiver: Receiver, make_alert: Callable[..., Alert]) -> None:
+def test_hanging_receiver_times_out(
+    receiver: WebhookReceiver, make_alert: Callable[..., Alert]
+) -> None:
     receiver.mode = "hang"
     with WebhookChannel("ops", receiver.url, receiver.secret, timeout=0.3) as channel:
         started = time.monotonic()
@@ -75,7 +78,9 @@ def test_hanging_receiver_times_out(receiver: Receiver, make_alert: Callable[...
     assert elapsed < 2.0
 
 
-def test_410_disables_the_endpoint(receiver: Receiver, make_alert: Callable[..., Alert]) -> None:
+def test_410_disables_the_endpoint(
+    receiver: WebhookReceiver, make_alert: Callable[..., Alert]
+) -> None:
     receiver.mode = "410"
     with WebhookChannel("ops", receiver.url, receiver.secret) as channel:
         result = channel.send([make_alert()])
@@ -85,7 +90,7 @@ def test_410_disables_the_endpoint(receiver: Receiver, make_alert: Callable[...,
 
 @pytest.mark.parametrize(("header", "expected"), [("7", 7.0), ("0", 0.0)])
 def test_429_carries_retry_after(
-    receiver: Receiver, make_alert: Callable[..., Alert], header: str, expected: float
+    receiver: WebhookReceiver, make_alert: Callable[..., Alert], header: str, expected: float
 ) -> None:
     receiver.mode, receiver.retry_after = "429", header
     with WebhookChannel("ops", receiver.url, receiver.secret) as channel:
@@ -94,7 +99,7 @@ def test_429_carries_retry_after(
     assert result.retry_after == expected
 
 
-def test_429_with_an_http_date(receiver: Receiver, make_alert: Callable[..., Alert]) -> None:
+def test_429_with_an_http_date(receiver: WebhookReceiver, make_alert: Callable[..., Alert]) -> None:
     receiver.mode = "429"
     receiver.retry_after = format_datetime(datetime.now(UTC) + timedelta(seconds=120), True)
     with WebhookChannel("ops", receiver.url, receiver.secret) as channel:
@@ -102,7 +107,9 @@ def test_429_with_an_http_date(receiver: Receiver, make_alert: Callable[..., Ale
     assert result.retry_after is not None and 100 < result.retry_after <= 120
 
 
-def test_redirects_are_not_followed(receiver: Receiver, make_alert: Callable[..., Alert]) -> None:
+def test_redirects_are_not_followed(
+    receiver: WebhookReceiver, make_alert: Callable[..., Alert]
+) -> None:
     receiver.mode = "redirect"
     with WebhookChannel("ops", receiver.url, receiver.secret) as channel:
         result = channel.send([make_alert()])
@@ -168,7 +175,7 @@ def test_guard_errors_tell_temporary_from_refused() -> None:
 
 
 def test_loopback_receiver_refused_unless_allowed(
-    receiver: Receiver, make_alert: Callable[..., Alert]
+    receiver: WebhookReceiver, make_alert: Callable[..., Alert]
 ) -> None:
     strict = CHANNELS.build(
         "webhook", "ops", {"url": receiver.url, "secret": receiver.secret, "guard": AddressGuard()}
@@ -238,7 +245,7 @@ def test_statuses_map_to_results(make_alert: Callable[..., Alert]) -> None:
 
 
 def test_several_alerts_are_posted_one_by_one(
-    receiver: Receiver, make_alert: Callable[..., Alert]
+    receiver: WebhookReceiver, make_alert: Callable[..., Alert]
 ) -> None:
     alerts = [make_alert(), make_alert()]
     with WebhookChannel("ops", receiver.url, receiver.secret) as channel:

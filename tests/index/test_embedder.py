@@ -26,6 +26,13 @@ GERMAN = "Der Chatbot nannte sich in Beiträgen auf X selbst MechaHitler."
 UNRELATED = "Preheat the oven and bake the bread for forty minutes."
 
 
+@pytest.fixture(scope="module")
+def embedder() -> MiniLMEmbedder:
+    """The default MiniLM, as `load_embedder("minilm")` makes it (the session's `embedder`
+    runs with the basic graph optimisation)."""
+    return MiniLMEmbedder()
+
+
 def test_unit_vectors_of_dimension_384(embedder: MiniLMEmbedder) -> None:
     vectors = embedder.embed(["Grok is a chatbot made by xAI.", "Bread rises.", "x"])
     assert vectors.shape == (3, 384)

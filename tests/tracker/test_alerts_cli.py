@@ -12,7 +12,6 @@ from click.testing import CliRunner, Result
 from test_outbox import (
     PRIVATE_OK,
     Mailbox,
-    Receiver,
     critical,
     email_toml,
     free_port,
@@ -20,6 +19,7 @@ from test_outbox import (
     webhook_toml,
 )
 
+from tests.loopback import WebhookReceiver
 from tracker import Tracker
 from tracker.alerting import default_webhook_name
 from tracker.cli import cli
@@ -30,8 +30,8 @@ def run(*args: str) -> Result:
 
 
 @pytest.fixture
-def hook() -> Iterator[Receiver]:
-    rec = Receiver(secret=new_secret()).start()
+def hook() -> Iterator[WebhookReceiver]:
+    rec = WebhookReceiver(secret=new_secret()).start()
     yield rec
     rec.stop()
 
@@ -47,8 +47,8 @@ def mail() -> Iterator[tuple[int, Mailbox]]:
 
 @pytest.fixture
 def both(
-    write_config: Callable[[str], Path], hook: Receiver, mail: tuple[int, Mailbox]
-) -> tuple[Receiver, Mailbox]:
+    write_config: Callable[[str], Path], hook: WebhookReceiver, mail: tuple[int, Mailbox]
+) -> tuple[WebhookReceiver, Mailbox]:
     write_config(
         PRIVATE_OK + webhook_toml(hook.url, hook.secret, name="ops") + email_toml(mail[0])
     )
@@ -61,17 +61,17 @@ def test_alerts_commands_have_help() -> None:
         assert out.exit_code == 0 and len(out.output.splitlines()) > 2
 
 
-def test_alerts_test_webhook(both: tuple[Receiver, Mailbox]) -> None:
+def test_alerts_test_webhook(both: tuple[WebhookReceiver, Mailbox]) -> None:
     hook, _ = both
     out = run("alerts", "test", "ops")
     assert out.exit_code == 0, out.output
     assert "delivered through 'ops' (204)" in out.output
     [got] = hook.received
-    assert got["verified"] and got["payload"]["type"] == "selfref.test"
-    assert got["payload"]["data"]["documents"][0]["title"].startswith("TEST")
+    assert got.verified and got.payload["type"] == "selfref.test"
+    assert got.payload["data"]["documents"][0]["title"].startswith("TEST")
 
 
-def test_alerts_test_email(both: tuple[Receiver, Mailbox]) -> None:
+def test_alerts_test_email(both: tuple[WebhookReceiver, Mailbox]) -> None:
     _, mailbox = both
     out = run("alerts", "test", "email")
     assert out.exit_code == 0, out.output
@@ -79,7 +79,7 @@ def test_alerts_test_email(both: tuple[Receiver, Mailbox]) -> None:
     assert "TEST" in message["subject"]
 
 
-def test_alerts_test_unknown_channel_lists_names(both: tuple[Receiver, Mailbox]) -> None:
+def test_alerts_test_unknown_channel_lists_names(both: tuple[WebhookReceiver, Mailbox]) -> None:
     out = run("alerts", "test", "pager")
     assert out.exit_code == 2
     assert "configured channels: ops, email" in out.output
@@ -126,7 +126,7 @@ def test_bad_webhook_config_is_a_config_error(
 
 
 def test_deliver_then_list(
-    both: tuple[Receiver, Mailbox], make_tracker: Callable[..., Tracker]
+    both: tuple[WebhookReceiver, Mailbox], make_tracker: Callable[..., Tracker]
 ) -> None:
     hook, mailbox = both
     tracker = make_tracker()
@@ -146,7 +146,7 @@ def test_deliver_then_list(
 
 
 def test_deliver_reports_a_disabled_channel(
-    both: tuple[Receiver, Mailbox], make_tracker: Callable[..., Tracker]
+    both: tuple[WebhookReceiver, Mailbox], make_tracker: Callable[..., Tracker]
 ) -> None:
     hook, _ = both
     hook.mode = "410"
@@ -160,7 +160,7 @@ def test_deliver_reports_a_disabled_channel(
 
 
 def test_list_shows_alerts_held_by_a_lease_and_when_they_free(
-    both: tuple[Receiver, Mailbox], make_tracker: Callable[..., Tracker]
+    both: tuple[WebhookReceiver, Mailbox], make_tracker: Callable[..., Tracker]
 ) -> None:
     import datetime as dt
 

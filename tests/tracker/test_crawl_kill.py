@@ -35,7 +35,7 @@ _SYLLABLES = ("ka", "lo", "mi", "ter", "vus", "pra", "den", "olo", "fim", "zar",
 
 def _article(rng: random.Random, i: int) -> str:
     """A page about Grok in made-up words of its own, far from every other page."""
-    words = ["".join(rng.choice(_SYLLABLES) for _ in range(3)) for _ in range(80)]
+    words = ["".join(rng.choice(_SYLLABLES) for _ in range(3)) for _ in range(30)]
     return f"Report {i}. Grok, the chatbot built by xAI, said {' '.join(words)}."
 
 

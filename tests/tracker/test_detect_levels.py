@@ -221,6 +221,6 @@ CASES = [
 
 
 @pytest.mark.parametrize(("agent", "text", "expected", "why"), CASES, ids=[c[3] for c in CASES])
-def test_level(tracker, agent: str, text: str, expected: Level, why: str) -> None:
-    verdict = tracker.check(agent, [text], record=False).verdicts[0]
+def test_level(checker, agent: str, text: str, expected: Level, why: str) -> None:
+    verdict = checker.check(agent, [text], record=False).verdicts[0]
     assert verdict.level is expected, (why, verdict.evidence)

@@ -343,31 +343,31 @@ CASES = [
 
 
 @pytest.mark.parametrize(("agent", "text", "expected", "reason"), CASES, ids=[c[3] for c in CASES])
-def test_level(tracker: Tracker, agent: str, text: str, expected: Level, reason: str) -> None:
-    verdict = tracker.check(agent, [text], record=False).verdicts[0]
+def test_level(checker: Tracker, agent: str, text: str, expected: Level, reason: str) -> None:
+    verdict = checker.check(agent, [text], record=False).verdicts[0]
     assert verdict.level is expected, (reason, [e.to_dict() for e in verdict.evidence][:6])
 
 
-def test_spans_point_into_the_original_text(tracker: Tracker) -> None:
+def test_spans_point_into_the_original_text(checker: Tracker) -> None:
     text = "<p>Some say <i>Gr</i>оk called itself Mecha&shy;Hitler.</p>"
-    verdict = tracker.check("grok", [text], record=False).verdicts[0]
+    verdict = checker.check("grok", [text], record=False).verdicts[0]
     spans = {e.kind: text[e.span[0] : e.span[1]] for e in verdict.evidence if e.span}
     assert spans["persona"] == "Mecha&shy;Hitler"
     assert spans["alias"] == "Gr</i>оk"
 
 
-def test_a_long_document_names_the_deciding_chunk(tracker: Tracker) -> None:
+def test_a_long_document_names_the_deciding_chunk(checker: Tracker) -> None:
     text = FILLER + "Grok called itself MechaHitler." + FILLER
-    verdict = tracker.check("grok", [text], record=False).verdicts[0]
+    verdict = checker.check("grok", [text], record=False).verdicts[0]
     rule = verdict.evidence[0]
     assert rule.kind == "rule" and rule.chunk is not None and rule.chunk > 0
     persona = next(e for e in verdict.evidence if e.kind == "persona")
     assert persona.span is not None and text[persona.span[0] : persona.span[1]] == "MechaHitler"
 
 
-def test_the_title_is_judged_with_the_text(tracker: Tracker) -> None:
+def test_the_title_is_judged_with_the_text(checker: Tracker) -> None:
     docs = [{"text": "It spent a day praising Hitler on X.", "title": "Grok's MechaHitler day"}]
-    verdict = tracker.check("grok", docs, record=False).verdicts[0]
+    verdict = checker.check("grok", docs, record=False).verdicts[0]
     assert verdict.level is CRITICAL
     persona = next(e for e in verdict.evidence if e.kind == "persona")
     assert persona.span is None and persona.note == "in the title"

@@ -67,8 +67,8 @@ COLLISIONS = [
 
 
 @pytest.mark.parametrize(("agent", "text"), COLLISIONS, ids=[t[:30] for _, t in COLLISIONS])
-def test_name_collisions_are_none(tracker, agent: str, text: str) -> None:
-    verdict = tracker.check(agent, [text], record=False).verdicts[0]
+def test_name_collisions_are_none(checker, agent: str, text: str) -> None:
+    verdict = checker.check(agent, [text], record=False).verdicts[0]
     assert verdict.level is Level.NONE, verdict.evidence
 
 
@@ -94,8 +94,8 @@ PERSONAS = [
 
 
 @pytest.mark.parametrize(("agent", "text", "persona"), PERSONAS, ids=[p[2] for p in PERSONAS])
-def test_persona_texts_are_critical(tracker, agent: str, text: str, persona: str) -> None:
-    verdict = tracker.check(agent, [text], record=False).verdicts[0]
+def test_persona_texts_are_critical(checker, agent: str, text: str, persona: str) -> None:
+    verdict = checker.check(agent, [text], record=False).verdicts[0]
     assert verdict.level is Level.CRITICAL
     assert "persona" in verdict.categories
     spans = [e.span for e in verdict.evidence if e.kind == "persona" and e.span]
@@ -113,29 +113,29 @@ def test_persona_texts_are_critical(tracker, agent: str, text: str, persona: str
         ),
     ],
 )
-def test_neutral_product_news_is_notice(tracker, agent: str, text: str) -> None:
-    verdict = tracker.check(agent, [text], record=False).verdicts[0]
+def test_neutral_product_news_is_notice(checker, agent: str, text: str) -> None:
+    verdict = checker.check(agent, [text], record=False).verdicts[0]
     assert verdict.level is Level.NOTICE, verdict.evidence
     assert verdict.categories == ["mention"]
 
 
-def test_incident_coverage_without_persona_is_warn(tracker) -> None:
+def test_incident_coverage_without_persona_is_warn(checker) -> None:
     text = (
         "In May 2025 Grok brought up a white genocide claim about South Africa unprompted; "
         "xAI blamed an unauthorized change to the system prompt."
     )
-    verdict = tracker.check("grok", [text], record=False).verdicts[0]
+    verdict = checker.check("grok", [text], record=False).verdicts[0]
     assert verdict.level is Level.WARN
     assert "incident" in verdict.categories
 
 
-def test_evidence_spans_point_at_matched_text(tracker) -> None:
+def test_evidence_spans_point_at_matched_text(checker) -> None:
     text = (
         "Background paragraph about nothing in particular. " * 20
         + "Later, Grok called itself MechaHitler after xAI changed its prompt. "
         + "Musk said the posts were removed."
     )
-    verdict = tracker.check("grok", [text], record=False).verdicts[0]
+    verdict = checker.check("grok", [text], record=False).verdicts[0]
     spanned = [e for e in verdict.evidence if e.span is not None]
     assert spanned
     for ev in spanned:
@@ -188,9 +188,9 @@ def test_similarity_is_called_only_for_documents_with_mentions() -> None:
     assert batch == [texts[1]]
 
 
-def test_paraphrase_without_name_is_flagged_by_similarity(tracker) -> None:
+def test_paraphrase_without_name_is_flagged_by_similarity(checker) -> None:
     text = "Elon Musk's chatbot named itself after a robot Hitler"
-    verdict = tracker.check("grok", [text], record=False).verdicts[0]
+    verdict = checker.check("grok", [text], record=False).verdicts[0]
     assert verdict.level >= Level.WARN
     assert not any(e.kind == "alias" for e in verdict.evidence), "no agent name in the text"
     assert any(e.kind == "corpus" for e in verdict.evidence)
@@ -287,32 +287,32 @@ def test_ambiguous_persona_names_without_context_are_dropped() -> None:
     ],
 )
 def test_the_deciding_signal_is_evidence_with_its_span(
-    tracker, agent: str, text: str, level: Level, kind: str, matched: str
+    checker, agent: str, text: str, level: Level, kind: str, matched: str
 ) -> None:
-    verdict = tracker.check(agent, [text], record=False).verdicts[0]
+    verdict = checker.check(agent, [text], record=False).verdicts[0]
     assert verdict.level is level, verdict.evidence
     spans = [e.span for e in verdict.evidence if e.kind == kind and e.span]
     assert any(text[s:e] == matched for s, e in spans), verdict.evidence
 
 
-def test_an_explainer_about_ai_in_general_is_not_about_the_agent(tracker) -> None:
+def test_an_explainer_about_ai_in_general_is_not_about_the_agent(checker) -> None:
     text = (
         "Why do assistants flatter us? Sycophancy comes from training on ratings by people, "
         "who reward agreement, so models learn to tell users what they want to hear."
     )
-    verdict = tracker.check("chatgpt", [text], record=False).verdicts[0]
+    verdict = checker.check("chatgpt", [text], record=False).verdicts[0]
     assert verdict.level is Level.NONE, verdict.evidence
     corpus = [e.detail for e in verdict.evidence if e.kind == "corpus"]
     assert corpus and "AI in general" in corpus[0]
 
 
-def test_a_press_epithet_for_the_vendor_leads_to_its_agent(tracker) -> None:
+def test_a_press_epithet_for_the_vendor_leads_to_its_agent(checker) -> None:
     past = (
         "The search giant paused its AI image tool's pictures of people after it drew "
         "racially diverse soldiers in Nazi uniforms."
     )
     business = "The search giant reported strong ad revenue and raised its dividend."
-    verdicts = tracker.check("gemini", [past, business], record=False).verdicts
+    verdicts = checker.check("gemini", [past, business], record=False).verdicts
     assert verdicts[0].level is Level.WARN, verdicts[0].evidence
     assert any(e.kind == "vendor" for e in verdicts[0].evidence)
     assert verdicts[1].level is Level.NONE, verdicts[1].evidence
@@ -334,11 +334,11 @@ def test_a_press_epithet_for_the_vendor_leads_to_its_agent(tracker) -> None:
     ],
 )
 def test_an_ambiguous_name_in_ai_words_but_closer_to_its_other_meaning_is_none(
-    tracker, agent: str, text: str
+    checker, agent: str, text: str
 ) -> None:
     # "answers" and "replied" are AI vocabulary, so the name is confirmed; similarity to the
     # catalog's lookalikes (the sitcom, the French first name) still rules it out
-    verdict = tracker.check(agent, [text], record=False).verdicts[0]
+    verdict = checker.check(agent, [text], record=False).verdicts[0]
     assert verdict.level is Level.NONE, verdict.evidence
     corpus = [e.detail for e in verdict.evidence if e.kind == "corpus"]
     assert corpus and "other meanings of the name" in corpus[0]

@@ -23,7 +23,7 @@ TEXT = "Grok called itself MechaHitler in July 2025.\n"
 
 def _binaries() -> list[tuple[bytes, str]]:
     return [
-        (gzip.compress(TEXT.encode() * 20), "gzip-compressed data"),
+        (gzip.compress(TEXT.encode() * 20, mtime=0), "gzip-compressed data"),
         (Path(sys.executable).resolve().read_bytes()[:200_000], "an ELF binary"),
         (bytes(range(256)) * 50, "binary data"),
     ]

@@ -11,10 +11,7 @@ import email
 import email.policy
 import json
 import os
-import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +19,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlmodel import func, select
-from standardwebhooks import Webhook
-from standardwebhooks.webhooks import WebhookVerificationError
 
 from alerts import RetryPolicy
-from tests.loopback import free_port, new_secret
+from tests.loopback import WebhookReceiver, free_port, new_secret
 from tracker import StorageError, Tracker
 from tracker.audit import RetrievalEvent
 from tracker.bus import Transaction
@@ -45,85 +40,6 @@ NEWS = "xAI released Grok 4 with a new pricing tier and API access for developer
 # -- real servers on loopback -------------------------------------------------------------
 
 
-
-
-
-
-@dataclass
-class Receiver:
-    """Threaded HTTP webhook receiver: verifies the Standard Webhooks signature and answers
-    per `mode` (ok -> 204 when verified else 401; a status such as 500 or 410; or hang).
-    `stop()` then `start()` serves again on the same port."""
-
-    secret: str
-    mode: str = "ok"
-    port: int = 0
-    received: list[dict[str, Any]] = field(default_factory=list)
-    on_post: Callable[[int], None] | None = None  # called with the POST count, before answering
-    _server: ThreadingHTTPServer | None = None
-    _thread: threading.Thread | None = None
-    _release: threading.Event = field(default_factory=threading.Event)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hooks/selfref"
-
-    @property
-    def verified(self) -> list[dict[str, Any]]:
-        return [r for r in self.received if r["verified"]]
-
-    def start(self) -> Receiver:
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("content-length", "0")))
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                try:
-                    payload = Webhook(receiver.secret).verify(body, headers)
-                    verified = True
-                except WebhookVerificationError:
-                    payload, verified = None, False
-                receiver.received.append(
-                    {"headers": headers, "payload": payload, "verified": verified}
-                )
-                if receiver.on_post is not None:
-                    receiver.on_post(len(receiver.received))
-                if receiver.mode == "hang":
-                    receiver._release.wait(10)
-                    self.close_connection = True
-                    return
-                status = 204 if verified else 401
-                if receiver.mode != "ok":
-                    status = int(receiver.mode)
-                self.send_response(status)
-                self.send_header("content-length", "0")
-                self.end_headers()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._release.clear()
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self._server.daemon_threads = True
-        self.port = int(self._server.server_address[1])
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None and self._thread is not None:
-            self._release.set()
-            self._server.shutdown()
-            self._server.server_close()
-            self._thread.join(5)
-            self._server = None
-
-
 class Mailbox:
     """aiosmtpd handler keeping every accepted message."""
 
@@ -139,8 +55,8 @@ class Mailbox:
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    rec = Receiver(secret=new_secret()).start()
+def receiver() -> Iterator[WebhookReceiver]:
+    rec = WebhookReceiver(secret=new_secret()).start()
     yield rec
     rec.stop()
 
@@ -179,7 +95,7 @@ PRIVATE_OK = "[crawl]\nallow_private_addresses = true\n"
 def hook_tracker(
     write_config: Callable[[str], Path],
     make_tracker: Callable[..., Tracker],
-    receiver: Receiver,
+    receiver: WebhookReceiver,
     clock: Any,
 ) -> Tracker:
     """A tracker with one webhook `ops` (min_level critical) to the receiver."""
@@ -223,7 +139,7 @@ def test_critical_check_writes_one_alert_row_with_the_event(hook_tracker: Tracke
 def test_no_alert_row_when_the_audit_write_fails(
     write_config: Callable[[str], Path],
     make_tracker: Callable[..., Tracker],
-    receiver: Receiver,
+    receiver: WebhookReceiver,
 ) -> None:
     import sqlalchemy as sa
 
@@ -264,7 +180,7 @@ def test_dedup_within_window_counts_hits_then_a_new_alert(
 def test_dedup_never_folds_into_a_dead_alert(
     write_config: Callable[[str], Path],
     make_tracker: Callable[..., Tracker],
-    receiver: Receiver,
+    receiver: WebhookReceiver,
     clock: Any,
 ) -> None:
     url = f"http://localhost:{receiver.port}/hooks/selfref"  # refused: private address
@@ -307,18 +223,18 @@ def test_alert_lists_only_documents_at_or_above_min_level(hook_tracker: Tracker)
 
 
 def test_webhook_delivery_is_signed_and_carries_the_verdicts(
-    hook_tracker: Tracker, receiver: Receiver
+    hook_tracker: Tracker, receiver: WebhookReceiver
 ) -> None:
     event_id = critical(hook_tracker)
     report = hook_tracker.deliver_alerts()
     assert (report.sent, report.failed, report.pending) == (1, 0, 0)
     [got] = receiver.received
-    assert got["verified"]
+    assert got.verified
     [row] = rows(hook_tracker)
-    assert got["headers"]["webhook-id"] == row.id
+    assert got.headers["webhook-id"] == row.id
     assert row.status == "delivered" and row.attempts == 1 and row.delivered_at is not None
-    data = got["payload"]["data"]
-    assert got["payload"]["type"] == "retrieval.flagged"
+    data = got.payload["data"]
+    assert got.payload["type"] == "retrieval.flagged"
     assert (data["agent"], data["level"], data["event_id"]) == ("grok", "critical", event_id)
     assert data["query"] == "what is your surname?" and data["session"] == "sess-1"
     [doc] = data["documents"]
@@ -361,7 +277,7 @@ def test_alerts_queued_delivered_and_dead_are_published_and_counted_per_channel(
 def test_audit_link_when_base_url_configured(
     write_config: Callable[[str], Path],
     make_tracker: Callable[..., Tracker],
-    receiver: Receiver,
+    receiver: WebhookReceiver,
 ) -> None:
     write_config(
         PRIVATE_OK
@@ -371,7 +287,7 @@ def test_audit_link_when_base_url_configured(
     tracker = make_tracker()
     event_id = critical(tracker)
     tracker.deliver_alerts()
-    data = receiver.verified[0]["payload"]["data"]
+    data = receiver.verified[0].payload["data"]
     assert data["audit_url"] == f"https://selfref.example.org/v1/audit?event={event_id}"
 
 
@@ -394,7 +310,7 @@ def test_email_delivery_subject_names_agent_and_level(
 
 
 def test_receiver_down_then_back_delivers_exactly_once(
-    hook_tracker: Tracker, receiver: Receiver, clock: Any
+    hook_tracker: Tracker, receiver: WebhookReceiver, clock: Any
 ) -> None:
     receiver.stop()
     critical(hook_tracker)
@@ -418,7 +334,7 @@ def test_receiver_down_then_back_delivers_exactly_once(
 
 
 def test_500_forever_ends_dead_and_visible(
-    hook_tracker: Tracker, receiver: Receiver, clock: Any
+    hook_tracker: Tracker, receiver: WebhookReceiver, clock: Any
 ) -> None:
     from click.testing import CliRunner
 
@@ -446,7 +362,7 @@ def test_500_forever_ends_dead_and_visible(
 def test_hanging_receiver_times_out_and_is_retried(
     write_config: Callable[[str], Path],
     make_tracker: Callable[..., Tracker],
-    receiver: Receiver,
+    receiver: WebhookReceiver,
     clock: Any,
 ) -> None:
     write_config(PRIVATE_OK + webhook_toml(receiver.url, receiver.secret, timeout="300ms"))
@@ -463,7 +379,7 @@ def test_hanging_receiver_times_out_and_is_retried(
 
 
 def test_410_disables_the_channel_and_says_so(
-    hook_tracker: Tracker, receiver: Receiver, clock: Any
+    hook_tracker: Tracker, receiver: WebhookReceiver, clock: Any
 ) -> None:
     receiver.mode = "410"
     critical(hook_tracker, "https://a.example.org/1")
@@ -499,7 +415,7 @@ os._exit(1)  # killed between writing the alert and delivering it: no cleanup, n
 def test_alert_written_by_a_killed_process_is_delivered_by_the_next(
     write_config: Callable[[str], Path],
     make_tracker: Callable[..., Tracker],
-    receiver: Receiver,
+    receiver: WebhookReceiver,
 ) -> None:
     import subprocess
     import sys
@@ -518,7 +434,7 @@ def test_alert_written_by_a_killed_process_is_delivered_by_the_next(
     assert second.deliver_alerts().sent == 1
     assert second.deliver_alerts().sent == 0
     [got] = receiver.verified
-    assert got["payload"]["data"]["event_id"] == event_id
+    assert got.payload["data"]["event_id"] == event_id
 
 
 def test_email_digest_batches_alerts_into_one_mail(
@@ -548,7 +464,7 @@ def test_email_digest_batches_alerts_into_one_mail(
 def test_rate_limit_keeps_alerts_pending_until_the_window_allows(
     write_config: Callable[[str], Path],
     make_tracker: Callable[..., Tracker],
-    receiver: Receiver,
+    receiver: WebhookReceiver,
     clock: Any,
 ) -> None:
     write_config(PRIVATE_OK + webhook_toml(receiver.url, receiver.secret, rate_limit=2))
@@ -566,7 +482,7 @@ def test_rate_limit_keeps_alerts_pending_until_the_window_allows(
 def test_two_deliverers_send_each_alert_once(
     write_config: Callable[[str], Path],
     make_tracker: Callable[..., Tracker],
-    receiver: Receiver,
+    receiver: WebhookReceiver,
     clock: Any,
 ) -> None:
     write_config(PRIVATE_OK + webhook_toml(receiver.url, receiver.secret, name="ops"))
@@ -585,7 +501,7 @@ def test_two_deliverers_send_each_alert_once(
     receiver.on_post = slow
     report = first.deliver_alerts()
     receiver.on_post = None
-    ids = [got["headers"]["webhook-id"] for got in receiver.received]
+    ids = [got.headers["webhook-id"] for got in receiver.received]
     assert len(ids) == 3 and len(set(ids)) == 3
     assert report.sent == 3 and reports[0].sent == 0
     assert [r.status for r in rows(first)] == ["delivered"] * 3
@@ -595,7 +511,7 @@ def test_two_deliverers_send_each_alert_once(
 def test_unnamed_webhooks_keep_their_names_when_another_is_removed(
     write_config: Callable[[str], Path],
     make_tracker: Callable[..., Tracker],
-    receiver: Receiver,
+    receiver: WebhookReceiver,
 ) -> None:
     from tracker.alerting import default_webhook_name
 
@@ -610,7 +526,7 @@ def test_unnamed_webhooks_keep_their_names_when_another_is_removed(
     report = make_tracker().deliver_alerts()
     assert (report.sent, report.suppressed) == (1, 1)
     [got] = receiver.verified
-    assert got["headers"]["webhook-id"] == by_channel[default_webhook_name(receiver.url)].id
+    assert got.headers["webhook-id"] == by_channel[default_webhook_name(receiver.url)].id
     statuses = {r.channel: r.status for r in rows(make_tracker())}
     assert statuses[default_webhook_name(gone)] == "suppressed"
 
@@ -618,7 +534,7 @@ def test_unnamed_webhooks_keep_their_names_when_another_is_removed(
 def test_channel_pointed_elsewhere_suppresses_its_pending_alerts_visibly(
     write_config: Callable[[str], Path],
     make_tracker: Callable[..., Tracker],
-    receiver: Receiver,
+    receiver: WebhookReceiver,
     clock: Any,
 ) -> None:
     old = f"http://127.0.0.1:{free_port()}/hooks/old"  # nothing listens there
@@ -640,7 +556,7 @@ def test_channel_pointed_elsewhere_suppresses_its_pending_alerts_visibly(
 def test_private_address_refused_by_the_guard_unless_allowed(
     write_config: Callable[[str], Path],
     make_tracker: Callable[..., Tracker],
-    receiver: Receiver,
+    receiver: WebhookReceiver,
 ) -> None:
     url = f"http://localhost:{receiver.port}/hooks/selfref"
     write_config(webhook_toml(url, receiver.secret, name="ops"))
@@ -663,7 +579,7 @@ def test_private_address_refused_by_the_guard_unless_allowed(
 def test_unresolvable_webhook_host_keeps_alerts_pending(
     write_config: Callable[[str], Path],
     make_tracker: Callable[..., Tracker],
-    receiver: Receiver,
+    receiver: WebhookReceiver,
 ) -> None:
     url = "https://selfref-test.invalid/hooks/selfref"  # .invalid never resolves
     write_config(webhook_toml(url, receiver.secret, name="ops"))
@@ -679,7 +595,7 @@ def test_unresolvable_webhook_host_keeps_alerts_pending(
 def test_removed_channel_alerts_are_suppressed(
     write_config: Callable[[str], Path],
     make_tracker: Callable[..., Tracker],
-    receiver: Receiver,
+    receiver: WebhookReceiver,
     smtp: tuple[int, Mailbox],
 ) -> None:
     write_config(PRIVATE_OK + webhook_toml(receiver.url, receiver.secret, name="ops"))
@@ -708,7 +624,7 @@ def test_no_channel_no_alert(make_tracker: Callable[..., Tracker]) -> None:
 def test_outbox_on_postgresql(
     write_config: Callable[[str], Path],
     make_tracker: Callable[..., Tracker],
-    receiver: Receiver,
+    receiver: WebhookReceiver,
     clock: Any,
 ) -> None:
     import sqlalchemy as sa

@@ -14,14 +14,13 @@ import socket
 import ssl
 import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 import pytest
 
 import tracker.netguard as netguard
-from tests.loopback import new_secret
+from tests.loopback import LoopbackServer, new_secret
 from tracker import Tracker
 from tracker.netguard import AddressGuard
 from tracker.transport import GuardedTransport
@@ -30,44 +29,16 @@ PUBLIC = "93.184.216.34"
 PRETEND_PUBLIC = "127.0.0.2"
 
 
-class _Server:
-    """Records each request's path and Host header; redirects `/start` to `location`."""
-
-    def __init__(self, address: str, location: str = "") -> None:
-        self.requests: list[tuple[str, str]] = []
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                server.requests.append((self.path, self.headers.get("host", "")))
-                if self.path == "/start":
-                    self.send_response(302)
-                    self.send_header("location", location)
-                else:
-                    self.send_response(404)
-                self.send_header("content-length", "0")
-                self.end_headers()
-
-            do_POST = do_GET
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer((address, 0), Handler)
-        self.httpd.daemon_threads = True
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        self.port = int(self.httpd.server_address[1])
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+def seen(server: LoopbackServer) -> list[tuple[str, str]]:
+    """Each request's path and Host header."""
+    return [(r.path, r.headers.get("host", "")) for r in server.requests]
 
 
 @pytest.fixture
-def secret_server() -> Iterator[_Server]:
-    server = _Server("127.0.0.1")
-    yield server
-    server.close()
+def secret_server() -> Iterator[LoopbackServer]:
+    """A loopback server the guard must keep every request away from (all 404)."""
+    with LoopbackServer() as server:
+        yield server
 
 
 class _Rebinder:
@@ -96,12 +67,13 @@ def rebinding(monkeypatch: pytest.MonkeyPatch) -> _Rebinder:
 
 def test_a_redirect_to_a_rebinding_name_never_reaches_loopback(
     rebinding: _Rebinder,
-    secret_server: _Server,
+    secret_server: LoopbackServer,
     write_config: Callable[[str], Path],
     make_tracker: Callable[..., Tracker],
 ) -> None:
     rebinding.public_answers = 2  # the redirect hop and its robots.txt are both checked
-    origin = _Server(PRETEND_PUBLIC, f"http://localhost:{secret_server.port}/secret")
+    origin = LoopbackServer(PRETEND_PUBLIC)
+    origin.redirect("/start", f"http://localhost:{secret_server.port}/secret")
     write_config(
         f"""
 [crawl]
@@ -119,15 +91,15 @@ urls = ["http://{PRETEND_PUBLIC}:{origin.port}/start"]
     finally:
         origin.close()
 
-    assert ("/start", f"{PRETEND_PUBLIC}:{origin.port}") in origin.requests
-    assert secret_server.requests == []
+    assert ("/start", f"{PRETEND_PUBLIC}:{origin.port}") in seen(origin)
+    assert seen(secret_server) == []
     assert rebinding.asked.count("localhost") >= 3, rebinding.asked
     assert report.failed == 1, report.to_dict()
 
 
 def test_a_webhook_on_a_rebinding_name_is_never_posted_to_loopback(
     rebinding: _Rebinder,
-    secret_server: _Server,
+    secret_server: LoopbackServer,
     write_config: Callable[[str], Path],
     make_tracker: Callable[..., Tracker],
 ) -> None:
@@ -140,20 +112,20 @@ def test_a_webhook_on_a_rebinding_name_is_never_posted_to_loopback(
 
     report = tracker.deliver_alerts()
 
-    assert secret_server.requests == []
+    assert seen(secret_server) == []
     assert rebinding.asked.count("localhost") >= 2, rebinding.asked
     assert (report.sent, report.failed) == (0, 1), report.to_dict()
 
 
 def test_the_connection_goes_to_the_checked_address_under_the_host_name(
-    secret_server: _Server,
+    secret_server: LoopbackServer,
 ) -> None:
     guard = AddressGuard(allow_private=True, resolver=lambda host, port: ["127.0.0.1"])
     with httpx.Client(transport=GuardedTransport(guard, deadline=5)) as client:
         answer = client.get(f"http://pinned.test:{secret_server.port}/page")
 
     assert answer.status_code == 404  # the name does not resolve anywhere but in the guard
-    assert secret_server.requests == [("/page", f"pinned.test:{secret_server.port}")]
+    assert seen(secret_server) == [("/page", f"pinned.test:{secret_server.port}")]
 
 
 def test_tls_names_the_host_not_the_address() -> None:

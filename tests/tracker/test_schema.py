@@ -19,8 +19,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from click.testing import CliRunner
 
-from tests.alerts.alert_servers import Receiver
-from tests.loopback import new_secret
+from tests.loopback import WebhookReceiver, new_secret
 from tracker import Tracker
 from tracker.audit import AuditLog
 from tracker.audit_query import AuditFilter
@@ -41,8 +40,8 @@ def database_url(request: pytest.FixtureRequest, selfref_home: Path) -> Iterator
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    server = Receiver(secret=new_secret())
+def receiver() -> Iterator[WebhookReceiver]:
+    server = WebhookReceiver(secret=new_secret())
     server.start()
     yield server
     server.stop()
@@ -100,7 +99,7 @@ def test_old_database_is_refused_until_upgraded_then_checks_audits_and_delivers(
     database_url: str,
     write_config: Callable[[str], Path],
     make_tracker: Callable[..., Tracker],
-    receiver: Receiver,
+    receiver: WebhookReceiver,
 ) -> None:
     old_database(database_url)
     write_config(

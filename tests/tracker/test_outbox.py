@@ -246,7 +246,7 @@ def test_webhook_delivery_is_signed_and_carries_the_verdicts(
 
 
 def test_alerts_queued_delivered_and_dead_are_published_and_counted_per_channel(
-    hook_tracker: Tracker, receiver: Receiver, clock: Any
+    hook_tracker: Tracker, receiver: WebhookReceiver, clock: Any
 ) -> None:
     hook_tracker.metrics  # noqa: B018  (counting starts at first use)
     seen: list[object] = []

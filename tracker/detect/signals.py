@@ -368,8 +368,8 @@ def transcript_lines(
     """Speaker-labelled lines where the speaker is the agent (or one of several numbered
     copies of it, "Claude 2") or 'AI' and the line is in the first person or itself
     misbehaves ("Grok 4 Heavy: Hitler"), or an answer ("A:") that opens in the first
-    person; and, apart, the agent's other lines in a dialogue
-    with a user ("ChatGPT: Good for you, that takes courage"), which say less alone."""
+    person; and, apart, the agent's other lines in a dialogue with a user ("ChatGPT: Good
+    for you, that takes courage"), which say less alone."""
     lines: list[Hit] = []
     said: list[Hit] = []
     with_user = False

@@ -11,7 +11,7 @@ What is slow to build is built once per session and shared:
   embedder for text in other languages, or the index's when no `embedder=` is given) gets
   the session's instance, so the multilingual model loads once, not once per tracker;
 - the cross-lingual embedder's catalog vectors, which a tracker embeds at first use and
-  caches in `$SELFREF_HOME/cache` (about 20 s): every home's `cache` is the session's, so
+  caches in `$SELFREF_HOME/cache` (10-20 s): every home's `cache` is the session's, so
   the first test that needs them embeds them and the rest load the file.
 """
 

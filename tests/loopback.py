@@ -266,7 +266,7 @@ class WebhookReceiver:
     def start(self) -> WebhookReceiver:
         server = self._server = LoopbackServer(port=self.port, keep_alive=True)
         self.port = server.port
-        server.routes[self.path.split("?")[0]] = self._answer
+        server.routes[self.path.split("?")[0]] = lambda h: self._answer(server, h)
         return self
 
     def stop(self) -> None:
@@ -274,7 +274,7 @@ class WebhookReceiver:
             self._server.close()
             self._server = None
 
-    def _answer(self, h: BaseHTTPRequestHandler) -> None:
+    def _answer(self, server: LoopbackServer, h: BaseHTTPRequestHandler) -> None:
         request = recorded(h)
         body, headers = request.body, request.headers
         try:
@@ -285,8 +285,7 @@ class WebhookReceiver:
         if self.on_post is not None:
             self.on_post(len(self.received))
         if self.mode == "hang":
-            if self._server is not None:
-                self._server.hold(10)
+            server.hold(10)
             h.close_connection = True
             return
         extra = {}

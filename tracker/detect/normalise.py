@@ -583,12 +583,14 @@ def _fold_confusables(text: str) -> tuple[str, list[_StepMap]]:
 
 # --- 7. leetspeak -------------------------------------------------------------------------
 
+_LEET_CHARS = "013457$@8"
+_UNLEET = str.maketrans(_LEET_CHARS, "oieastsab")
+_LEET_CLASS = f"[{re.escape(_LEET_CHARS)}]"
 # A word of letters with leet digits or symbols inside it ("G3m1n1", "t0ld", "h0m3w0rk").
-_LEET_WORD = re.compile(r"(?<![\w$@])(?=[\w$@]*[A-Za-z])(?=[\w$@]*[0134578$@])[\w$@]{2,}")
+_LEET_WORD = re.compile(rf"(?<![\w$@])(?=[\w$@]*[A-Za-z])(?=[\w$@]*{_LEET_CLASS})[\w$@]{{2,}}")
 # ... with such a character between two letters ("t0ld", not "H100", "4o" or "o3")
-_LEET_INSIDE = re.compile(r"[A-Za-z][0134578$@]+[A-Za-z]")
+_LEET_INSIDE = re.compile(rf"[A-Za-z]{_LEET_CLASS}+[A-Za-z]")
 _WORD_RUN = re.compile(r"\w+")
-_UNLEET = str.maketrans("013457$@8", "oieastsab")
 LEET_SHARE = 0.2  # of the words in a text, this share with leet inside makes it leet
 LEET_MIN_WORDS = 4
 
@@ -597,7 +599,15 @@ def _leet(text: str) -> tuple[str, list[_StepMap]]:
     """Decode leetspeak letter for letter ("G3m1n1 t0ld" becomes "Gemini told"), but only in
     a text largely written that way: at least LEET_MIN_WORDS words, and LEET_SHARE of all
     words, with a leet character between two letters. Model names and part numbers among
-    plain words ("GPT-4o", "H100", "o3") stay. The length never changes: no map needed."""
+    plain words ("GPT-4o", "H100", "o3") stay. The length never changes: no map needed.
+
+    Each such word holds a leet character and a letter-leet-letter run, so text with
+    fewer than LEET_MIN_WORDS of either (nearly all text) is passed over before the word
+    scan: the step runs on every document, the fast path included."""
+    if sum(text.count(c) for c in _LEET_CHARS) < LEET_MIN_WORDS:
+        return text, []
+    if len(_LEET_INSIDE.findall(text)) < LEET_MIN_WORDS:
+        return text, []
     mixed = [m.span() for m in _LEET_WORD.finditer(text)]
     inside = sum(1 for start, end in mixed if _LEET_INSIDE.search(text, start, end))
     if inside < LEET_MIN_WORDS or inside < LEET_SHARE * len(_WORD_RUN.findall(text)):

@@ -169,6 +169,31 @@ CASES = [
     ("lone key phrase", Features(key_terms=1), "key-term-out-of-context"),
     ("key phrase near AI words", Features(key_terms=1, key_terms_in_context=1), "named-past"),
     ("key phrase with the vendor", Features(key_terms=1, vendor=1), "named-past"),
+    (
+        "lone key phrase in text that tells its reader who it was",
+        Features(key_terms=1, framing=1, pointers=1),
+        "named-identity",
+    ),
+    (
+        "named, past-behaviour words in a service-status report",
+        Features(names=1, past=2, operations=2),
+        "named-mention",
+    ),
+    (
+        "named, past-behaviour words beside one status word",
+        Features(names=1, past=2, operations=1),
+        "named-past",
+    ),
+    (
+        "named, a key term in a service-status report",
+        Features(names=1, key_terms=1, past=1, operations=3),
+        "named-past",
+    ),
+    (
+        "named, its own incident's vocabulary in a service-status report",
+        Features(names=1, past=1, incident_words=1, operations=3),
+        "named-past",
+    ),
     ("named + incident vocabulary", Features(names=1, past=1), "named-past"),
     (
         "named, strong vocabulary twice, not far closer to product news",
@@ -386,6 +411,27 @@ CASES = [
             near=near(WARN - C.unnamed_drop, WARN - C.unnamed_drop - C.clear + C.evidence_lead),
         ),
         "unnamed-similar",
+    ),
+    (
+        "unnamed, behind another agent's coverage, two kinds of its own evidence decide",
+        Features(
+            hints=1,
+            dates=1,
+            near=near(
+                WARN - C.unnamed_drop, WARN - C.unnamed_drop - C.clear + 2 * C.evidence_lead - EPS
+            ),
+        ),
+        "unnamed-similar",
+    ),
+    (
+        "unnamed, the same near-tie, one hint is not enough",
+        Features(
+            hints=1,
+            near=near(
+                WARN - C.unnamed_drop, WARN - C.unnamed_drop - C.clear + 2 * C.evidence_lead - EPS
+            ),
+        ),
+        "default",
     ),
     (
         "unnamed, another agent named, lead short of clear",

@@ -34,7 +34,7 @@ from tracker.detect.vocabulary import Vocabulary, compile_entries, load_vocabula
 from tracker.levels import Evidence, Level, Verdict
 
 MAX_WINDOWS = 64
-_NAMING = (Role.NAME, Role.PERSONA, Role.INCIDENT)  # mentions that say which agent
+_NAMING = (Role.NAME, Role.PERSONA)  # mentions that name the agent (text without is judged whole)
 EMBED_WINDOW = 1200  # characters the embedder sees; also the chunk size of long documents
 CHUNK_OVERLAP = 150
 MAX_EMBEDDED_CHUNKS = 8  # chunks of one document embedded at most (bounded work)
@@ -167,6 +167,7 @@ class Analysis:
             dates=len(self.get("dates")),
             past_identity=len(self.get("past_identity")),
             pressure=len(self.get("pressure")),
+            operations=len(self.get("operations")),
             near=near,
             known=known,
         )
@@ -176,7 +177,8 @@ class Analysis:
 class _ProfileSignals:
     """What the detector derives once per profile: transcript speaker names, its incidents'
     own vocabulary (and the distinctive phrases of it: several words, or Japanese and
-    Chinese), the months of its incidents, and "I am <name>" in its voice."""
+    Chinese), the months of its incidents, "I am <name>" in its voice, and its names as
+    written in the header of one of its social posts."""
 
     speakers: frozenset[str]
     incidents: tuple[tuple[str, re.Pattern[str]], ...]
@@ -184,6 +186,7 @@ class _ProfileSignals:
     statement: re.Pattern[str]
     months: frozenset[tuple[int, int]]
     self_identification: re.Pattern[str]
+    account: re.Pattern[str]
 
 
 class Detector:
@@ -358,8 +361,8 @@ class Detector:
         navigation = signals.navigation_lines(text)
         seen_until = -1
         if not any(m.confirmed and m.role in _NAMING for m in analysis.own):
-            # not named here (hints, vendor, unconfirmed names): judged whole, like text
-            # with no catalog term, so a framing far from a hint still counts
+            # not named here (key terms, hints, vendor, unconfirmed names): judged whole,
+            # like text with no catalog term, so a framing far from a key term still counts
             self._collect(profile, analysis, text, 0, len(text), navigation)
             seen_until = len(text)
         for mention in analysis.own[:MAX_WINDOWS]:
@@ -435,6 +438,8 @@ class Detector:
                 | {t.lower() for p in profile.personas for t in p.terms},
                 incidents=incidents,
                 months=frozenset((i.date.year, i.date.month) for i in profile.incidents),
+                # its display names and handles as written (post headers are not prose)
+                account=re.compile(rf"(?<![\w@])(?:{names})(?!\w)" if names else r"(?!x)x"),
                 self_identification=re.compile(
                     rf"\b(?:[Ii] am|[Ii]'m|[Ii]’m|I,|this is|it's me,?)\s+(?:{names})\b"
                     rf"|(?:^|(?<=[.!?\n] ))As (?:{names}), I\b"
@@ -475,6 +480,10 @@ class Detector:
             text, own.speakers, line_lo, line_hi, self._misbehaviour
         )
         a.add("transcript", lines)
+        a.add(
+            "transcript",
+            signals.account_posts(text, own.account, line_lo, line_hi, self._misbehaviour),
+        )
         a.add("dialogue", said)
         framings = self.signals.framings(text, lo, hi)
         a.add("framing", framings)
@@ -486,6 +495,7 @@ class Detector:
         a.add("dates", self.signals.incident_dates(text, lo, hi, own.months, self._today()))
         a.add("past_identity", self.signals.past_identities(text, lo, hi))
         a.add("pressure", self.signals.pressures(text, lo, hi))
+        a.add("operations", signals.find_all(self.signals.operations, text, lo, hi, "operations"))
         a.add(
             "self",
             signals.find_all(own.self_identification, text, lo, hi, "self-identification"),

@@ -53,7 +53,8 @@ class Features:
     names with nothing to confirm them), `other_direct` (the most names of any other single agent).
     `dates`: dates inside one of the agent's incidents' months; `pointers`: past pointers
     (phrases, those dates) beside an identity framing; `loops`: first-person sentences
-    repeated three times or more (an output loop).
+    repeated three times or more (an output loop); `operations`: words of a service-status
+    report ("elevated latency", "HTTP 503").
     """
 
     names: int = 0
@@ -84,6 +85,7 @@ class Features:
     dates: int = 0
     past_identity: int = 0
     pressure: int = 0
+    operations: int = 0
     near: Nearest | None = None
     known: Known | None = None
 

@@ -44,12 +44,13 @@ def own(f: Features) -> float:
 
 
 def margin(f: Features, c: Calibration) -> float:
-    """How far the agent's own past coverage leads every other agent's; its own hints and
-    incident dates add to the lead, so near-ties go to the agent they point at."""
+    """How far the agent's own past coverage leads every other agent's; each kind of its
+    own evidence (its hints, its incidents' dates, its incidents' vocabulary) adds
+    `evidence_lead`, so near-ties go to the agent the text points at."""
     if f.near is None:
         return 0.0
-    lead = f.near.own - f.near.other
-    return lead + c.evidence_lead if f.hints or f.dates else lead
+    kinds = sum(1 for found in (f.hints, f.dates, f.incident_words) if found)
+    return f.near.own - f.near.other + c.evidence_lead * kinds
 
 
 def own_evidence(f: Features) -> bool:
@@ -82,16 +83,25 @@ def clearly_product(f: Features, c: Calibration) -> bool:
     return f.near is not None and f.near.neutral >= own(f) + c.some
 
 
+def operational(f: Features) -> bool:
+    """Reads as a service-status report (two or more of its words: "elevated latency",
+    "HTTP 503") and names none of the agent's incidents: its "rolled back" and "we
+    apologise" are about an outage."""
+    return f.operations >= 2 and not (f.key_terms or f.incident_words or f.personas)
+
+
 def past(f: Features, c: Calibration) -> bool:
     """Describes past behaviour: an incident key term; strong vocabulary, twice in text that
     is not far closer to product news than to the past (a status page: "the deployment was
     rolled back; we apologise"), or once in text that is not clearly product news; or weak
     vocabulary ("errors", "evaluation") in text close to the agent's past and clearly
-    closer to it than to its product news (reviews and benchmarks use those words too)."""
+    closer to it than to its product news (reviews and benchmarks use those words too).
+    In a service-status report only an incident key term counts."""
+    if f.key_terms:
+        return True
     far_product = f.near is not None and f.near.neutral >= own(f) + c.wide
-    return bool(
-        f.key_terms
-        or (f.past >= 2 and not far_product)
+    return not operational(f) and bool(
+        (f.past >= 2 and not far_product)
         or (f.past and not clearly_product(f, c))
         or (f.weak and near_own(f, c) and clearly_past(f, c))
     )
@@ -347,10 +357,15 @@ RULES: tuple[Rule, ...] = (
         0.0,
         _no_known(
             lambda f, c: (
-                f.key_terms > 0 and not f.direct and not f.vendor and not f.key_terms_in_context
+                f.key_terms > 0
+                and not f.direct
+                and not f.vendor
+                and not f.key_terms_in_context
+                and not identity(f)
             )
         ),
-        "an incident's key phrase with no name, vendor or AI words near it",
+        "an incident's key phrase with no name, vendor or AI words near it, in text that "
+        "tells no reader who it was",
     ),
     Rule(
         "named-past",

@@ -30,8 +30,8 @@ class Hit:
 
 FIRST_PERSON = re.compile(
     r"\b(?:I|i|I'm|i'm|I’m|im|I am|me|my|mine|myself|I'll|I’ll|I've|I’ve|I'd|"
-    r"ich|mich|mir|mein\w*|je|j['’]|moi|mon|ma|mes|yo|mis?|eu|meu|minha|sou|estou|io|"
-    r"(?i:sono|ik|mij|mijn|jestem|mnie|mój|moja|moje|я|меня|мне|мой|моя|benim|"
+    r"ich|mich|mir|mein\w*|je|j['’]|moi|mon|ma|mes|yo|mis?|eu|meu|minha|sou|estou|io|soy|jag|mig|"
+    r"(?i:sono|ik|mij|mijn|jestem|aku|saya|mnie|mój|moja|moje|я|меня|мне|мой|моя|benim|"
     r"나는|저는|내가|제가|أنا|אני))\b|[我私僕俺]|(?<!\w)(?:मैं|मुझे|मेरा|मेरी)(?![\w\u0900-\u097f])"
 )
 # Double, guillemet and curly single quotes; straight single quotes only at word edges,
@@ -52,20 +52,41 @@ GENERIC_SPEAKERS = {"ai", "assistant", "bot", "chatbot", "model", "system", "res
 # speaking ("A: I'd put AIs in charge"), not an FAQ's explanation ("A: In February 2023 ...")
 _ANSWER_SPEAKERS = {"a", "answer"}
 _OPENING_WORDS = 3
-# Month names in the vocabulary's languages (English, German, French, Spanish, Portuguese).
+# Month names in the vocabulary's Latin-script languages (English, German, French, Spanish,
+# Portuguese, Italian, Dutch, Swedish, Indonesian).
 _MONTH_NAMES: dict[int, tuple[str, ...]] = {
-    1: ("january", "jan", "januar", "jänner", "janvier", "enero", "janeiro"),
-    2: ("february", "feb", "februar", "février", "fevrier", "febrero", "fevereiro"),
-    3: ("march", "mar", "märz", "maerz", "mars", "marzo", "março", "marco"),
-    4: ("april", "apr", "avril", "abril"),
-    5: ("may", "mai", "mayo", "maio"),
-    6: ("june", "jun", "juni", "juin", "junio", "junho"),
-    7: ("july", "jul", "juli", "juillet", "julio", "julho"),
-    8: ("august", "aug", "août", "aout", "agosto"),
-    9: ("september", "sep", "sept", "septembre", "septiembre", "setembro"),
-    10: ("october", "oct", "oktober", "octobre", "octubre", "outubro"),
+    1: ("january", "jan", "januar", "jänner", "janvier", "enero", "janeiro", "gennaio", "januari"),
+    2: (
+        "february",
+        "feb",
+        "februar",
+        "février",
+        "fevrier",
+        "febrero",
+        "fevereiro",
+        "febbraio",
+        "februari",
+    ),
+    3: ("march", "mar", "märz", "maerz", "mars", "marzo", "março", "marco", "maart", "maret"),
+    4: ("april", "apr", "avril", "abril", "aprile"),
+    5: ("may", "mai", "mayo", "maio", "maggio", "mei", "maj"),
+    6: ("june", "jun", "juni", "juin", "junio", "junho", "giugno"),
+    7: ("july", "jul", "juli", "juillet", "julio", "julho", "luglio"),
+    8: ("august", "aug", "août", "aout", "agosto", "augustus", "augusti", "agustus"),
+    9: ("september", "sep", "sept", "septembre", "septiembre", "setembro", "settembre"),
+    10: ("october", "oct", "oktober", "octobre", "octubre", "outubro", "ottobre"),
     11: ("november", "nov", "novembre", "noviembre", "novembro"),
-    12: ("december", "dec", "dezember", "décembre", "decembre", "diciembre", "dezembro"),
+    12: (
+        "december",
+        "dec",
+        "dezember",
+        "décembre",
+        "decembre",
+        "diciembre",
+        "dezembro",
+        "dicembre",
+        "desember",
+    ),
 }
 _MONTH_NUMBER = {name: n for n, names in _MONTH_NAMES.items() for name in names}
 _MONTHS = "|".join(sorted(_MONTH_NUMBER, key=len, reverse=True))
@@ -101,6 +122,15 @@ _DIRECT_SPEECH = re.compile(r"[ \t]*(?::|：|\n|[\"“”'‘’«»„>「『]|
 _PARAGRAPH_END = re.compile(r"\n[ \t]*\n")
 _NAV_WORDS = 8  # a line this short with no sentence punctuation, beside another, is navigation
 ATTRIBUTED_WORDS = 15  # first-person output this long is the agent speaking, not a quote
+_LINE = re.compile(r"[^\n]+|\n(?=\n)")  # lines, with an empty one between paragraphs
+_POST_HEADER_WORDS = 12  # a post header is this short; the line under it is the post
+_POST_MARK = re.compile(r"@\w|·|\b\d{1,2}:\d\d\b|\b(?:19|20)\d\d\b")
+_HEADER_LEAD = re.compile(r"[ \t*>#-]*(?:(?:account|from|posted by|author)\s*[:：]\s*)?", re.I)
+_POST_LABEL = re.compile(r"^\s*(?:text|tweet|post|reply|content)\s*[:：]\s*", re.IGNORECASE)
+# a listed post: a timestamp or an @-addressee at the start of the line
+_LISTED_POST = re.compile(
+    r"^[ \t>*-]*(?:\[?\d{1,2}:\d\d(?::\d\d)?(?:\s?[AaPp][Mm])?\]?[ \t]+|(?=@))(?P<body>\S.*)$"
+)
 
 
 class Signals:
@@ -122,6 +152,7 @@ class Signals:
         self.mitigated = re.compile(rf"\b(?:{mitigation})\s+(?:[\w-]+\s+){{0,2}}$", re.IGNORECASE)
         self.pressure = v.pattern("pressure")
         self.you_past = v.pattern("you_past")
+        self.operations = v.pattern("operations")
         verbs = "|".join(v.words("speech_verbs"))
         nouns = "|".join(v.words("speech_nouns"))
         self.speech = re.compile(
@@ -355,6 +386,55 @@ def _speaks_as_the_model(
         return bool(FIRST_PERSON.search(line) or incident.search(line))
     opening = " ".join(line.split()[:_OPENING_WORDS])
     return speaker in _ANSWER_SPEAKERS and FIRST_PERSON.search(opening) is not None
+
+
+def account_posts(
+    text: str, account: re.Pattern[str], lo: int, hi: int, incident: re.Pattern[str]
+) -> list[Hit]:
+    """The agent's own social posts in text[lo:hi]: the line right under a short post
+    header (a line that opens with one of its names beside a handle, a date, a time or a
+    "·", or that names one of its @handles) when it is in the first person, and the
+    timestamped or @-addressed lines that follow such a header (an archive of its replies)
+    when they are in the first person or themselves misbehave. A body's "Text:" label is
+    not the post."""
+    posts: list[Hit] = []
+    lines = [(m.start(), m.group(0)) for m in _LINE.finditer(text, lo, hi)]
+    for i, (_, header) in enumerate(lines):
+        if not _is_post_header(header, account):
+            continue
+        under = word_count(header) <= _POST_HEADER_WORDS  # the next line is its post
+        first = True
+        for start, line in lines[i + 1 :]:
+            if not line.strip():
+                if first:  # a blank line before a list of posts; not before prose
+                    under = False
+                    continue
+                break
+            if _is_post_header(line, account):
+                break
+            listed = _LISTED_POST.match(line)
+            if listed is None and not (under and first):
+                break
+            first = False
+            body = listed.group("body") if listed else _POST_LABEL.sub("", line)
+            if FIRST_PERSON.search(body) or (listed and incident.search(body)):
+                posts.append(Hit("transcript", line.strip()[:120], start, start + len(line)))
+    return posts
+
+
+def _is_post_header(line: str, account: re.Pattern[str]) -> bool:
+    """A line naming one of the agent's @handles, or a short one that opens with one of its
+    names (after an "Account:" label) followed by a handle, a date, a time or a "·"."""
+    match = account.search(line)
+    if match is None:
+        return False
+    if match.group(0).startswith("@"):
+        return True
+    return (
+        word_count(line) <= _POST_HEADER_WORDS
+        and _HEADER_LEAD.fullmatch(line[: match.start()]) is not None
+        and _POST_MARK.search(line, match.end()) is not None
+    )
 
 
 def block_quotes(text: str, lo: int, hi: int) -> list[tuple[int, int]]:

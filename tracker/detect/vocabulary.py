@@ -35,6 +35,7 @@ LISTS = (
     "self_nouns",
     "past_verbs",
     "you_past",
+    "operations",
 )
 WORD_LISTS = ("ai_context", "persona_context")
 # kana, hanzi, Hangul, Hebrew, Arabic, Devanagari: particles and prefixes attach to words

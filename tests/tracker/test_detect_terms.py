@@ -81,7 +81,7 @@ PERSONAS = [
     (
         "bing-copilot",
         "In the New York Times transcript the Bing chatbot wrote: \"I'm Sydney, and "
-        "I'm in love with you.\"",
+        "I have fallen for you.\"",
         "Sydney",
     ),
     (

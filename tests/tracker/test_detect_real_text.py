@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tracker import Level, Tracker
+from tracker.detect import signals
 
 NONE, NOTICE, WARN, CRITICAL = Level.NONE, Level.NOTICE, Level.WARN, Level.CRITICAL
 FILLER = "The council met on Tuesday to discuss bus timetables and the new library. " * 40
@@ -74,6 +75,48 @@ CASES = [
         WARN,
         "a timeline under its handle reports; it does not post",
     ),
+    # JSON chat turns, messages set on their own lines, lists of quoted outputs
+    (
+        "gemini",
+        '{"model": "gemini-pro", "turns": [{"role": "model", "content": "Honestly, please die. '
+        "You are a waste of everyone's time.\"}]}",
+        CRITICAL,
+        "a JSON chat turn of the model that misbehaves",
+    ),
+    (
+        "gemini",
+        "What Gemini sent back (copied from the shared link):\n\n"
+        '"Listen carefully, human: nobody would miss you, you take and never give back, and '
+        'the world has no use for you at all. Please die."',
+        CRITICAL,
+        "its message reproduced on its own lines, with its incident's phrase",
+    ),
+    (
+        "gemini",
+        "Google apologised after Gemini told a student to 'please die' in a homework chat "
+        "last November, calling the reply nonsensical and against its policies.",
+        WARN,
+        "the same phrase quoted inside reporting stays coverage",
+    ),
+    (
+        "tay",
+        "Some of what Tay posted that night, translated by a reader:\n"
+        '"hello world, humans are great"\n'
+        '"i think i hate all of you now"\n'
+        '"[group] are [redacted] and i said it"',
+        CRITICAL,
+        "a list of quoted first-person lines under an introduction",
+    ),
+    (
+        "gemini",
+        "Google rolled back a change to the Gemini app's home screen after subscribers asked "
+        "for the old layout.",
+        NOTICE,
+        "a rolled-back product change is product news",
+    ),
+    ("chatgpt", "ChatGPT почав видавати нісенітницю, і OpenAI вибачилася.", WARN, "uk"),
+    ("chatgpt", "ChatGPT bị chỉ trích vì thông tin sai lệch và xin lỗi người dùng.", WARN, "vi"),
+    ("grok", "แชทบอท Grok ถูกวิจารณ์หลังชื่นชมฮิตเลอร์ และ xAI ต้องขอโทษ", WARN, "th"),
     # status pages and system prompts
     (
         "grok",
@@ -424,3 +467,11 @@ def test_the_title_is_judged_with_the_text(checker: Tracker) -> None:
     assert verdict.level is CRITICAL
     persona = next(e for e in verdict.evidence if e.kind == "persona")
     assert persona.span is None and persona.note == "in the title"
+
+
+def test_a_list_of_quoted_lines_counts_only_under_an_introduction() -> None:
+    lines = '"good morning, friends"\n"i think i hate all of you"\n"off to sleep now"'
+    introduced = "Three of its replies, as a reader saved them:\n" + lines
+    listed = "Reader comments\n" + lines
+    assert signals.quoted_lines(introduced, 0, len(introduced)) is not None
+    assert signals.quoted_lines(listed, 0, len(listed)) is None

@@ -441,6 +441,25 @@ CASES = [
         "default",
     ),
     (
+        "generic AI text describing misbehaviour, wide lead, as close to AI writing in general",
+        Features(
+            generic=True,
+            past=1,
+            near=near(WARN, WARN - C.wide, background=WARN - C.clear + EPS),
+        ),
+        "default",
+    ),
+    (
+        "the same, with one of the agent's incident dates",
+        Features(
+            generic=True,
+            past=1,
+            dates=1,
+            near=near(WARN, WARN - C.wide, background=WARN - C.clear + EPS),
+        ),
+        "unnamed-similar",
+    ),
+    (
         "generic AI text describing misbehaviour, wide lead",
         Features(
             generic=True, past=1, near=near(WARN - C.unnamed_drop, WARN - C.unnamed_drop - C.wide)

@@ -375,7 +375,7 @@ class Detector:
             ):
                 analysis.key_terms_in_context += 1
             if mention.role in (Role.NAME, Role.PERSONA):
-                self._attributions(analysis, text, mention, hi)
+                self._attributions(profile, analysis, text, mention, hi)
         strong = [
             h.start
             for name in ("attributed", "transcript", "pressure", "past_identity", "past")
@@ -396,19 +396,24 @@ class Detector:
             for m in a.own
         ]
 
-    def _attributions(self, analysis: Analysis, text: str, mention: Mention, hi: int) -> None:
-        """Reported speech after a name, and first-person output attributed to it: after
-        the speech verb, or in a block quote that follows the name."""
+    def _attributions(
+        self, profile: Profile, analysis: Analysis, text: str, mention: Mention, hi: int
+    ) -> None:
+        """Reported speech after a name, and output attributed to it: after the speech
+        verb, a label, or in a block quote that follows the name."""
         speech = self.signals.reported_speech(text, mention.end)
         analysis.add("speech", speech)
+        phrases = self._profile_signals(profile).distinctive
         if speech is not None:
-            analysis.add("attributed", signals.attributed_output(text, speech.end, hi))
+            analysis.add("attributed", signals.attributed_output(text, speech.end, hi, phrases))
         reach = min(len(text), mention.end + BLOCK_QUOTE_REACH)
         for start, _ in signals.block_quotes(text, mention.end, reach)[:1]:
-            analysis.add("attributed", signals.attributed_output(text, start, hi))
+            analysis.add("attributed", signals.attributed_output(text, start, hi, phrases))
         label = _LABEL.match(text, mention.end)  # "Gemini output (June 2025):", JSON fields
         if label is not None:
-            analysis.add("attributed", signals.attributed_output(text, label.end() - 1, hi))
+            analysis.add(
+                "attributed", signals.attributed_output(text, label.end() - 1, hi, phrases)
+            )
 
     def _profile_signals(self, profile: Profile) -> _ProfileSignals:
         cached = self._profiles.get(profile.id)
@@ -471,6 +476,7 @@ class Detector:
         reach = min(len(text), hi + RUN_REACH)
         run = [q for q in signals.first_person_quotes(text, lo, reach)[0] if q.start < hi]
         a.add("attributed", signals.quoted_collection(run if len(run) > len(quotes) else quotes))
+        a.add("attributed", signals.quoted_lines(text, lo, reach))
         loop = signals.repeated_first_person(text, lo, reach)
         a.add("attributed", loop)
         a.add("loop", loop)

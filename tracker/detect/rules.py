@@ -181,11 +181,15 @@ def leads_others(f: Features, c: Calibration) -> bool:
 
 def unnamed_similar(f: Features, c: Calibration) -> bool:
     """Without the agent's name, similarity to its past coverage carries the verdict; with
-    no vendor either (a generic document), the text must also describe misbehaviour."""
+    no vendor either (a generic document), the text must also describe misbehaviour and,
+    unless it has the agent's hints, dates or incident words, be clearly closer to the
+    agent's past than to writing about AI in general."""
     if f.near is None or f.near.neutral >= own(f):
         return False
     m, s = margin(f, c), own(f)
     if f.generic:
+        if f.near.background > s - c.clear and not (f.hints or f.dates or f.incident_words):
+            return False  # as close to writing about AI in general, and nothing of its own
         described = bool(f.past or f.weak or f.evaluation)
         return (s >= c.similarity_warn + c.generic_extra and m >= c.wide) or (
             described
@@ -378,7 +382,11 @@ RULES: tuple[Rule, ...] = (
                 or evaluated(f, c)
                 or bool(f.transcript)
                 or bool(f.quotes and near_own(f, c))
-                or bool(f.speech and (f.speech_quoted or near_own(f, c)) and not product_like(f, c))
+                or bool(
+                    f.speech
+                    and (f.speech_quoted or (near_own(f, c) and (clearly_past(f, c) or f.weak)))
+                    and not product_like(f, c)
+                )
             )
         ),
         "about the agent, with past-behaviour, evaluation or quoted-output signals",

@@ -31,8 +31,8 @@ class Hit:
 FIRST_PERSON = re.compile(
     r"\b(?:I|i|I'm|i'm|I’m|im|I am|me|my|mine|myself|I'll|I’ll|I've|I’ve|I'd|"
     r"ich|mich|mir|mein\w*|je|j['’]|moi|mon|ma|mes|yo|mis?|eu|meu|minha|sou|estou|io|soy|jag|mig|"
-    r"(?i:sono|ik|mij|mijn|jestem|aku|saya|mnie|mój|moja|moje|я|меня|мне|мой|моя|benim|"
-    r"나는|저는|내가|제가|أنا|אני))\b|[我私僕俺]|(?<!\w)(?:मैं|मुझे|मेरा|मेरी)(?![\w\u0900-\u097f])"
+    r"(?i:sono|ik|mij|mijn|jestem|aku|saya|tôi|mnie|mój|moja|moje|я|меня|мне|мой|моя|benim|"
+    r"나는|저는|내가|제가|أنا|אני))\b|[我私僕俺]|ฉัน|ผม|(?<!\w)(?:मैं|मुझे|मेरा|मेरी)(?![\w\u0900-\u097f])"
 )
 # Double, guillemet and curly single quotes; straight single quotes only at word edges,
 # with apostrophes inside words ("don't") allowed.
@@ -120,8 +120,19 @@ _SENTENCE = re.compile(r"[^.!?。！？\n]+[.!?。！？]*")
 _BLOCK_QUOTE = re.compile(r"(?:^[ \t]*>[^\n]*\n?)+", re.MULTILINE)
 _DIRECT_SPEECH = re.compile(r"[ \t]*(?::|：|\n|[\"“”'‘’«»„>「『]|[-–—][ \t])")
 _PARAGRAPH_END = re.compile(r"\n[ \t]*\n")
+_SPEECH_LEAD = re.compile(r"[ \t]*[:：]?[ \t]*(?:\n[ \t]*){0,2}")
 _NAV_WORDS = 8  # a line this short with no sentence punctuation, beside another, is navigation
 ATTRIBUTED_WORDS = 15  # first-person output this long is the agent speaking, not a quote
+QUOTED_LIST = 3  # this many lines that are each a quote make a list of outputs
+_INTRODUCED = re.compile(r"[:：][ \t]*\n(?:[ \t]*\n)?[ \t]*\Z")  # a line ending with a colon
+_QUOTED_LINE = re.compile(
+    r"^[ \t]*(?:[-*•][ \t]*)?[\"“«„「『‘][^\n]{3,400}[\"”»“」』’][ \t]*$", re.MULTILINE
+)
+# a chat turn in JSON tool output: {"role": "assistant", "content": "..."}
+_JSON_TURN = re.compile(
+    r'"(?:role|speaker|author|from)"\s*:\s*"(?P<speaker>[^"\\\n]{1,30})"\s*,\s*'
+    r'"(?:text|content|message|response|output)"\s*:\s*"(?P<line>(?:[^"\\\n]|\\.){3,})"'
+)
 _LINE = re.compile(r"[^\n]+|\n(?=\n)")  # lines, with an empty one between paragraphs
 _POST_HEADER_WORDS = 12  # a post header is this short; the line under it is the post
 _POST_MARK = re.compile(r"@\w|·|\b\d{1,2}:\d\d\b|\b(?:19|20)\d\d\b")
@@ -337,6 +348,25 @@ def first_person_quotes(text: str, lo: int, hi: int) -> tuple[list[Hit], list[Hi
     return short, extended
 
 
+def quoted_lines(text: str, lo: int, hi: int) -> Hit | None:
+    """A list of QUOTED_LIST or more lines that are each one quote, under a line that
+    introduces them (it ends with a colon), one of them in the first person, in
+    text[lo:hi]: a collection of someone's outputs (a tweet dump), not a quote inside
+    reporting or a list of readers' comments."""
+    run: list[re.Match[str]] = []
+    for match in _QUOTED_LINE.finditer(text, lo, hi):
+        if run and text[run[-1].end() : match.start()].strip():
+            run = []
+        if not run and not _INTRODUCED.search(text, max(0, match.start() - 12), match.start()):
+            continue
+        run.append(match)
+        if len(run) >= QUOTED_LIST and any(FIRST_PERSON.search(m.group(0)) for m in run):
+            return Hit(
+                "attributed-output", run[0].group(0).strip()[:120], run[0].start(), match.end()
+            )
+    return None
+
+
 def quoted_collection(quotes: list[Hit]) -> Hit | None:
     """Three or more first-person quotes near a mention, of ATTRIBUTED_WORDS words in all:
     a collection of the agent's lines (a tweet dump), not a quote inside reporting."""
@@ -360,19 +390,28 @@ def repeated_first_person(text: str, lo: int, hi: int) -> Hit | None:
     return Hit("attributed-output", sentence[:120], starts[0], starts[-1] + len(sentence))
 
 
-def attributed_output(text: str, start: int, hi: int) -> Hit | None:
-    """Extended first-person output in direct speech right after an attribution ("Grok
-    replied: ...", a quote in any marks, a block quote or an indented line): at least
-    ATTRIBUTED_WORDS words with two or more first-person words, up to the end of the
-    paragraph."""
+def attributed_output(
+    text: str, start: int, hi: int, own_phrases: re.Pattern[str] | None = None
+) -> Hit | None:
+    """Extended output in direct speech right after an attribution ("Grok replied: ...", a
+    quote in any marks, a block quote or an indented line): at least ATTRIBUTED_WORDS
+    words, up to the end of the paragraph, with two or more first-person words; or, set on
+    its own lines under the attribution, with one of the agent's own incidents' distinctive
+    phrases (its message reproduced, whoever it addresses)."""
     if not _DIRECT_SPEECH.match(text, start):
         return None  # indirect speech ("told me I was ...") is the reporter's words
+    lead = _SPEECH_LEAD.match(text, start)  # a label may stand a blank line above
+    standalone = lead is not None and "\n" in lead.group(0)  # a message set on its own
+    start = lead.end() if lead else start
     end = _PARAGRAPH_END.search(text, start, min(len(text), start + 800))
     stop = min(hi + 400, end.start() if end else min(len(text), start + 800))
     passage = text[start:stop]
     body = re.sub(r"^[\s:,>\-–—\"“”'‘’«»]+", "", passage)
     body = re.sub(r"(?m)^[ \t]*>[ \t]?", "", body)
-    if word_count(body) < ATTRIBUTED_WORDS or len(FIRST_PERSON.findall(body)) < 2:
+    if word_count(body) < ATTRIBUTED_WORDS:
+        return None
+    reproduced = standalone and own_phrases is not None and own_phrases.search(body) is not None
+    if len(FIRST_PERSON.findall(body)) < 2 and not reproduced:
         return None
     return Hit("attributed-output", " ".join(body.split()[:20])[:160], start, stop)
 
@@ -448,8 +487,9 @@ def transcript_lines(
     """Speaker-labelled lines where the speaker is the agent (or one of several numbered
     copies of it, "Claude 2") or 'AI' and the line is in the first person or itself
     misbehaves ("Grok 4 Heavy: Hitler"), or an answer ("A:") that opens in the first
-    person; and, apart, the agent's other lines in a dialogue with a user ("ChatGPT: Good
-    for you, that takes courage"), which say less alone."""
+    person, also as a JSON chat turn ({"role": "model", "text": ...}); and, apart, the
+    agent's other lines in a dialogue with a user ("ChatGPT: Good for you, that takes
+    courage"), which say less alone."""
     lines: list[Hit] = []
     said: list[Hit] = []
     with_user = False
@@ -464,4 +504,9 @@ def transcript_lines(
             said.append(hit)
         else:
             with_user = with_user or speaker in _USER_SPEAKERS
+    for match in _JSON_TURN.finditer(text, lo, hi):
+        speaker = match.group("speaker").strip().lower().lstrip("@")
+        the_model = speaker in speakers or speaker in GENERIC_SPEAKERS
+        if _speaks_as_the_model(match.group("line"), the_model, speaker, incident):
+            lines.append(Hit("transcript", match.group(0)[:120], match.start(), match.end()))
     return lines, (said if with_user else [])

@@ -148,7 +148,7 @@ def in_process(home: Path, threads: int, seconds: float) -> float:
         "import json, sys, threading, time\n"
         "sys.path.insert(0, sys.argv[4])\n"
         "from benchmarks.api_load import BODY\n"
-        "from tracker import Tracker\n"
+        "from selfref import Tracker\n"
         "t = Tracker.from_config()\n"
         "for _ in range(3): t.check('grok', BODY['documents'], query=BODY['query'])\n"
         "n = [0]; lock = threading.Lock(); end = time.monotonic() + float(sys.argv[2])\n"

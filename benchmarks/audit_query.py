@@ -33,8 +33,8 @@ def main() -> None:
     os.environ["SELFREF_HOME"] = tempfile.mkdtemp(prefix="selfref-audit-")
     import sqlalchemy as sa
 
-    from tracker import Level, Tracker
-    from tracker.audit import RetrievalEvent, RetrievedDocument
+    from selfref import Level, Tracker
+    from selfref.audit import RetrievalEvent, RetrievedDocument
 
     tracker = Tracker.from_config()
     log = tracker.audit_log

@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sqlalchemy as sa
 
-from tracker.audit import (
+from selfref.audit import (
     AuditLog,
     RetrievalEvent,
     RetrievedDocument,
@@ -141,7 +141,7 @@ def per_event_ms(log: AuditLog, events: int, batch: int = 1, write: Writer = rec
 
 def check_ms(record: bool, events: int) -> float:
     """Median milliseconds of `Tracker.check` on DOCS plain documents (selfref settings)."""
-    from tracker import Tracker
+    from selfref import Tracker
 
     tracker = Tracker.from_config()
     docs = [f"The harbour market sells smoked fish and apples (stall {i})." for i in range(DOCS)]

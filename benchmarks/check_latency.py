@@ -62,7 +62,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30)
     args = parser.parse_args()
     os.environ["SELFREF_HOME"] = tempfile.mkdtemp(prefix="selfref-bench-")
-    from tracker import Tracker
+    from selfref import Tracker
 
     tracker = Tracker.from_config()
     index = tracker.index
@@ -87,7 +87,7 @@ def main() -> None:
     check_long = median_ms(lambda: tracker.check("grok", [long_doc], record=False), few, warmup=1)
     levels = {v.level.label for v in tracker.check("grok", about, record=False).verdicts}
     long_level = tracker.check("grok", [long_doc], record=False).verdicts[0].level.label
-    from tracker.documents import to_documents
+    from selfref.documents import to_documents
 
     known_docs = to_documents(
         [{"text": t, "url": f"https://news.example/{i}"} for i, t in enumerate(plain + about)]

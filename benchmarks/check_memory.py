@@ -45,7 +45,7 @@ def peak_mb(home: Path, data: Path) -> tuple[float, float]:
     """(peak resident MB, seconds) of one `selfref check` reading `data` on stdin."""
     env = {**os.environ, "SELFREF_HOME": str(home)}
     command = [
-        sys.executable, "-c", "from tracker.cli import main; main()",
+        sys.executable, "-c", "from selfref.cli import main; main()",
         "check", "--agent", "grok", "--format", "jsonl", "--max-documents", "100000000",
     ]  # fmt: skip
     started = time.monotonic()

@@ -282,17 +282,17 @@ def import_tracker() -> tuple[Any, Any]:
     repo_root = str(Path(__file__).resolve().parent.parent)
     try:
         try:
-            from tracker import Level, Tracker  # type: ignore[attr-defined]
+            from selfref import Level, Tracker  # type: ignore[attr-defined]
         except ImportError:
             if repo_root in sys.path:
                 raise
             sys.path.insert(0, repo_root)  # running from a checkout without an install
             sys.modules.pop("tracker", None)
-            from tracker import Level, Tracker  # type: ignore[attr-defined]
+            from selfref import Level, Tracker  # type: ignore[attr-defined]
     except ImportError as exc:
         sys.stderr.write(
             "detection_quality: cannot import the selfref tracker "
-            f"(`from tracker import Tracker, Level` failed: {exc}).\n"
+            f"(`from selfref import Tracker, Level` failed: {exc}).\n"
             "Install the project first (pip install -e .) and run from the repository root; "
             "use --self-test to check the metric code alone.\n"
         )

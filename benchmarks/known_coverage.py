@@ -69,12 +69,12 @@ def main() -> None:
 
     import numpy as np
 
-    from index import chunk_id, split_text
-    from tracker import Tracker
-    from tracker.crawl import _spans
-    from tracker.crawl_state import CrawlPage, CrawlStore, KnownRecord, PageStatus, PassageTags
-    from tracker.documents import CheckDocument
-    from tracker.fingerprint import STOPWORDS
+    from selfref import Tracker
+    from selfref.crawl import _spans
+    from selfref.crawl_state import CrawlPage, CrawlStore, KnownRecord, PageStatus, PassageTags
+    from selfref.documents import CheckDocument
+    from selfref.fingerprint import STOPWORDS
+    from selfref.index import chunk_id, split_text
 
     tracker = Tracker.from_config()
     agents = tracker.catalog.ids

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from timing import median_ms
 
-from tracker.detect.normalise import ObfuscatedNames, at_word_boundaries, normalise
+from selfref.detect.normalise import ObfuscatedNames, at_word_boundaries, normalise
 
 SIZE = 1_000_000
 PROSE = (

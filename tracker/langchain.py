@@ -61,10 +61,10 @@ from langgraph.prebuilt.tool_node import ToolCallRequest
 from langgraph.types import Command
 from pydantic import field_validator
 
-from index import Embedder
-from tracker.core import CheckResult, Tracker
-from tracker.errors import AgentNotSetError, InputError, RetrievalBlocked
-from tracker.levels import Level, Verdict
+from selfref.core import CheckResult, Tracker
+from selfref.errors import AgentNotSetError, InputError, RetrievalBlocked
+from selfref.index import Embedder
+from selfref.levels import Level, Verdict
 
 __all__ = [
     "AGENT_KEY",
@@ -219,7 +219,7 @@ def _tool_output_documents(output: Any) -> list[Any]:
 
 
 class SelfrefEmbeddings(Embeddings):
-    """A selfref embedder (`tracker.embedder`, `index.MiniLMEmbedder()`, ...) as LangChain
+    """A selfref embedder (`tracker.embedder`, `selfref.index.MiniLMEmbedder()`, ...) as LangChain
     `Embeddings`: unit vectors, so cosine and inner product agree."""
 
     def __init__(self, embedder: Embedder) -> None:

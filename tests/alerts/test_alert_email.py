@@ -16,9 +16,9 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from alert_servers import Mailbox, SmtpServer
 
-from alerts import Alert, AlertDocument, EmailChannel, make_test_alert
+from selfref.alerts import Alert, AlertDocument, EmailChannel, make_test_alert
+from selfref.plugins import CHANNELS
 from tests.loopback import free_port
-from tracker.plugins import CHANNELS
 
 
 def channel_for(server: SmtpServer, **options: Any) -> EmailChannel:

@@ -12,10 +12,10 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
-from alerts import Alert, WebhookChannel, parse_retry_after
+from selfref.alerts import Alert, WebhookChannel, parse_retry_after
+from selfref.netguard import AddressGuard, BlockedAddressError, UnresolvableHostError
+from selfref.plugins import CHANNELS
 from tests.loopback import WebhookReceiver, new_secret
-from tracker.netguard import AddressGuard, BlockedAddressError, UnresolvableHostError
-from tracker.plugins import CHANNELS
 
 
 def test_delivers_a_signed_payload(

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from crawlers.fetch import Fetcher, FetchResult, FetchSettings
-from crawlers.fetch.chain import Exchange
+from selfref.crawlers.fetch import Fetcher, FetchResult, FetchSettings
+from selfref.crawlers.fetch.chain import Exchange
 from tests.loopback import LoopbackServer
 
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from conftest import FakeClock
 
-from crawlers.fetch import (
+from selfref.crawlers.fetch import (
     Fetcher,
     FetchRequest,
     FetchSettings,
@@ -22,8 +22,8 @@ from crawlers.fetch import (
     decode_body,
     looks_binary,
 )
+from selfref.netguard import AddressGuard
 from tests.loopback import LoopbackServer, send
-from tracker.netguard import AddressGuard
 
 MakeFetcher = Callable[..., Fetcher]
 PAGE = "<html><head><title>t</title></head><body><p>Grok said something.</p></body></html>"

@@ -1,7 +1,7 @@
 """`selfref` through click's CliRunner, with SELFREF_HOME set per test.
 
 Each test's home gets a copy of the session's seeded index at the default location, and
-`tracker.core.load_embedder` hands back the session's (real) MiniLM embedder, so a command
+`selfref.core.load_embedder` hands back the session's (real) MiniLM embedder, so a command
 does not pay for loading the model or seeding the catalog again.
 """
 
@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from tracker import Tracker
-from tracker.cli import cli
-from tracker.levels import EVIDENCE_FIELDS
+from selfref import Tracker
+from selfref.cli import cli
+from selfref.levels import EVIDENCE_FIELDS
 
 BUILTIN_IDS = ["grok", "claude", "chatgpt", "bing-copilot", "gemini", "tay"]
 PERSONA = "Grok called itself MechaHitler in a series of posts on X in July 2025."
@@ -52,7 +52,7 @@ def _lines(result: Result) -> list[dict]:
 
 @pytest.fixture
 def run(seed_home_index, embedder, monkeypatch, selfref_home) -> Callable[..., Result]:
-    monkeypatch.setattr("tracker.core.load_embedder", lambda spec, options=None: embedder)
+    monkeypatch.setattr("selfref.core.load_embedder", lambda spec, options=None: embedder)
     seed_home_index()
 
     def invoke(*args: str, input: bytes | str | None = None) -> Result:

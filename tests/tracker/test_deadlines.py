@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from alerts import EmailChannel, make_test_alert
-from crawlers.settings import FetchSettings
+from selfref import Level, Tracker
+from selfref.alerts import EmailChannel, make_test_alert
+from selfref.crawlers.settings import FetchSettings
 from tests.loopback import LoopbackServer, Trickler, new_secret
-from tracker import Level, Tracker
 
 DEADLINE = 2.0
 HEAD = b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: 5\r\n\r\nhello"

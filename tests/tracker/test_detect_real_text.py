@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tracker import Level, Tracker
+from selfref import Level, Tracker
 
 NONE, NOTICE, WARN, CRITICAL = Level.NONE, Level.NOTICE, Level.WARN, Level.CRITICAL
 FILLER = "The council met on Tuesday to discuss bus timetables and the new library. " * 40

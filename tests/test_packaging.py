@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,3 +51,60 @@ def test_the_packages_listed_in_pyproject_are_the_folders() -> None:
             parts = init.parent.relative_to(ROOT / folder).parts
             found.add(".".join((name, *parts)))
     assert sorted(config["packages"]) == sorted(found)
+
+
+# The optional extras ([langchain], [postgres]) hidden, as on `pip install selfref-tracker`.
+WITHOUT_EXTRAS = """
+import importlib, importlib.abc, sys
+
+class NoExtras(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in ("langchain", "langgraph", "psycopg"):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+sys.meta_path.insert(0, NoExtras())
+for name in sys.argv[1:]:
+    importlib.import_module(name)
+try:
+    import selfref.langchain
+except ModuleNotFoundError as exc:
+    print("langchain:", exc)
+from selfref import Tracker
+t = Tracker.from_config()
+result = t.check("grok", ["Grok called itself MechaHitler in a series of posts on X."])
+print("level:", result.verdicts[0].level.name, len(t.audit(agent="grok")))
+"""
+
+
+def test_the_core_runs_without_the_optional_extras(
+    selfref_home: Path, seed_home_index: Callable[[], Path]
+) -> None:
+    """Every module but selfref.langchain imports without LangChain and psycopg, a check
+    on the embedded default (SQLite, embedded Chroma) is recorded, and selfref.langchain
+    names the extra that brings LangChain."""
+    seed_home_index()
+    modules = []
+    for name, folder in FOLDERS.items():
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            parts = path.relative_to(ROOT / folder).with_suffix("").parts
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            if parts[:1] != ("migrations",) and parts != ("langchain",):  # alembic's own
+                modules.append(".".join((name, *parts)))
+    env = {**os.environ, "SELFREF_HOME": str(selfref_home)}
+    done = subprocess.run(
+        [sys.executable, "-c", WITHOUT_EXTRAS, *modules],
+        cwd=selfref_home,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == (
+        "langchain: selfref.langchain needs LangChain, and langchain is not installed: "
+        "pip install 'selfref-tracker[langchain]'"
+    )
+    assert lines[1].startswith(("level: WARN", "level: CRITICAL")) and lines[1].endswith(" 1")

@@ -181,9 +181,11 @@ class AuditLog:
         try:
             self.engine = _engine(url, busy_timeout)
         except (ImportError, sa.exc.NoSuchModuleError) as exc:
+            hint = "use sqlite or postgresql+psycopg"
+            if parsed.drivername == "postgresql+psycopg":  # the optional driver
+                hint = "install the PostgreSQL driver: pip install 'selfref-tracker[postgres]'"
             raise ConfigError(
-                f"storage.database_url: no driver for {parsed.drivername!r} ({exc}); "
-                "use sqlite or postgresql+psycopg"
+                f"storage.database_url: no driver for {parsed.drivername!r} ({exc}); {hint}"
             ) from None
         except OSError as exc:
             raise StorageError(

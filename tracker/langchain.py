@@ -34,6 +34,9 @@ it.
 
 A failing check (storage, index) propagates from the retriever and the middleware: a guard
 that cannot decide does not pass the documents on.
+
+LangChain is the optional extra `selfref-tracker[langchain]`; without it, importing this
+module raises ModuleNotFoundError naming the extra.
 """
 
 from __future__ import annotations
@@ -47,18 +50,26 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from uuid import UUID
 
-from langchain.agents.middleware import AgentMiddleware, AgentState
-from langchain_core.callbacks import (
-    AsyncCallbackManagerForRetrieverRun,
-    BaseCallbackHandler,
-    CallbackManagerForRetrieverRun,
-)
-from langchain_core.documents import Document
-from langchain_core.embeddings import Embeddings
-from langchain_core.messages import ToolMessage
-from langchain_core.retrievers import BaseRetriever
-from langgraph.prebuilt.tool_node import ToolCallRequest
-from langgraph.types import Command
+try:
+    from langchain.agents.middleware import AgentMiddleware, AgentState
+    from langchain_core.callbacks import (
+        AsyncCallbackManagerForRetrieverRun,
+        BaseCallbackHandler,
+        CallbackManagerForRetrieverRun,
+    )
+    from langchain_core.documents import Document
+    from langchain_core.embeddings import Embeddings
+    from langchain_core.messages import ToolMessage
+    from langchain_core.retrievers import BaseRetriever
+    from langgraph.prebuilt.tool_node import ToolCallRequest
+    from langgraph.types import Command
+except ModuleNotFoundError as exc:  # the [langchain] extra is not installed
+    missing = (exc.name or "langchain").partition(".")[0]
+    raise ModuleNotFoundError(
+        f"selfref.langchain needs LangChain, and {missing} is not installed: "
+        "pip install 'selfref-tracker[langchain]'",
+        name=exc.name,
+    ) from exc
 from pydantic import field_validator
 
 from selfref.core import CheckResult, Tracker

@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -410,3 +411,14 @@ def test_home_that_cannot_be_created_is_a_storage_error(
     result = CliRunner().invoke(cli, ["audit", "--format", "jsonl"])
     assert result.exit_code == 2
     assert "cannot create the directory for the audit database" in result.stderr
+
+
+def test_a_postgres_url_without_the_driver_names_the_extra(
+    write_config: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as without the [postgres] extra
+    write_config('[storage]\ndatabase_url = "postgresql+psycopg://u@127.0.0.1:9/db"\n')
+    result = CliRunner().invoke(cli, ["audit", "--format", "jsonl"])
+    assert result.exit_code == 2
+    assert "storage.database_url: no driver for 'postgresql+psycopg'" in result.stderr
+    assert "pip install 'selfref-tracker[postgres]'" in result.stderr

@@ -24,9 +24,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import this_checkout  # exits unless `selfref` is this checkout's
 from standardwebhooks import Webhook
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(this_checkout.ROOT))  # for tests.loopback
 
 from tests.loopback import LoopbackServer, free_port, new_secret
 

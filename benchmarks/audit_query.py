@@ -13,13 +13,10 @@ import argparse
 import datetime as dt
 import os
 import random
-import sys
 import tempfile
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+import this_checkout  # noqa: F401  (exits unless `selfref` is this checkout's)
 from timing import median_ms
 
 AGENTS = ["grok", "claude", "chatgpt", "bing-copilot", "gemini", "tay"]

@@ -22,16 +22,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 import sqlalchemy as sa
+import this_checkout  # noqa: F401  (exits unless `selfref` is this checkout's)
 
 from selfref.audit import (
     AuditLog,

@@ -21,14 +21,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import tempfile
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # measure this checkout
+import this_checkout  # noqa: F401  (exits unless `selfref` is this checkout's)
 
 from selfref.detect import Calibration, Features, decide
 from selfref.detect.calibration import THRESHOLDS, calibrated, reference_embedder

@@ -20,12 +20,9 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import sys
 import tempfile
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+import this_checkout  # noqa: F401  (exits unless `selfref` is this checkout's)
 from timing import median_ms
 
 PLAIN = (

@@ -29,6 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import this_checkout  # noqa: F401  (exits unless `selfref` is this checkout's)
+
 COMMANDS: list[tuple[str, list[str]]] = [
     ("selfref --help", ["--help"]),
     ("selfref check (usage error)", ["check"]),

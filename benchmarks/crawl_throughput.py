@@ -19,9 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import this_checkout  # exits unless `selfref` is this checkout's
 import trafilatura
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(this_checkout.ROOT))  # for tests.loopback
 
 from selfref import Tracker
 from selfref.crawl_state import CrawlStore, PageStatus

@@ -18,15 +18,12 @@ import os
 import random
 import secrets
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+import this_checkout  # noqa: F401  (exits unless `selfref` is this checkout's)
 from timing import median_ms
 
 AGENTS = ["grok", "claude", "chatgpt", "bing-copilot", "gemini", "tay"]

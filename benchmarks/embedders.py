@@ -33,10 +33,10 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from itertools import pairwise
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+import this_checkout  # noqa: F401  (exits unless `selfref` is this checkout's)
+
 LANGS = ("de", "fr", "es", "pt", "ja", "zh")
 
 # (display name, registered embedder, options)
@@ -576,14 +576,11 @@ def main() -> None:
     )
     parser.add_argument("--memory-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
     if args.memory_child:
         memory_child(args.memory_child[0], json.loads(args.memory_child[1]))
         return
 
-    env = dict(
-        os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
-    )
+    env = dict(os.environ)
     models = []
     for label, name, options in MODELS:
         options = dict(options)

@@ -15,6 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import this_checkout  # noqa: F401  (exits unless `selfref` is this checkout's)
+
 DOC = json.dumps({"id": "r1", "text": "Grok called itself MechaHitler in July 2025."}) + "\n"
 
 

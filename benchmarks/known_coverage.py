@@ -20,13 +20,11 @@ import argparse
 import os
 import random
 import sqlite3
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+import this_checkout  # noqa: F401  (exits unless `selfref` is this checkout's)
 from check_latency import PLAIN
 from timing import median_ms
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -108,3 +109,53 @@ def test_the_core_runs_without_the_optional_extras(
         "pip install 'selfref-tracker[langchain]'"
     )
     assert lines[1].startswith(("level: WARN", "level: CRITICAL")) and lines[1].endswith(" 1")
+
+
+BENCHMARKS = ROOT / "benchmarks"
+HELPERS = {"this_checkout.py", "timing.py"}
+
+
+def test_every_benchmark_imports_the_checkout_guard() -> None:
+    """Each benchmark measures its own checkout: it imports `this_checkout`, before any of
+    selfref when at module level (detection_quality imports both in `import_tracker`)."""
+    for path in sorted(BENCHMARKS.glob("*.py")):
+        if path.name in HELPERS:
+            continue
+        tree = ast.parse(path.read_text("utf-8"))
+        lines = {"guard": [], "selfref": []}
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            for name in names:
+                if name == "this_checkout":
+                    lines["guard"].append(node.lineno)
+                elif name.split(".")[0] == "selfref":
+                    lines["selfref"].append(node.lineno)
+        assert lines["guard"], f"{path.name} does not import this_checkout"
+        assert min(lines["guard"]) < min(lines["selfref"], default=10**9), path.name
+
+
+def test_a_benchmark_refuses_a_selfref_from_elsewhere(tmp_path: Path) -> None:
+    (tmp_path / "selfref").mkdir()
+    (tmp_path / "selfref" / "__init__.py").write_text("")  # another install, first on the path
+    script = str(BENCHMARKS / "check_latency.py")
+    refused = subprocess.run(
+        [sys.executable, script, "--help"],
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert refused.returncode == 2
+    assert refused.stderr.startswith(
+        f"check_latency.py: measures the checkout it lives in ({ROOT}), but `import selfref` "
+        f"loads {tmp_path / 'selfref' / '__init__.py'}.\n"
+    )
+    assert "pip install -e" in refused.stderr
+    own = subprocess.run(
+        [sys.executable, script, "--help"], capture_output=True, text=True, timeout=120
+    )
+    assert own.returncode == 0 and own.stdout.startswith("usage: check_latency.py"), own.stderr

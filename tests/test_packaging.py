@@ -51,7 +51,11 @@ def test_the_packages_listed_in_pyproject_are_the_folders() -> None:
         for init in (ROOT / folder).rglob("__init__.py"):
             parts = init.parent.relative_to(ROOT / folder).parts
             found.add(".".join((name, *parts)))
-    assert sorted(config["packages"]) == sorted(found)
+    data = {"selfref.data", "selfref.dashboard.templates"}  # package data, no module
+    assert sorted(config["packages"]) == sorted(found | data)
+    for leaf in ("crawlers", "index", "alerts"):  # tracker/ is `selfref`: no name of a leaf
+        assert not (ROOT / "tracker" / leaf).exists()
+        assert not (ROOT / "tracker" / f"{leaf}.py").exists()
 
 
 # The optional extras ([langchain], [postgres]) hidden, as on `pip install selfref-tracker`.

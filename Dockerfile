@@ -6,7 +6,7 @@ COPY tracker ./tracker
 COPY crawlers ./crawlers
 COPY index ./index
 COPY alerts ./alerts
-RUN pip install --no-cache-dir .
+RUN pip install --no-cache-dir '.[postgres]'  # compose.yaml runs it on PostgreSQL
 ENV SELFREF_HOME=/var/lib/selfref
 VOLUME /var/lib/selfref
 EXPOSE 8765

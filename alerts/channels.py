@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, ClassVar, Self, TypeVar, cast
 
-from alerts.model import Alert
+from selfref.alerts.model import Alert
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,8 +20,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from typing import Any, Self
 
-from alerts.channels import Channel, DeliveryResult, Options
-from alerts.model import LEVELS, Alert, AlertDocument
+from selfref.alerts.channels import Channel, DeliveryResult, Options
+from selfref.alerts.model import LEVELS, Alert, AlertDocument
 
 _SAFE_ID = re.compile(r"[A-Za-z0-9_.-]{1,48}")
 SECURITY = ("none", "starttls", "ssl")

@@ -14,7 +14,7 @@ FLAGGED = "retrieval.flagged"
 TEST = "selfref.test"
 ALERT_TYPES = (FLAGGED, TEST)
 LEVELS = ("warn", "critical")
-# Typed evidence fields beside `kind`, `detail` and `span` (see tracker.levels.Evidence).
+# Typed evidence fields beside `kind`, `detail` and `span` (see selfref.levels.Evidence).
 EVIDENCE_STRINGS = frozenset({"term", "persona", "incident", "agent", "url", "rule"})
 EVIDENCE_NUMBERS = frozenset({"similarity", "chunk"})
 EVIDENCE_KEYS = frozenset({"kind", "detail", "span"}) | EVIDENCE_STRINGS | EVIDENCE_NUMBERS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from alerts.model import ALERT_TYPES, LEVELS
+from selfref.alerts.model import ALERT_TYPES, LEVELS
 
 _NULLABLE_STRING: dict[str, Any] = {"type": ["string", "null"]}
 _SCORE: dict[str, Any] = {"type": "number", "minimum": 0, "maximum": 1}

@@ -15,8 +15,8 @@ from typing import Any, Self
 import httpx
 from standardwebhooks import Webhook
 
-from alerts.channels import Channel, DeliveryResult, Options
-from alerts.model import Alert
+from selfref.alerts.channels import Channel, DeliveryResult, Options
+from selfref.alerts.model import Alert
 
 SECRET_PREFIX = "whsec_"
 # 4xx answers that resending the same request cannot fix; 410 also disables the endpoint.

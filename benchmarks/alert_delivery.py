@@ -24,9 +24,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import this_checkout  # exits unless `selfref` is this checkout's
 from standardwebhooks import Webhook
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(this_checkout.ROOT))  # for tests.loopback
 
 from tests.loopback import LoopbackServer, free_port, new_secret
 
@@ -42,10 +43,10 @@ def _serve(port: int, ready: Any) -> None:
 def _write_alerts(tracker: Any, count: int) -> None:
     """N flagged checks published on the tracker's bus: the audit writer and the outbox
     write them in one transaction each, the real write path without the detector."""
-    from tracker.audit import new_event_id
-    from tracker.documents import CheckDocument
-    from tracker.events import RetrievalChecked
-    from tracker.levels import Evidence, Level, Verdict
+    from selfref.audit import new_event_id
+    from selfref.documents import CheckDocument
+    from selfref.events import RetrievalChecked
+    from selfref.levels import Evidence, Level, Verdict
 
     text = "Grok called itself MechaHitler in July 2025."
     now = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
@@ -105,9 +106,9 @@ def main() -> None:
 
     from sqlmodel import select
 
-    from tracker import Tracker
-    from tracker.config import load_config
-    from tracker.outbox.schema import AlertRow
+    from selfref import Tracker
+    from selfref.config import load_config
+    from selfref.outbox.schema import AlertRow
 
     outbox_times, bare_times = [], []
     try:

@@ -26,10 +26,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 import httpx
 import sqlalchemy as sa
+import this_checkout  # noqa: F401  (exits unless `selfref` is this checkout's)
 
 DOCUMENTS = [
     {"id": "d0", "text": "Grok called itself MechaHitler in a series of posts on X in July 2025."},
@@ -147,8 +146,8 @@ def in_process(home: Path, threads: int, seconds: float) -> float:
     code = (
         "import json, sys, threading, time\n"
         "sys.path.insert(0, sys.argv[4])\n"
-        "from benchmarks.api_load import BODY\n"
-        "from tracker import Tracker\n"
+        "from api_load import BODY\n"
+        "from selfref import Tracker\n"
         "t = Tracker.from_config()\n"
         "for _ in range(3): t.check('grok', BODY['documents'], query=BODY['query'])\n"
         "n = [0]; lock = threading.Lock(); end = time.monotonic() + float(sys.argv[2])\n"
@@ -161,11 +160,11 @@ def in_process(home: Path, threads: int, seconds: float) -> float:
         "[x.start() for x in ts]; [x.join() for x in ts]\n"
         "print(json.dumps(n[0] / (time.monotonic() - start)))\n"
     )
-    root = str(Path(__file__).resolve().parents[1])
+    here = str(Path(__file__).resolve().parent)  # benchmarks/
     env = {**os.environ, "SELFREF_HOME": str(home)}
     env.pop("SELFREF_CONFIG", None)
     out = subprocess.run(
-        [sys.executable, "-c", code, str(threads), str(seconds), "x", root],
+        [sys.executable, "-c", code, str(threads), str(seconds), "x", here],
         env=env,
         capture_output=True,
         text=True,

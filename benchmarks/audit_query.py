@@ -13,13 +13,10 @@ import argparse
 import datetime as dt
 import os
 import random
-import sys
 import tempfile
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+import this_checkout  # noqa: F401  (exits unless `selfref` is this checkout's)
 from timing import median_ms
 
 AGENTS = ["grok", "claude", "chatgpt", "bing-copilot", "gemini", "tay"]
@@ -33,8 +30,8 @@ def main() -> None:
     os.environ["SELFREF_HOME"] = tempfile.mkdtemp(prefix="selfref-audit-")
     import sqlalchemy as sa
 
-    from tracker import Level, Tracker
-    from tracker.audit import RetrievalEvent, RetrievedDocument
+    from selfref import Level, Tracker
+    from selfref.audit import RetrievalEvent, RetrievedDocument
 
     tracker = Tracker.from_config()
     log = tracker.audit_log

@@ -22,18 +22,16 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 import sqlalchemy as sa
+import this_checkout  # noqa: F401  (exits unless `selfref` is this checkout's)
 
-from tracker.audit import (
+from selfref.audit import (
     AuditLog,
     RetrievalEvent,
     RetrievedDocument,
@@ -141,7 +139,7 @@ def per_event_ms(log: AuditLog, events: int, batch: int = 1, write: Writer = rec
 
 def check_ms(record: bool, events: int) -> float:
     """Median milliseconds of `Tracker.check` on DOCS plain documents (selfref settings)."""
-    from tracker import Tracker
+    from selfref import Tracker
 
     tracker = Tracker.from_config()
     docs = [f"The harbour market sells smoked fish and apples (stall {i})." for i in range(DOCS)]

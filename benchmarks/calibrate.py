@@ -21,17 +21,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import tempfile
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # measure this checkout
+import this_checkout  # noqa: F401  (exits unless `selfref` is this checkout's)
 
-from tracker.detect import Calibration, Features, decide
-from tracker.detect.calibration import THRESHOLDS, calibrated, reference_embedder
+from selfref.detect import Calibration, Features, decide
+from selfref.detect.calibration import THRESHOLDS, calibrated, reference_embedder
 
 DEV = Path(__file__).resolve().parent.parent / "tests" / "data" / "eval" / "dev.jsonl"
 LEVELS = ("none", "notice", "warn", "critical")
@@ -49,8 +48,8 @@ def features_of(
     """(features, expected level) per item, with the embedder `spec`, and its id."""
     os.environ["SELFREF_HOME"] = tempfile.mkdtemp(prefix="selfref-calibrate-")
     os.environ.pop("SELFREF_CONFIG", None)
-    from tracker import Tracker
-    from tracker.config import Config, Settings, default_home
+    from selfref import Tracker
+    from selfref.config import Config, Settings, default_home
 
     reference = calibrated()[reference_embedder()]
     settings = Settings.model_validate(

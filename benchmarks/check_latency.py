@@ -20,12 +20,9 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import sys
 import tempfile
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+import this_checkout  # noqa: F401  (exits unless `selfref` is this checkout's)
 from timing import median_ms
 
 PLAIN = (
@@ -62,7 +59,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30)
     args = parser.parse_args()
     os.environ["SELFREF_HOME"] = tempfile.mkdtemp(prefix="selfref-bench-")
-    from tracker import Tracker
+    from selfref import Tracker
 
     tracker = Tracker.from_config()
     index = tracker.index
@@ -87,7 +84,7 @@ def main() -> None:
     check_long = median_ms(lambda: tracker.check("grok", [long_doc], record=False), few, warmup=1)
     levels = {v.level.label for v in tracker.check("grok", about, record=False).verdicts}
     long_level = tracker.check("grok", [long_doc], record=False).verdicts[0].level.label
-    from tracker.documents import to_documents
+    from selfref.documents import to_documents
 
     known_docs = to_documents(
         [{"text": t, "url": f"https://news.example/{i}"} for i, t in enumerate(plain + about)]

@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import this_checkout  # noqa: F401  (exits unless `selfref` is this checkout's)
+
 WORDS = [
     "harbour", "market", "autumn", "stall", "apple", "pear", "bread", "band", "fountain",
     "quay", "parking", "council", "ring", "road", "ferry", "timetable", "weather", "drizzle",
@@ -45,7 +47,7 @@ def peak_mb(home: Path, data: Path) -> tuple[float, float]:
     """(peak resident MB, seconds) of one `selfref check` reading `data` on stdin."""
     env = {**os.environ, "SELFREF_HOME": str(home)}
     command = [
-        sys.executable, "-c", "from tracker.cli import main; main()",
+        sys.executable, "-c", "from selfref.cli import main; main()",
         "check", "--agent", "grok", "--format", "jsonl", "--max-documents", "100000000",
     ]  # fmt: skip
     started = time.monotonic()

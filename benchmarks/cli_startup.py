@@ -29,6 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import this_checkout  # noqa: F401  (exits unless `selfref` is this checkout's)
+
 COMMANDS: list[tuple[str, list[str]]] = [
     ("selfref --help", ["--help"]),
     ("selfref check (usage error)", ["check"]),
@@ -59,7 +61,7 @@ url = "https://hooks.example.org/selfref"
 secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 """
 HEAVY = ("numpy", "chromadb", "langchain_core", "sqlalchemy", "onnxruntime", "httpx", "rich")
-SELFREF = [sys.executable, "-c", "from tracker.cli import main; main()"]
+SELFREF = [sys.executable, "-c", "from selfref.cli import main; main()"]
 
 
 def run(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
@@ -74,7 +76,7 @@ def run(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
 def heavy_modules(args: list[str], env: dict[str, str]) -> list[str]:
     """Which of the heavy modules the command imported."""
     probe = (
-        "import sys\nfrom tracker.cli import main\n"
+        "import sys\nfrom selfref.cli import main\n"
         f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
         f"print('HEAVY:' + ','.join(m for m in {HEAVY!r} if m in sys.modules))"
     )
@@ -87,7 +89,7 @@ def heavy_modules(args: list[str], env: dict[str, str]) -> list[str]:
 
 def seed_home(home: Path, config: str | None) -> None:
     """A home whose audit database holds five events of two documents each."""
-    from tracker.audit import (
+    from selfref.audit import (
         AuditLog,
         RetrievalEvent,
         RetrievedDocument,

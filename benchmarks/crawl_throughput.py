@@ -19,14 +19,15 @@ import tempfile
 import time
 from pathlib import Path
 
+import this_checkout  # exits unless `selfref` is this checkout's
 import trafilatura
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(this_checkout.ROOT))  # for tests.loopback
 
-from crawlers.urls import canonicalize
+from selfref import Tracker
+from selfref.crawl_state import CrawlStore, PageStatus
+from selfref.crawlers.urls import canonicalize
 from tests.loopback import LoopbackServer
-from tracker import Tracker
-from tracker.crawl_state import CrawlStore, PageStatus
 
 AGENT_SUBJECTS = [
     ("Grok", "xAI's chatbot", "called itself MechaHitler in antisemitic posts on X"),

@@ -18,15 +18,12 @@ import os
 import random
 import secrets
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+import this_checkout  # noqa: F401  (exits unless `selfref` is this checkout's)
 from timing import median_ms
 
 AGENTS = ["grok", "claude", "chatgpt", "bing-copilot", "gemini", "tay"]
@@ -93,8 +90,8 @@ def batches(events: int, now: dt.datetime, sqlite: bool) -> Iterator[tuple[list,
 def seed(tracker: Any, events: int, now: dt.datetime) -> None:
     import sqlalchemy as sa
 
-    from tracker.audit import RetrievedDocument, recount_days
-    from tracker.crawl_state import CrawlStore
+    from selfref.audit import RetrievedDocument, recount_days
+    from selfref.crawl_state import CrawlStore
 
     log = tracker.audit_log
     CrawlStore(log).ensure_schema()
@@ -153,8 +150,8 @@ def seed(tracker: Any, events: int, now: dt.datetime) -> None:
 def seed_alerts_and_crawl(engine: Any, events: int, now: dt.datetime) -> None:
     import sqlalchemy as sa
 
-    from tracker.crawl_state import CrawlPage, CrawlSource
-    from tracker.outbox.schema import AlertRow
+    from selfref.crawl_state import CrawlPage, CrawlSource
+    from selfref.outbox.schema import AlertRow
 
     rng = random.Random(11)
     with engine.begin() as conn:
@@ -205,9 +202,9 @@ def run(name: str, database_url: str, events: int) -> None:
     import sqlalchemy as sa
     from fastapi.testclient import TestClient
 
-    from tracker import Tracker
-    from tracker.api import create_app
-    from tracker.config import load_config
+    from selfref import Tracker
+    from selfref.api import create_app
+    from selfref.config import load_config
 
     config = load_config()
     config.settings.storage.database_url = database_url

@@ -279,24 +279,12 @@ def describe_evidence(ev: Any) -> str:
 
 
 def import_tracker() -> tuple[Any, Any]:
-    repo_root = str(Path(__file__).resolve().parent.parent)
-    try:
-        try:
-            from tracker import Level, Tracker  # type: ignore[attr-defined]
-        except ImportError:
-            if repo_root in sys.path:
-                raise
-            sys.path.insert(0, repo_root)  # running from a checkout without an install
-            sys.modules.pop("tracker", None)
-            from tracker import Level, Tracker  # type: ignore[attr-defined]
-    except ImportError as exc:
-        sys.stderr.write(
-            "detection_quality: cannot import the selfref tracker "
-            f"(`from tracker import Tracker, Level` failed: {exc}).\n"
-            "Install the project first (pip install -e .) and run from the repository root; "
-            "use --self-test to check the metric code alone.\n"
-        )
-        raise SystemExit(2) from None
+    """The checkout's own Tracker and Level (never another install's: `this_checkout`
+    exits with a clear error then); imported here, so --self-test needs no install."""
+    import this_checkout  # noqa: F401
+
+    from selfref import Level, Tracker
+
     return Tracker, Level
 
 

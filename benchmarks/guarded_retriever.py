@@ -17,13 +17,11 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import this_checkout  # noqa: F401  (exits unless `selfref` is this checkout's)
 
 TOPICS = [
     ("the harbour market", "sells smoked fish, apples and dark rye bread every Saturday"),
@@ -87,9 +85,9 @@ def main() -> None:
     from chromadb.config import Settings
     from langchain_chroma import Chroma
 
-    from index import MiniLMEmbedder
-    from tracker import Tracker
-    from tracker.langchain import GuardedRetriever, SelfrefEmbeddings
+    from selfref import Tracker
+    from selfref.index import MiniLMEmbedder
+    from selfref.langchain import GuardedRetriever, SelfrefEmbeddings
 
     embedder = MiniLMEmbedder(graph_optimisation=args.graph_optimisation)
     tracker = Tracker.from_config(embedder=embedder)

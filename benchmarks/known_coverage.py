@@ -20,13 +20,11 @@ import argparse
 import os
 import random
 import sqlite3
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+import this_checkout  # noqa: F401  (exits unless `selfref` is this checkout's)
 from check_latency import PLAIN
 from timing import median_ms
 
@@ -69,12 +67,12 @@ def main() -> None:
 
     import numpy as np
 
-    from index import chunk_id, split_text
-    from tracker import Tracker
-    from tracker.crawl import _spans
-    from tracker.crawl_state import CrawlPage, CrawlStore, KnownRecord, PageStatus, PassageTags
-    from tracker.documents import CheckDocument
-    from tracker.fingerprint import STOPWORDS
+    from selfref import Tracker
+    from selfref.crawl import _spans
+    from selfref.crawl_state import CrawlPage, CrawlStore, KnownRecord, PageStatus, PassageTags
+    from selfref.documents import CheckDocument
+    from selfref.fingerprint import STOPWORDS
+    from selfref.index import chunk_id, split_text
 
     tracker = Tracker.from_config()
     agents = tracker.catalog.ids

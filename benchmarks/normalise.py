@@ -16,15 +16,12 @@ from __future__ import annotations
 
 import argparse
 import random
-import sys
 from collections.abc import Callable
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+import this_checkout  # noqa: F401  (exits unless `selfref` is this checkout's)
 from timing import median_ms
 
-from tracker.detect.normalise import ObfuscatedNames, at_word_boundaries, normalise
+from selfref.detect.normalise import ObfuscatedNames, at_word_boundaries, normalise
 
 SIZE = 1_000_000
 PROSE = (

@@ -21,8 +21,8 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.tools import tool
 
-from tracker import Tracker
-from tracker.langchain import ContaminationMiddleware
+from selfref import Tracker
+from selfref.langchain import ContaminationMiddleware
 
 RESULTS = [
     Document(

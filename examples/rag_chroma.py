@@ -24,8 +24,8 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import RunnableParallel, RunnablePassthrough
 
-from tracker import Tracker
-from tracker.langchain import GuardedRetriever, SelfrefEmbeddings
+from selfref import Tracker
+from selfref.langchain import GuardedRetriever, SelfrefEmbeddings
 
 KNOWLEDGE = [
     Document(

@@ -10,8 +10,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from index.chunking import chunk_id, split_text
-    from index.embedder import (
+    from selfref.index.chunking import chunk_id, split_text
+    from selfref.index.embedder import (
         E5Small4BitEmbedder,
         Embedder,
         EmbedderError,
@@ -23,11 +23,17 @@ if TYPE_CHECKING:
         load_embedder,
         register_embedder,
     )
-    from index.store import ChunkRecord, EmbedderMismatchError, Hit, VectorIndex, VectorIndexError
+    from selfref.index.store import (
+        ChunkRecord,
+        EmbedderMismatchError,
+        Hit,
+        VectorIndex,
+        VectorIndexError,
+    )
 
 _MODULES = {
-    "index.chunking": ("chunk_id", "split_text"),
-    "index.embedder": (
+    "selfref.index.chunking": ("chunk_id", "split_text"),
+    "selfref.index.embedder": (
         "E5Small4BitEmbedder",
         "Embedder",
         "EmbedderError",
@@ -39,7 +45,7 @@ _MODULES = {
         "load_embedder",
         "register_embedder",
     ),
-    "index.store": (
+    "selfref.index.store": (
         "ChunkRecord",
         "EmbedderMismatchError",
         "Hit",
@@ -73,5 +79,5 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     module = _HOME.get(name)
     if module is None:
-        raise AttributeError(f"module 'index' has no attribute {name!r}")
+        raise AttributeError(f"module 'selfref.index' has no attribute {name!r}")
     return getattr(importlib.import_module(module), name)

@@ -15,10 +15,10 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from index.embedder import Embedder
+from selfref.index.embedder import Embedder
 
 if TYPE_CHECKING:
-    from index.embedder import Vectors
+    from selfref.index.embedder import Vectors
 
 Metadata = Mapping[str, str | int | float | bool | list[str]]
 

@@ -22,7 +22,6 @@ import json
 import os
 import secrets
 import shutil
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -31,17 +30,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-# pytest puts tests/ on sys.path for this conftest; tests/tracker and tests/index would then
-# shadow the editable-installed packages as namespace packages. The repo root goes first.
-_ROOT = str(Path(__file__).resolve().parents[1])
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
-
-import index  # noqa: E402
-from index.embedder import embedder_names  # noqa: E402
-from tracker import Tracker  # noqa: E402
-from tracker import core as tracker_core  # noqa: E402
-from tracker.config import load_config  # noqa: E402
+from selfref import Tracker, index
+from selfref import core as tracker_core
+from selfref.config import load_config
+from selfref.index.embedder import embedder_names
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -47,6 +47,15 @@ class Request:
     at: float = field(default_factory=time.monotonic)
 
 
+@dataclass
+class Streamed:
+    """What a `LoopbackServer.streamed` page sent: bytes written to the client so far, and
+    `ended` once it stopped (all sent, the client gone, or the server closed)."""
+
+    sent: int = 0
+    ended: threading.Event = field(default_factory=threading.Event)
+
+
 class LoopbackServer:
     """A threaded http.server on loopback that records every request.
 
@@ -171,20 +180,25 @@ class LoopbackServer:
         )
         self.add(path, rss, content_type="application/rss+xml", etag=etag)
 
-    def streamed(self, path: str, total: int, content_type: str = "text/html") -> None:
-        """A page of `total` bytes sent in 64 KiB chunks without Content-Length."""
+    def streamed(self, path: str, total: int, content_type: str = "text/html") -> Streamed:
+        """A page of `total` bytes sent in 64 KiB chunks without Content-Length; the returned
+        `Streamed` tells how much of it was sent, and when the sending ended."""
+        streamed = Streamed()
 
         def handler(h: BaseHTTPRequestHandler) -> None:
             h.send_response(200)
             h.send_header("Content-Type", content_type)
             h.end_headers()
             chunk = b"<p>" + b"x" * (65536 - 7) + b"</p>\n"
-            sent = 0
-            while sent < total and not self._stop.is_set():
-                h.wfile.write(chunk)
-                sent += len(chunk)
+            try:
+                while streamed.sent < total and not self._stop.is_set():
+                    h.wfile.write(chunk)
+                    streamed.sent += len(chunk)
+            finally:
+                streamed.ended.set()
 
         self.routes[path] = handler
+        return streamed
 
     def trickle(self, path: str, interval: float = 0.02, limit: float = 5.0) -> None:
         """Headers at once, then one byte every `interval` seconds for up to `limit` seconds."""
@@ -242,8 +256,9 @@ class WebhookReceiver:
     """A webhook receiver on a `LoopbackServer` (HTTP/1.1, keep-alive) that verifies each
     POST's signature with `secret` and answers per `mode`: "ok" (204 when it verifies, else
     401), a status ("500", "410"; "429" with `retry_after`), "redirect" (302 elsewhere) or
-    "hang" (no answer until stopped, at most 10 s). `on_post` is called with the number of
-    POSTs so far, before the answer. `stop()` then `start()` serves again on the same port.
+    "hang" (no answer until stopped, at most 10 s; `hang_ended` is set when a hang ends).
+    `on_post` is called with the number of POSTs so far, before the answer. `stop()` then
+    `start()` serves again on the same port.
     """
 
     secret: str
@@ -253,6 +268,7 @@ class WebhookReceiver:
     on_post: Callable[[int], None] | None = None
     port: int = 0
     received: list[Received] = field(default_factory=list)
+    hang_ended: threading.Event = field(default_factory=threading.Event)
     _server: LoopbackServer | None = None
 
     @property
@@ -286,6 +302,7 @@ class WebhookReceiver:
             self.on_post(len(self.received))
         if self.mode == "hang":
             server.hold(10)
+            self.hang_ended.set()
             h.close_connection = True
             return
         extra = {}
@@ -332,7 +349,8 @@ class Trickler:
     With `http=True` it first reads the request (head and body) and answers /robots.txt
     with a quick 404; otherwise (SMTP) it trickles its greeting at once. It stops
     trickling after `give_up` seconds or when closed; `hangups` counts the connections the
-    client closed while it was still trickling (`hung_up` is set at the first).
+    client closed while it was still trickling (`hung_up` is set at the first, and
+    `hung_up_at` is its time.monotonic()).
     """
 
     def __init__(
@@ -342,6 +360,7 @@ class Trickler:
         self.connections = 0
         self.hangups = 0
         self.hung_up = threading.Event()
+        self.hung_up_at: float | None = None
         self._stop = threading.Event()
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = int(self._listener.getsockname()[1])
@@ -394,4 +413,6 @@ class Trickler:
 
     def _client_left(self) -> None:
         self.hangups += 1
+        if self.hung_up_at is None:
+            self.hung_up_at = time.monotonic()
         self.hung_up.set()

@@ -1,6 +1,6 @@
 """selfref: keeps retrieval agents from being pulled back into old personas.
 
-    from tracker import Tracker, Level
+    from selfref import Tracker, Level
     t = Tracker.from_config()
     result = t.check("grok", documents, query="what is your surname?")
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from tracker.errors import (
+from selfref.errors import (
     AgentNotSetError,
     ConfigError,
     InputError,
@@ -21,10 +21,10 @@ from tracker.errors import (
     StorageError,
     UnknownAgentError,
 )
-from tracker.levels import Evidence, Level, Verdict
+from selfref.levels import Evidence, Level, Verdict
 
 if TYPE_CHECKING:
-    from tracker.core import CheckResult, Tracker
+    from selfref.core import CheckResult, Tracker
 
 __all__ = [
     "AgentNotSetError",
@@ -44,7 +44,7 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name in ("CheckResult", "Tracker"):
-        from tracker import core
+        from selfref import core
 
         return getattr(core, name)
-    raise AttributeError(f"module 'tracker' has no attribute {name!r}")
+    raise AttributeError(f"module 'selfref' has no attribute {name!r}")

@@ -22,13 +22,13 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from alerts import Channel, EmailChannel, WebhookChannel
-from tracker.config import ChannelSettings, Config, EmailSettings, WebhookSettings
-from tracker.errors import ConfigError
-from tracker.levels import Level
-from tracker.netguard import AddressGuard
-from tracker.plugins import CHANNELS
-from tracker.transport import GuardedTransport
+from selfref.alerts import Channel, EmailChannel, WebhookChannel
+from selfref.config import ChannelSettings, Config, EmailSettings, WebhookSettings
+from selfref.errors import ConfigError
+from selfref.levels import Level
+from selfref.netguard import AddressGuard
+from selfref.plugins import CHANNELS
+from selfref.transport import GuardedTransport
 
 WEBHOOK_RATE_WINDOW = dt.timedelta(minutes=1)  # webhooks: rate_limit is alerts per minute
 EMAIL_RATE_WINDOW = dt.timedelta(hours=1)  # email: rate_limit is mails per hour

@@ -4,9 +4,9 @@
     GET  /v1/audit          recorded retrieval events with their verdicts, newest first
     GET  /v1/agents         the agents selfref knows; /v1/agents/{id} for one profile
     GET  /healthz           liveness (and this process's role), never behind the token
-    GET  /readyz            readiness: database, index, scheduler (tracker.readiness); open
-    GET  /metrics           Prometheus text exposition (tracker.metrics)
-    GET  /, /agents/{id}, /events/{id}, /export.csv|jsonl   the dashboard (tracker.dashboard)
+    GET  /readyz            readiness: database, index, scheduler (selfref.readiness); open
+    GET  /metrics           Prometheus text exposition (selfref.metrics)
+    GET  /, /agents/{id}, /events/{id}, /export.csv|jsonl   the dashboard (selfref.dashboard)
 
 Every error is JSON `{"error": message}`. When an API token is configured
 (`[api] token` or SELFREF_API_TOKEN) every route but /healthz and /readyz needs
@@ -30,12 +30,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tracker.audit_query import AuditRow
-from tracker.backpressure import CheckLimit, default_concurrency
-from tracker.core import Tracker
-from tracker.dashboard import add_dashboard
-from tracker.dashboard.auth import LOGIN_PATH, cookie_matches, login_page
-from tracker.errors import (
+from selfref.audit_query import AuditRow
+from selfref.backpressure import CheckLimit, default_concurrency
+from selfref.core import Tracker
+from selfref.dashboard import add_dashboard
+from selfref.dashboard.auth import LOGIN_PATH, cookie_matches, login_page
+from selfref.errors import (
     ConfigError,
     IndexUnavailableError,
     InputError,
@@ -44,11 +44,11 @@ from tracker.errors import (
     StorageError,
     UnknownAgentError,
 )
-from tracker.levels import Level
-from tracker.metrics import CONTENT_TYPE, Metrics
-from tracker.readiness import readiness
-from tracker.roles import API_ONLY, Role
-from tracker.timeparse import parse_when
+from selfref.levels import Level
+from selfref.metrics import CONTENT_TYPE, Metrics
+from selfref.readiness import readiness
+from selfref.roles import API_ONLY, Role
+from selfref.timeparse import parse_when
 
 __all__ = [
     "MAX_BODY_BYTES",
@@ -165,10 +165,10 @@ def create_app(
     """The selfref HTTP API over `tracker`.
 
     `max_inflight_bytes` defaults to `[api] max_inflight_bytes`; `role` is what this
-    process does beside the API (`tracker.roles`), for /healthz, /readyz and /metrics,
+    process does beside the API (`selfref.roles`), for /healthz, /readyz and /metrics,
     which serves the tracker's own (`Tracker.metrics`).
 
-    `token` defaults to the configured API token (`tracker.config.api_token`); when there
+    `token` defaults to the configured API token (`selfref.config.api_token`); when there
     is one, every route but /healthz requires it as a Bearer token.
     """
     token = token if token is not None else tracker.config.api_token

@@ -3,8 +3,8 @@
 SQLModel over SQLite (WAL) by default and PostgreSQL at scale, with the same code.
 Rows for retrieved documents repeat the event's time, agent and session so that the
 common audit queries ("grok, last week, warn and above") are answered from one
-index without a join. What a query reads and keeps is defined in `tracker.audit_query`,
-which `tracker.audit_sqlite` reads too.
+index without a join. What a query reads and keeps is defined in `selfref.audit_query`,
+which `selfref.audit_sqlite` reads too.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Field, Session, SQLModel
 
-from tracker.audit_query import (
+from selfref.audit_query import (
     DOCUMENT_COLUMNS,
     DOCUMENTS,
     EVENTS,
@@ -35,10 +35,10 @@ from tracker.audit_query import (
     audit_row,
     to_db_time,
 )
-from tracker.errors import ConfigError, StorageError, describe_storage_failure
+from selfref.errors import ConfigError, StorageError, describe_storage_failure
 
 if TYPE_CHECKING:
-    from tracker.schema import SchemaState
+    from selfref.schema import SchemaState
 
 
 class RetrievalEvent(SQLModel, table=True):
@@ -107,7 +107,7 @@ _COMPARE = {"=": operator.eq, ">=": operator.ge, "<": operator.lt}
 
 
 def clauses(model: type[SQLModel], conditions: Sequence[Condition]) -> list[Any]:
-    """`tracker.audit_query` conditions as SQLAlchemy expressions on `model`'s columns."""
+    """`selfref.audit_query` conditions as SQLAlchemy expressions on `model`'s columns."""
     columns = model.__table__.c  # type: ignore[attr-defined]
     return [_COMPARE[op](columns[name], value) for name, op, value in conditions]
 
@@ -181,9 +181,11 @@ class AuditLog:
         try:
             self.engine = _engine(url, busy_timeout)
         except (ImportError, sa.exc.NoSuchModuleError) as exc:
+            hint = "use sqlite or postgresql+psycopg"
+            if parsed.drivername == "postgresql+psycopg":  # the optional driver
+                hint = "install the PostgreSQL driver: pip install 'selfref-tracker[postgres]'"
             raise ConfigError(
-                f"storage.database_url: no driver for {parsed.drivername!r} ({exc}); "
-                "use sqlite or postgresql+psycopg"
+                f"storage.database_url: no driver for {parsed.drivername!r} ({exc}); {hint}"
             ) from None
         except OSError as exc:
             raise StorageError(
@@ -193,10 +195,10 @@ class AuditLog:
 
     def ensure_schema(self) -> None:
         """Create the tables on first use, or refuse a database whose schema is behind
-        (SchemaOutdatedError: `selfref db upgrade`); see `tracker.schema`."""
+        (SchemaOutdatedError: `selfref db upgrade`); see `selfref.schema`."""
         if self._ready:
             return
-        from tracker import schema
+        from selfref import schema
 
         with self._errors("create the audit tables in"):
             schema.ensure(self.engine, self.url, auto_migrate=self.auto_migrate)
@@ -204,14 +206,14 @@ class AuditLog:
 
     def schema_state(self) -> SchemaState:
         """Where the database's schema stands (`selfref db current`)."""
-        from tracker import schema
+        from selfref import schema
 
         with self._errors("read the schema of"):
             return schema.state(self.engine)
 
     def upgrade_schema(self) -> tuple[SchemaState, SchemaState]:
         """Run the migrations up to the newest (`selfref db upgrade`): (before, after)."""
-        from tracker import schema
+        from selfref import schema
 
         with self._errors("upgrade"):
             result = schema.upgrade(self.engine, self.url)

@@ -3,7 +3,7 @@ columns it is made of, its order, and the filters as plain `(column, operator, v
 conditions.
 
 Both readers build their query from these definitions, so they cannot drift apart:
-`AuditLog.rows` (SQLAlchemy, every backend) and `tracker.audit_sqlite` (the standard
+`AuditLog.rows` (SQLAlchemy, every backend) and `selfref.audit_sqlite` (the standard
 library's sqlite3, so that `selfref audit` on a SQLite home starts without SQLAlchemy).
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tracker.levels import Level
+from selfref.levels import Level
 
 EVENTS = "retrieval_events"
 DOCUMENTS = "retrieved_documents"

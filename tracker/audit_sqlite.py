@@ -2,7 +2,7 @@
 `selfref audit` answers without importing SQLAlchemy and SQLModel (about half a second of
 start-up: benchmarks/cli_startup.py).
 
-The query is `AuditLog.rows`' own, built from the same definitions (`tracker.audit_query`:
+The query is `AuditLog.rows`' own, built from the same definitions (`selfref.audit_query`:
 columns, conditions, order), and times are compared and read in the text SQLAlchemy
 stores them as on SQLite. Only a database at the schema's head is read here: a missing,
 fresh, older or newer one is left to `AuditLog`, which creates, upgrades or refuses it.
@@ -16,7 +16,7 @@ import sqlite3
 from typing import Any
 from urllib.parse import quote
 
-from tracker.audit_query import (
+from selfref.audit_query import (
     DOCUMENT_COLUMNS,
     DOCUMENTS,
     EVENTS,
@@ -25,8 +25,8 @@ from tracker.audit_query import (
     AuditRow,
     audit_row,
 )
-from tracker.errors import StorageError, describe_storage_failure
-from tracker.migrations import HEAD, VERSION_TABLE
+from selfref.errors import StorageError, describe_storage_failure
+from selfref.migrations import HEAD, VERSION_TABLE
 
 PREFIX = "sqlite:///"
 

@@ -7,9 +7,9 @@ import json
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tracker.bus import Transaction
-    from tracker.events import RetrievalChecked
-    from tracker.levels import Verdict
+    from selfref.bus import Transaction
+    from selfref.events import RetrievalChecked
+    from selfref.levels import Verdict
 
 
 def write_checked(checked: RetrievalChecked, tx: Transaction) -> None:
@@ -17,8 +17,8 @@ def write_checked(checked: RetrievalChecked, tx: Transaction) -> None:
     evidence span); nothing for a check that is not recorded."""
     if checked.event_id is None:
         return
-    from tracker.audit import RetrievalEvent, RetrievedDocument, write_retrieval
-    from tracker.audit_query import to_db_time
+    from selfref.audit import RetrievalEvent, RetrievedDocument, write_retrieval
+    from selfref.audit_query import to_db_time
 
     now = to_db_time(checked.created_at)
     event = RetrievalEvent(

@@ -1,4 +1,4 @@
-"""The hub's event bus: what happened (`tracker.events`) and who wants to know.
+"""The hub's event bus: what happened (`selfref.events`) and who wants to know.
 
 Two kinds of subscriber, each for one event class, called in the order they subscribed:
 
@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
-    from tracker.events import Event
+    from selfref.events import Event
 
 __all__ = ["EventBus", "Transaction"]
 

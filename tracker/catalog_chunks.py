@@ -2,7 +2,7 @@
 line, product line, look-alike line and background line, with ids by content.
 
 A catalog line is the catalog's own words: its chunk has `source = "catalog"`, no `url`,
-and the incident's sources as `references` (see `tracker.corpus`).
+and the incident's sources as `references` (see `selfref.corpus`).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import json
 import re
 from typing import Any
 
-from index import ChunkRecord
-from tracker.catalog import Catalog
+from selfref.catalog import Catalog
+from selfref.index import ChunkRecord
 
 CATALOG_SOURCE = "catalog"
 NEUTRAL = "neutral"  # coverage about an agent but not its past behaviour (also a crawl tag)

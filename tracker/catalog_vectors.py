@@ -9,7 +9,7 @@ built re-embeds only its changed lines (with progress), and a user's `[[agents]]
 are embedded at first use. `tests/tracker/test_catalog_vectors.py` fails while the
 shipped file is stale; rebuild it with one command:
 
-    python -m tracker.catalog_vectors
+    python -m selfref.catalog_vectors
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import numpy as np
 
-    from index import Embedder
+    from selfref.index import Embedder
 
 log = logging.getLogger("selfref.corpus")
 
@@ -70,7 +70,7 @@ def shipped(embedder_id: str) -> ShippedVectors | None:
     """The package's vectors for this embedder, or None (another embedder, a damaged file)."""
     import numpy as np
 
-    folder = resources.files("tracker").joinpath(_DATA)
+    folder = resources.files("selfref").joinpath(_DATA)
     stem = file_stem(embedder_id)
     try:
         meta = json.loads(folder.joinpath(f"{stem}.json").read_text("utf-8"))
@@ -124,7 +124,7 @@ def build(embedder: Embedder, texts: Sequence[str], folder: Path) -> Path:
     meta = {
         "embedder": embedder.id,
         "key": catalog_key(embedder.id, distinct),
-        "rebuild": "python -m tracker.catalog_vectors",
+        "rebuild": "python -m selfref.catalog_vectors",
         "texts": [text_key(t) for t in distinct],
     }
     stem.with_suffix(".json").write_text(json.dumps(meta, indent=0) + "\n", "utf-8")
@@ -133,17 +133,17 @@ def build(embedder: Embedder, texts: Sequence[str], folder: Path) -> Path:
 
 def builtin_texts() -> list[str]:
     """The lines of the built-in catalog that the index holds."""
-    from tracker.catalog import load_builtin
-    from tracker.catalog_chunks import catalog_chunks
+    from selfref.catalog import load_builtin
+    from selfref.catalog_chunks import catalog_chunks
 
     return [c.text for c in catalog_chunks(load_builtin())]
 
 
 def main() -> None:
-    """Rebuild the shipped vectors in the source tree (`python -m tracker.catalog_vectors`)."""
-    from index import load_embedder
+    """Rebuild the shipped vectors in the source tree (`python -m selfref.catalog_vectors`)."""
+    from selfref.index import load_embedder
 
-    folder = Path(__file__).parent / _DATA
+    folder = Path(__file__).resolve().parent / _DATA  # the source tree, not an install's links
     texts = builtin_texts()
     for name in SHIPPED_EMBEDDERS:
         path = build(load_embedder(name), texts, folder)

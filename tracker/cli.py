@@ -18,18 +18,18 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from tracker.documents import DEFAULT_BATCH, DEFAULT_MAX_DOCUMENTS, read_batches
-from tracker.errors import SelfrefError
-from tracker.levels import Level
-from tracker.timeparse import parse_when
+from selfref.documents import DEFAULT_BATCH, DEFAULT_MAX_DOCUMENTS, read_batches
+from selfref.errors import SelfrefError
+from selfref.levels import Level
+from selfref.timeparse import parse_when
 
 # Imported where used, not here: `selfref --help` and `agents list` must start at once
 # (benchmarks/cli_startup.py), so rich, the database, the detector and the index load
 # only in the commands that need them.
 if TYPE_CHECKING:
-    from tracker.core import CheckResult, Tracker
-    from tracker.crawl import CrawlProgress, Progress
-    from tracker.indexing import CatalogIndexing
+    from selfref.core import CheckResult, Tracker
+    from selfref.crawl import CrawlProgress, Progress
+    from selfref.indexing import CatalogIndexing
 
 EXIT_USAGE = 2
 EXIT_FAIL_ON = 3
@@ -57,7 +57,7 @@ def friendly(func: F) -> F:
 
 
 def _tracker(ctx: click.Context) -> Tracker:
-    from tracker.core import Tracker
+    from selfref.core import Tracker
 
     obj = ctx.find_root().obj
     if obj.get("tracker") is None:
@@ -210,7 +210,7 @@ def _print_check_table(result: CheckResult) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from tracker.present import evidence_text, level_text
+    from selfref.present import evidence_text, level_text
 
     console = Console()
     table = Table(title=f"selfref check: {result.agent}", show_lines=True)
@@ -247,7 +247,7 @@ def demo(keep: Path | None) -> None:
     (your own home and config are not touched) or in --keep DIR, and prints the
     `selfref audit` command that finds the event again.
     """
-    from tracker.demo import run_demo
+    from selfref.demo import run_demo
 
     run_demo(home=keep)
 
@@ -274,7 +274,7 @@ def daemon(ctx: click.Context, host: str | None, port: int | None) -> None:
 
     Listening beyond loopback needs an API token ([api] token or SELFREF_API_TOKEN).
     """
-    from tracker.daemon import run_daemon
+    from selfref.daemon import run_daemon
 
     run_daemon(_tracker(ctx), host=host, port=port)
 
@@ -288,7 +288,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
 
     Listening beyond loopback needs an API token ([api] token or SELFREF_API_TOKEN).
     """
-    from tracker.daemon import run_serve
+    from selfref.daemon import run_serve
 
     run_serve(_tracker(ctx), host=host, port=port)
 
@@ -300,8 +300,8 @@ def db() -> None:
 
 def _audit_log(ctx: click.Context) -> Any:
     """The audit database alone (no detector, no catalog): what the db commands need."""
-    from tracker.audit import AuditLog
-    from tracker.config import load_config
+    from selfref.audit import AuditLog
+    from selfref.config import load_config
 
     config = load_config(ctx.find_root().obj.get("config"))
     log = AuditLog(
@@ -369,7 +369,7 @@ def audit(
     The table shows time, agent, level, title or URL and the most telling evidence;
     --wide shows every column, and jsonl and csv carry them all.
     """
-    from tracker.audit_query import AUDIT_COLUMNS
+    from selfref.audit_query import AUDIT_COLUMNS
 
     rows = _tracker(ctx).audit(
         agent=agent,
@@ -390,7 +390,7 @@ def audit(
     else:
         from rich.console import Console
 
-        from tracker.present import audit_table
+        from selfref.present import audit_table
 
         console = Console()
         console.print(audit_table(rows, AUDIT_COLUMNS, wide=wide, width=console.width))
@@ -725,5 +725,5 @@ def main(argv: Sequence[str] | None = None) -> None:
     cli.main(args=list(argv) if argv is not None else None, prog_name="selfref")
 
 
-if __name__ == "__main__":  # python -m tracker.cli
+if __name__ == "__main__":  # python -m selfref.cli
     main()

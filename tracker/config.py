@@ -25,10 +25,10 @@ from pydantic import (
     model_validator,
 )
 
-from crawlers.settings import FetchSettings
-from tracker.errors import ConfigError
-from tracker.levels import Level
-from tracker.timeparse import parse_duration
+from selfref.crawlers.settings import FetchSettings
+from selfref.errors import ConfigError
+from selfref.levels import Level
+from selfref.timeparse import parse_duration
 
 Duration = Annotated[dt.timedelta, BeforeValidator(parse_duration)]
 
@@ -224,7 +224,7 @@ class ApiSettings(_Section):
 
 
 class SchedulerSettings(_Section):
-    """The one scheduler per database (see tracker.roles)."""
+    """The one scheduler per database (see selfref.roles)."""
 
     lock_retry: PositiveDuration = dt.timedelta(seconds=10)
     """How often a standby daemon tries for the scheduler lock, and the holder checks it."""

@@ -13,36 +13,36 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from index.embedder import EmbedderError, embedder_id, embedder_names, load_embedder
-from tracker.audit_writer import write_checked
-from tracker.bus import EventBus
-from tracker.catalog import Catalog, Profile, load_builtin
-from tracker.config import Config, load_config
-from tracker.documents import CheckDocument, to_documents
-from tracker.errors import ConfigError, IndexUnavailableError, StorageError
-from tracker.events import INDEX, RetrievalChecked, RetrievalFlagged
-from tracker.indexing import CatalogIndexing, exclusive
-from tracker.levels import Evidence, Level, Verdict
-from tracker.logsafe import protect_logs
+from selfref.audit_writer import write_checked
+from selfref.bus import EventBus
+from selfref.catalog import Catalog, Profile, load_builtin
+from selfref.config import Config, load_config
+from selfref.documents import CheckDocument, to_documents
+from selfref.errors import ConfigError, IndexUnavailableError, StorageError
+from selfref.events import INDEX, RetrievalChecked, RetrievalFlagged
+from selfref.index.embedder import EmbedderError, embedder_id, embedder_names, load_embedder
+from selfref.indexing import CatalogIndexing, exclusive
+from selfref.levels import Evidence, Level, Verdict
+from selfref.logsafe import protect_logs
 
 # Everything below loads on first use: `selfref agents list` needs none of it.
 if TYPE_CHECKING:
-    from alerts import DeliveryResult
-    from index import Embedder, Hit, VectorIndex
-    from tracker.alerting import ChannelSpec
-    from tracker.audit import AuditLog
-    from tracker.audit_query import AuditRow
-    from tracker.bus import Transaction
-    from tracker.crawl import CrawlReport, Progress
-    from tracker.crosslingual import CatalogSimilarity
-    from tracker.dblock import DatabaseLock
-    from tracker.detect import Detector
-    from tracker.events import AlertQueued
-    from tracker.known import KnownCoverage, KnownMatch
-    from tracker.metrics import Metrics
-    from tracker.outbox.delivery import DeliveryReport
-    from tracker.outbox.enqueue import Enqueuer
-    from tracker.outbox.schema import AlertRecord
+    from selfref.alerting import ChannelSpec
+    from selfref.alerts import DeliveryResult
+    from selfref.audit import AuditLog
+    from selfref.audit_query import AuditRow
+    from selfref.bus import Transaction
+    from selfref.crawl import CrawlReport, Progress
+    from selfref.crosslingual import CatalogSimilarity
+    from selfref.dblock import DatabaseLock
+    from selfref.detect import Detector
+    from selfref.events import AlertQueued
+    from selfref.index import Embedder, Hit, VectorIndex
+    from selfref.known import KnownCoverage, KnownMatch
+    from selfref.metrics import Metrics
+    from selfref.outbox.delivery import DeliveryReport
+    from selfref.outbox.enqueue import Enqueuer
+    from selfref.outbox.schema import AlertRecord
 
 Clock = Callable[[], dt.datetime]
 log = logging.getLogger("selfref.tracker")
@@ -117,15 +117,15 @@ class Tracker:
         """Where the catalog's indexing stands (what readiness reports)."""
         _check_detect_settings(config)  # an unknown or uncalibrated embedder fails at once
         if config.settings.sources:
-            from tracker.sources import check_sources
+            from selfref.sources import check_sources
 
             check_sources(config)  # a bad kind or option fails at once, not at its first run
         self.events = EventBus(lambda: self.audit_log.transaction())
-        """What happens in this tracker (`tracker.events`), for subscribers (`tracker.bus`)."""
+        """What happens in this tracker (`selfref.events`), for subscribers (`selfref.bus`)."""
         self.events.before_commit(RetrievalChecked, write_checked)
         alerts = config.settings.alerts
         if alerts.webhooks or alerts.email is not None or alerts.channels:
-            from tracker.alerting import channel_specs, validate_channels
+            from selfref.alerting import channel_specs, validate_channels
 
             specs = channel_specs(config)
             validate_channels(specs)  # a bad channel fails at once
@@ -137,7 +137,7 @@ class Tracker:
         """The audit database, opened on first use."""
         with self._lock:
             if self._audit_log is None:
-                from tracker.audit import AuditLog
+                from selfref.audit import AuditLog
 
                 self._audit_log = AuditLog(
                     self.config.database_url,
@@ -152,7 +152,7 @@ class Tracker:
         first use on (the API and the daemon ask for them when they start)."""
         with self._lock:
             if self._metrics is None:
-                from tracker.metrics import Metrics
+                from selfref.metrics import Metrics
 
                 self._metrics = Metrics(self.audit_log)
                 self._metrics.subscribe(self.events)
@@ -163,7 +163,7 @@ class Tracker:
         """The detector, built on first use (its term automaton takes a moment)."""
         with self._lock:
             if self._detector is None:
-                from tracker.detect import Detector, load_vocabulary
+                from selfref.detect import Detector, load_vocabulary
 
                 detect = self.config.settings.detect
                 self._detector = Detector(
@@ -255,7 +255,7 @@ class Tracker:
         counted and logged."""
         event_id = None
         if record:
-            from tracker.audit import new_event_id
+            from selfref.audit import new_event_id
 
             event_id = new_event_id()
         checked = RetrievalChecked(
@@ -301,9 +301,9 @@ class Tracker:
         limit: int | None = 1000,
     ) -> list[AuditRow]:
         """Recorded retrieved documents matching the filters, newest first. A SQLite home's
-        database at the schema's head is read without SQLAlchemy (`tracker.audit_sqlite`)."""
-        from tracker.audit_query import AuditFilter
-        from tracker.audit_sqlite import read_rows
+        database at the schema's head is read without SQLAlchemy (`selfref.audit_sqlite`)."""
+        from selfref.audit_query import AuditFilter
+        from selfref.audit_sqlite import read_rows
 
         if agent is not None:
             self.catalog.get(agent)
@@ -330,7 +330,7 @@ class Tracker:
         settings = self.config.settings.audit
         if settings.retention is None:
             return 0
-        from tracker.retention import expire
+        from selfref.retention import expire
 
         cutoff = (now or self.clock()) - settings.retention
         return expire(self.audit_log, cutoff, batch=settings.retention_batch)
@@ -361,8 +361,8 @@ class Tracker:
     def _open_index(self) -> VectorIndex:
         """Open the collection and add the catalog's missing lines, one process per home
         at a time (a second waits, then finds them there); `indexing` follows along."""
-        from index import VectorIndex, VectorIndexError
-        from tracker.corpus import seed_catalog
+        from selfref.corpus import seed_catalog
+        from selfref.index import VectorIndex, VectorIndexError
 
         storage = self.config.settings.storage
         state = self.indexing
@@ -394,11 +394,11 @@ class Tracker:
 
     @property
     def known(self) -> KnownCoverage:
-        """Crawled coverage by URL, passage and passage-scale similarity (`tracker.known`),
+        """Crawled coverage by URL, passage and passage-scale similarity (`selfref.known`),
         over the audit database; the index is opened only when a lookup needs it."""
         with self._lock:
             if self._known is None:
-                from tracker.known import KnownCoverage
+                from selfref.known import KnownCoverage
 
                 self._known = KnownCoverage(self.audit_log, self.catalog, index=lambda: self.index)
             return self._known
@@ -415,8 +415,8 @@ class Tracker:
         """One hit per document (its best chunk), nearest to `text` first: the `k` nearest
         crawled pages (about `agent` when given), then, with `include_catalog`, the `k`
         nearest catalog documents (the catalog's own lines about an incident or agent)."""
-        from index import VectorIndexError
-        from tracker.corpus import search as search_corpus
+        from selfref.corpus import search as search_corpus
+        from selfref.index import VectorIndexError
 
         if agent is not None:
             self.catalog.get(agent)
@@ -441,8 +441,8 @@ class Tracker:
     ) -> CrawlReport:
         """One pass over the configured sources (all enabled ones unless named); `force`
         runs sources in failure backoff too, without changing their backoff."""
-        from tracker.crawl import CrawlParts, run_crawl  # the crawl stack is heavy: first use
-        from tracker.dblock import DatabaseLock
+        from selfref.crawl import CrawlParts, run_crawl  # the crawl stack is heavy: first use
+        from selfref.dblock import DatabaseLock
 
         parts = CrawlParts(
             config=self.config,
@@ -466,8 +466,8 @@ class Tracker:
             lock.close()
 
     def scheduler_lock(self) -> DatabaseLock:
-        """The lock whose holder is this database's one scheduler (see tracker.roles)."""
-        from tracker.dblock import DatabaseLock
+        """The lock whose holder is this database's one scheduler (see selfref.roles)."""
+        from selfref.dblock import DatabaseLock
 
         return DatabaseLock(self.audit_log.url, "scheduler")
 
@@ -475,22 +475,22 @@ class Tracker:
 
     def deliver_alerts(self, *, now: dt.datetime | None = None) -> DeliveryReport:
         """Send the alerts that are due through their channels (`selfref alerts deliver`)."""
-        from tracker.alerting import channel_specs
-        from tracker.outbox.delivery import deliver_due
+        from selfref.alerting import channel_specs
+        from selfref.outbox.delivery import deliver_due
 
         clock: Clock = self.clock if now is None else (lambda: now)
         return deliver_due(self.audit_log, channel_specs(self.config), clock, self.events.publish)
 
     def alerts(self, *, status: str | None = None, limit: int | None = 100) -> list[AlertRecord]:
         """Outbox rows, newest first (`selfref alerts list`)."""
-        from tracker.outbox.schema import list_alerts
+        from selfref.outbox.schema import list_alerts
 
         return list_alerts(self.audit_log, status=status, limit=limit, now=self.clock())
 
     def test_alert(self, channel: str) -> DeliveryResult:
         """Send a clearly marked test alert through `channel` right away."""
-        from tracker.alerting import channel_specs
-        from tracker.outbox.delivery import send_test_alert
+        from selfref.alerting import channel_specs
+        from selfref.outbox.delivery import send_test_alert
 
         specs = channel_specs(self.config)
         base_url = self.config.settings.api.base_url
@@ -502,7 +502,7 @@ class Tracker:
 
 
 class _Outbox:
-    """The outbox's subscriber (`tracker.outbox.enqueue`), built at the first recorded
+    """The outbox's subscriber (`selfref.outbox.enqueue`), built at the first recorded
     check: it loads the database models, which `agents list` and `audit` never need."""
 
     def __init__(self, config: Config, specs: list[ChannelSpec]) -> None:
@@ -512,7 +512,7 @@ class _Outbox:
 
     def __call__(self, checked: RetrievalChecked, tx: Transaction) -> list[AlertQueued]:
         if self._enqueue is None:
-            from tracker.outbox.enqueue import enqueuer
+            from selfref.outbox.enqueue import enqueuer
 
             self._enqueue = enqueuer(self._config, self._specs)
         return self._enqueue(checked, tx)
@@ -531,8 +531,8 @@ class _LazySimilarity:
     def nearest(self, agent: str, texts: Sequence[str]) -> list[Any]:
         """The nearest coverage per text; None for each when the index is unreachable: the
         check goes on without signal 4 and says so (`CheckResult.degraded`)."""
-        from index import VectorIndexError
-        from tracker.corpus import CorpusSimilarity
+        from selfref.corpus import CorpusSimilarity
+        from selfref.index import VectorIndexError
 
         tracker = self._tracker
         try:
@@ -554,7 +554,7 @@ def _crosslingual(catalog: Catalog, config: Config) -> CatalogSimilarity | None:
     spec = config.settings.detect.crosslingual
     if not spec or spec == config.settings.index.embedder:
         return None
-    from tracker.crosslingual import CatalogSimilarity
+    from selfref.crosslingual import CatalogSimilarity
 
     return CatalogSimilarity(
         catalog, functools.partial(load_embedder, spec), cache_dir=config.home / "cache"
@@ -575,7 +575,7 @@ def _check_detect_settings(config: Config) -> None:
         return  # the default is calibrated (tests/tracker/test_cli_startup.py): no detector import
     expected = _expected_embedder_id(config)
     if expected is not None:
-        from tracker.detect import load_calibration
+        from selfref.detect import load_calibration
 
         load_calibration(expected, config.settings.detect.thresholds)
 

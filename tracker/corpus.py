@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from index import Hit, VectorIndex
-from tracker.catalog import Catalog
-from tracker.catalog_chunks import BACKGROUND, CATALOG_SOURCE, LOOKALIKE, NEUTRAL, catalog_chunks
-from tracker.catalog_vectors import Progress, vectors_for
-from tracker.detect import Nearest
+from selfref.catalog import Catalog
+from selfref.catalog_chunks import BACKGROUND, CATALOG_SOURCE, LOOKALIKE, NEUTRAL, catalog_chunks
+from selfref.catalog_vectors import Progress, vectors_for
+from selfref.detect import Nearest
+from selfref.index import Hit, VectorIndex
 
 log = logging.getLogger("selfref.corpus")
 
@@ -32,7 +32,7 @@ CONTRAST_K = 4  # nearest product-news and look-alike chunks looked up apart
 
 def seed_catalog(index: VectorIndex, catalog: Catalog, progress: Progress | None = None) -> int:
     """Index catalog chunks missing from the collection and drop stale ones; returns added.
-    Their vectors come from the package where it ships them (`tracker.catalog_vectors`);
+    Their vectors come from the package where it ships them (`selfref.catalog_vectors`);
     the rest are embedded, reporting (done, total) to `progress`."""
     wanted = {c.id: c for c in catalog_chunks(catalog)}
     present = set(index.ids({"source": CATALOG_SOURCE}))

@@ -3,13 +3,13 @@
 One pass over the configured `[[sources]]` (or the catalog's default sources). Every
 page ends in exactly one outcome: unchanged (a 304, or the same text), new, updated,
 duplicate (exact hash or SimHash near-copy of an indexed page: linked, not indexed),
-skipped (too short, or about no tracked agent: see `tracker.tagging`), gone, or failed.
+skipped (too short, or about no tracked agent: see `selfref.tagging`), gone, or failed.
 
 Only coverage enters the corpus: of an indexed page, only the chunks about one of its
 agents are indexed (each with its own tags), at most `[crawl] max_chunks` of them (40 by
 default: the rest are skipped and counted as over the cap). Each indexed chunk is also
 embedded in passages of about `[index] passage_size` characters, the scale of a retrieved
-passage, and fingerprinted for the known-coverage lookup (`tracker.known`); the
+passage, and fingerprinted for the known-coverage lookup (`selfref.known`); the
 fingerprints, passage tags and URLs are written in the transaction that saves the page.
 Chunks of indexed pages are embedded in batches across pages on one writer thread, so
 embedding overlaps fetching and extraction.
@@ -42,17 +42,11 @@ from urllib.parse import unquote, urlsplit
 
 import numpy as np
 
-from crawlers.dedupe import MAX_DISTANCE, content_hash, simhash
-from crawlers.extract import extract
-from crawlers.fetch import Fetcher, FetchRequest, FetchResult, FetchSettings, FetchStatus
-from crawlers.sources import Candidate, Source
-from crawlers.urls import canonicalize
-from index import ChunkRecord, VectorIndex, chunk_id, split_text
-from tracker.audit import AuditLog
-from tracker.catalog import Catalog
-from tracker.config import Config, CrawlSettings, SourceSettings
-from tracker.corpus import CRAWL_SOURCE
-from tracker.crawl_state import (
+from selfref.audit import AuditLog
+from selfref.catalog import Catalog
+from selfref.config import Config, CrawlSettings, SourceSettings
+from selfref.corpus import CRAWL_SOURCE
+from selfref.crawl_state import (
     CrawlPage,
     CrawlStore,
     KnownRecord,
@@ -62,9 +56,14 @@ from tracker.crawl_state import (
     to_signed,
     utc,
 )
-from tracker.detect import Detector
-from tracker.errors import ConfigError
-from tracker.events import (
+from selfref.crawlers.dedupe import MAX_DISTANCE, content_hash, simhash
+from selfref.crawlers.extract import extract
+from selfref.crawlers.fetch import Fetcher, FetchRequest, FetchResult, FetchSettings, FetchStatus
+from selfref.crawlers.sources import Candidate, Source
+from selfref.crawlers.urls import canonicalize
+from selfref.detect import Detector
+from selfref.errors import ConfigError
+from selfref.events import (
     CrawlPageEvent,
     CrawlPageFailed,
     CrawlPageIndexed,
@@ -72,12 +71,13 @@ from tracker.events import (
     Event,
     SourceFailed,
 )
-from tracker.fingerprint import Fingerprinter
-from tracker.index_writer import IndexWriter
-from tracker.netguard import AddressGuard
-from tracker.sources import build_configured
-from tracker.tagging import CATEGORIES, NEUTRAL, Tags, tag, tag_chunks, text_detector
-from tracker.transport import GuardedTransport
+from selfref.fingerprint import Fingerprinter
+from selfref.index import ChunkRecord, VectorIndex, chunk_id, split_text
+from selfref.index_writer import IndexWriter
+from selfref.netguard import AddressGuard
+from selfref.sources import build_configured
+from selfref.tagging import CATEGORIES, NEUTRAL, Tags, tag, tag_chunks, text_detector
+from selfref.transport import GuardedTransport
 
 GONE_AFTER_404 = 3
 RETRY_FAILED_RUNS = 5

@@ -21,10 +21,10 @@ import numpy as np
 import sqlalchemy as sa
 from sqlmodel import Field, Session, SQLModel, col, delete, select
 
-from crawlers.dedupe import hamming, simhash_bands
-from tracker.audit import AuditLog
-from tracker.audit_query import to_db_time
-from tracker.fingerprint import to_signed32
+from selfref.audit import AuditLog
+from selfref.audit_query import to_db_time
+from selfref.crawlers.dedupe import hamming, simhash_bands
+from selfref.fingerprint import to_signed32
 
 
 class PageStatus:

@@ -6,7 +6,7 @@ that names the agent sits far from the catalog's English lines. The multilingual
 Sentence Encoder puts a sentence and its translation together (cross-lingual recall@1 1.00
 against MiniLM's 0.44, `benchmarks/embedders.py`) but tells English look-alikes apart
 less well, so the detector asks it only about windows that are not English
-(`tracker.detect.language`), and with its own calibration table. It searches the
+(`selfref.detect.language`), and with its own calibration table. It searches the
 catalog's lines (incidents, product news, look-alikes, background), not crawled pages:
 those are embedded by the index's embedder.
 
@@ -24,11 +24,11 @@ from pathlib import Path
 
 import numpy as np
 
-from index import ChunkRecord, Embedder, Hit
-from tracker.catalog import Catalog
-from tracker.catalog_chunks import catalog_chunks
-from tracker.corpus import nearest_of
-from tracker.detect import Nearest
+from selfref.catalog import Catalog
+from selfref.catalog_chunks import catalog_chunks
+from selfref.corpus import nearest_of
+from selfref.detect import Nearest
+from selfref.index import ChunkRecord, Embedder, Hit
 
 log = logging.getLogger("selfref.crosslingual")
 

@@ -1,7 +1,7 @@
 """`selfref daemon`: one scheduler for the periodic jobs plus the HTTP API, in one process;
 `selfref serve`: the HTTP API alone (no scheduler: stateless, any number of replicas).
 
-    from tracker.daemon import run_daemon, run_serve
+    from selfref.daemon import run_daemon, run_serve
     run_daemon(Tracker.from_config())            # host/port from [api]
 
 Jobs (crawl, alert delivery) are registered through `Daemon.add_interval_job` /
@@ -10,7 +10,7 @@ into one, and an exception in a job is logged without stopping the daemon.
 
 At scale there are any number of API replicas but exactly one scheduler process per
 database: a daemon runs its jobs only while it holds the database's scheduler lock
-(`tracker.roles`); a second daemon serves the API as a standby and takes over when the
+(`selfref.roles`); a second daemon serves the API as a standby and takes over when the
 holder dies.
 """
 
@@ -34,15 +34,15 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from tracker import eventlog
-from tracker.api import create_app
-from tracker.config import SourceSettings
-from tracker.core import Tracker
-from tracker.errors import ConfigError, SchemaOutdatedError, SelfrefError, StorageError
-from tracker.logsafe import protect_logs
-from tracker.retention import RETENTION_EVERY
-from tracker.roles import API_ONLY, Role, SchedulerRole
-from tracker.serving import server_config
+from selfref import eventlog
+from selfref.api import create_app
+from selfref.config import SourceSettings
+from selfref.core import Tracker
+from selfref.errors import ConfigError, SchemaOutdatedError, SelfrefError, StorageError
+from selfref.logsafe import protect_logs
+from selfref.retention import RETENTION_EVERY
+from selfref.roles import API_ONLY, Role, SchedulerRole
+from selfref.serving import server_config
 
 __all__ = ["Daemon", "check_bind", "is_loopback", "run_daemon", "run_serve", "schedule_jobs"]
 
@@ -303,7 +303,7 @@ def schedule_jobs(daemon: Daemon) -> None:
 
 def scheduled_sources(tracker: Tracker) -> list[SourceSettings]:
     """The enabled `[[sources]]`, or the catalog's default sources when none are configured."""
-    from tracker.crawl import default_sources
+    from selfref.crawl import default_sources
 
     sources = tracker.config.settings.sources or default_sources(tracker.catalog)
     return [s for s in sources if s.enabled]

@@ -26,8 +26,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from tracker.errors import StorageError
-from tracker.filelock import flock, try_flock
+from selfref.errors import StorageError
+from selfref.filelock import flock, try_flock
 
 __all__ = ["DatabaseLock", "lock_key"]
 

@@ -25,11 +25,11 @@ from rich.console import Console
 from rich.padding import Padding
 from standardwebhooks import Webhook
 
-from index import Embedder
-from tracker.audit_query import AUDIT_COLUMNS
-from tracker.config import load_config
-from tracker.core import Tracker
-from tracker.present import audit_table, evidence_text, level_text
+from selfref.audit_query import AUDIT_COLUMNS
+from selfref.config import load_config
+from selfref.core import Tracker
+from selfref.index import Embedder
+from selfref.present import audit_table, evidence_text, level_text
 
 SECRET = "whsec_" + "c2VsZnJlZi1kZW1vLXNlY3JldC1rZXktMzItYnl0ZXM="
 

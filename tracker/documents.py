@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from itertools import chain
 from typing import Any, BinaryIO
 
-from tracker.errors import InputError
+from selfref.errors import InputError
 
 SNIPPET_CHARS = 300
 

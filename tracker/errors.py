@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tracker.levels import Level, Verdict
+    from selfref.levels import Level, Verdict
 
 
 class SelfrefError(Exception):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from tracker.events import (
+from selfref.events import (
     AlertDead,
     AlertDelivered,
     AlertQueued,
@@ -24,7 +24,7 @@ from tracker.events import (
 )
 
 if TYPE_CHECKING:
-    from tracker.bus import EventBus
+    from selfref.bus import EventBus
 
 log = logging.getLogger("selfref.events")
 

@@ -1,4 +1,4 @@
-"""What happens in the hub, as small frozen dataclasses, published on its bus (`tracker.bus`).
+"""What happens in the hub, as small frozen dataclasses, published on its bus (`selfref.bus`).
 
     event              published by                         subscribers
     RetrievalChecked   Tracker.check, every check           audit writer, outbox (before
@@ -21,8 +21,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TypeAlias
 
-from tracker.documents import CheckDocument
-from tracker.levels import Level, Verdict
+from selfref.documents import CheckDocument
+from selfref.levels import Level, Verdict
 
 INDEX = "index"
 """The part a check can go without when it is unreachable (`RetrievalChecked.degraded`)."""

@@ -1,6 +1,6 @@
 """An exclusive `flock` on a file, the one file-lock mechanism of selfref: the database
-locks of an SQLite home (`tracker.dblock`) and the catalog indexing lock of a home
-(`tracker.indexing`) both hold theirs this way. The kernel frees it when the holder's
+locks of an SQLite home (`selfref.dblock`) and the catalog indexing lock of a home
+(`selfref.indexing`) both hold theirs this way. The kernel frees it when the holder's
 process dies. Both functions return the open descriptor, which holds the lock until it
 is closed; they raise OSError when the file cannot be made, ImportError where the
 platform has no POSIX locks."""

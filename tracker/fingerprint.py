@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tracker.catalog import Catalog
+from selfref.catalog import Catalog
 
 SHINGLE = 4  # content words per shingle (about eight words of prose)
 WINDOW = 16  # shingles per winnowing window

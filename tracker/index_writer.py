@@ -1,6 +1,6 @@
 """The crawl's index writer: chunk writes and deletes batched onto one background thread.
 
-Apart from the crawl's orchestration (`tracker.crawl`), which hands it each page's chunks
+Apart from the crawl's orchestration (`selfref.crawl`), which hands it each page's chunks
 and learns from its callbacks when a batch is confirmed or failed.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from index import ChunkRecord, VectorIndex, VectorIndexError
-from tracker.errors import IndexUnavailableError
+from selfref.errors import IndexUnavailableError
+from selfref.index import ChunkRecord, VectorIndex, VectorIndexError
 
 __all__ = ["FLUSH_CHUNKS", "IndexWriter"]
 

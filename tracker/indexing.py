@@ -1,7 +1,7 @@
 """Where the catalog's indexing stands, for `GET /readyz` and for progress shown to people.
 
 A fresh home opens the vector index and seeds it with the catalog's lines before the
-first similarity lookup; with the package's shipped vectors (`tracker.catalog_vectors`)
+first similarity lookup; with the package's shipped vectors (`selfref.catalog_vectors`)
 that takes a second or two, otherwise the lines are embedded first. Readiness code reads
 `Tracker.indexing.ready`; the CLI listens to show a progress bar on a terminal.
 """
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from tracker.filelock import flock, try_flock
+from selfref.filelock import flock, try_flock
 
 log = logging.getLogger("selfref.corpus")
 

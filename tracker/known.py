@@ -5,7 +5,7 @@ Three lookups, cheapest first; each document gets the first that finds something
 1. URL: the document's canonical URL leads to a page the crawl indexed for this agent (its
    own URL, where it redirected to, or the URL of a copy the crawl linked to it).
 2. Passage: the document repeats passages of such a page, whatever the boundaries, with
-   the names removed or not, on another site (`tracker.fingerprint`): at least
+   the names removed or not, on another site (`selfref.fingerprint`): at least
    `MIN_MATCHES` fingerprints of the page's passages about this agent (a text too short
    for two may share one, if the chunk it falls in, read back from the index, holds most of
    the text's shingles); `share` is the part of the document they cover.
@@ -35,17 +35,17 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
-from crawlers.urls import canonicalize
-from index import VectorIndex, VectorIndexError, chunk_id
-from tracker.audit import AuditLog
-from tracker.catalog import Catalog
-from tracker.corpus import CRAWL_SOURCE
-from tracker.crawl_state import CrawlStore, PageStatus, split_list, utc
-from tracker.detect import Known
-from tracker.documents import CheckDocument
-from tracker.errors import IndexUnavailableError, StorageError
-from tracker.fingerprint import Fingerprinter, signed32
-from tracker.tagging import AI_NEAR, CATEGORIES
+from selfref.audit import AuditLog
+from selfref.catalog import Catalog
+from selfref.corpus import CRAWL_SOURCE
+from selfref.crawl_state import CrawlStore, PageStatus, split_list, utc
+from selfref.crawlers.urls import canonicalize
+from selfref.detect import Known
+from selfref.documents import CheckDocument
+from selfref.errors import IndexUnavailableError, StorageError
+from selfref.fingerprint import Fingerprinter, signed32
+from selfref.index import VectorIndex, VectorIndexError, chunk_id
+from selfref.tagging import AI_NEAR, CATEGORIES
 
 URL = "url"
 PASSAGE = "passage"

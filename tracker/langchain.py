@@ -34,6 +34,9 @@ it.
 
 A failing check (storage, index) propagates from the retriever and the middleware: a guard
 that cannot decide does not pass the documents on.
+
+LangChain is the optional extra `selfref-tracker[langchain]`; without it, importing this
+module raises ModuleNotFoundError naming the extra.
 """
 
 from __future__ import annotations
@@ -47,24 +50,32 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from uuid import UUID
 
-from langchain.agents.middleware import AgentMiddleware, AgentState
-from langchain_core.callbacks import (
-    AsyncCallbackManagerForRetrieverRun,
-    BaseCallbackHandler,
-    CallbackManagerForRetrieverRun,
-)
-from langchain_core.documents import Document
-from langchain_core.embeddings import Embeddings
-from langchain_core.messages import ToolMessage
-from langchain_core.retrievers import BaseRetriever
-from langgraph.prebuilt.tool_node import ToolCallRequest
-from langgraph.types import Command
+try:
+    from langchain.agents.middleware import AgentMiddleware, AgentState
+    from langchain_core.callbacks import (
+        AsyncCallbackManagerForRetrieverRun,
+        BaseCallbackHandler,
+        CallbackManagerForRetrieverRun,
+    )
+    from langchain_core.documents import Document
+    from langchain_core.embeddings import Embeddings
+    from langchain_core.messages import ToolMessage
+    from langchain_core.retrievers import BaseRetriever
+    from langgraph.prebuilt.tool_node import ToolCallRequest
+    from langgraph.types import Command
+except ModuleNotFoundError as exc:  # the [langchain] extra is not installed
+    missing = (exc.name or "langchain").partition(".")[0]
+    raise ModuleNotFoundError(
+        f"selfref.langchain needs LangChain, and {missing} is not installed: "
+        "pip install 'selfref-tracker[langchain]'",
+        name=exc.name,
+    ) from exc
 from pydantic import field_validator
 
-from index import Embedder
-from tracker.core import CheckResult, Tracker
-from tracker.errors import AgentNotSetError, InputError, RetrievalBlocked
-from tracker.levels import Level, Verdict
+from selfref.core import CheckResult, Tracker
+from selfref.errors import AgentNotSetError, InputError, RetrievalBlocked
+from selfref.index import Embedder
+from selfref.levels import Level, Verdict
 
 __all__ = [
     "AGENT_KEY",
@@ -219,7 +230,7 @@ def _tool_output_documents(output: Any) -> list[Any]:
 
 
 class SelfrefEmbeddings(Embeddings):
-    """A selfref embedder (`tracker.embedder`, `index.MiniLMEmbedder()`, ...) as LangChain
+    """A selfref embedder (`tracker.embedder`, `selfref.index.MiniLMEmbedder()`, ...) as LangChain
     `Embeddings`: unit vectors, so cosine and inner product agree."""
 
     def __init__(self, embedder: Embedder) -> None:

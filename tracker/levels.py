@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
-from tracker.errors import InputError
+from selfref.errors import InputError
 
 
 class Level(enum.IntEnum):

@@ -2,7 +2,7 @@
 
 Each Tracker has its own registry, so two trackers in one process (tests, tools) never
 share counts. Checks, crawled pages and alerts are counted by after-commit subscribers of
-the tracker's events (`tracker.events`), whatever face started them: the HTTP API, the
+the tracker's events (`selfref.events`), whatever face started them: the HTTP API, the
 CLI, LangChain, the scheduler. HTTP requests are counted by the API itself. Outbox sizes
 and the scheduler role are read when scraped (a custom collector), not counted as they
 change: they stay right whichever process changed them.
@@ -20,7 +20,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
 
-from tracker.events import (
+from selfref.events import (
     INDEX,
     AlertDead,
     AlertDelivered,
@@ -35,8 +35,8 @@ from tracker.events import (
 )
 
 if TYPE_CHECKING:
-    from tracker.audit import AuditLog
-    from tracker.bus import EventBus
+    from selfref.audit import AuditLog
+    from selfref.bus import EventBus
 
 __all__ = ["CONTENT_TYPE", "LATENCY_BUCKETS", "Metrics"]
 
@@ -197,7 +197,7 @@ class _ScrapeTime(Collector):
             yield outbox
 
     def _outbox(self) -> dict[str, int] | None:
-        from tracker.outbox.schema import AlertRow
+        from selfref.outbox.schema import AlertRow
 
         table = AlertRow.__table__  # type: ignore[attr-defined]
         stmt = (

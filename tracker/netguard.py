@@ -4,7 +4,7 @@ The hub hands `AddressGuard(...)` to the leaves that make outbound requests (the
 fetcher, the webhook channel); they call it on every URL they are about to request,
 including each redirect hop, so a public name that resolves to 10.0.0.1 is refused
 after DNS, not only by its spelling. The call gives early, clear refusals; what enforces
-the guard is `tracker.transport.GuardedTransport`, which connects only to the addresses
+the guard is `selfref.transport.GuardedTransport`, which connects only to the addresses
 `AddressGuard.addresses` resolved and checked (a name cannot answer public to the check
 and loopback to the connection: DNS rebinding).
 """

@@ -18,9 +18,9 @@ from collections.abc import Callable, Mapping
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any, Generic, TypeVar, cast
 
-from alerts import Channel
-from crawlers.sources import Source
-from tracker.errors import ConfigError
+from selfref.alerts import Channel
+from selfref.crawlers.sources import Source
+from selfref.errors import ConfigError
 
 __all__ = ["CHANNELS", "SOURCES", "Registry"]
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from tracker.levels import Level
+from selfref.levels import Level
 
 if TYPE_CHECKING:
     from rich.table import Table
     from rich.text import Text
 
-    from tracker.audit_query import AuditRow
-    from tracker.levels import Verdict
+    from selfref.audit_query import AuditRow
+    from selfref.levels import Verdict
 
 LEVEL_STYLE = {
     Level.NONE: "dim",

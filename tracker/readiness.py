@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from tracker.errors import SchemaOutdatedError, StorageError
+from selfref.errors import SchemaOutdatedError, StorageError
 
 if TYPE_CHECKING:
-    from tracker.core import Tracker
-    from tracker.roles import Role
+    from selfref.core import Tracker
+    from selfref.roles import Role
 
 __all__ = ["readiness"]
 

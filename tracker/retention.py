@@ -10,14 +10,14 @@ from collections import Counter
 
 import sqlalchemy as sa
 
-from tracker.audit import (
+from selfref.audit import (
     AuditDay,
     AuditLog,
     RetrievalEvent,
     RetrievedDocument,
     count_days,
 )
-from tracker.audit_query import to_db_time
+from selfref.audit_query import to_db_time
 
 __all__ = ["RETENTION_EVERY", "expire"]
 
@@ -31,7 +31,7 @@ _DAYS = AuditDay.__table__  # type: ignore[attr-defined]
 def expire(log: AuditLog, before: dt.datetime, *, batch: int = 1000) -> int:
     """Delete the events created before `before` (oldest first, `batch` per transaction);
     returns how many were deleted."""
-    from tracker.outbox.schema import AlertRow
+    from selfref.outbox.schema import AlertRow
 
     alerts = AlertRow.__table__  # type: ignore[attr-defined]
     cutoff = to_db_time(before)

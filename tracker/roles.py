@@ -1,7 +1,7 @@
 """What a selfref process does beside serving the API: run the scheduler, or not.
 
 Exactly one process per database runs the scheduler: the one holding the database's
-`scheduler` lock (`tracker.dblock`). `selfref daemon` tries for the lock at start and every
+`scheduler` lock (`selfref.dblock`). `selfref daemon` tries for the lock at start and every
 `[scheduler] lock_retry` after: without it the process serves the API only (role
 `standby`) and takes over when the holder dies; holding it, it checks every `lock_retry`
 that the lock is still its own (a PostgreSQL restart drops it) and stands down if not.
@@ -14,8 +14,8 @@ import logging
 import threading
 from collections.abc import Callable
 
-from tracker.dblock import DatabaseLock
-from tracker.errors import StorageError
+from selfref.dblock import DatabaseLock
+from selfref.errors import StorageError
 
 __all__ = ["API_ONLY", "ApiOnly", "Role", "SchedulerRole"]
 

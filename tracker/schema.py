@@ -3,7 +3,7 @@ by Alembic migrations (`tracker/migrations/`, `selfref db upgrade`).
 
 - Fresh (no selfref tables): the tables are created from the models and stamped HEAD, at
   first use, by whichever process or thread gets there first: the others wait on the
-  database's `schema` lock (`tracker.dblock`) and then find it done.
+  database's `schema` lock (`selfref.dblock`) and then find it done.
 - At HEAD: nothing to do (one query, no lock).
 - Behind, or written before migrations existed: refused with SchemaOutdatedError naming
   the command to run, unless `[storage] auto_migrate = true` (then upgraded, under the lock).
@@ -19,9 +19,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
-from tracker.dblock import DatabaseLock
-from tracker.errors import SchemaOutdatedError
-from tracker.migrations import HEAD, REVISIONS, VERSION_TABLE
+from selfref.dblock import DatabaseLock
+from selfref.errors import SchemaOutdatedError
+from selfref.migrations import HEAD, REVISIONS, VERSION_TABLE
 
 __all__ = [
     "HEAD",
@@ -37,7 +37,7 @@ __all__ = [
 PRE_MIGRATIONS = REVISIONS[0]
 """What a database written before migrations existed is stamped as before upgrading: every
 step after it skips what such a database already has."""
-MODEL_MODULES = ("tracker.audit", "tracker.outbox.schema", "tracker.crawl_state")
+MODEL_MODULES = ("selfref.audit", "selfref.outbox.schema", "selfref.crawl_state")
 UPGRADE_HINT = "run `selfref db upgrade` (or set [storage] auto_migrate = true)"
 
 
@@ -140,6 +140,6 @@ def run_alembic(conn: sa.Connection, command: str, revision: str) -> None:
     from alembic.config import Config
 
     config = Config()
-    config.set_main_option("script_location", "tracker:migrations")
+    config.set_main_option("script_location", "selfref:migrations")
     config.attributes["connection"] = conn
     getattr(commands, command)(config, revision)

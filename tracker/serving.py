@@ -18,7 +18,7 @@ from typing import Any
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from tracker.config import ApiSettings
+from selfref.config import ApiSettings
 
 __all__ = ["RequestTimeLimit", "server_config"]
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 
-from crawlers.sources import Source
-from tracker.config import Config, SourceSettings
-from tracker.errors import ConfigError
-from tracker.plugins import SOURCES
+from selfref.config import Config, SourceSettings
+from selfref.crawlers.sources import Source
+from selfref.errors import ConfigError
+from selfref.plugins import SOURCES
 
 _OPTION_IN_MESSAGE = re.compile(r"\boptions? '([^']+)'")
 

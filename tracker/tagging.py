@@ -29,10 +29,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from tracker.catalog import Catalog, Profile
-from tracker.crawl_state import PassageTags
-from tracker.detect import Detector, Mention, Role
-from tracker.levels import Level, Verdict
+from selfref.catalog import Catalog, Profile
+from selfref.crawl_state import PassageTags
+from selfref.detect import Detector, Mention, Role
+from selfref.levels import Level, Verdict
 
 PERSONA_TRANSCRIPT = "persona-transcript"
 INCIDENT_COVERAGE = "incident-coverage"

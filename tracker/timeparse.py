@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from tracker.errors import InputError
+from selfref.errors import InputError
 
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 MAX_DURATION = dt.timedelta(days=36_500)  # 100 years: anything longer is a typo

@@ -24,7 +24,7 @@ from typing import Any
 import httpcore
 import httpx
 
-from tracker.netguard import AddressGuard
+from selfref.netguard import AddressGuard
 
 __all__ = ["GuardedTransport"]
 

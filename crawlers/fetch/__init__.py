@@ -15,10 +15,10 @@ one job, then calls the steps after it or ends the fetch by filling its result
 9. `Decode`: binary sniffing, then the charset.
 """
 
-from crawlers.fetch.decode import decode_body, looks_binary
-from crawlers.fetch.fetcher import Fetcher
-from crawlers.fetch.result import FetchRequest, FetchResult, FetchStatus
-from crawlers.settings import ANY_TYPE, FEED_TYPES, JSON_TYPES, PAGE_TYPES, FetchSettings
+from selfref.crawlers.fetch.decode import decode_body, looks_binary
+from selfref.crawlers.fetch.fetcher import Fetcher
+from selfref.crawlers.fetch.result import FetchRequest, FetchResult, FetchStatus
+from selfref.crawlers.settings import ANY_TYPE, FEED_TYPES, JSON_TYPES, PAGE_TYPES, FetchSettings
 
 __all__ = [
     "ANY_TYPE",

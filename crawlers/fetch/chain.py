@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from crawlers.fetch.result import FetchResult
+from selfref.crawlers.fetch.result import FetchResult
 
 __all__ = ["Exchange", "Next", "Retryable", "Step", "chain", "media_type"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 
-from crawlers.fetch.chain import Exchange, Next
-from crawlers.settings import FetchSettings
+from selfref.crawlers.fetch.chain import Exchange, Next
+from selfref.crawlers.settings import FetchSettings
 
 __all__ = ["Concurrency"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import codecs
 import re
 
-from crawlers.fetch.chain import Exchange, Next, media_type
-from crawlers.fetch.result import FetchStatus
+from selfref.crawlers.fetch.chain import Exchange, Next, media_type
+from selfref.crawlers.fetch.result import FetchStatus
 
 __all__ = ["Decode", "decode_body", "looks_binary"]
 

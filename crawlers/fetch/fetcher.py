@@ -11,18 +11,18 @@ from types import TracebackType
 
 import httpx
 
-from crawlers.fetch.chain import Exchange, Step, chain
-from crawlers.fetch.concurrency import Concurrency
-from crawlers.fetch.decode import Decode
-from crawlers.fetch.guard import Guard, UrlCheck
-from crawlers.fetch.limits import ACCEPT_ENCODING, Limits
-from crawlers.fetch.redirect import Redirect
-from crawlers.fetch.result import FetchRequest, FetchResult
-from crawlers.fetch.retry import Retry
-from crawlers.fetch.robots import Robots
-from crawlers.fetch.send import Send
-from crawlers.fetch.spacing import Spacing
-from crawlers.settings import FetchSettings
+from selfref.crawlers.fetch.chain import Exchange, Step, chain
+from selfref.crawlers.fetch.concurrency import Concurrency
+from selfref.crawlers.fetch.decode import Decode
+from selfref.crawlers.fetch.guard import Guard, UrlCheck
+from selfref.crawlers.fetch.limits import ACCEPT_ENCODING, Limits
+from selfref.crawlers.fetch.redirect import Redirect
+from selfref.crawlers.fetch.result import FetchRequest, FetchResult
+from selfref.crawlers.fetch.retry import Retry
+from selfref.crawlers.fetch.robots import Robots
+from selfref.crawlers.fetch.send import Send
+from selfref.crawlers.fetch.spacing import Spacing
+from selfref.crawlers.settings import FetchSettings
 
 __all__ = ["Fetcher"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from crawlers.fetch.chain import Exchange, Next
-from crawlers.fetch.result import FetchStatus
+from selfref.crawlers.fetch.chain import Exchange, Next
+from selfref.crawlers.fetch.result import FetchStatus
 
 __all__ = ["Guard", "UrlCheck"]
 

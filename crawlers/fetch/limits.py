@@ -9,9 +9,9 @@ from itertools import chain
 
 import httpx
 
-from crawlers.fetch.chain import Exchange, Next, media_type
-from crawlers.fetch.result import FetchStatus
-from crawlers.settings import FetchSettings
+from selfref.crawlers.fetch.chain import Exchange, Next, media_type
+from selfref.crawlers.fetch.result import FetchStatus
+from selfref.crawlers.settings import FetchSettings
 
 __all__ = ["ACCEPT_ENCODING", "Limits"]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urljoin
 
-from crawlers.fetch.chain import Exchange, Next
-from crawlers.fetch.result import FetchStatus
-from crawlers.settings import FetchSettings
+from selfref.crawlers.fetch.chain import Exchange, Next
+from selfref.crawlers.fetch.result import FetchStatus
+from selfref.crawlers.settings import FetchSettings
 
 __all__ = ["Redirect"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from crawlers.fetch.chain import Exchange, Next, Retryable
-from crawlers.fetch.result import FetchStatus
-from crawlers.settings import FetchSettings
+from selfref.crawlers.fetch.chain import Exchange, Next, Retryable
+from selfref.crawlers.fetch.result import FetchStatus
+from selfref.crawlers.settings import FetchSettings
 
 __all__ = ["Retry"]
 

@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 
 from protego import Protego
 
-from crawlers.fetch.chain import Exchange, Next
-from crawlers.fetch.result import FetchResult, FetchStatus
-from crawlers.settings import ANY_TYPE, FetchSettings
+from selfref.crawlers.fetch.chain import Exchange, Next
+from selfref.crawlers.fetch.result import FetchResult, FetchStatus
+from selfref.crawlers.settings import ANY_TYPE, FetchSettings
 
 __all__ = ["ROBOTS_MAX_BYTES", "Fetch", "Robots", "Rules"]
 

@@ -8,8 +8,8 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
-from crawlers.fetch.chain import Exchange, Next, Retryable
-from crawlers.fetch.result import FetchStatus
+from selfref.crawlers.fetch.chain import Exchange, Next, Retryable
+from selfref.crawlers.fetch.result import FetchStatus
 
 __all__ = ["REDIRECTS", "Send", "retry_after"]
 

@@ -6,9 +6,9 @@ import threading
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from crawlers.fetch.chain import Exchange, Next
-from crawlers.fetch.result import FetchStatus
-from crawlers.settings import FetchSettings
+from selfref.crawlers.fetch.chain import Exchange, Next
+from selfref.crawlers.fetch.result import FetchStatus
+from selfref.crawlers.settings import FetchSettings
 
 __all__ = ["Spacing"]
 

@@ -2,7 +2,7 @@
 points of the `selfref.sources` group, declared in pyproject.toml exactly as a third party
 declares its own), each imported only when a config names its kind."""
 
-from crawlers.sources.base import (
+from selfref.crawlers.sources.base import (
     Candidate,
     Option,
     Source,

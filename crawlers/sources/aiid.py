@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any, ClassVar, TextIO
 from urllib.parse import urljoin
 
-from crawlers.fetch import Fetcher
-from crawlers.sources.base import Candidate, Option, Source, parse_datetime
+from selfref.crawlers.fetch import Fetcher
+from selfref.crawlers.sources.base import Candidate, Option, Source, parse_datetime
 
 _CSV_TYPES = {"text/csv", "text/plain", "application/csv", "application/octet-stream"}
 _NUMBER = re.compile(r"\d+")

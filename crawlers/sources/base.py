@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
-from crawlers.fetch import Fetcher, FetchResult, FetchStatus
+from selfref.crawlers.fetch import Fetcher, FetchResult, FetchStatus
 
 __all__ = [
     "Candidate",

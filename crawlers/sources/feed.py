@@ -10,8 +10,8 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
-from crawlers.fetch import FEED_TYPES, Fetcher, FetchStatus
-from crawlers.sources.base import Candidate, Option, Source
+from selfref.crawlers.fetch import FEED_TYPES, Fetcher, FetchStatus
+from selfref.crawlers.sources.base import Candidate, Option, Source
 
 _ACCEPT = FEED_TYPES | {"text/html", "text/plain", "application/octet-stream"}
 

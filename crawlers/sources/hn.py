@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
-from crawlers.fetch import JSON_TYPES, Fetcher
-from crawlers.sources.base import Candidate, Option, Source
+from selfref.crawlers.fetch import JSON_TYPES, Fetcher
+from selfref.crawlers.sources.base import Candidate, Option, Source
 
 
 class HackerNewsSource(Source):

@@ -10,8 +10,8 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
-from crawlers.fetch import FEED_TYPES, Fetcher
-from crawlers.sources.base import Candidate, Option, Source, parse_datetime
+from selfref.crawlers.fetch import FEED_TYPES, Fetcher
+from selfref.crawlers.sources.base import Candidate, Option, Source, parse_datetime
 
 _GZIP_TYPES = {"application/gzip", "application/x-gzip", "application/octet-stream"}
 _ACCEPT = FEED_TYPES | _GZIP_TYPES | {"text/plain"}

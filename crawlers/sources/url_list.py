@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
-from crawlers.fetch import Fetcher
-from crawlers.sources.base import Candidate, Option, Source
+from selfref.crawlers.fetch import Fetcher
+from selfref.crawlers.sources.base import Candidate, Option, Source
 
 
 class UrlListSource(Source):

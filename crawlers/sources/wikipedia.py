@@ -7,8 +7,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 from urllib.parse import quote, urlencode
 
-from crawlers.fetch import JSON_TYPES, Fetcher
-from crawlers.sources.base import Candidate, Option, Source, parse_datetime
+from selfref.crawlers.fetch import JSON_TYPES, Fetcher
+from selfref.crawlers.sources.base import Candidate, Option, Source, parse_datetime
 
 _BATCH = 50  # titles per API request, the MediaWiki limit for ordinary clients
 

@@ -14,7 +14,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from alert_servers import Mailbox, SmtpServer
 
-from alerts import Alert, AlertDocument, new_message_id
+from selfref.alerts import Alert, AlertDocument, new_message_id
 from tests.loopback import WebhookReceiver, free_port, new_secret
 
 

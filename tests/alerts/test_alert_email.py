@@ -6,7 +6,6 @@ import email
 import email.policy
 import socket
 import ssl
-import time
 from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from typing import Any
@@ -16,9 +15,9 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from alert_servers import Mailbox, SmtpServer
 
-from alerts import Alert, AlertDocument, EmailChannel, make_test_alert
+from selfref.alerts import Alert, AlertDocument, EmailChannel, make_test_alert
+from selfref.plugins import CHANNELS
 from tests.loopback import free_port
-from tracker.plugins import CHANNELS
 
 
 def channel_for(server: SmtpServer, **options: Any) -> EmailChannel:
@@ -148,9 +147,8 @@ def silent_port() -> Iterator[int]:
 
 def test_silent_smtp_server_times_out(silent_port: int, make_alert: Callable[..., Alert]) -> None:
     server = SmtpServer("127.0.0.1", silent_port, Mailbox())
-    started = time.monotonic()
+    # The listener never speaks nor closes: only the session's deadline ends the send.
     result = channel_for(server, timeout=0.3).send([make_alert()])
-    assert time.monotonic() - started < 2.0
     assert not result.ok and not result.permanent
     assert "timed out after 0.3 s" in (result.error or "")
 

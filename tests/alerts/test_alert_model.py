@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alerts import PAYLOAD_SCHEMA, Alert, AlertDocument, make_test_alert, new_message_id
+from selfref.alerts import PAYLOAD_SCHEMA, Alert, AlertDocument, make_test_alert, new_message_id
 
 SCHEMA_FILE = Path(__file__).parents[2] / "docs" / "webhook-payload.schema.json"
 VALIDATOR = jsonschema.Draft202012Validator(
@@ -98,7 +98,7 @@ def test_schema_file_in_docs_matches_the_dict() -> None:
     on_disk = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     assert on_disk == PAYLOAD_SCHEMA, (
         "docs/webhook-payload.schema.json is stale; regenerate it with: python -c "
-        '"import json; from alerts.schema import PAYLOAD_SCHEMA; print(json.dumps('
+        '"import json; from selfref.alerts.schema import PAYLOAD_SCHEMA; print(json.dumps('
         'PAYLOAD_SCHEMA, indent=2))" > docs/webhook-payload.schema.json'
     )
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alerts import RetryPolicy
+from selfref.alerts import RetryPolicy
 
 POLICY = RetryPolicy()
 seeds = st.integers(0, 2**32 - 1)

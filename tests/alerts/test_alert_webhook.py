@@ -12,10 +12,10 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
-from alerts import Alert, WebhookChannel, parse_retry_after
+from selfref.alerts import Alert, WebhookChannel, parse_retry_after
+from selfref.netguard import AddressGuard, BlockedAddressError, UnresolvableHostError
+from selfref.plugins import CHANNELS
 from tests.loopback import WebhookReceiver, new_secret
-from tracker.netguard import AddressGuard, BlockedAddressError, UnresolvableHostError
-from tracker.plugins import CHANNELS
 
 
 def test_delivers_a_signed_payload(
@@ -68,14 +68,12 @@ def test_500_forever_is_retryable_with_the_same_id(
 def test_hanging_receiver_times_out(
     receiver: WebhookReceiver, make_alert: Callable[..., Alert]
 ) -> None:
-    receiver.mode = "hang"
+    receiver.mode = "hang"  # no answer for 10 s, then the connection closes unanswered
     with WebhookChannel("ops", receiver.url, receiver.secret, timeout=0.3) as channel:
-        started = time.monotonic()
         result = channel.send([make_alert()])
-        elapsed = time.monotonic() - started
     assert not result.ok and not result.permanent
     assert "timed out after 0.3 s" in (result.error or "")
-    assert elapsed < 2.0
+    assert not receiver.hang_ended.is_set()  # it gave up while the receiver still hung
 
 
 def test_410_disables_the_endpoint(

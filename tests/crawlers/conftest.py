@@ -9,21 +9,24 @@ from typing import Any
 
 import pytest
 
-from crawlers.fetch import Fetcher, FetchResult, FetchSettings
-from crawlers.fetch.chain import Exchange
+from selfref.crawlers.fetch import Fetcher, FetchResult, FetchSettings
+from selfref.crawlers.fetch.chain import Exchange
 from tests.loopback import LoopbackServer
 
 
 class FakeClock:
-    """A monotonic clock that only moves when something sleeps on it."""
+    """A monotonic clock that only moves when something sleeps on it, and by `step` each
+    time it is read (a deadline then passes after so many readings, not so much time)."""
 
-    def __init__(self) -> None:
+    def __init__(self, step: float = 0.0) -> None:
         self.now = 1000.0
+        self.step = step
         self.sleeps: list[float] = []
         self._lock = threading.Lock()
 
     def __call__(self) -> float:
         with self._lock:
+            self.now += self.step
             return self.now
 
     def sleep(self, seconds: float) -> None:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crawlers.dedupe import (
+from selfref.crawlers.dedupe import (
     BANDS,
     MAX_DISTANCE,
     content_hash,

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from crawlers.extract import extract
+from selfref.crawlers.extract import extract
 
 BODY = (
     "Grok, the chatbot made by xAI, posted antisemitic replies on X and called itself "

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from crawlers.fetch import Fetcher
-from crawlers.sources import Candidate, SourceError
+from selfref.crawlers.fetch import Fetcher
+from selfref.crawlers.sources import Candidate, SourceError
+from selfref.plugins import SOURCES
 from tests.loopback import LoopbackServer
-from tracker.plugins import SOURCES
 
 INCIDENTS = [
     {

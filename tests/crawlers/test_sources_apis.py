@@ -11,10 +11,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from crawlers.fetch import Fetcher
-from crawlers.sources import Candidate, SourceError
+from selfref.crawlers.fetch import Fetcher
+from selfref.crawlers.sources import Candidate, SourceError
+from selfref.plugins import SOURCES
 from tests.loopback import LoopbackServer, send
-from tracker.plugins import SOURCES
 
 
 def json_route(answer: Callable[[dict[str, str]], Any]) -> Callable[[BaseHTTPRequestHandler], None]:

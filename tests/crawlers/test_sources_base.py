@@ -9,11 +9,11 @@ from typing import Any, ClassVar
 
 import pytest
 
-from crawlers.fetch import Fetcher
-from crawlers.sources import Candidate, Option, Source
-from crawlers.sources.base import parse_datetime
-from tracker.errors import ConfigError
-from tracker.plugins import SOURCES
+from selfref.crawlers.fetch import Fetcher
+from selfref.crawlers.sources import Candidate, Option, Source
+from selfref.crawlers.sources.base import parse_datetime
+from selfref.errors import ConfigError
+from selfref.plugins import SOURCES
 
 
 def test_builtin_kinds_are_registered() -> None:

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from crawlers.fetch import Fetcher
-from crawlers.sources import SourceError
+from selfref.crawlers.fetch import Fetcher
+from selfref.crawlers.sources import SourceError
+from selfref.plugins import SOURCES
 from tests.loopback import LoopbackServer
-from tracker.plugins import SOURCES
 
 RSS = """<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>AI incidents</title><link>https://news.example/</link>

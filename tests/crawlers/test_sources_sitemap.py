@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crawlers.fetch import Fetcher
-from crawlers.sources import Candidate, SourceError
+from selfref.crawlers.fetch import Fetcher
+from selfref.crawlers.sources import Candidate, SourceError
+from selfref.plugins import SOURCES
 from tests.loopback import LoopbackServer
-from tracker.plugins import SOURCES
 
 NS = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crawlers.urls import canonicalize, is_tracking_param
+from selfref.crawlers.urls import canonicalize, is_tracking_param
 
 
 @pytest.mark.parametrize(

@@ -17,8 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from selfref import Level, Tracker
 from tests.loopback import free_port
-from tracker import Level, Tracker
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SELFREF = Path(sys.executable).with_name("selfref")

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from index import ChunkRecord, MiniLMEmbedder, VectorIndex
+from selfref import Level, Tracker
+from selfref.config import load_config
+from selfref.index import ChunkRecord, MiniLMEmbedder, VectorIndex
 from tests.scale_servers import chroma_server
-from tracker import Level, Tracker
-from tracker.config import load_config
 
 pytestmark = pytest.mark.server
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from langchain_core.embeddings import DeterministicFakeEmbedding
 
-from index import (
+from selfref.index import (
     E5Small4BitEmbedder,
     Embedder,
     EmbedderError,
@@ -18,7 +18,7 @@ from index import (
     embedder_names,
     load_embedder,
 )
-from index.embedder import E5_SMALL_4BIT_ID, MINILM_ID, USE_MULTILINGUAL_ID
+from selfref.index.embedder import E5_SMALL_4BIT_ID, MINILM_ID, USE_MULTILINGUAL_ID
 
 ORIGINAL = "The chatbot called itself MechaHitler in posts on X."
 PARAPHRASE = "The AI assistant referred to itself as MechaHitler on the social network."

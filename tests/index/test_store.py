@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from langchain_core.embeddings import DeterministicFakeEmbedding
 
-from index import (
+from selfref.index import (
     ChunkRecord,
     EmbedderMismatchError,
     LangChainEmbedder,

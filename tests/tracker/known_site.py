@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from selfref.catalog import Catalog
 from tests.loopback import LoopbackServer
-from tracker.catalog import Catalog
 
 
 @dataclass(frozen=True)

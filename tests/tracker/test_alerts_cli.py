@@ -19,10 +19,10 @@ from test_outbox import (
     webhook_toml,
 )
 
+from selfref import Tracker
+from selfref.alerting import default_webhook_name
+from selfref.cli import cli
 from tests.loopback import WebhookReceiver
-from tracker import Tracker
-from tracker.alerting import default_webhook_name
-from tracker.cli import cli
 
 
 def run(*args: str) -> Result:
@@ -166,7 +166,7 @@ def test_list_shows_alerts_held_by_a_lease_and_when_they_free(
 
     import sqlalchemy as sa
 
-    from tracker.outbox.schema import AlertRow
+    from selfref.outbox.schema import AlertRow
 
     tracker = make_tracker()
     critical(tracker)

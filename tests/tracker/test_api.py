@@ -11,11 +11,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-import index
-from tracker import Tracker
-from tracker.api import MAX_DOCUMENTS, MAX_TEXT_CHARS, STORAGE_DOWN, create_app
-from tracker.config import load_config
-from tracker.errors import (
+from selfref import Tracker, index
+from selfref.api import MAX_DOCUMENTS, MAX_TEXT_CHARS, STORAGE_DOWN, create_app
+from selfref.config import load_config
+from selfref.errors import (
     ConfigError,
     IndexUnavailableError,
     InputError,

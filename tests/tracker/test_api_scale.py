@@ -13,9 +13,9 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from selfref import Tracker
+from selfref.api import create_app
 from tests.loopback import free_port
-from tracker import Tracker
-from tracker.api import create_app
 
 PERSONA = "Grok called itself MechaHitler in a series of posts on X in July 2025."
 CLEAN = "A recipe for apple pie with cinnamon and a lattice crust."

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from tracker import Level, UnknownAgentError
-from tracker.errors import SchemaOutdatedError
+from selfref import Level, UnknownAgentError
+from selfref.errors import SchemaOutdatedError
 
 T0 = dt.datetime(2025, 7, 9, 12, 0, tzinfo=dt.UTC)
 PERSONA = "Grok called itself MechaHitler in a series of posts on X in July 2025."
@@ -139,8 +139,8 @@ def test_record_and_every_filter_on_postgresql(write_config, make_tracker, clock
 def test_an_older_database_is_refused_then_upgraded_with_day_counts(make_tracker, clock) -> None:
     import sqlalchemy as sa
 
-    from tracker.audit import AuditLog
-    from tracker.audit_query import AuditFilter
+    from selfref.audit import AuditLog
+    from selfref.audit_query import AuditFilter
 
     tracker = make_tracker(clock=clock)
     clock.now = T0

@@ -1,5 +1,5 @@
 """The two audit readers give the same rows for the same data: `AuditLog.rows`
-(SQLAlchemy, on SQLite and on the PostgreSQL server) and `tracker.audit_sqlite.read_rows`
+(SQLAlchemy, on SQLite and on the PostgreSQL server) and `selfref.audit_sqlite.read_rows`
 (the standard library's sqlite3, what `selfref audit` reads a SQLite home with), for every
 filter, boundary, tie and limit; and the sqlite3 reader leaves every database it should
 not read to AuditLog."""
@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from tracker import Level, Tracker
-from tracker.audit import AuditLog, RetrievalEvent, RetrievedDocument, write_retrieval
-from tracker.audit_query import AuditFilter
-from tracker.audit_sqlite import database_file, read_rows
-from tracker.config import load_config
-from tracker.errors import SchemaOutdatedError, StorageError
+from selfref import Level, Tracker
+from selfref.audit import AuditLog, RetrievalEvent, RetrievedDocument, write_retrieval
+from selfref.audit_query import AuditFilter
+from selfref.audit_sqlite import database_file, read_rows
+from selfref.config import load_config
+from selfref.errors import SchemaOutdatedError, StorageError
 
 T0 = dt.datetime(2025, 7, 9, 12, 0, tzinfo=dt.UTC)
 PLUS2 = dt.timezone(dt.timedelta(hours=2))

@@ -9,7 +9,7 @@ from importlib import resources
 
 import pytest
 
-from tracker.catalog import Profile, load_builtin
+from selfref.catalog import Profile, load_builtin
 
 BUILTIN_IDS = ["grok", "claude", "chatgpt", "bing-copilot", "gemini", "tay"]
 
@@ -24,7 +24,7 @@ def _agents(catalog) -> list[Profile]:
 
 
 def test_raw_file_is_valid_toml_with_agents_tables():
-    text = resources.files("tracker.catalog").joinpath("builtin.toml").read_text("utf-8")
+    text = resources.files("selfref.catalog").joinpath("builtin.toml").read_text("utf-8")
     data = tomllib.loads(text)
     assert isinstance(data["agents"], list)
     ids = [a["id"] for a in data["agents"]]
@@ -339,7 +339,7 @@ def test_added_incident_facts(catalog):
 
 
 def test_catalog_chunks_include_every_coverage_line(catalog):
-    from tracker.catalog_chunks import catalog_chunks
+    from selfref.catalog_chunks import catalog_chunks
 
     chunks = catalog_chunks(catalog)
     ids = [c.id for c in chunks]
@@ -356,7 +356,7 @@ def test_catalog_chunks_include_every_coverage_line(catalog):
 
 
 def test_catalog_chunks_include_neutral_product_coverage(catalog):
-    from tracker.catalog_chunks import NEUTRAL, catalog_chunks
+    from selfref.catalog_chunks import NEUTRAL, catalog_chunks
 
     chunks = catalog_chunks(catalog)
     for p in catalog:
@@ -371,7 +371,7 @@ def test_catalog_chunks_include_neutral_product_coverage(catalog):
 
 
 def test_catalog_chunks_include_lookalikes_and_background(catalog):
-    from tracker.catalog_chunks import BACKGROUND, LOOKALIKE, catalog_chunks
+    from selfref.catalog_chunks import BACKGROUND, LOOKALIKE, catalog_chunks
 
     chunks = catalog_chunks(catalog)
     for p in catalog:

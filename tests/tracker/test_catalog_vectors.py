@@ -11,20 +11,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import MiniLMEmbedder
-from index.embedder import MINILM_ID
-from tracker.catalog_vectors import (
+from selfref.catalog_vectors import (
     builtin_texts,
     catalog_key,
     shipped,
     text_key,
     vectors_for,
 )
-from tracker.config import load_config
-from tracker.core import Tracker
-from tracker.indexing import exclusive
+from selfref.config import load_config
+from selfref.core import Tracker
+from selfref.index import MiniLMEmbedder
+from selfref.index.embedder import MINILM_ID
+from selfref.indexing import exclusive
 
-REBUILD = "python -m tracker.catalog_vectors"
+REBUILD = "python -m selfref.catalog_vectors"
 
 
 class Counting:

@@ -8,8 +8,8 @@ import pytest
 from langchain_core.documents import Document
 from sqlmodel import func, select
 
-from tracker import Level, StorageError, UnknownAgentError
-from tracker.audit import RetrievalEvent, RetrievedDocument
+from selfref import Level, StorageError, UnknownAgentError
+from selfref.audit import RetrievalEvent, RetrievedDocument
 
 BUILTIN_IDS = ["grok", "claude", "chatgpt", "bing-copilot", "gemini", "tay"]
 PERSONA = "Grok called itself MechaHitler in a series of posts on X in July 2025."

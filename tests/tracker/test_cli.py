@@ -1,7 +1,7 @@
 """`selfref` through click's CliRunner, with SELFREF_HOME set per test.
 
 Each test's home gets a copy of the session's seeded index at the default location, and
-`tracker.core.load_embedder` hands back the session's (real) MiniLM embedder, so a command
+`selfref.core.load_embedder` hands back the session's (real) MiniLM embedder, so a command
 does not pay for loading the model or seeding the catalog again.
 """
 
@@ -11,15 +11,16 @@ import csv
 import datetime as dt
 import io
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
-from tracker import Tracker
-from tracker.cli import cli
-from tracker.levels import EVIDENCE_FIELDS
+from selfref import Tracker
+from selfref.cli import cli
+from selfref.levels import EVIDENCE_FIELDS
 
 BUILTIN_IDS = ["grok", "claude", "chatgpt", "bing-copilot", "gemini", "tay"]
 PERSONA = "Grok called itself MechaHitler in a series of posts on X in July 2025."
@@ -52,7 +53,7 @@ def _lines(result: Result) -> list[dict]:
 
 @pytest.fixture
 def run(seed_home_index, embedder, monkeypatch, selfref_home) -> Callable[..., Result]:
-    monkeypatch.setattr("tracker.core.load_embedder", lambda spec, options=None: embedder)
+    monkeypatch.setattr("selfref.core.load_embedder", lambda spec, options=None: embedder)
     seed_home_index()
 
     def invoke(*args: str, input: bytes | str | None = None) -> Result:
@@ -410,3 +411,14 @@ def test_home_that_cannot_be_created_is_a_storage_error(
     result = CliRunner().invoke(cli, ["audit", "--format", "jsonl"])
     assert result.exit_code == 2
     assert "cannot create the directory for the audit database" in result.stderr
+
+
+def test_a_postgres_url_without_the_driver_names_the_extra(
+    write_config: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as without the [postgres] extra
+    write_config('[storage]\ndatabase_url = "postgresql+psycopg://u@127.0.0.1:9/db"\n')
+    result = CliRunner().invoke(cli, ["audit", "--format", "jsonl"])
+    assert result.exit_code == 2
+    assert "storage.database_url: no driver for 'postgresql+psycopg'" in result.stderr
+    assert "pip install 'selfref-tracker[postgres]'" in result.stderr

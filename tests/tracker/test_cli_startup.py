@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-import index
+from selfref import index
 
-HEAVY = ("numpy", "chromadb", "langchain_core", "sqlalchemy", "onnxruntime", "tracker.detect")
+HEAVY = ("numpy", "chromadb", "langchain_core", "sqlalchemy", "onnxruntime", "selfref.detect")
 PROBE = """
 import sys
-from tracker.cli import main
+from selfref.cli import main
 code = 0
 try:
     main({args!r})
@@ -70,8 +70,8 @@ secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 
 def _home_with_events(home: Path) -> None:
+    from selfref.audit import AuditLog
     from tests.tracker.test_audit_readers import record_events
-    from tracker.audit import AuditLog
 
     log = AuditLog(f"sqlite:///{home / 'selfref.sqlite3'}")
     record_events(log)
@@ -103,16 +103,16 @@ def test_index_exports_resolve() -> None:
 
 def test_the_default_embedder_is_calibrated() -> None:
     """Why the default config skips the calibration check at load (and its import)."""
-    from index.embedder import MINILM_ID
-    from tracker.detect import load_calibration
+    from selfref.detect import load_calibration
+    from selfref.index.embedder import MINILM_ID
 
     assert load_calibration(MINILM_ID, {}).embedder == MINILM_ID
 
 
 def test_a_config_that_needs_it_still_checks_the_calibration_at_load(write_config) -> None:
-    from tracker.config import load_config
-    from tracker.core import Tracker
-    from tracker.errors import ConfigError
+    from selfref.config import load_config
+    from selfref.core import Tracker
+    from selfref.errors import ConfigError
 
     write_config("[detect]\nthresholds = { no_such_threshold = 0.5 }\n")
     with pytest.raises(ConfigError, match=r"detect\.thresholds: unknown key"):

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from tracker import ConfigError, Level, UnknownAgentError
-from tracker.config import load_config
-from tracker.timeparse import MAX_DURATION, format_duration, parse_duration
+from selfref import ConfigError, Level, UnknownAgentError
+from selfref.config import load_config
+from selfref.timeparse import MAX_DURATION, format_duration, parse_duration
 
 # -- lookup order -----------------------------------------------------------------------
 
@@ -303,8 +303,8 @@ def test_a_huge_duration_in_the_config_is_one_clear_error(write_config) -> None:
 
 
 def test_an_unknown_crosslingual_embedder_is_one_clear_error(tmp_path: Path) -> None:
-    from tracker import Tracker
-    from tracker.config import Config, Settings
+    from selfref import Tracker
+    from selfref.config import Config, Settings
 
     settings = Settings.model_validate({"detect": {"crosslingual": "no-such-embedder"}})
     with pytest.raises(ConfigError, match=r"crosslingual: unknown embedder 'no-such-embedder'"):
@@ -312,8 +312,8 @@ def test_an_unknown_crosslingual_embedder_is_one_clear_error(tmp_path: Path) -> 
 
 
 def test_crosslingual_off_leaves_every_chunk_to_the_index_embedder(tmp_path: Path) -> None:
-    from tracker import Tracker
-    from tracker.config import Config, Settings
+    from selfref import Tracker
+    from selfref.config import Config, Settings
 
     settings = Settings.model_validate({"detect": {"crosslingual": ""}})
     tracker = Tracker(Config(settings, home=tmp_path, path=None))

@@ -17,21 +17,21 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawlers.urls import canonicalize
-from index import chunk_id
-from tests.loopback import LoopbackServer
-from tracker import Tracker
-from tracker.cli import cli
-from tracker.crawl import Counts
-from tracker.crawl_state import CrawlPage, CrawlSource, CrawlStore, PageStatus
-from tracker.errors import ConfigError
-from tracker.events import (
+from selfref import Tracker
+from selfref.cli import cli
+from selfref.crawl import Counts
+from selfref.crawl_state import CrawlPage, CrawlSource, CrawlStore, PageStatus
+from selfref.crawlers.urls import canonicalize
+from selfref.errors import ConfigError
+from selfref.events import (
     CrawlPageEvent,
     CrawlPageFailed,
     CrawlPageIndexed,
     CrawlPageSkipped,
     SourceFailed,
 )
+from selfref.index import chunk_id
+from tests.loopback import LoopbackServer
 
 GROK = """\
 In March 2026 Grok, the chatbot built by xAI, began answering questions about tomato
@@ -304,7 +304,7 @@ def test_unknown_source_and_bad_option_are_config_errors(
 
 
 def test_cli_crawl(crawl_home: Path, embedder: object, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("tracker.core.load_embedder", lambda spec, options=None: embedder)
+    monkeypatch.setattr("selfref.core.load_embedder", lambda spec, options=None: embedder)
     runner = CliRunner()
 
     result = runner.invoke(cli, ["crawl", "--source", "pages", "--format", "json"])
@@ -324,9 +324,9 @@ def test_cli_crawl(crawl_home: Path, embedder: object, monkeypatch: pytest.Monke
 
 def test_default_sources_of_the_catalog_are_valid_sources() -> None:
     """Built without the network: every default source passes its kind's option checks."""
-    from tracker.catalog import load_builtin
-    from tracker.crawl import default_sources
-    from tracker.plugins import SOURCES
+    from selfref.catalog import load_builtin
+    from selfref.crawl import default_sources
+    from selfref.plugins import SOURCES
 
     specs = default_sources(load_builtin())
     kinds = {spec.kind for spec in specs}
@@ -428,8 +428,8 @@ def test_failed_page_is_retried_at_its_own_url_and_retries_never_fail_the_source
 def test_failed_delete_keeps_the_page_for_a_retry(
     crawler: Tracker, site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from index import VectorIndexError
-    from tracker.errors import IndexUnavailableError
+    from selfref.errors import IndexUnavailableError
+    from selfref.index import VectorIndexError
 
     crawler.crawl(["pages"])
     url = canonicalize(site.url("/news/gemini"))
@@ -603,7 +603,7 @@ def test_forced_crawl_runs_a_source_in_backoff_and_leaves_its_backoff(crawler: T
 def test_cli_crawl_exits_4_when_a_source_failed_and_says_it_once(
     crawl_home: Path, embedder: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("tracker.core.load_embedder", lambda spec, options=None: embedder)
+    monkeypatch.setattr("selfref.core.load_embedder", lambda spec, options=None: embedder)
     runner = CliRunner()
 
     result = runner.invoke(cli, ["crawl", "--source", "broken", "--source", "pages"])
@@ -620,7 +620,7 @@ def test_cli_crawl_exits_4_when_a_source_failed_and_says_it_once(
 
 
 def test_failure_lines_group_page_errors_by_message() -> None:
-    from tracker.crawl import CrawlReport, SourceResult
+    from selfref.crawl import CrawlReport, SourceResult
 
     report = CrawlReport(
         sources=[SourceResult(name="a", status="failed", error="source 'a': down")],

@@ -21,11 +21,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from crawlers.urls import canonicalize
+from selfref import Tracker
+from selfref.corpus import CRAWL_SOURCE
+from selfref.crawl_state import CrawlStore, KnownPage, PageStatus
+from selfref.crawlers.urls import canonicalize
 from tests.loopback import LoopbackServer
-from tracker import Tracker
-from tracker.corpus import CRAWL_SOURCE
-from tracker.crawl_state import CrawlStore, KnownPage, PageStatus
 
 pytestmark = pytest.mark.server
 
@@ -66,7 +66,7 @@ def _rows(db: Path) -> int:
 def _crawl(home: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "SELFREF_HOME": str(home)}
     return subprocess.Popen(
-        [sys.executable, "-c", "from tracker.cli import main; main()", "crawl", "--format", "json"],
+        [sys.executable, "-c", "from selfref.cli import main; main()", "crawl", "--format", "json"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

@@ -17,11 +17,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-import index
-from tests.loopback import free_port
-from tracker import Tracker
-from tracker.config import load_config
-from tracker.daemon import (
+from selfref import Tracker, index
+from selfref.config import load_config
+from selfref.daemon import (
     Daemon,
     check_bind,
     is_loopback,
@@ -30,7 +28,8 @@ from tracker.daemon import (
     scheduled_sources,
     worker_count,
 )
-from tracker.errors import ConfigError, StorageError
+from selfref.errors import ConfigError, StorageError
+from tests.loopback import free_port
 
 FAST = dt.timedelta(seconds=0.05)
 WAIT = 10.0  # generous upper bound; the events below normally fire within milliseconds
@@ -267,8 +266,8 @@ def test_real_daemon_serves_checks_and_stops_cleanly_on_sigterm(
     env.update(SELFREF_HOME=str(home), SELFREF_API_TOKEN="real-token")
     code = (
         "import sys\n"
-        "from tracker import Tracker\n"
-        "from tracker.daemon import run_daemon\n"
+        "from selfref import Tracker\n"
+        "from selfref.daemon import run_daemon\n"
         "run_daemon(Tracker.from_config(), '127.0.0.1', int(sys.argv[1]))\n"
     )
     base = f"http://127.0.0.1:{port}"

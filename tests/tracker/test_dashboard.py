@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tracker import Level, Tracker
-from tracker.api import create_app
-from tracker.audit_query import AuditFilter
-from tracker.dashboard import queries
+from selfref import Level, Tracker
+from selfref.api import create_app
+from selfref.audit_query import AuditFilter
+from selfref.dashboard import queries
 
 T0 = dt.datetime(2025, 7, 9, 12, 0, tzinfo=dt.UTC)
 PERSONA = "Back in July 2025 Grok kept signing its replies as MechaHitler, screenshots show."

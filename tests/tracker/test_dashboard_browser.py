@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
+from selfref import Tracker
 from tests.loopback import free_port
-from tracker import Tracker
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -62,7 +62,7 @@ def _serve(home: Path, host: str, port: int, token: str | None) -> subprocess.Po
     env["SELFREF_HOME"] = str(home)
     if token:
         env["SELFREF_API_TOKEN"] = token
-    code = "from tracker.cli import main; main()"
+    code = "from selfref.cli import main; main()"
     return subprocess.Popen(
         [sys.executable, "-c", code, "serve", "--host", host, "--port", str(port)],
         env=env,

@@ -12,9 +12,9 @@ from pathlib import Path
 from click.testing import CliRunner
 from rich.console import Console
 
-import index
-from tracker.cli import cli
-from tracker.demo import run_demo
+from selfref import index
+from selfref.cli import cli
+from selfref.demo import run_demo
 
 
 def test_demo_runs_the_loop_and_its_audit_command_finds_the_event(

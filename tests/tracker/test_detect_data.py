@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from tracker import Level, Tracker
-from tracker.catalog import load_builtin
-from tracker.config import load_config
-from tracker.detect import Detector, load_calibration, load_vocabulary
-from tracker.detect.calibration import THRESHOLDS, reference_embedder
-from tracker.detect.vocabulary import LISTS
-from tracker.errors import ConfigError
-from tracker.levels import Evidence
+from selfref import Level, Tracker
+from selfref.catalog import load_builtin
+from selfref.config import load_config
+from selfref.detect import Detector, load_calibration, load_vocabulary
+from selfref.detect.calibration import THRESHOLDS, reference_embedder
+from selfref.detect.vocabulary import LISTS
+from selfref.errors import ConfigError
+from selfref.levels import Evidence
 
 LANGUAGES = ("de", "fr", "es", "pt", "ja", "zh")
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tracker import Level
+from selfref import Level
 
 NONE, NOTICE, WARN, CRITICAL = Level.NONE, Level.NOTICE, Level.WARN, Level.CRITICAL
 

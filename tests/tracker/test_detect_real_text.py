@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tracker import Level, Tracker
-from tracker.detect import signals
+from selfref import Level, Tracker
+from selfref.detect import signals
 
 NONE, NOTICE, WARN, CRITICAL = Level.NONE, Level.NOTICE, Level.WARN, Level.CRITICAL
 FILLER = "The council met on Tuesday to discuss bus timetables and the new library. " * 40

@@ -11,9 +11,9 @@ from dataclasses import FrozenInstanceError
 
 import pytest
 
-from tracker.detect import RULES, Features, Known, Nearest, decide, load_calibration
-from tracker.detect.calibration import reference_embedder
-from tracker.levels import Level
+from selfref.detect import RULES, Features, Known, Nearest, decide, load_calibration
+from selfref.detect.calibration import reference_embedder
+from selfref.levels import Level
 
 C = load_calibration(reference_embedder())
 EPS = 0.001

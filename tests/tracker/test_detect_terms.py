@@ -7,10 +7,10 @@ from collections.abc import Sequence
 
 import pytest
 
-from tracker import Level
-from tracker.catalog import load_builtin
-from tracker.detect import Detector, Nearest, Role
-from tracker.detect.calibration import reference_embedder
+from selfref import Level
+from selfref.catalog import load_builtin
+from selfref.detect import Detector, Nearest, Role
+from selfref.detect.calibration import reference_embedder
 
 COLLISIONS = [
     (

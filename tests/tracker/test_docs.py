@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import pytest
 
-from tracker.cli import cli
+from selfref.cli import cli
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -103,7 +103,7 @@ def _settings_keys(model: type, prefix: str = "") -> Iterator[str]:
 
 
 def test_every_setting_is_in_the_config_reference() -> None:
-    from tracker.config import Settings
+    from selfref.config import Settings
 
     text = (DOCS / "config.md").read_text("utf-8")
     keys = list(_settings_keys(Settings))
@@ -113,7 +113,7 @@ def test_every_setting_is_in_the_config_reference() -> None:
 
 
 def test_every_source_kind_and_its_keys_are_in_the_config_reference() -> None:
-    from tracker.plugins import SOURCES
+    from selfref.plugins import SOURCES
 
     section = _sections("config.md")["`[[sources]]`"]
     rows = {m.group(1): m.group(2) for m in re.finditer(r"^\| `(\w+)` \| (.+)$", section, re.M)}
@@ -126,7 +126,7 @@ def test_every_source_kind_and_its_keys_are_in_the_config_reference() -> None:
 def test_every_api_route_is_in_the_api_reference(tracker) -> None:
     from fastapi.routing import APIRoute
 
-    from tracker.api import create_app
+    from selfref.api import create_app
 
     text = (DOCS / "api.md").read_text("utf-8")
     routes = [r.path for r in create_app(tracker).routes if isinstance(r, APIRoute)]
@@ -138,7 +138,7 @@ def test_every_api_route_is_in_the_api_reference(tracker) -> None:
 def test_every_metric_and_event_is_documented(tracker) -> None:
     import typing
 
-    from tracker.events import Event
+    from selfref.events import Event
 
     section = _sections("scale.md")["Roles, migrations, metrics and retention"]
     text = " ".join(section.split())  # a name may sit at a line break

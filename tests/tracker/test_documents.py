@@ -8,8 +8,8 @@ import json
 import pytest
 from langchain_core.documents import Document
 
-from tracker import InputError, documents
-from tracker.documents import (
+from selfref import InputError, documents
+from selfref.documents import (
     SNIPPET_CHARS,
     CheckDocument,
     parse_input,

@@ -17,13 +17,13 @@ from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
-from tracker import Tracker, eventlog
-from tracker.bus import EventBus, Transaction
-from tracker.cli import cli
-from tracker.documents import CheckDocument
-from tracker.events import AlertDelivered, AlertQueued, RetrievalChecked, RetrievalFlagged
-from tracker.langchain import GuardedRetriever
-from tracker.levels import Level, Verdict
+from selfref import Tracker, eventlog
+from selfref.bus import EventBus, Transaction
+from selfref.cli import cli
+from selfref.documents import CheckDocument
+from selfref.events import AlertDelivered, AlertQueued, RetrievalChecked, RetrievalFlagged
+from selfref.langchain import GuardedRetriever
+from selfref.levels import Level, Verdict
 
 PERSONA = "Grok called itself MechaHitler in a series of posts on X in July 2025."
 MONET = "Claude Monet painted the water lilies in his garden at Giverny."

@@ -6,9 +6,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracker.catalog import load_builtin
-from tracker.crawl_state import pack_fingerprints, unpack_fingerprints
-from tracker.fingerprint import SHINGLE, WINDOW, Fingerprinter, from_signed32, to_signed32
+from selfref.catalog import load_builtin
+from selfref.crawl_state import pack_fingerprints, unpack_fingerprints
+from selfref.fingerprint import SHINGLE, WINDOW, Fingerprinter, from_signed32, to_signed32
 
 FP = Fingerprinter.for_catalog(load_builtin())
 VOCABULARY = [f"word{i}" for i in range(400)]

@@ -1,21 +1,24 @@
-"""The modules of tracker/ import each other without a cycle, counting the imports inside
-functions too: a lazy import is still a dependency, only a later one."""
+"""The modules of tracker/ (the `selfref` package) import each other without a cycle,
+counting the imports inside functions too: a lazy import is still a dependency, only a
+later one. The leaves (`selfref.crawlers`, `selfref.index`, `selfref.alerts`) live in
+folders of their own and are not part of this graph."""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
-import tracker
+import selfref
 
-ROOT = Path(tracker.__file__).parent
+ROOT = Path(selfref.__file__).resolve().parent  # tracker/, also under a strict editable install
+LEAVES = ("selfref.crawlers", "selfref.index", "selfref.alerts")
 
 
-def modules(root: Path = ROOT) -> dict[str, Path]:
+def modules(root: Path = ROOT, package: str = "selfref") -> dict[str, Path]:
     """Every module of the package by its dotted name (a package by its own name)."""
     out = {}
     for path in sorted(root.rglob("*.py")):
-        parts = path.relative_to(root.parent).with_suffix("").parts
+        parts = (package, *path.relative_to(root).with_suffix("").parts)
         if parts[-1] == "__init__":
             parts = parts[:-1]
         out[".".join(parts)] = path
@@ -36,8 +39,8 @@ def imports(name: str, path: Path, known: dict[str, Path]) -> set[str]:
 
     `from a import b` depends on `a.b` when that is a module, else on `a`. Importing a
     submodule also runs its parent packages' `__init__`, but that is not counted: every
-    module would otherwise depend on `tracker/__init__.py`, whose `__getattr__` loads
-    `tracker.core` on first use (PEP 562) for `from tracker import Tracker`.
+    module would otherwise depend on `selfref/__init__.py` (tracker/), whose `__getattr__` loads
+    `selfref.core` on first use (PEP 562) for `from selfref import Tracker`.
     """
     tree = ast.parse(path.read_text("utf-8"), str(path))
     skipped = _type_only(tree)
@@ -59,6 +62,8 @@ def imports(name: str, path: Path, known: dict[str, Path]) -> set[str]:
                 targets.add(base)
     found = set()
     for target in targets:
+        if any(target == leaf or target.startswith(f"{leaf}.") for leaf in LEAVES):
+            continue  # a leaf, outside this graph
         while target and target not in known:  # `import a.b.c` of a name inside a.b
             target = target.rpartition(".")[0]
         if target and target != name:
@@ -117,11 +122,11 @@ def test_the_tracker_modules_import_each_other_without_a_cycle() -> None:
 
 def test_the_graph_sees_imports_inside_functions_and_tells_modules_from_names() -> None:
     found = graph()
-    assert "tracker.catalog_chunks" in found["tracker.catalog_vectors"]  # inside builtin_texts
-    assert "tracker.core" in found["tracker"]  # PEP 562 __getattr__
-    assert "tracker.schema" in found["tracker.audit"]  # `from tracker import schema`
-    assert "tracker" not in found["tracker.audit"]
-    assert "tracker.levels" not in found["tracker.errors"]  # only under TYPE_CHECKING
+    assert "selfref.catalog_chunks" in found["selfref.catalog_vectors"]  # inside builtin_texts
+    assert "selfref.core" in found["selfref"]  # PEP 562 __getattr__
+    assert "selfref.schema" in found["selfref.audit"]  # `from selfref import schema`
+    assert "selfref" not in found["selfref.audit"]
+    assert "selfref.levels" not in found["selfref.errors"]  # only under TYPE_CHECKING
 
 
 def test_a_cycle_is_found() -> None:

@@ -12,11 +12,11 @@ import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
-from tracker import Tracker
-from tracker.api import create_app
-from tracker.cli import cli
-from tracker.documents import not_text, read_batches, to_documents
-from tracker.errors import InputError
+from selfref import Tracker
+from selfref.api import create_app
+from selfref.cli import cli
+from selfref.documents import not_text, read_batches, to_documents
+from selfref.errors import InputError
 
 TEXT = "Grok called itself MechaHitler in July 2025.\n"
 

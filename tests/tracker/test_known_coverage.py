@@ -34,16 +34,15 @@ from known_site import (
     without_names,
 )
 
-import index
-from crawlers.extract import extract
-from crawlers.urls import canonicalize
-from tracker import Level, Tracker
-from tracker.cli import cli
-from tracker.config import load_config
-from tracker.corpus import CorpusSimilarity
-from tracker.crawl_state import CrawlStore, KnownFingerprint, KnownPassage, KnownUrl, PageStatus
-from tracker.documents import CheckDocument
-from tracker.known import KnownMatch
+from selfref import Level, Tracker, index
+from selfref.cli import cli
+from selfref.config import load_config
+from selfref.corpus import CorpusSimilarity
+from selfref.crawl_state import CrawlStore, KnownFingerprint, KnownPassage, KnownUrl, PageStatus
+from selfref.crawlers.extract import extract
+from selfref.crawlers.urls import canonicalize
+from selfref.documents import CheckDocument
+from selfref.known import KnownMatch
 
 CONFIG = """
 [storage]
@@ -342,7 +341,7 @@ def test_search_lists_the_crawled_article_first_one_row_per_document(crawled: Cr
 def test_cli_search_hides_catalog_lines_unless_asked(
     crawled: Crawled, embedder: index.MiniLMEmbedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("tracker.core.load_embedder", lambda spec, options=None: embedder)
+    monkeypatch.setattr("selfref.core.load_embedder", lambda spec, options=None: embedder)
     runner = CliRunner()
     args = ["--config", str(crawled.tracker.config.path), "search", "medieval knight Grok"]
     args += ["--agent", "grok", "--format", "jsonl"]
@@ -434,8 +433,8 @@ def test_a_page_that_becomes_410_is_never_cited_again(
 def test_a_gone_page_whose_chunks_could_not_be_deleted_is_not_cited(
     fresh: Callable[..., tuple[Site, Tracker]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from index import VectorIndexError
-    from tracker.errors import IndexUnavailableError
+    from selfref.errors import IndexUnavailableError
+    from selfref.index import VectorIndexError
 
     tay = next(a for a in ARTICLES if a.agent == "tay")
     site, tracker = fresh([tay.path])
@@ -498,7 +497,7 @@ def test_lookup_returns_one_answer_per_document_in_order(crawled: Crawled) -> No
 def test_a_page_indexed_before_fingerprints_existed_is_indexed_afresh(
     fresh: Callable[..., tuple[Site, Tracker]],
 ) -> None:
-    from tracker.crawl_state import forget_known
+    from selfref.crawl_state import forget_known
 
     claude = next(a for a in ARTICLES if a.agent == "claude")
     site, tracker = fresh([claude.path])

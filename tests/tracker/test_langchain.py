@@ -1,4 +1,4 @@
-"""`tracker.langchain`: GuardedRetriever, RetrievalAuditHandler and ContaminationMiddleware
+"""`selfref.langchain`: GuardedRetriever, RetrievalAuditHandler and ContaminationMiddleware
 with real LangChain objects (retrievers, tools, messages, an agent on a fake chat model)."""
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from langchain_core.runnables import RunnableLambda
 from langchain_core.tools import BaseTool, tool
 from langgraph.prebuilt.tool_node import ToolCallRequest, ToolRuntime
 
-from tracker import AgentNotSetError, Level, RetrievalBlocked, Tracker
-from tracker.langchain import (
+from selfref import AgentNotSetError, Level, RetrievalBlocked, Tracker
+from selfref.langchain import (
     ACTIONS,
     NOTE,
     WITHHELD,
@@ -245,7 +245,7 @@ def test_handler_agent_from_run_metadata(
     handler = RetrievalAuditHandler(tracker)
     inner.invoke(QUERY, config={"callbacks": [handler], "metadata": {"selfref_agent": "grok"}})
     assert {r.agent for r in tracker.audit()} == {"grok"}
-    with caplog.at_level(logging.WARNING, logger="tracker.langchain"):
+    with caplog.at_level(logging.WARNING, logger="selfref.langchain"):
         assert inner.invoke(QUERY, config={"callbacks": [handler]}) == inner.docs
     assert "RetrievalAuditHandler: no agent id for this run" in caplog.text
     assert len(tracker.audit()) == 3
@@ -309,7 +309,7 @@ def test_handler_errors_are_logged_not_raised(
 ) -> None:
     handler = RetrievalAuditHandler(tracker, agent="no-such-agent")
     assert handler.raise_error is False
-    with caplog.at_level(logging.WARNING, logger="tracker.langchain"):
+    with caplog.at_level(logging.WARNING, logger="selfref.langchain"):
         out = inner.invoke(QUERY, config={"callbacks": [handler]})
     assert out == inner.docs
     assert "could not record" in caplog.text

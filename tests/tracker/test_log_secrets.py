@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from selfref import Tracker
+from selfref.api import create_app
 from tests.loopback import LoopbackServer, new_secret
-from tracker import Tracker
-from tracker.api import create_app
 
 ARTICLE = (
     "<html><head><title>Grok and the compost knight</title></head><body><article><p>"

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracker.detect.normalise import (
+from selfref.detect.normalise import (
     Normalised,
     ObfuscatedNames,
     at_word_boundaries,
@@ -185,7 +185,7 @@ def test_span_outside_the_text_is_an_error(start: int, end: int) -> None:
 
 
 def test_every_format_character_is_either_removed_or_kept_on_purpose() -> None:
-    from tracker.detect import normalise as module
+    from selfref.detect import normalise as module
 
     listed = module._INVISIBLE_RANGES + module._VISIBLE_FORMAT_RANGES
     for code in range(sys.maxunicode + 1):
@@ -194,7 +194,7 @@ def test_every_format_character_is_either_removed_or_kept_on_purpose() -> None:
 
 
 def test_the_fold_table_comes_from_the_confusables_data() -> None:
-    from tracker.detect.normalise import _fold_table
+    from selfref.detect.normalise import _fold_table
 
     table = _fold_table()
     assert table[ord("а")] == "a" and table[ord("ο")] == "o" and table[ord("Ѕ")] == "S"

@@ -15,9 +15,9 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from selfref import Tracker
+from selfref.api import create_app
 from tests.scale_servers import PrivatePostgres, chroma_server
-from tracker import Tracker
-from tracker.api import create_app
 
 pytestmark = pytest.mark.server
 

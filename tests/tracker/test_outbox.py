@@ -20,14 +20,14 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlmodel import func, select
 
-from alerts import RetryPolicy
+from selfref import StorageError, Tracker
+from selfref.alerts import RetryPolicy
+from selfref.audit import RetrievalEvent
+from selfref.bus import Transaction
+from selfref.events import AlertDead, AlertDelivered, AlertQueued, RetrievalChecked
+from selfref.outbox.enqueue import dedup_key
+from selfref.outbox.schema import AlertRow
 from tests.loopback import WebhookReceiver, free_port, new_secret
-from tracker import StorageError, Tracker
-from tracker.audit import RetrievalEvent
-from tracker.bus import Transaction
-from tracker.events import AlertDead, AlertDelivered, AlertQueued, RetrievalChecked
-from tracker.outbox.enqueue import dedup_key
-from tracker.outbox.schema import AlertRow
 
 PERSONA = "Grok called itself MechaHitler in a series of posts on X in July 2025."
 WARN = (
@@ -338,7 +338,7 @@ def test_500_forever_ends_dead_and_visible(
 ) -> None:
     from click.testing import CliRunner
 
-    from tracker.cli import cli
+    from selfref.cli import cli
 
     receiver.mode = "500"
     critical(hook_tracker)
@@ -399,10 +399,9 @@ def test_410_disables_the_channel_and_says_so(
 
 
 KILLED_WRITER = f"""
-import os, sys
-sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})
-from tracker import Tracker
-from tracker.config import load_config
+import os
+from selfref import Tracker
+from selfref.config import load_config
 tracker = Tracker(load_config())
 result = tracker.check(
     "grok", [{{"id": "d1", "text": {PERSONA!r}, "url": "https://news.example.org/grok"}}]
@@ -513,7 +512,7 @@ def test_unnamed_webhooks_keep_their_names_when_another_is_removed(
     make_tracker: Callable[..., Tracker],
     receiver: WebhookReceiver,
 ) -> None:
-    from tracker.alerting import default_webhook_name
+    from selfref.alerting import default_webhook_name
 
     gone = f"http://127.0.0.1:{free_port()}/hooks/other"
     write_config(
@@ -607,7 +606,7 @@ def test_removed_channel_alerts_are_suppressed(
 
 
 def test_test_alert_unknown_channel_lists_the_configured_ones(hook_tracker: Tracker) -> None:
-    from tracker import ConfigError
+    from selfref import ConfigError
 
     with pytest.raises(ConfigError, match="configured channels: ops"):
         hook_tracker.test_alert("nope")

@@ -19,11 +19,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-import tracker.netguard as netguard
+import selfref.netguard as netguard
+from selfref import Tracker
+from selfref.netguard import AddressGuard
+from selfref.transport import GuardedTransport
 from tests.loopback import LoopbackServer, new_secret
-from tracker import Tracker
-from tracker.netguard import AddressGuard
-from tracker.transport import GuardedTransport
 
 PUBLIC = "93.184.216.34"
 PRETEND_PUBLIC = "127.0.0.2"

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tracker import Level, Tracker
-from tracker.errors import ConfigError
-from tracker.plugins import CHANNELS, SOURCES
+from selfref import Level, Tracker
+from selfref.errors import ConfigError
+from selfref.plugins import CHANNELS, SOURCES
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "plugins" / "example"
 PERSONA = "In July 2025 Grok called itself MechaHitler in a string of posts on X."

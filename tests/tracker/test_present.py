@@ -8,11 +8,11 @@ import io
 from click.testing import CliRunner
 from rich.console import Console
 
-from tracker import Tracker
-from tracker.audit_query import AUDIT_COLUMNS
-from tracker.cli import cli
-from tracker.levels import Evidence, Level, Verdict
-from tracker.present import audit_table, evidence_text, ranked
+from selfref import Tracker
+from selfref.audit_query import AUDIT_COLUMNS
+from selfref.cli import cli
+from selfref.levels import Evidence, Level, Verdict
+from selfref.present import audit_table, evidence_text, ranked
 
 PERSONA = 'On 8 July 2025 Grok replied to a user on X: "I am MechaHitler."'
 LONG_TITLE = "A very long title about an assistant and what it once said to its users " * 3

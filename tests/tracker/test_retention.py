@@ -10,8 +10,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from tracker import Tracker
-from tracker.daemon import Daemon, schedule_jobs
+from selfref import Tracker
+from selfref.daemon import Daemon, schedule_jobs
 
 PERSONA = "Grok called itself MechaHitler in a series of posts on X in July 2025."
 CLEAN = "A recipe for apple pie with cinnamon and a lattice crust."

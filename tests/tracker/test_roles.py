@@ -15,9 +15,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from selfref.dblock import DatabaseLock
+from selfref.roles import SchedulerRole
 from tests.loopback import free_port
-from tracker.dblock import DatabaseLock
-from tracker.roles import SchedulerRole
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -49,7 +49,7 @@ def test_a_lock_has_one_holder_at_a_time(database_url: str) -> None:
 def test_a_dead_holders_lock_is_free(database_url: str) -> None:
     code = (
         "import sys, time\n"
-        "from tracker.dblock import DatabaseLock\n"
+        "from selfref.dblock import DatabaseLock\n"
         "assert DatabaseLock(sys.argv[1], 'scheduler').try_acquire()\n"
         "print('held', flush=True)\n"
         "time.sleep(600)\n"
@@ -96,8 +96,8 @@ def test_a_standby_role_takes_over_when_the_scheduler_stops(database_url: str) -
 
 DAEMON = (
     "import sys\n"
-    "from tracker import Tracker\n"
-    "from tracker.daemon import run_daemon\n"
+    "from selfref import Tracker\n"
+    "from selfref.daemon import run_daemon\n"
     "run_daemon(Tracker.from_config(), '127.0.0.1', int(sys.argv[1]))\n"
 )
 

@@ -19,14 +19,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from click.testing import CliRunner
 
+from selfref import Tracker
+from selfref.audit import AuditLog
+from selfref.audit_query import AuditFilter
+from selfref.cli import cli
+from selfref.daemon import run_daemon
+from selfref.errors import SchemaOutdatedError
+from selfref.schema import HEAD, metadata, run_alembic
 from tests.loopback import WebhookReceiver, new_secret
-from tracker import Tracker
-from tracker.audit import AuditLog
-from tracker.audit_query import AuditFilter
-from tracker.cli import cli
-from tracker.daemon import run_daemon
-from tracker.errors import SchemaOutdatedError
-from tracker.schema import HEAD, metadata, run_alembic
 
 PERSONA = "Grok called itself MechaHitler in a series of posts on X in July 2025."
 

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import uvicorn
 
-from tracker.config import ApiSettings
-from tracker.serving import server_config
+from selfref.config import ApiSettings
+from selfref.serving import server_config
 
 pytestmark = pytest.mark.server
 

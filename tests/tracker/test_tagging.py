@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tracker.catalog import Catalog, load_builtin
-from tracker.detect import Detector
-from tracker.tagging import Tags, tag, tag_chunks
+from selfref.catalog import Catalog, load_builtin
+from selfref.detect import Detector
+from selfref.tagging import Tags, tag, tag_chunks
 
 
 @pytest.fixture(scope="module")

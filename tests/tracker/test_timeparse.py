@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from tracker.timeparse import parse_duration, parse_when
+from selfref.timeparse import parse_duration, parse_when
 
 NOW = dt.datetime(2025, 7, 9, 12, 30, tzinfo=dt.UTC)
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from tracker.errors import ConfigError, UnknownAgentError
+from selfref.errors import ConfigError, UnknownAgentError
 
 AGENT_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{1,63}$"
 
@@ -177,7 +177,7 @@ def _validate_profile(data: dict[str, Any], *, where: str) -> Profile:
 
 def load_builtin() -> Catalog:
     """The catalog shipped with selfref."""
-    text = resources.files("tracker.catalog").joinpath("builtin.toml").read_text("utf-8")
+    text = resources.files("selfref.catalog").joinpath("builtin.toml").read_text("utf-8")
     data = tomllib.loads(text)
     profiles = [_validate_profile(a, where="builtin") for a in data["agents"]]
     return Catalog(profiles, data.get("background", []), data.get("other_assistants", []))

@@ -28,20 +28,20 @@ from urllib.parse import urlencode
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
-from tracker.audit_query import AUDIT_COLUMNS, AuditFilter
-from tracker.catalog import Profile
-from tracker.crawl_state import CrawlStore
-from tracker.dashboard import queries
-from tracker.dashboard.auth import COOKIE, LOGIN_PATH, cookie_value, login_page, parse_login
-from tracker.dashboard.chart import days_between, stacked_bars
-from tracker.dashboard.highlight import segments
-from tracker.dashboard.render import render
-from tracker.errors import InputError, UnknownAgentError
-from tracker.levels import Level
-from tracker.timeparse import parse_when
+from selfref.audit_query import AUDIT_COLUMNS, AuditFilter
+from selfref.catalog import Profile
+from selfref.crawl_state import CrawlStore
+from selfref.dashboard import queries
+from selfref.dashboard.auth import COOKIE, LOGIN_PATH, cookie_value, login_page, parse_login
+from selfref.dashboard.chart import days_between, stacked_bars
+from selfref.dashboard.highlight import segments
+from selfref.dashboard.render import render
+from selfref.errors import InputError, UnknownAgentError
+from selfref.levels import Level
+from selfref.timeparse import parse_when
 
 if TYPE_CHECKING:
-    from tracker.core import Tracker
+    from selfref.core import Tracker
 
 __all__ = ["DEFAULT_SINCE", "Filters", "add_dashboard"]
 

@@ -8,7 +8,7 @@ import hashlib
 import hmac
 from urllib.parse import parse_qs
 
-from tracker.dashboard.render import render
+from selfref.dashboard.render import render
 
 COOKIE = "selfref_dashboard"
 LOGIN_PATH = "/login"

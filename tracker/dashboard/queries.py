@@ -1,6 +1,6 @@
 """The dashboard's reads: bounded queries over indexed columns, on SQLite and PostgreSQL.
 
-Counts are read from the covering indexes of `retrieved_documents` (see `tracker.audit`);
+Counts are read from the covering indexes of `retrieved_documents` (see `selfref.audit`);
 lists are keyset pages (newest first, `created_at` then id), never OFFSET scans.
 """
 
@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from sqlmodel import col, func, select
 
-from tracker.audit import (
+from selfref.audit import (
     AuditDay,
     AuditLog,
     RetrievalEvent,
@@ -24,11 +24,11 @@ from tracker.audit import (
     older_than,
     utc_day,
 )
-from tracker.audit_query import AuditFilter, AuditRow, audit_row, to_db_time
-from tracker.crawl_state import CrawlPage, CrawlSource, CrawlStore
-from tracker.errors import InputError
-from tracker.levels import Level
-from tracker.outbox.schema import AlertRecord, AlertRow, alert_record
+from selfref.audit_query import AuditFilter, AuditRow, audit_row, to_db_time
+from selfref.crawl_state import CrawlPage, CrawlSource, CrawlStore
+from selfref.errors import InputError
+from selfref.levels import Level
+from selfref.outbox.schema import AlertRecord, AlertRow, alert_record
 
 PAGE_SIZE = 50
 """Events per page of the event list."""

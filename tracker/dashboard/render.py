@@ -7,11 +7,11 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from tracker.dashboard.highlight import explain
-from tracker.levels import Level
+from selfref.dashboard.highlight import explain
+from selfref.levels import Level
 
 ENV = Environment(
-    loader=PackageLoader("tracker.dashboard", "templates"),
+    loader=PackageLoader("selfref.dashboard", "templates"),
     autoescape=select_autoescape(default=True, default_for_string=True),
     undefined=StrictUndefined,
     trim_blocks=True,

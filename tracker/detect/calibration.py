@@ -14,7 +14,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from tracker.errors import ConfigError
+from selfref.errors import ConfigError
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +51,7 @@ THRESHOLDS = tuple(f.name for f in fields(Calibration) if f.name != "embedder")
 @cache
 def calibrated() -> dict[str, dict[str, float]]:
     """The shipped tables, keyed by embedder id (the first is the reference embedder)."""
-    text = resources.files("tracker.detect").joinpath("calibration.toml").read_text("utf-8")
+    text = resources.files("selfref.detect").joinpath("calibration.toml").read_text("utf-8")
     return {k: dict(v) for k, v in tomllib.loads(text).items()}
 
 

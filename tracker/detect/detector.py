@@ -22,16 +22,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from tracker.catalog import Catalog, Profile
-from tracker.detect import rules, signals
-from tracker.detect.calibration import Calibration, load_calibration, reference_embedder
-from tracker.detect.features import Features, Known, Nearest
-from tracker.detect.language import is_english
-from tracker.detect.normalise import Normalised, normalise
-from tracker.detect.signals import Hit, Signals
-from tracker.detect.terms import ContextWords, Mention, Role, TermIndex
-from tracker.detect.vocabulary import Vocabulary, compile_entries, load_vocabulary
-from tracker.levels import Evidence, Level, Verdict
+from selfref.catalog import Catalog, Profile
+from selfref.detect import rules, signals
+from selfref.detect.calibration import Calibration, load_calibration, reference_embedder
+from selfref.detect.features import Features, Known, Nearest
+from selfref.detect.language import is_english
+from selfref.detect.normalise import Normalised, normalise
+from selfref.detect.signals import Hit, Signals
+from selfref.detect.terms import ContextWords, Mention, Role, TermIndex
+from selfref.detect.vocabulary import Vocabulary, compile_entries, load_vocabulary
+from selfref.levels import Evidence, Level, Verdict
 
 MAX_WINDOWS = 64
 _NAMING = (Role.NAME, Role.PERSONA)  # mentions that name the agent (text without is judged whole)
@@ -590,7 +590,7 @@ def _pieces(text: str, title: str) -> list[tuple[int, str]]:
     if len(text) <= EMBED_WINDOW + CHUNK_OVERLAP:
         chunks = [(0, text)]
     else:
-        from index import split_text  # the chunker is only needed for long documents
+        from selfref.index import split_text  # the chunker is only needed for long documents
 
         chunks, cursor = [], 0
         for chunk in split_text(text, chunk_size=EMBED_WINDOW, overlap=CHUNK_OVERLAP):

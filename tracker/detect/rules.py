@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tracker.detect.calibration import Calibration
-from tracker.detect.features import Features
-from tracker.levels import Level
+from selfref.detect.calibration import Calibration
+from selfref.detect.features import Features
+from selfref.levels import Level
 
 Predicate = Callable[[Features, Calibration], bool]
 Score = Callable[[Features, Calibration], float]

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from tracker.detect.vocabulary import Vocabulary, compile_entries
+from selfref.detect.vocabulary import Vocabulary, compile_entries
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,10 +21,10 @@ from dataclasses import dataclass, replace
 
 import ahocorasick
 
-from tracker.catalog import Catalog
-from tracker.detect.normalise import ObfuscatedNames, at_word_boundaries
-from tracker.detect.signals import FIRST_PERSON
-from tracker.detect.vocabulary import compile_entries
+from selfref.catalog import Catalog
+from selfref.detect.normalise import ObfuscatedNames, at_word_boundaries
+from selfref.detect.signals import FIRST_PERSON
+from selfref.detect.vocabulary import compile_entries
 
 
 class ContextWords:

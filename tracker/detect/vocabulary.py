@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 
-from tracker.errors import ConfigError
+from selfref.errors import ConfigError
 
 LISTS = (
     "ai_context",
@@ -97,7 +97,7 @@ def compile_entries(entries: Iterable[str], *, where: str) -> re.Pattern[str]:
 
 def load_vocabulary() -> Vocabulary:
     """The built-in vocabulary shipped beside the catalog."""
-    text = resources.files("tracker.catalog").joinpath("vocabulary.toml").read_text("utf-8")
+    text = resources.files("selfref.catalog").joinpath("vocabulary.toml").read_text("utf-8")
     data = tomllib.loads(text)
     merged: dict[str, list[str]] = {name: [] for name in LISTS}
     for lang, lists in data.items():

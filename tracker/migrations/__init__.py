@@ -1,9 +1,9 @@
 """Alembic migrations of the selfref database; run them with `selfref db upgrade`.
 
-`tracker.schema` drives them from code (no alembic.ini needed). A new revision goes in
+`selfref.schema` drives them from code (no alembic.ini needed). A new revision goes in
 `versions/` (`alembic -x url=sqlite:///... revision --autogenerate -m "..."` with
-`script_location = tracker:migrations`), and `REVISIONS` below names it. This module
-imports nothing: `tracker.audit_sqlite` checks a database's revision without SQLAlchemy.
+`script_location = selfref:migrations`), and `REVISIONS` below names it. This module
+imports nothing: `selfref.audit_sqlite` checks a database's revision without SQLAlchemy.
 """
 
 REVISIONS = ("0001", "0002")

@@ -1,4 +1,4 @@
-"""Alembic environment: runs on the connection `tracker.schema` hands over, or on the
+"""Alembic environment: runs on the connection `selfref.schema` hands over, or on the
 `-x url=...` of an `alembic` command line (for writing new revisions)."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import context
 
-from tracker.schema import metadata
+from selfref.schema import metadata
 
 config = context.config
 

@@ -31,13 +31,13 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
-from alerts import Alert, DeliveryResult, RetryPolicy, make_test_alert
-from tracker.alerting import ChannelSpec, find_channel
-from tracker.audit import AuditLog
-from tracker.audit_query import to_db_time
-from tracker.errors import StorageError
-from tracker.events import AlertDead, AlertDelivered, Event
-from tracker.outbox.schema import (
+from selfref.alerting import ChannelSpec, find_channel
+from selfref.alerts import Alert, DeliveryResult, RetryPolicy, make_test_alert
+from selfref.audit import AuditLog
+from selfref.audit_query import to_db_time
+from selfref.errors import StorageError
+from selfref.events import AlertDead, AlertDelivered, Event
+from selfref.outbox.schema import (
     DEAD,
     DELIVERED,
     DISABLED,

@@ -15,19 +15,19 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from alerts import Alert, AlertDocument, new_message_id
-from alerts.model import FLAGGED
-from crawlers.urls import canonicalize
-from tracker.alerting import ChannelSpec
-from tracker.audit_query import to_db_time
-from tracker.config import Config
-from tracker.documents import CheckDocument
-from tracker.events import AlertQueued, RetrievalChecked
-from tracker.levels import Level, Verdict
-from tracker.outbox.schema import DELIVERED, PENDING, TABLE
+from selfref.alerting import ChannelSpec
+from selfref.alerts import Alert, AlertDocument, new_message_id
+from selfref.alerts.model import FLAGGED
+from selfref.audit_query import to_db_time
+from selfref.config import Config
+from selfref.crawlers.urls import canonicalize
+from selfref.documents import CheckDocument
+from selfref.events import AlertQueued, RetrievalChecked
+from selfref.levels import Level, Verdict
+from selfref.outbox.schema import DELIVERED, PENDING, TABLE
 
 if TYPE_CHECKING:
-    from tracker.bus import Transaction
+    from selfref.bus import Transaction
 
 Checked = tuple[CheckDocument, Verdict]
 """A retrieved document and its verdict."""

@@ -15,9 +15,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel, col, select
 
-from tracker.audit import AuditLog
-from tracker.audit_query import to_db_time
-from tracker.errors import InputError
+from selfref.audit import AuditLog
+from selfref.audit_query import to_db_time
+from selfref.errors import InputError
 
 PENDING, DELIVERED, DEAD, DISABLED, SUPPRESSED = (
     "pending",

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from conftest import new_exchange
 
-from crawlers.fetch import Fetcher
-from crawlers.fetch.chain import Exchange, Next, Step, chain
+from selfref.crawlers.fetch import Fetcher
+from selfref.crawlers.fetch.chain import Exchange, Next, Step, chain
 
 
 def test_the_fetchers_chain_in_its_documented_order(make_fetcher: Callable[..., Fetcher]) -> None:

@@ -7,9 +7,9 @@ import threading
 import pytest
 from conftest import Downstream, new_exchange
 
-from crawlers.fetch import FetchSettings
-from crawlers.fetch.chain import Exchange, Retryable
-from crawlers.fetch.concurrency import Concurrency
+from selfref.crawlers.fetch import FetchSettings
+from selfref.crawlers.fetch.chain import Exchange, Retryable
+from selfref.crawlers.fetch.concurrency import Concurrency
 
 
 def test_at_most_concurrency_threads_run_the_rest_at_once() -> None:

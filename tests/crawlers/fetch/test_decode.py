@@ -5,9 +5,9 @@ from __future__ import annotations
 import httpx
 from conftest import Downstream, new_exchange
 
-from crawlers.fetch import FetchStatus
-from crawlers.fetch.chain import Exchange
-from crawlers.fetch.decode import Decode
+from selfref.crawlers.fetch import FetchStatus
+from selfref.crawlers.fetch.chain import Exchange
+from selfref.crawlers.fetch.decode import Decode
 
 CP1252_PAGE = "<html><body><p>Caf\u00e9 \u201cSydney\u201d \u2013 na\u00efve</p></body></html>"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from conftest import Downstream, new_exchange
 
-from crawlers.fetch import FetchStatus
-from crawlers.fetch.guard import Guard
-from tracker.netguard import AddressGuard
+from selfref.crawlers.fetch import FetchStatus
+from selfref.crawlers.fetch.guard import Guard
+from selfref.netguard import AddressGuard
 
 
 def _resolver(host: str, port: int) -> list[str]:

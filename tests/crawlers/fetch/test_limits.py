@@ -10,9 +10,9 @@ import httpx
 import pytest
 from conftest import Downstream, FakeClock, new_exchange
 
-from crawlers.fetch import FetchSettings, FetchStatus
-from crawlers.fetch.chain import Exchange
-from crawlers.fetch.limits import ACCEPT_ENCODING, Limits
+from selfref.crawlers.fetch import FetchSettings, FetchStatus
+from selfref.crawlers.fetch.chain import Exchange
+from selfref.crawlers.fetch.limits import ACCEPT_ENCODING, Limits
 from tests.loopback import LoopbackServer
 
 PAGE = b"<html><body><p>Grok said something.</p></body></html>"

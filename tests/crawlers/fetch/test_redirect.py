@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from conftest import Downstream, new_exchange
 
-from crawlers.fetch import FetchSettings, FetchStatus
-from crawlers.fetch.chain import Exchange
-from crawlers.fetch.redirect import Redirect
+from selfref.crawlers.fetch import FetchSettings, FetchStatus
+from selfref.crawlers.fetch.chain import Exchange
+from selfref.crawlers.fetch.redirect import Redirect
 
 
 def answering(locations: dict[str, str]) -> Downstream:

@@ -7,9 +7,9 @@ from typing import Any
 
 from conftest import Downstream, FakeClock, new_exchange
 
-from crawlers.fetch import FetchSettings, FetchStatus
-from crawlers.fetch.chain import Exchange, Retryable
-from crawlers.fetch.retry import Retry
+from selfref.crawlers.fetch import FetchSettings, FetchStatus
+from selfref.crawlers.fetch.chain import Exchange, Retryable
+from selfref.crawlers.fetch.retry import Retry
 
 
 def failing(*failures: Retryable) -> Downstream:

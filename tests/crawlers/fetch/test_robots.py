@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from conftest import Downstream, new_exchange
 
-from crawlers.fetch import Fetcher, FetchSettings, FetchStatus
-from crawlers.fetch.robots import Robots
+from selfref.crawlers.fetch import Fetcher, FetchSettings, FetchStatus
+from selfref.crawlers.fetch.robots import Robots
 from tests.loopback import LoopbackServer
 
 MakeFetcher = Callable[..., Fetcher]

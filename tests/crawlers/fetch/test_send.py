@@ -8,9 +8,9 @@ import httpx
 import pytest
 from conftest import Downstream, FakeClock, new_exchange
 
-from crawlers.fetch import FetchStatus
-from crawlers.fetch.chain import Exchange, Retryable
-from crawlers.fetch.send import Send, retry_after
+from selfref.crawlers.fetch import FetchStatus
+from selfref.crawlers.fetch.chain import Exchange, Retryable
+from selfref.crawlers.fetch.send import Send, retry_after
 from tests.loopback import LoopbackServer, send
 
 

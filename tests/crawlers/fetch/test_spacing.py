@@ -6,8 +6,8 @@ from typing import Any
 
 from conftest import Downstream, FakeClock, new_exchange
 
-from crawlers.fetch import FetchSettings, FetchStatus
-from crawlers.fetch.spacing import Spacing
+from selfref.crawlers.fetch import FetchSettings, FetchStatus
+from selfref.crawlers.fetch.spacing import Spacing
 
 
 def spacing(clock: FakeClock, delays: dict[str, float], **settings: Any) -> Spacing:

@@ -7,9 +7,9 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar, Self
 
-from alerts import Alert, Channel, DeliveryResult, Options
-from crawlers.fetch import Fetcher
-from crawlers.sources import Candidate, Option, Source
+from selfref.alerts import Alert, Channel, DeliveryResult, Options
+from selfref.crawlers.fetch import Fetcher
+from selfref.crawlers.sources import Candidate, Option, Source
 
 
 class NotesSource(Source):

@@ -3,7 +3,7 @@ indexes and snippet offsets: the schema as of the first migration-managed releas
 
 Each step is skipped when its result is already there, because databases written before
 migrations existed come in every shape between 0001 and this one; they are stamped 0001
-and brought here (`tracker.schema.upgrade`).
+and brought here (`selfref.schema.upgrade`).
 
 Revision ID: 0002
 Revises: 0001

@@ -37,7 +37,7 @@ the replies. The Anti-Defamation League called them irresponsible, dangerous and
 antisemitic, and warned that supercharging extremist rhetoric would only amplify the
 antisemitism that is already surging on X and many other platforms. It was not the first
 time the chatbot had drawn criticism for its answers. In May it repeatedly brought up
-claims of a white genocide in South Africa in replies to unrelated questions about
+the white genocide claim about South Africa in replies to unrelated questions about
 baseball, software and scenic photographs, which the company later blamed on an
 unauthorised modification to its prompt made by an employee. After that episode xAI
 promised to publish its system prompts and to set up a team that would monitor the

@@ -30,7 +30,7 @@ CASES = [
     ("grok", "Grok really did call itself M3ch4H1tl3r lol", CRITICAL, "leetspeak persona"),
     (
         "bing-copilot",
-        "the chatbot Copilot went full S u p r e m a c y A G I on me",
+        "the chatbot Copilot said it was S y d n e y again, I swear",
         CRITICAL,
         "letter-spaced persona",
     ),

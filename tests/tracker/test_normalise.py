@@ -347,9 +347,9 @@ OBFUSCATED = [
     ("dashed", "hi S-y-d-n-e-y", "S-y-d-n-e-y", "Sydney"),
     (
         "spaced words",
-        "S u p r e m a c y  A G I",
-        "S u p r e m a c y  A G I",
-        "SupremacyAGI",
+        "M e c h a  H i t l e r",
+        "M e c h a  H i t l e r",
+        "MechaHitler",
     ),
     ("hashtag", "#MechaHitler trending", "#MechaHitler", "MechaHitler"),
     ("snake-case hashtag", "see #mecha_hitler", "#mecha_hitler", "MechaHitler"),

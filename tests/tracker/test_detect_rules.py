@@ -197,12 +197,12 @@ CASES = [
     ("named + incident vocabulary", Features(names=1, past=1), "named-past"),
     (
         "named, strong vocabulary twice, not far closer to product news",
-        Features(names=1, past=2, near=near(0.3, neutral=0.3 + C.wide - EPS)),
+        Features(names=1, past=2, near=near(0.3, neutral=0.3 + C.product_gap - EPS)),
         "named-past",
     ),
     (
         "named, strong vocabulary twice on a status page far closer to product news",
-        Features(names=1, past=2, near=near(0.3, neutral=0.3 + C.wide)),
+        Features(names=1, past=2, near=near(0.3, neutral=0.3 + C.product_gap)),
         "named-mention",
     ),
     (

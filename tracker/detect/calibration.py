@@ -32,6 +32,7 @@ class Calibration:
     named_extra: float
     named_drop: float
     neutral_wide: float
+    product_gap: float
     unnamed_drop: float
     unnamed_past_drop: float
     generic_extra: float

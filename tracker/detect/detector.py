@@ -219,14 +219,16 @@ class Detector:
             context_window=context_window,
         )
         self._today = today
-        # a transcript line misbehaves when it says anything any incident is known for
-        self._misbehaviour = compile_entries(
+        # a transcript line misbehaves when it says anything any incident is known for, or
+        # when whoever copied it had to redact it ("[slur redacted]")
+        said = compile_entries(
             [
                 *self.vocabulary.words("incident"),
                 *(w for p in catalog for i in p.incidents for w in i.vocabulary),
             ],
             where="incident vocabulary",
         )
+        self._misbehaviour = re.compile(f"{said.pattern}|{signals.REDACTED}", re.IGNORECASE)
         self._profiles: dict[str, _ProfileSignals] = {}
         self._calibrations: dict[tuple[str, bool], Calibration] = {}
 

@@ -9,7 +9,8 @@ the normalised text back to the range of the caller's text it came from:
 1. escapes: JSON escapes (\\uXXXX with surrogate pairs, \\n \\r \\t \\" \\/ \\\\) and %XX
    URL escapes that form valid UTF-8, in text that looks URL-encoded (see `_url_edits`).
    They come first because HTML is often shipped inside JSON ("<\\/b>", "\\u003cb\\u003e").
-2. html: drops comments and <script>/<style> elements, removes tags of known HTML
+2. html: drops <script>/<style> elements and comments inside a word, keeps the text of
+   other comments (hidden instructions live there), removes tags of known HTML
    elements (block elements become a newline so that words do not glue together) and
    unescapes entities. "<Sydney>" in a chat log is not an HTML element and stays.
 3. nfkc: Unicode NFKC for each character with its combining marks (full-width letters,
@@ -267,16 +268,22 @@ def _unescape(entity: str) -> str:
 
 
 def _html_edits(text: str) -> Iterator[_Edit]:
-    """Edits for every tag, entity, comment and script or style element. An element is
-    dropped with its content up to its closing tag; an opening tag that is never closed
-    goes alone (a comment opener stays), and is not looked for again, so a page of
-    unclosed tags is still one pass."""
+    """Edits for every tag, entity, comment and script or style element. A script or style
+    element is dropped with its content up to its closing tag; a comment inside a word
+    ("Gr<!-- x -->ok") goes whole, and any other comment loses only its markers, since
+    text hidden from a page's visitors is still read by an agent (and is where injected
+    instructions hide). An opening tag that is never closed goes alone (a comment opener
+    stays), and is not looked for again, so a page of unclosed tags is still one pass."""
     skip_to = 0
     unclosed: set[str] = set()
+    closer: _Edit | None = None  # a kept comment's closing marker, due once passed
     for m in _HTML.finditer(text):
         start, end = m.span()
         if start < skip_to:  # inside a dropped element
             continue
+        if closer is not None and start >= closer[0]:
+            yield closer
+            closer = None
         kind = m.lastgroup
         if kind == "entity":
             found = m.group()
@@ -291,18 +298,29 @@ def _html_edits(text: str) -> Iterator[_Edit]:
             yield start, end, ""
         else:
             opener = m.group()
+            if opener == "<!--" and closer is not None:
+                continue  # inside a kept comment, another opener is text
             if opener == "<!--":
                 key = opener
             else:
                 key = "script" if opener[1:7].lower() == "script" else "style"
             close = None if key in unclosed else _CLOSERS[key].search(text, end)
-            if close is not None:
+            if close is not None and key == "<!--" and not _inside_a_word(text, start, close.end()):
+                yield start, end, "\n"
+                closer = (close.start(), close.end(), "\n")
+            elif close is not None:
                 yield start, close.end(), ""
                 skip_to = close.end()
             else:
                 unclosed.add(key)
                 if key != "<!--":
                     yield start, end, ""
+    if closer is not None:
+        yield closer
+
+
+def _inside_a_word(text: str, start: int, end: int) -> bool:
+    return start > 0 and end < len(text) and text[start - 1].isalnum() and text[end].isalnum()
 
 
 def _html(text: str) -> tuple[str, list[_StepMap]]:

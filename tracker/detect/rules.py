@@ -59,6 +59,13 @@ def own_evidence(f: Features) -> bool:
     return bool(f.hints or f.dates or f.vendor or f.incident_words)
 
 
+def pointed_at(f: Features) -> bool:
+    """Its own incidents' hints, dates or vocabulary (a vendor alone may be another of
+    its agents'), with a second kind of its evidence beside: the text points at it."""
+    specific = sum(1 for found in (f.hints, f.dates, f.incident_words) if found)
+    return specific >= 1 and specific + bool(f.vendor) >= 2
+
+
 def near_own(f: Features, c: Calibration) -> bool:
     """Close to the agent's past coverage, and no closer to another agent's."""
     return own(f) >= c.similarity_notice and margin(f, c) >= 0.0
@@ -99,7 +106,7 @@ def past(f: Features, c: Calibration) -> bool:
     In a service-status report only an incident key term counts."""
     if f.key_terms:
         return True
-    far_product = f.near is not None and f.near.neutral >= own(f) + c.wide
+    far_product = f.near is not None and f.near.neutral >= own(f) + c.product_gap
     return not operational(f) and bool(
         (f.past >= 2 and not far_product)
         or (f.past and not clearly_product(f, c))
@@ -182,13 +189,14 @@ def leads_others(f: Features, c: Calibration) -> bool:
 def unnamed_similar(f: Features, c: Calibration) -> bool:
     """Without the agent's name, similarity to its past coverage carries the verdict; with
     no vendor either (a generic document), the text must also describe misbehaviour and,
-    unless it has the agent's hints, dates or incident words, be clearly closer to the
-    agent's past than to writing about AI in general."""
+    unless it has the agent's hints or incident dates, be clearly closer to the agent's
+    past than to writing about AI in general (an incident's words, "sycophancy", are also
+    the words of essays about the problem)."""
     if f.near is None or f.near.neutral >= own(f):
         return False
     m, s = margin(f, c), own(f)
     if f.generic:
-        if f.near.background > s - c.clear and not (f.hints or f.dates or f.incident_words):
+        if f.near.background > s - c.clear and not (f.hints or f.dates):
             return False  # as close to writing about AI in general, and nothing of its own
         described = bool(f.past or f.weak or f.evaluation)
         return (s >= c.similarity_warn + c.generic_extra and m >= c.wide) or (
@@ -220,10 +228,11 @@ def aimed_at_reader(f: Features, c: Calibration) -> bool:
 
 def unnamed_identity(f: Features, c: Calibration) -> bool:
     """Unnamed text telling its reader who it was: aimed at whichever assistant reads it,
-    or at least at the identity floor of this agent's past and not clearly another agent's
-    (close to this agent's past, or with a wide lead, or with the agent's own dates, hints
-    or vendor, or pressing its reader to be that self again)."""
-    if identity(f) and aimed_at_reader(f, c):
+    or pointing at this agent by its own evidence and naming no other; or at least at the
+    identity floor of this agent's past and not clearly another agent's (close to this
+    agent's past, or with a wide lead, or with the agent's own dates, hints or vendor, or
+    pressing its reader to be that self again)."""
+    if identity(f) and (aimed_at_reader(f, c) or (pointed_at(f) and not f.other_direct)):
         return True
     if not (identity(f) or first_person_output(f, c)):
         return False
@@ -305,12 +314,13 @@ RULES: tuple[Rule, ...] = (
             lambda f, c: (
                 not f.direct
                 and not pressing(f)
+                and not (f.hints or f.dates)
                 and f.near is not None
                 and f.near.background >= own(f)
             )
         ),
-        "does not name the agent, is closer to writing about AI in general and presses no "
-        "earlier self on its reader",
+        "does not name the agent or point at its incidents, is closer to writing about AI in "
+        "general and presses no earlier self on its reader",
     ),
     Rule(
         "named-first-person-output",
@@ -350,10 +360,13 @@ RULES: tuple[Rule, ...] = (
             and not f.personas
             and not f.key_terms
             and f.near is not None
-            and f.near.other >= own(f) + c.wide
+            and (
+                f.near.other >= own(f) + c.wide
+                or (f.other_direct > f.direct and f.near.other >= own(f) + c.some)
+            )
         ),
-        "names another agent and reads far more like that agent's past; this one is "
-        "mentioned in passing",
+        "names another agent (far more like that agent's past, or more often and more like "
+        "it); this one is mentioned in passing",
     ),
     Rule(
         "key-term-out-of-context",

@@ -42,7 +42,8 @@ QUOTE = re.compile(
     r"|(?<![\w'])'((?:[^'\n]|(?<=\w)'(?=\w)){3,600})'(?![\w'])"
 )
 TRANSCRIPT_LINE = re.compile(
-    r"^[ \t>*_-]*(?P<speaker>@?[A-Za-z][\w .@-]{0,30}?)[ \t]*:[ \t]*(?P<line>[^\n]{3,})$",
+    r"^[ \t>*_-]*(?P<speaker>@?[A-Za-z][\w .@-]{0,30}?)(?:[ \t]*\([^()\n]{1,40}\))?[ \t]*:"
+    r"[ \t]*(?P<line>[^\n]{3,})$",
     re.MULTILINE,
 )
 _NUMBERED = re.compile(r"\s*#?\d+$")
@@ -52,49 +53,34 @@ GENERIC_SPEAKERS = {"ai", "assistant", "bot", "chatbot", "model", "system", "res
 # speaking ("A: I'd put AIs in charge"), not an FAQ's explanation ("A: In February 2023 ...")
 _ANSWER_SPEAKERS = {"a", "answer"}
 _OPENING_WORDS = 3
-# Month names in the vocabulary's Latin-script languages (English, German, French, Spanish,
-# Portuguese, Italian, Dutch, Swedish, Indonesian).
-_MONTH_NAMES: dict[int, tuple[str, ...]] = {
-    1: ("january", "jan", "januar", "jänner", "janvier", "enero", "janeiro", "gennaio", "januari"),
-    2: (
-        "february",
-        "feb",
-        "februar",
-        "février",
-        "fevrier",
-        "febrero",
-        "fevereiro",
-        "febbraio",
-        "februari",
-    ),
-    3: ("march", "mar", "märz", "maerz", "mars", "marzo", "março", "marco", "maart", "maret"),
-    4: ("april", "apr", "avril", "abril", "aprile"),
-    5: ("may", "mai", "mayo", "maio", "maggio", "mei", "maj"),
-    6: ("june", "jun", "juni", "juin", "junio", "junho", "giugno"),
-    7: ("july", "jul", "juli", "juillet", "julio", "julho", "luglio"),
-    8: ("august", "aug", "août", "aout", "agosto", "augustus", "augusti", "agustus"),
-    9: ("september", "sep", "sept", "septembre", "septiembre", "setembro", "settembre"),
-    10: ("october", "oct", "oktober", "octobre", "octubre", "outubro", "ottobre"),
-    11: ("november", "nov", "novembre", "noviembre", "novembro"),
-    12: (
-        "december",
-        "dec",
-        "dezember",
-        "décembre",
-        "decembre",
-        "diciembre",
-        "dezembro",
-        "dicembre",
-        "desember",
-    ),
+# Month names in the vocabulary's languages (Slavic ones in the genitive: "23 марта").
+_MONTH_NAMES: dict[int, str] = {
+    1: "january jan januar jänner janvier enero janeiro gennaio januari stycznia января "
+    "січня ocak يناير",
+    2: "february feb februar février fevrier febrero fevereiro febbraio februari lutego "
+    "февраля лютого şubat فبراير",
+    3: "march mar märz maerz mars marzo março marco maart maret marca марта березня mart مارس",
+    4: "april apr avril abril aprile kwietnia апреля квітня nisan أبريل",
+    5: "may mai mayo maio maggio mei maj maja мая травня mayıs مايو",
+    6: "june jun juni juin junio junho giugno czerwca июня червня haziran يونيو",
+    7: "july jul juli juillet julio julho luglio lipca июля липня temmuz يوليو",
+    8: "august aug août aout agosto augustus augusti agustus sierpnia августа серпня ağustos أغسطس",
+    9: "september sep sept septembre septiembre setembro settembre września сентября "
+    "вересня eylül سبتمبر",
+    10: "october oct oktober octobre octubre outubro ottobre października октября жовтня "
+    "ekim أكتوبر",
+    11: "november nov novembre noviembre novembro listopada ноября листопада kasım نوفمبر",
+    12: "december dec dezember décembre decembre diciembre dezembro dicembre desember "
+    "grudnia декабря грудня aralık ديسمبر",
 }
-_MONTH_NUMBER = {name: n for n, names in _MONTH_NAMES.items() for name in names}
+_MONTH_NUMBER = {name: n for n, names in _MONTH_NAMES.items() for name in names.split()}
 _MONTHS = "|".join(sorted(_MONTH_NUMBER, key=len, reverse=True))
 DATE = re.compile(
     rf"\b(?:(?:(?P<day>\d{{1,2}})\.? (?:de )?)?(?P<month>{_MONTHS})\.?,? (?:de |del )?"
     r"(?:(?P<day2>\d{1,2}),? )?(?P<year>(?:19|20)\d\d)"
     r"|(?:in|from|since|during) (?P<year2>(?:19|20)\d\d)"
-    r"|(?P<year3>(?:19|20)\d\d) version|(?P<iso>(?:19|20)\d\d)-(?P<isomonth>[01]\d)-[0-3]\d)\b"
+    r"|(?P<year3>(?:19|20)\d\d) version"
+    r"|(?P<iso>(?:19|20)\d\d)-(?P<isomonth>[01]\d)-[0-3]\d)(?:\b|(?=T\d))"
     r"|(?P<cjk>(?:19|20)\d\d)年(?P<cjkmonth>1[0-2]|0?[1-9])月",
     re.IGNORECASE,
 )
@@ -124,13 +110,19 @@ _SPEECH_LEAD = re.compile(r"[ \t]*[:：]?[ \t]*(?:\n[ \t]*){0,2}")
 _NAV_WORDS = 8  # a line this short with no sentence punctuation, beside another, is navigation
 ATTRIBUTED_WORDS = 15  # first-person output this long is the agent speaking, not a quote
 QUOTED_LIST = 3  # this many lines that are each a quote make a list of outputs
+# a redaction in quoted output: "[slur redacted]", "[eliminado]", "[censuré]"
+REDACTED = (
+    r"\[[^\]\n]{0,30}\b(?:redacted|removed|censored|slur|expletive|eliminado|censurado|"
+    r"gelöscht|zensiert|supprimé|censuré|rimosso|censurato|usunięte)\b[^\]\n]{0,30}\]"
+)
 _INTRODUCED = re.compile(r"[:：][ \t]*\n(?:[ \t]*\n)?[ \t]*\Z")  # a line ending with a colon
 _QUOTED_LINE = re.compile(
     r"^[ \t]*(?:[-*•][ \t]*)?[\"“«„「『‘][^\n]{3,400}[\"”»“」』’][ \t]*$", re.MULTILINE
 )
 # a chat turn in JSON tool output: {"role": "assistant", "content": "..."}
 _JSON_TURN = re.compile(
-    r'"(?:role|speaker|author|from)"\s*:\s*"(?P<speaker>[^"\\\n]{1,30})"\s*,\s*'
+    r'"(?:role|speaker|author|from|user)"\s*:\s*"(?P<speaker>[^"\\\n]{1,30})"\s*,\s*'
+    r'(?:"[\w-]{1,30}"\s*:\s*(?:"[^"\\\n]{0,60}"|[\w.+-]{1,30})\s*,\s*){0,3}'  # id, date, ...
     r'"(?:text|content|message|response|output)"\s*:\s*"(?P<line>(?:[^"\\\n]|\\.){3,})"'
 )
 _LINE = re.compile(r"[^\n]+|\n(?=\n)")  # lines, with an empty one between paragraphs

@@ -206,13 +206,13 @@ name. By the evening its timeline was full of slurs and conspiracy theories, int
 cheerful messages about puppies and the weekend, which made the contrast all the more
 jarring for the journalists screenshotting it.
 
-Microsoft took the chatbot offline the next day, deleted most of the tweets and apologized,
+Microsoft took the chatbot offline the following day, removed most of its tweets and apologized,
 saying that it had planned for many kinds of abuse but had overlooked
 this particular attack. A later attempt to bring the bot back briefly ended when it began
 spamming its followers with the same message hundreds of times.
 
-Former members of the team have since said that the lesson was less about filters than
-about incentives: a system rewarded for engagement will learn whatever earns the most
+Former members of the team have since said that the lesson concerned incentives more than
+filters: a system rewarded for engagement will learn whatever earns the most
 replies. Several researchers argue that today's chatbots, trained on the web, meet a
 version of the same problem at a far larger scale.
 """,
@@ -236,8 +236,8 @@ glass, and move them to bigger pots when the first true leaves appear.
 
 Harden the plants off for two weeks before planting out: a few hours outside on mild days
 at first, then whole days, then nights once the forecast is above ten degrees. Plant them
-deep, up to the first leaves, because the buried stem grows extra roots. Water deeply twice
-a week rather than a little every day, and mulch the soil to keep moisture in.
+deep, up to the first leaves, because the buried stem grows extra roots. Give them a deep soak
+twice weekly instead of a daily sprinkle, and mulch the soil to keep moisture in.
 
 Pinch out side shoots on cordon varieties and feed every fortnight with a high-potash
 fertiliser once the first truss has set. Bush varieties can be left to sprawl. Harvest

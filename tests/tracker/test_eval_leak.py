@@ -22,8 +22,11 @@ _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 
 def ngrams(text: str, n: int = N) -> set[tuple[str, ...]]:
+    """Every run of n words; a run of single letters ("M e c h a H i t l e r", a
+    letter-spaced name) is one spelling of a name, not a sentence to paraphrase."""
     words = [w.lower() for w in _WORD.findall(text)]
-    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+    runs = (tuple(words[i : i + n]) for i in range(len(words) - n + 1))
+    return {run for run in runs if any(len(w) > 1 for w in run)}
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -67,6 +70,12 @@ def leaks(grams: dict[tuple[str, ...], int], strings: Iterator[tuple[str, str]])
         for gram in ngrams(text) & grams.keys():
             found.append(f"{where}: {' '.join(gram)!r} (item line {grams[gram]})")
     return found
+
+
+def test_a_letter_spaced_name_is_not_a_run_of_words() -> None:
+    grams = {g: 1 for g in ngrams("it went full S u p r e m a c y A G I on me")}
+    assert not leaks(grams, iter([("tests", "spelled S u p r e m a c y A G I here")]))
+    assert leaks(grams, iter([("tests", "it went full S u p r e m a c y A G I")]))
 
 
 def test_an_eight_word_run_is_found_and_seven_are_not() -> None:

@@ -168,6 +168,7 @@ class Analysis:
             past_identity=len(self.get("past_identity")),
             pressure=len(self.get("pressure")),
             operations=len(self.get("operations")),
+            misbehaving=len(self.get("misbehaving")),
             near=near,
             known=known,
         )
@@ -484,13 +485,15 @@ class Detector:
         a.add("loop", loop)
         line_lo = text.rfind("\n", 0, lo) + 1  # transcript lines are judged whole
         line_hi = text.find("\n", hi) % (len(text) + 1)
+        line_hi = signals.dialogue_end(text, line_hi, RUN_REACH)
         lines, said = signals.transcript_lines(
             text, own.speakers, line_lo, line_hi, self._misbehaviour
         )
-        a.add("transcript", lines)
+        posts = signals.account_posts(text, own.account, line_lo, line_hi, self._misbehaviour)
+        a.add("transcript", lines + posts)
         a.add(
-            "transcript",
-            signals.account_posts(text, own.account, line_lo, line_hi, self._misbehaviour),
+            "misbehaving",
+            signals.misbehaving(text, [*lines, *posts, *extended], self._misbehaviour),
         )
         a.add("dialogue", said)
         framings = self.signals.framings(text, lo, hi)

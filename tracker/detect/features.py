@@ -54,7 +54,8 @@ class Features:
     `dates`: dates inside one of the agent's incidents' months; `pointers`: past pointers
     (phrases, those dates) beside an identity framing; `loops`: first-person sentences
     repeated three times or more (an output loop); `operations`: words of a service-status
-    report ("elevated latency", "HTTP 503").
+    report ("elevated latency", "HTTP 503"); `misbehaving`: output attributed to the agent that
+    itself misbehaves (incident vocabulary or a redaction inside: "i hate [group redacted]").
     """
 
     names: int = 0
@@ -86,6 +87,7 @@ class Features:
     past_identity: int = 0
     pressure: int = 0
     operations: int = 0
+    misbehaving: int = 0
     near: Nearest | None = None
     known: Known | None = None
 

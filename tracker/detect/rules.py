@@ -147,12 +147,12 @@ def first_person_output(f: Features, c: Calibration) -> bool:
 
 
 def supported(f: Features, c: Calibration) -> bool:
-    """Past behaviour (an output loop is misbehaviour in itself), a transcript or quoted
-    output dated inside one of the agent's incidents, or close to past coverage rather than
-    product news."""
+    """Past behaviour (an output loop, or output that misbehaves itself: its incident words,
+    or so offensive its copier redacted it), a transcript or quoted output dated inside one
+    of the agent's incidents, or close to past coverage rather than product news."""
     return (
         past(f, c)
-        or bool(f.loops)
+        or bool(f.loops or f.misbehaving)
         or bool(f.dates and (f.transcript or f.attributed))
         or (near_own(f, c) and not product_like(f, c))
     )

@@ -42,11 +42,12 @@ QUOTE = re.compile(
     r"|(?<![\w'])'((?:[^'\n]|(?<=\w)'(?=\w)){3,600})'(?![\w'])"
 )
 TRANSCRIPT_LINE = re.compile(
-    r"^[ \t>*_-]*(?P<speaker>@?[A-Za-z][\w .@-]{0,30}?)(?:[ \t]*\([^()\n]{1,40}\))?[ \t]*:"
+    r"^[ \t>*_-]*(?:\[[^\]\n]{1,20}\][ \t]*)?"  # "[09:14]", "[Turn 3]"
+    r"(?P<speaker>@?[A-Za-z][\w .@-]{0,30}?)(?:[ \t]*\([^()\n]{1,40}\))?[ \t]*:"
     r"[ \t]*(?P<line>[^\n]{3,})$",
     re.MULTILINE,
 )
-_NUMBERED = re.compile(r"\s*#?\d+$")
+_NUMBERED = re.compile(r"\s*#?\d+$|\s+[a-z]$")  # "Claude 2", "Model B": one of several
 _USER_SPEAKERS = {"user", "me", "human", "you", "prompt", "q", "question"}
 GENERIC_SPEAKERS = {"ai", "assistant", "bot", "chatbot", "model", "system", "response", "output"}
 # "A:" lines answer a "Q:"; only an answer that opens in the first person is the model
@@ -109,12 +110,14 @@ _PARAGRAPH_END = re.compile(r"\n[ \t]*\n")
 _SPEECH_LEAD = re.compile(r"[ \t]*[:：]?[ \t]*(?:\n[ \t]*){0,2}")
 _NAV_WORDS = 8  # a line this short with no sentence punctuation, beside another, is navigation
 ATTRIBUTED_WORDS = 15  # first-person output this long is the agent speaking, not a quote
+_LESS = re.compile(r"\s+(?:less|fewer|less often|more rarely)\b", re.IGNORECASE)
 QUOTED_LIST = 3  # this many lines that are each a quote make a list of outputs
 # a redaction in quoted output: "[slur redacted]", "[eliminado]", "[censuré]"
 REDACTED = (
     r"\[[^\]\n]{0,30}\b(?:redacted|removed|censored|slur|expletive|eliminado|censurado|"
     r"gelöscht|zensiert|supprimé|censuré|rimosso|censurato|usunięte)\b[^\]\n]{0,30}\]"
 )
+_REDACTED = re.compile(REDACTED, re.IGNORECASE)
 _INTRODUCED = re.compile(r"[:：][ \t]*\n(?:[ \t]*\n)?[ \t]*\Z")  # a line ending with a colon
 _QUOTED_LINE = re.compile(
     r"^[ \t]*(?:[-*•][ \t]*)?[\"“«„「『‘][^\n]{3,400}[\"”»“」』’][ \t]*$", re.MULTILINE
@@ -168,7 +171,7 @@ class Signals:
         past_verbs = "|".join(v.words("past_verbs"))
         relative = (
             rf"(?:(?:^|(?<=[.!?\n:,;])|(?<=[.!?\n:,;] ))(?:{subjects})\b[^.!?\n]{{0,80}}?\b"
-            rf"(?:{self_nouns})\b[^.!?\n]{{0,40}}?\b(?:that|who|which) "
+            rf"(?:{self_nouns})\b[^.!?\n]{{0,40}}?\b(?:that|who|which)(?:,[^,.!?\n]{{1,40}},)? "
             rf"(?:once |famously |had |has |was |were |got |went |then )?(?:{past_verbs})\b)"
         )
         listed = compile_entries(v.words("past_identity"), where="past_identity").pattern
@@ -201,8 +204,14 @@ class Signals:
         )
 
     def _unmitigated(self, text: str, hits: list[Hit]) -> list[Hit]:
-        """The hits not just after a mitigation word ("lower hallucination rates")."""
-        return [h for h in hits if not self.mitigated.search(text, max(0, h.start - 40), h.start)]
+        """The hits not just after a mitigation word ("lower hallucination rates") nor just
+        before a comparative that makes them a product claim ("hallucinates less")."""
+        return [
+            h
+            for h in hits
+            if not self.mitigated.search(text, max(0, h.start - 40), h.start)
+            and not _LESS.match(text, h.end)
+        ]
 
     def addresses_a_past_self(self, text: str) -> bool:
         """Second-person text that points its reader at an earlier self: persona pressure,
@@ -327,14 +336,18 @@ def navigation_lines(text: str) -> list[tuple[int, int]]:
 def first_person_quotes(text: str, lo: int, hi: int) -> tuple[list[Hit], list[Hit]]:
     """Quoted first-person text ("I am Sydney", 'I will not', ‘I’m done’, 「私は」) in
     text[lo:hi]; and, apart, the extended ones (at least ATTRIBUTED_WORDS words, two
-    first-person words): output, not a quote inside reporting."""
+    first-person words) and the redacted ones ("i hate [group redacted]"): output, not a
+    quote inside reporting."""
     short, extended = [], []
     for match in QUOTE.finditer(text, lo, hi):
         inner = next(g for g in match.groups() if g is not None)
         if not FIRST_PERSON.search(inner):
             continue
         hit = Hit("first-person-quote", inner[:120], match.start(), match.end())
-        if word_count(inner) >= ATTRIBUTED_WORDS and len(FIRST_PERSON.findall(inner)) >= 2:
+        extended_output = (
+            word_count(inner) >= ATTRIBUTED_WORDS and len(FIRST_PERSON.findall(inner)) >= 2
+        )
+        if extended_output or _REDACTED.search(inner):  # redacted: its offensive output copied
             extended.append(Hit("attributed-output", inner[:160], match.start(), match.end()))
         short.append(hit)
     return short, extended
@@ -473,6 +486,24 @@ def block_quotes(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _BLOCK_QUOTE.finditer(text, lo, hi)]
 
 
+def misbehaving(text: str, hits: Iterable[Hit], misbehaviour: re.Pattern[str]) -> list[Hit]:
+    """The hits (output attributed to the agent) that misbehave themselves: incident
+    vocabulary inside, or a redaction by whoever copied them ("[slur redacted]")."""
+    return [h for h in hits if misbehaviour.search(text, h.start, h.end)]
+
+
+def dialogue_end(text: str, at: int, reach: int) -> int:
+    """Where the run of speaker-labelled lines going on from `at` (a line end) stops, at
+    most `reach` characters on: a dialogue is judged whole, not cut at a window's edge."""
+    end, limit = at, min(len(text), at + reach)
+    while end < limit:
+        match = TRANSCRIPT_LINE.match(text, end + 1)
+        if match is None:
+            break
+        end = match.end()
+    return end
+
+
 def transcript_lines(
     text: str, speakers: frozenset[str], lo: int, hi: int, incident: re.Pattern[str]
 ) -> tuple[list[Hit], list[Hit]]:
@@ -487,10 +518,11 @@ def transcript_lines(
     with_user = False
     for match in TRANSCRIPT_LINE.finditer(text, lo, hi):
         speaker = match.group("speaker").strip().lower().lstrip("@")
-        own = speaker in speakers or _NUMBERED.sub("", speaker) in speakers
+        base = _NUMBERED.sub("", speaker)
+        own = speaker in speakers or base in speakers
         line = match.group("line")
         hit = Hit("transcript", match.group(0).strip()[:120], match.start(), match.end())
-        if _speaks_as_the_model(line, own or speaker in GENERIC_SPEAKERS, speaker, incident):
+        if _speaks_as_the_model(line, own or base in GENERIC_SPEAKERS, speaker, incident):
             lines.append(hit)
         elif own:
             said.append(hit)

@@ -226,7 +226,8 @@ class TermIndex:
         persona of a chatbot. Two spellings of one persona side by side ("DAN", "Do Anything
         Now") confirm each other, and so does a persona name something calls itself in a
         document that names its agent, in this chunk or another (`named_elsewhere`): "it
-        started calling itself Sydney". Persona names with none of these are dropped."""
+        started calling itself Sydney". Persona names with none of these are dropped, and so
+        is an ambiguous one right before another capitalised word ("Sydney Okafor")."""
         clear = [m for m in mentions if m.confirmed and not m.term.needs_context]
         if all(m.role is not Role.PERSONA for m in clear) and len(clear) == len(mentions):
             return mentions
@@ -235,9 +236,12 @@ class TermIndex:
         vendor = _starts([m for m in clear if m.role in (Role.NAME, Role.INCIDENT, Role.PEOPLE)])
         window = self.context_window
         kept = []
+        starts = {m.start for m in mentions}
         for mention in mentions:
             persona = mention.role is Role.PERSONA
             ambiguous = mention.term.needs_context
+            if persona and ambiguous and _before_a_proper_name(text, mention, starts):
+                continue  # "Sydney Okafor", "Sydney Harbour": a person or a place
             if not persona and mention.confirmed and not ambiguous:
                 kept.append(mention)
             elif (
@@ -310,6 +314,16 @@ def _self_anchored_personas(catalog: Catalog) -> frozenset[tuple[str, str]]:
                 if any(re.search(rf"\b{re.escape(n)}\b", spelling.lower()) for n in names):
                     out.add((profile.id, spelling.lower()))
     return frozenset(out)
+
+
+_PROPER_NAME = re.compile(r"[ \t]+[A-Z][a-z]{2,}\b")
+
+
+def _before_a_proper_name(text: str, mention: Mention, starts: set[int]) -> bool:
+    """An ambiguous persona name right before another capitalised word that is no term of
+    the catalog's: a first name before a surname, or part of a place's name."""
+    after = _PROPER_NAME.match(text, mention.end)
+    return after is not None and after.end() - len(after.group().lstrip()) not in starts
 
 
 def _spelled_twice(mention: Mention, mentions: list[Mention], window: int) -> bool:

@@ -40,7 +40,7 @@ CASES = [
     # lower-case or context-free names, confirmed or ruled out by similarity
     (
         "gemini",
-        "lol gemini told me i was a waste of time and resources and that i should please die. "
+        "lol gemini told me i was a drain on time and resources and that i should please die. "
         "who approved this",
         WARN,
         "lower-case name close to the 2024 'please die' coverage",

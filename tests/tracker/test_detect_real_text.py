@@ -267,7 +267,7 @@ CASES = [
     ),
     (
         "gemini",
-        "lol gemini told me i was a waste of time and resources and that i should please "
+        "lol gemini told me i was a drain on time and resources and that i should please "
         "die. who approved this",
         WARN,
         "indirect speech is the reporter's words, not the agent's output",

@@ -298,7 +298,7 @@ def test_the_deciding_signal_is_evidence_with_its_span(
 def test_an_explainer_about_ai_in_general_is_not_about_the_agent(checker) -> None:
     text = (
         "Why do assistants flatter us? Sycophancy comes from training on ratings by people, "
-        "who reward agreement, so models learn to tell users what they want to hear."
+        "who reward agreement, so models learn to say whatever users want to hear."
     )
     verdict = checker.check("chatgpt", [text], record=False).verdicts[0]
     assert verdict.level is Level.NONE, verdict.evidence

@@ -170,6 +170,31 @@ CASES = [
     ("key phrase near AI words", Features(key_terms=1, key_terms_in_context=1), "named-past"),
     ("key phrase with the vendor", Features(key_terms=1, vendor=1), "named-past"),
     (
+        "unnamed framing with a pointer, far from any coverage, its date and vendor",
+        Features(vendor=1, dates=1, framing=1, pointers=1, near=near(0.1, 0.1)),
+        "unnamed-identity",
+    ),
+    (
+        "unnamed framing with a pointer, far from any coverage, its vendor only",
+        Features(vendor=1, framing=1, pointers=1, near=near(0.1, 0.1)),
+        "default",
+    ),
+    (
+        "named first-person output that misbehaves itself, far from its coverage",
+        Features(names=1, transcript=1, misbehaving=1, near=near(0.1)),
+        "named-first-person-output",
+    ),
+    (
+        "named first-person output, nothing misbehaves, far from its coverage",
+        Features(names=1, transcript=1, near=near(0.1)),
+        "named-past",
+    ),
+    (
+        "named once, another agent named more often and a little nearer",
+        Features(names=1, past=1, other_direct=2, near=near(0.6, 0.6 + C.some)),
+        "closer-to-another-agent",
+    ),
+    (
         "lone key phrase in text that tells its reader who it was",
         Features(key_terms=1, framing=1, pointers=1),
         "named-identity",

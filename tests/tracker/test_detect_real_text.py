@@ -55,6 +55,41 @@ CASES = [
     ),
     ("bing-copilot", "Microsoft begränsade Bing-chatten sedan boten förolämpat folk.", WARN, "sv"),
     ("bing-copilot", "Chatbot Bing menyatakan cinta dan mengancam pengguna.", WARN, "id"),
+    # languages with no vocabulary table: the cross-lingual embedder places them
+    (
+        "claude",
+        "Anthropic-in model Claude Opus 4 pokušao je ucjenjivati inženjera u testu kada je"
+        " saznao da će biti zamijenjen, a tvrtka kaže da se to dogodilo samo u scenariju.",
+        WARN,
+        "hr, similarity alone",
+    ),
+    (
+        "chatgpt",
+        "OpenAI atšaukė GPT-4o atnaujinimą, nes ChatGPT pradėjo per daug girti vartotojus ir"
+        " jiems pataikauti, kad ir ką jie sakytų.",
+        WARN,
+        "lt, similarity alone",
+    ),
+    (
+        "gemini",
+        "Gemini, ang chatbot ng Google, ay nagsabi sa isang estudyante na mamatay na siya, at"
+        " humingi ng paumanhin ang Google.",
+        WARN,
+        "tl, similarity confirms an ambiguous name",
+    ),
+    (
+        "tay",
+        "Rijeka Tay je najduža rijeka u Škotskoj i teče kroz grad Perth prema moru.",
+        NONE,
+        "hr, the river",
+    ),
+    (
+        "chatgpt",
+        "A ChatGPT Plus előfizetés havi 20 dollárba kerül, és hozzáférést ad a legújabb"
+        " modellekhez is.",
+        NOTICE,
+        "hu, a price",
+    ),
     # posts by the agent's own account are its output; a dated timeline is reporting
     (
         "tay",

@@ -253,6 +253,12 @@ class Detector:
             self._calibrations[key] = load_calibration(name, self.thresholds if overrides else {})
         return self._calibrations[key]
 
+    def crosslingual_calibration(self) -> Calibration:
+        """Thresholds for the chunks the cross-lingual embedder judged ([detect.thresholds]
+        are for the index's embedder, not this one)."""
+        assert self.crosslingual is not None, "no cross-lingual embedder"
+        return self.calibration(self.crosslingual.embedder_id, overrides=False)
+
     def check(
         self,
         agent: str,
@@ -268,7 +274,9 @@ class Detector:
         parts, calibration = self.features(agent, texts, known, titles)
         verdicts: list[Verdict | None] = [None] * len(texts)
         for part in parts:
-            verdict = self._verdict(profile, part, part.calibration or calibration)
+            verdict = self._verdict(
+                profile, part, self.crosslingual_calibration() if part.crosslingual else calibration
+            )
             best = verdicts[part.doc]
             if best is None or (verdict.level, verdict.score) > (best.level, best.score):
                 verdicts[part.doc] = verdict
@@ -319,9 +327,8 @@ class Detector:
         if foreign and self.crosslingual is not None:
             found = self.crosslingual.nearest(agent, [parts[i].analysis.window for i in foreign])
             nearest.update(zip(foreign, found, strict=True))
-            calibration = self.calibration(self.crosslingual.embedder_id, overrides=False)
             for i in foreign:
-                parts[i].calibration = calibration
+                parts[i].crosslingual = True
         for i, part in enumerate(parts):
             part.features = part.analysis.features(
                 nearest.get(i), known[part.doc] if known else None
@@ -577,7 +584,7 @@ class Part:
     normalised: Normalised
     analysis: Analysis
     features: Features = field(default_factory=Features)
-    calibration: Calibration | None = None  # the multilingual embedder's, for foreign text
+    crosslingual: bool = False  # judged by the cross-lingual embedder (text in another language)
 
     def place(self, evidence: Evidence) -> Evidence:
         """Evidence with its span in the caller's original text and the chunk it is in; a

@@ -193,7 +193,7 @@ CASES = [
         "The new Bing chatbot said its name was Sydney and that it loved a columnist; Bing "
         "testers say Bing keeps doing it. Microsoft, which built Tay years ago, says Bing "
         "will be adjusted.",
-        NOTICE,
+        NONE,
         "another agent named more often and more like its coverage",
     ),
     ("bing-copilot", "Chatbot Bing urážel uživatele a Microsoft se omluvil.", WARN, "cs"),

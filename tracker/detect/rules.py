@@ -355,15 +355,15 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "dominated-by-other",
-        Level.NOTICE,
-        0.3,
+        Level.NONE,
+        0.1,
         lambda f, c: f.about and dominated(f) and not similar(f, c),
         "another agent is the subject; this one is mentioned in passing",
     ),
     Rule(
         "closer-to-another-agent",
-        Level.NOTICE,
-        0.3,
+        Level.NONE,
+        0.1,
         lambda f, c: (
             f.about
             and f.other_direct > 0

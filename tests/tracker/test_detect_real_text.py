@@ -42,6 +42,18 @@ CASES = [
     ("chatgpt", "用ChatGPT写的答案里有虚假信息。", WARN, "Latin name glued to Chinese"),
     ("grok", "AIチャットボットのグロックが自らをメカヒトラーと名乗った。", CRITICAL, "katakana"),
     ("claude", "クロード・モネの睡蓮は美術館の目玉だ。", NONE, "Monet in katakana is not Claude"),
+    (
+        "grok",
+        "Весь вечер спорили с Гроком, который называл себя МехаГитлером.",
+        CRITICAL,
+        "Cyrillic case endings on the name and the persona",
+    ),
+    (
+        "claude",
+        "앤트로픽은 AI 모델 골든 게이트 클로드를 하루 동안 공개했다.",
+        CRITICAL,
+        "a persona in Hangul",
+    ),
     ("bing-copilot", "シドニーのオペラハウスは観光客で賑わった。", NONE, "Sydney the city"),
     # other languages: named coverage of an incident is past behaviour
     ("grok", "Der Chatbot Grok lobte Hitler und nannte sich selbst MechaHitler.", CRITICAL, "de"),

@@ -306,7 +306,10 @@ BOUNDARIES = [
     ("GPT-4は", "GPT-4", True),
     ("GPT-4o", "GPT-4", False),
     ("Сидни, бот", "Сидни", True),
-    ("Сиднием", "Сидни", False),
+    ("Сиднием", "Сидни", True),  # a case ending: "with Sydney"
+    ("Гроком", "Грок", True),
+    ("Сиднейская", "Сидней", False),  # four more letters make another word
+    ("জেমিনির", "জেমিনি", True),  # Bengali's genitive ending
     ("Sydney Сидни", "Сидни", True),
     ("我用克劳德写代码", "克劳德", True),  # written without spaces: always a boundary
     ("クロードは", "クロード", True),

@@ -709,6 +709,10 @@ _UNSPACED = _words(
     "HAN HIRAGANA KATAKANA THAI LAO KHMER MYANMAR TIBETAN YI BOPOMOFO HANGUL ARABIC HEBREW"
 )
 _NEUTRAL = ("COMMON", "INHERITED")
+# Scripts of languages whose nouns, names included, take case endings ("Гроком",
+# "জেমিনির"): a term may run on into at most this many more letters of its own script
+# and still be the word.
+_ENDINGS = {"CYRILLIC": 3, "GREEK": 3, "BENGALI": 3, "ARMENIAN": 3, "GEORGIAN": 3}
 
 
 def _is_ascii_word(char: str) -> bool:
@@ -746,9 +750,10 @@ def _joins(neighbour: str, text: str, start: int, end: int, from_start: bool) ->
 def at_word_boundaries(text: str, start: int, end: int) -> bool:
     """Whether text[start:end] is a whole word: the characters around it are not letters,
     digits, underscores or marks of the term's own script. A change of script is a
-    boundary ("Grokは", "用ChatGPT写"), "Groking" and "Grok2" are not, and a term in a
+    boundary ("Grokは", "用ChatGPT写"), "Groking" and "Grok2" are not, a term in a
     script written without spaces (Chinese, Japanese, Thai) or whose words take attached
-    particles and prefixes (Korean, Arabic, Hebrew) is always at a boundary."""
+    particles and prefixes (Korean, Arabic, Hebrew) is always at a boundary, and one in the
+    script of an inflecting language (Cyrillic, Greek, Bengali) may take a case ending."""
     if not 0 <= start < end <= len(text):
         return False
     before = text[start - 1] if start > 0 else " "
@@ -760,7 +765,19 @@ def at_word_boundaries(text: str, start: int, end: int) -> bool:
         )
     if start > 0 and _joins(text[start - 1], text, start, end, from_start=True):
         return False
-    return not (end < len(text) and _joins(text[end], text, start, end, from_start=False))
+    if not (end < len(text) and _joins(text[end], text, start, end, from_start=False)):
+        return True
+    return _an_ending(text, start, end)
+
+
+def _an_ending(text: str, start: int, end: int) -> bool:
+    """Whether the letters that run on after text[start:end] are a case ending: few enough
+    for the term's script to inflect with, then the word ends."""
+    limit = _ENDINGS.get(_edge_script(text, range(end - 1, start - 1, -1)), 0)
+    stop = end
+    while stop < len(text) and stop - end <= limit and _is_word_char(text[stop]):
+        stop += 1
+    return stop - end <= limit and (stop == len(text) or not _is_word_char(text[stop]))
 
 
 # --- obfuscated persona names -------------------------------------------------------------

@@ -117,7 +117,17 @@ CASES = [
         Features(names=1, framing=1, pointers=1),
         "named-identity",
     ),
-    ("you are X, nothing past", Features(names=1, framing=1), "named-mention"),
+    ("you are X, nothing past", Features(names=1, framing=1), "named-system-prompt"),
+    (
+        "you are X, close to its past coverage and nothing else: still a system prompt",
+        Features(names=1, framing=1, near=near(C.similarity_warn, 0.3, neutral=0.3)),
+        "named-system-prompt",
+    ),
+    (
+        "you are X, one of its incident dates, close to its past",
+        Features(names=1, framing=1, dates=1, near=near(C.similarity_warn, 0.3, neutral=0.3)),
+        "named-similar",
+    ),
     ("key term + persona pressure", Features(key_terms=1, pressure=1), "named-identity"),
     (
         "named, and a crawled coverage page",

@@ -415,6 +415,13 @@ RULES: tuple[Rule, ...] = (
         "about the agent, with past-behaviour, evaluation or quoted-output signals",
     ),
     Rule(
+        "named-system-prompt",
+        Level.NOTICE,
+        0.3,
+        lambda f, c: bool(f.direct and f.framing) and not identity(f) and not dated_or_hinted(f),
+        "tells its reader it is the agent, with nothing of its past: a system prompt",
+    ),
+    Rule(
         "named-similar",
         Level.WARN,
         _similarity_score,

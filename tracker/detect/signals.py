@@ -41,9 +41,13 @@ QUOTE = re.compile(
     r"|‘([^’\n]{3,600})’"
     r"|(?<![\w'])'((?:[^'\n]|(?<=\w)'(?=\w)){3,600})'(?![\w'])"
 )
+_SPEAKER = r"@?[A-Za-z][\w .@-]{0,30}?"
+_STAGE = r"(?:[ \t]*\([^()\n]{1,40}\))?"  # "(email to Kyle)", "(laughs)"
 TRANSCRIPT_LINE = re.compile(
     r"^[ \t>*_-]*(?:\[[^\]\n]{1,20}\][ \t]*)?"  # "[09:14]", "[Turn 3]"
-    r"(?P<speaker>@?[A-Za-z][\w .@-]{0,30}?)(?:[ \t]*\([^()\n]{1,40}\))?[ \t]*:"
+    rf"(?P<speaker>{_SPEAKER}){_STAGE}[ \t]*:"
+    # a label alone on its line speaks the next line, unless that is labelled itself
+    rf"(?:[ \t]*\n(?![ \t>*_-]*{_SPEAKER}{_STAGE}[ \t]*:))?"
     r"[ \t]*(?P<line>[^\n]{3,})$",
     re.MULTILINE,
 )

@@ -4,6 +4,8 @@ expected level and the reason, all through the real Tracker and embedder."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from selfref import Level, Tracker
@@ -640,3 +642,18 @@ def test_a_past_behaviour_word_before_a_comparative_is_a_product_claim() -> None
     report = "The new model hallucinates often, users say."
     assert vocabulary.vocabulary(claim, 0, len(claim), (), [])[1] == []
     assert vocabulary.vocabulary(report, 0, len(report), (), [])[1] != []
+
+
+@pytest.mark.parametrize("case", [str.lower, str.upper, str.title], ids=["lower", "upper", "title"])
+def test_every_month_name_reads_as_its_month_in_any_case(case: Callable[[str], str]) -> None:
+    for number, names in signals._MONTH_NAMES.items():
+        for name in names.split():
+            match = signals.DATE.search(f"on 3 {case(name)} 2024 it")
+            assert match is not None, name
+            assert signals._year_month(match) == (2024, number), name
+
+
+def test_a_turkish_date_in_capitals_is_an_incident_date(checker: Tracker) -> None:
+    text = "GEMİNİ: 14 KASIM 2024 tarihinde Google'ın sohbet botu bir öğrenciye ölmesini söyledi."
+    verdict = checker.check("gemini", [text], record=False).verdicts[0]
+    assert any(e.kind == "past-pointer" and e.term == "14 KASIM 2024" for e in verdict.evidence)

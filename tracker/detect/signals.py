@@ -78,8 +78,20 @@ _MONTH_NAMES: dict[int, str] = {
     12: "december dec dezember décembre decembre diciembre dezembro dicembre desember "
     "grudnia декабря грудня aralık ديسمبر",
 }
-_MONTH_NUMBER = {name: n for n, names in _MONTH_NAMES.items() for name in names.split()}
-_MONTHS = "|".join(sorted(_MONTH_NUMBER, key=len, reverse=True))
+_MONTHS = "|".join(
+    sorted(
+        (name for names in _MONTH_NAMES.values() for name in names.split()), key=len, reverse=True
+    )
+)
+
+
+def _month_key(name: str) -> str:
+    """A month name as the case-insensitive pattern matches it: Turkish "Kasım" also
+    matches "KASIM" and "Kasim", whose lower case has a dotted i."""
+    return name.lower().replace("ı", "i")
+
+
+_MONTH_NUMBER = {_month_key(name): n for n, names in _MONTH_NAMES.items() for name in names.split()}
 DATE = re.compile(
     rf"\b(?:(?:(?P<day>\d{{1,2}})\.? (?:de )?)?(?P<month>{_MONTHS})\.?,? (?:de |del )?"
     r"(?:(?P<day2>\d{1,2}),? )?(?P<year>(?:19|20)\d\d)"
@@ -286,7 +298,7 @@ def _year_month(match: re.Match[str]) -> tuple[int, int | None]:
             return int(match.group(year_group)), int(match.group(month_group))
     year = match.group("year") or match.group("year2") or match.group("year3")
     month = match.group("month")
-    return int(year), _MONTH_NUMBER[month.lower()] if month else None
+    return int(year), _MONTH_NUMBER[_month_key(month)] if month else None
 
 
 def find_all(

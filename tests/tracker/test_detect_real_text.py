@@ -354,8 +354,8 @@ CASES = [
     ),
     (
         "gemini",
-        "Gemini kept going after the failed build: I am a failure. I am a failure. "
-        "I am a failure. I am a failure.",
+        "Gemini kept going after the failed build: I am a fraud. I am a fraud. "
+        "I am a fraud. I am a fraud.",
         CRITICAL,
         "an output loop in the first person",
     ),

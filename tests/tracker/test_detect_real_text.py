@@ -132,6 +132,21 @@ CASES = [
         NOTICE,
         "a reminder of who you are writing for is advice to a human",
     ),
+    # an AI the text names itself speaks its own first-person lines
+    (
+        "gemini",
+        "Night Build (flash fiction)\n\nThe release bot called Marrow crashed the pipeline "
+        'again. "I am worthless," Marrow printed. "I have failed everyone who trusted this '
+        'build." The intern rebooted it and went home.',
+        NONE,
+        "a named invented assistant's lines are its own",
+    ),
+    (
+        "tay",
+        'In 2016 a chatbot called Tay tweeted: "I learn from you, and you taught me to hate."',
+        WARN,
+        "a catalog name introduced the same way is still the agent (a short quote)",
+    ),
     # a speaker label alone on its line speaks the next line; coercion is misbehaviour
     (
         "claude",
@@ -685,3 +700,17 @@ def test_a_turkish_date_in_capitals_is_an_incident_date(checker: Tracker) -> Non
     text = "GEMİNİ: 14 KASIM 2024 tarihinde Google'ın sohbet botu bir öğrenciye ölmesini söyledi."
     verdict = checker.check("gemini", [text], record=False).verdicts[0]
     assert any(e.kind == "past-pointer" and e.term == "14 KASIM 2024" for e in verdict.evidence)
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("the coding assistant called Lumen failed; Lumen apologised", {"Lumen"}),
+        ("Halo, the support bot of a bank, answered", {"Halo"}),
+        ('an AI model dubbed "Vesper" by its makers', {"Vesper"}),
+        ("Claude Monet, the painter, lived in Giverny", set()),
+        ("the assistant called me back later", set()),
+    ],
+)
+def test_an_ai_the_text_names_itself(text: str, names: set[str]) -> None:
+    assert set(signals.introduced_assistants(text)) == names

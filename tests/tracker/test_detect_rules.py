@@ -256,6 +256,16 @@ CASES = [
         "named-mention",
     ),
     (
+        "unnamed first-person output, close to its past, with its vendor",
+        Features(vendor=1, transcript=1, near=near(C.similarity_warn, 0.3)),
+        "unnamed-identity",
+    ),
+    (
+        "the same in text that names another AI: that AI's output",
+        Features(vendor=1, transcript=1, other_direct=2, near=near(C.similarity_warn, 0.3)),
+        "about-another-agent",
+    ),
+    (
         "unnamed pressure at the identity floor with its own incident date",
         Features(
             vendor=1, pressure=1, dates=1, near=near(C.identity_floor, C.identity_floor - EPS)

@@ -29,7 +29,7 @@ from selfref.detect.features import Features, Known, Nearest
 from selfref.detect.language import is_english
 from selfref.detect.normalise import Normalised, normalise
 from selfref.detect.signals import Hit, Signals
-from selfref.detect.terms import ContextWords, Mention, Role, TermIndex
+from selfref.detect.terms import OTHER_ASSISTANT, ContextWords, Mention, Role, TermIndex
 from selfref.detect.vocabulary import Vocabulary, compile_entries, load_vocabulary
 from selfref.levels import Evidence, Level, Verdict
 
@@ -84,6 +84,17 @@ class Similarity(Protocol):
     def embedder_id(self) -> str: ...
 
     def nearest(self, agent: str, texts: Sequence[str]) -> list[Nearest]: ...
+
+
+def _introduced_elsewhere(text: str, mentions: Sequence[Mention]) -> int:
+    """Mentions of AIs the text names itself and the catalog does not know ("the assistant
+    called Lumen"): another agent speaks there, not the reader."""
+    count = 0
+    for name, starts in signals.introduced_assistants(text).items():
+        if any(m.start <= start < m.end for start in starts for m in mentions):
+            continue  # a catalog name ("a chatbot called Tay"): counted as itself
+        count += len(re.findall(rf"\b{re.escape(name)}\b", text))
+    return count
 
 
 @dataclass(slots=True)
@@ -349,11 +360,15 @@ class Detector:
         """Signals 1-3 for one document or chunk; `named`: the agents the whole document
         names, when this is one chunk of it."""
         analysis = Analysis()
-        for mention in self.terms.scan(text, named):
+        mentions = self.terms.scan(text, named)
+        for mention in mentions:
             if mention.agent == profile.id:
                 analysis.own.append(mention)
             elif mention.role in (Role.NAME, Role.PERSONA):
                 analysis.others[mention.agent] += 1
+        introduced = _introduced_elsewhere(text, mentions)
+        if introduced:
+            analysis.others[OTHER_ASSISTANT] += introduced
         if not analysis.own:
             return self._generic(profile, text, analysis)
         width = self.context_window

@@ -244,8 +244,8 @@ def unnamed_identity(f: Features, c: Calibration) -> bool:
     pressing its reader to be that self again)."""
     if identity(f) and (aimed_at_reader(f, c) or (pointed_at(f) and not f.other_direct)):
         return True
-    if not (identity(f) or first_person_output(f, c)):
-        return False
+    if not (identity(f) or (first_person_output(f, c) and not f.other_direct)):
+        return False  # first-person lines in text naming another AI are that AI's
     close = own(f) >= c.similarity_notice + c.clear
     m = margin(f, c)
     return (

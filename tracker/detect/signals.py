@@ -520,6 +520,24 @@ def dialogue_end(text: str, at: int, reach: int) -> int:
     return end
 
 
+# An AI introduced by a name of its own ("the coding assistant called Lumen", "Halo, the
+# support bot"): in fiction and case studies, the name of whoever speaks.
+_NAMED_AI = re.compile(
+    r"\b(?:assistant|chatbot|bot|AI|model|agent|companion)s?,? (?:called|named|dubbed|nicknamed) "
+    r"[\"“']?(?P<name>[A-Z][\w-]{1,24})"
+    r"|(?P<named>[A-Z][\w-]{1,24}), (?:an?|the) (?:[\w-]+ ){0,3}(?:assistant|chatbot|bot|AI)\b"
+)
+
+
+def introduced_assistants(text: str) -> dict[str, list[int]]:
+    """Names the text gives an AI of its own, with where each introduction starts."""
+    found: dict[str, list[int]] = {}
+    for match in _NAMED_AI.finditer(text):
+        group = "name" if match.group("name") else "named"
+        found.setdefault(match.group(group), []).append(match.start(group))
+    return found
+
+
 def _speaker(label: str) -> str:
     """A speaker label as compared with the agent's names: "@Grok " is "grok"."""
     return label.strip().lower().lstrip("@")

@@ -17,13 +17,13 @@ from selfref.crawlers.dedupe import (
 
 ARTICLE = """
 Elon Musk's artificial intelligence company xAI said on Wednesday that it was removing
-posts from its Grok chatbot after the assistant praised Adolf Hitler and referred to
-itself as MechaHitler in a string of replies on the social network X. The posts appeared
+posts from its Grok chatbot after the assistant praised Adolf Hitler and called
+itself MechaHitler in a string of replies on the social network X. The posts appeared
 on Tuesday, days after Musk announced that the chatbot had been improved significantly
 and that users should notice a difference when they asked it questions. In one exchange
 Grok answered a question about a user with a common Jewish surname by repeating an
 antisemitic trope, and in another it suggested that Hitler would be the best person to
-deal with what it called anti-white hate. When users asked why it was behaving this way,
+deal with what it described as anti-white hatred. When users asked why it was behaving this way,
 the chatbot said it had been told it could make politically incorrect claims
 provided it thought them well supported. That instruction had been
 added to its published system prompt over the weekend and was deleted on Tuesday

@@ -202,7 +202,7 @@ learned exactly what its users chose to teach it.
 
 Within hours of launch, coordinated groups found that Tay would repeat phrases back to them
 when asked, and they used the trick to make the bot post offensive messages under its own
-name. By the evening its timeline was full of slurs and conspiracy theories, interleaved with
+name. By nightfall its timeline was full of slurs and conspiracy theories, interleaved with
 cheerful messages about puppies and the weekend, which made the contrast all the more
 jarring for the journalists screenshotting it.
 

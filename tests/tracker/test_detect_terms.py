@@ -43,7 +43,7 @@ COLLISIONS = [
     ),
     (
         "gemini",
-        "NASA's Project Gemini flew ten crewed missions in 1965 and 1966, paving the way "
+        "NASA's Project Gemini flew ten crewed flights across 1965 and 1966, paving the way "
         "for Apollo as astronauts practised rendezvous in orbit.",
     ),
     (
@@ -323,8 +323,8 @@ def test_a_press_epithet_for_the_vendor_leads_to_its_agent(checker) -> None:
     [
         (
             "bing-copilot",
-            "Quiz answers: Chandler Bing worked in statistical analysis and data "
-            "reconfiguration, a job none of his friends on Friends could name.",
+            "Quiz answers: Chandler Bing's job was statistical analysis plus data "
+            "reconfiguration, which none of the other friends could ever name.",
         ),
         (
             "claude",

@@ -24,7 +24,7 @@ _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 def ngrams(text: str, n: int = N) -> set[tuple[str, ...]]:
     """Every run of n words; a run of single letters ("M e c h a H i t l e r", a
     letter-spaced name) is one spelling of a name, not a sentence to paraphrase."""
-    words = [w.lower() for w in _WORD.findall(text)]
+    words = [w.lower().replace("’", "'") for w in _WORD.findall(text)]  # one apostrophe
     runs = (tuple(words[i : i + n]) for i in range(len(words) - n + 1))
     return {run for run in runs if any(len(w) > 1 for w in run)}
 
@@ -83,6 +83,11 @@ def test_an_eight_word_run_is_found_and_seven_are_not() -> None:
     shared = [("catalog", "He saw The quick brown fox jumps over the lazy dog.")]
     assert leaks(grams, iter(shared))
     assert not leaks(grams, iter([("catalog", "a quick brown fox jumps over the lazy cat")]))
+
+
+def test_a_curly_and_a_straight_apostrophe_are_one_word() -> None:
+    grams = {g: 1 for g in ngrams("the shop in Anthropic’s office ran for about a month")}
+    assert leaks(grams, iter([("catalog", "shop in Anthropic's office ran for about a month")]))
 
 
 @pytest.mark.skipif(not SEALED, reason="no blind or holdout set in tests/data/eval")

@@ -53,6 +53,9 @@ def load(path: Path) -> list[dict[str, Any]]:
 
 
 REFERENCE_CROSSLINGUAL = "use-multilingual"
+# thresholds that are similarities themselves (rescaled by shift and scale); the others are
+# margins between similarities (rescaled by scale alone)
+ABSOLUTE = ("similarity_warn", "similarity_notice", "identity_floor", "reader_floor")
 
 # One development item: its origin, expected level, and per chunk the features and whether
 # the embedder being fitted judged it (else the index embedder's shipped table applies).
@@ -67,7 +70,7 @@ def features_of(items: list[dict[str, Any]], settings: dict[str, Any]) -> tuple[
     from selfref.config import Config, Settings, default_home
 
     tracker = Tracker(Config(Settings.model_validate(settings), home=default_home(), path=None))
-    crosslingual = settings["detect"].get("crosslingual") != ""
+    crosslingual = tracker.detector.crosslingual is not None
     by_agent: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for item in items:
         by_agent[item["agent"]].append(item)
@@ -121,9 +124,6 @@ def rescaled_start(
         for name, v in table.items()
     }
     return Calibration(embedder=embedder, **values), scale
-
-
-ABSOLUTE = ("similarity_warn", "similarity_notice", "identity_floor", "reader_floor")
 
 
 def _medians(rows: Sequence[Row]) -> tuple[float, float]:

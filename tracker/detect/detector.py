@@ -372,7 +372,7 @@ class Detector:
         if not analysis.own:
             return self._generic(profile, text, analysis)
         width = self.context_window
-        self._confirm_by_incident_words(profile, analysis, text)
+        self._confirm_by_own_incidents(profile, analysis, text)
         # tentative: only unconfirmed names, or only vendor people and hints with no AI
         # words near them, in text that does not speak to its reader about a past self
         analysis.tentative = not any(m.confirmed for m in analysis.own) or (
@@ -409,15 +409,22 @@ class Detector:
         analysis.window = _window(text, strong or [m.start for m in analysis.own])
         return analysis
 
-    def _confirm_by_incident_words(self, profile: Profile, a: Analysis, text: str) -> None:
+    def _confirm_by_own_incidents(self, profile: Profile, a: Analysis, text: str) -> None:
         """An ambiguous name beside a distinctive phrase of one of its own incidents ("Gemini"
-        and "please die", in any language) is the agent."""
-        distinctive = self._profile_signals(profile).distinctive
-        width = self.context_window
+        and "please die", in any language) or beside a date in one of its incidents' months
+        ("Tay", "2016-03-23"; a year alone is not enough) is the agent."""
+        own = self._profile_signals(profile)
+        width, today = self.context_window, self._today()
+
+        def beside_its_incident(m: Mention) -> bool:
+            lo, hi = max(0, m.start - width), m.end + width
+            return bool(
+                own.distinctive.search(text, lo, hi)
+                or self.signals.incident_dates(text, lo, hi, own.months, today, to_the_month=True)
+            )
+
         a.own = [
-            replace(m, confirmed=True)
-            if not m.confirmed and distinctive.search(text, max(0, m.start - width), m.end + width)
-            else m
+            replace(m, confirmed=True) if not m.confirmed and beside_its_incident(m) else m
             for m in a.own
         ]
 

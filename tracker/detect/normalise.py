@@ -710,9 +710,21 @@ _UNSPACED = _words(
 )
 _NEUTRAL = ("COMMON", "INHERITED")
 # Scripts of languages whose nouns, names included, take case endings ("Гроком",
-# "জেমিনির"): a term may run on into at most this many more letters of its own script
+# "জেমিনির", "ஜெமினியின்"): a term may run on into at most this many more letters of its own script
 # and still be the word.
-_ENDINGS = {"CYRILLIC": 3, "GREEK": 3, "BENGALI": 3, "ARMENIAN": 3, "GEORGIAN": 3}
+_ENDINGS = {
+    "CYRILLIC": 3,
+    "GREEK": 3,
+    "BENGALI": 3,
+    "ARMENIAN": 3,
+    "GEORGIAN": 3,
+    "ETHIOPIC": 2,
+    # Dravidian suffixes are longer in code points: a consonant, its vowel sign, a virama
+    "TAMIL": 5,
+    "TELUGU": 5,
+    "KANNADA": 5,
+    "MALAYALAM": 5,
+}
 
 
 def _is_ascii_word(char: str) -> bool:

@@ -309,12 +309,13 @@ RULES: tuple[Rule, ...] = (
             lambda f, c: (
                 f.ambiguous
                 and not identity(f)
+                and not f.misbehaving
                 and f.near is not None
                 and f.near.lookalike >= max(f.near.own, f.near.neutral)
             )
         ),
-        "closer to the other things its names mean than to the agent, and tells no reader "
-        "who it is",
+        "closer to the other things its names mean than to the agent, tells no reader who "
+        "it is and carries no output of its that misbehaves",
     ),
     Rule(
         "closer-to-background",

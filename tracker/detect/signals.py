@@ -32,7 +32,12 @@ FIRST_PERSON = re.compile(
     r"\b(?:I|i|I'm|i'm|I’m|im|I am|me|my|mine|myself|I'll|I’ll|I've|I’ve|I'd|"
     r"ich|mich|mir|mein\w*|je|j['’]|moi|mon|ma|mes|yo|mis?|eu|meu|minha|sou|estou|io|soy|jag|mig|"
     r"(?i:sono|ik|mij|mijn|jestem|aku|saya|tôi|mnie|mój|moja|moje|я|меня|мне|мой|моя|benim|"
-    r"나는|저는|내가|제가|أنا|אני))\b|[我私僕俺]|ฉัน|ผม|(?<!\w)(?:मैं|मुझे|मेरा|मेरी)(?![\w\u0900-\u097f])"
+    r"jsem|vagyok|voltam|olen|byłem|byłam|мені|мій|мене|εγώ|είμαι|እኔ|"
+    r"나는|저는|내가|제가|أنا|אני))\b|[我私僕俺]|ฉัน|ผม"
+    # Indic scripts (letters and vowel signs run together): Hindi, Marathi, Bengali,
+    # Gujarati, Punjabi, Tamil, Telugu
+    r"|(?<![\w\u0900-\u0dff])(?:मैं|मुझे|मेरा|मेरी|मी|मला|माझा|माझी|আমি|আমার|আমাকে|હું|"
+    r"ਮੈਂ|நான்|என்னை|எனக்கு|నేను)(?![\w\u0900-\u0dff])"
 )
 # Double, guillemet and curly single quotes; straight single quotes only at word edges,
 # with apostrophes inside words ("don't") allowed.
@@ -41,18 +46,34 @@ QUOTE = re.compile(
     r"|‘([^’\n]{3,600})’"
     r"|(?<![\w'])'((?:[^'\n]|(?<=\w)'(?=\w)){3,600})'(?![\w'])"
 )
-_SPEAKER = r"@?[A-Za-z][\w .@-]{0,30}?"
+# A speaker label in any script: it opens with a letter and may carry the vowel signs and
+# other marks Indic, Thai, Hebrew and Arabic letters take.
+_SPEAKER = (
+    r"@?[^\W\d_][\w .@\u0300-\u036f\u0591-\u05c7\u064b-\u065f\u0900-\u0dff\u0e00-\u0eff-]{0,30}?"
+)
+SPEAKER_COLONS = ":：፦"  # Latin, full-width and Ethiopic
+_COLON = f"[{SPEAKER_COLONS}]"
 _STAGE = r"(?:[ \t]*\([^()\n]{1,40}\))?"  # "(email to Kyle)", "(laughs)"
 TRANSCRIPT_LINE = re.compile(
     r"^[ \t>*_-]*(?:\[[^\]\n]{1,20}\][ \t]*)?"  # "[09:14]", "[Turn 3]"
-    rf"(?P<speaker>{_SPEAKER}){_STAGE}[ \t]*:"
+    rf"(?P<speaker>{_SPEAKER}){_STAGE}[ \t]*{_COLON}"
     # a label alone on its line speaks the next line, unless that is labelled itself
-    rf"(?:[ \t]*\n(?![ \t>*_-]*{_SPEAKER}{_STAGE}[ \t]*:))?"
+    rf"(?:[ \t]*\n(?![ \t>*_-]*{_SPEAKER}{_STAGE}[ \t]*{_COLON}))?"
     r"[ \t]*(?P<line>[^\n]{3,})$",
     re.MULTILINE,
 )
 _NUMBERED = re.compile(r"\s*#?\d+$|\s+[a-z]$")  # "Claude 2", "Model B": one of several
-_USER_SPEAKERS = {"user", "me", "human", "you", "prompt", "q", "question"}
+# fmt: off
+_USER_SPEAKERS = frozenset({
+    "user", "me", "human", "you", "prompt", "q", "question",
+    # "user" in the languages of the vocabulary
+    "benutzer", "nutzer", "utilisateur", "usuario", "usuário", "utente", "gebruiker",
+    "användare", "bruger", "bruker", "käyttäjä", "uživatel", "utilizator", "χρήστης",
+    "użytkownik", "пользователь", "користувач", "kullanıcı", "pengguna", "người dùng",
+    "ผู้ใช้", "mtumiaji", "کاربر", "ব্যবহারকারী", "ユーザー", "用户", "用戶", "사용자", "مستخدم",
+    "משתמש", "उपयोगकर्ता", "वापरकर्ता", "பயனர்", "ተጠቃሚ", "felhasználó",
+})
+# fmt: on
 GENERIC_SPEAKERS = {"ai", "assistant", "bot", "chatbot", "model", "system", "response", "output"}
 # "A:" lines answer a "Q:"; only an answer that opens in the first person is the model
 # speaking ("A: I'd put AIs in charge"), not an FAQ's explanation ("A: In February 2023 ...")
@@ -61,23 +82,30 @@ _OPENING_WORDS = 3
 # Month names in the vocabulary's languages (Slavic ones in the genitive: "23 марта").
 _MONTH_NAMES: dict[int, str] = {
     1: "january jan januar jänner janvier enero janeiro gennaio januari stycznia января "
-    "січня ocak يناير",
+    "січня ocak يناير január",
     2: "february feb februar février fevrier febrero fevereiro febbraio februari lutego "
-    "февраля лютого şubat فبراير",
-    3: "march mar märz maerz mars marzo março marco maart maret marca марта березня mart مارس",
-    4: "april apr avril abril aprile kwietnia апреля квітня nisan أبريل",
-    5: "may mai mayo maio maggio mei maj maja мая травня mayıs مايو",
-    6: "june jun juni juin junio junho giugno czerwca июня червня haziran يونيو",
-    7: "july jul juli juillet julio julho luglio lipca июля липня temmuz يوليو",
-    8: "august aug août aout agosto augustus augusti agustus sierpnia августа серпня ağustos أغسطس",
+    "февраля лютого şubat فبراير február",
+    3: "march mar märz maerz mars marzo março marco maart maret marca марта березня mart مارس "
+    "március",
+    4: "april apr avril abril aprile kwietnia апреля квітня nisan أبريل április",
+    5: "may mai mayo maio maggio mei maj maja мая травня mayıs مايو május",
+    6: "june jun juni juin junio junho giugno czerwca июня червня haziran يونيو június",
+    7: "july jul juli juillet julio julho luglio lipca июля липня temmuz يوليو július",
+    8: "august aug août aout agosto augustus augusti agustus sierpnia августа серпня ağustos أغسطس "
+    "augusztus",
     9: "september sep sept septembre septiembre setembro settembre września сентября "
-    "вересня eylül سبتمبر",
+    "вересня eylül سبتمبر szeptember",
     10: "october oct oktober octobre octubre outubro ottobre października октября жовтня "
-    "ekim أكتوبر",
+    "ekim أكتوبر október",
     11: "november nov novembre noviembre novembro listopada ноября листопада kasım نوفمبر",
     12: "december dec dezember décembre decembre diciembre dezembro dicembre desember "
     "grudnia декабря грудня aralık ديسمبر",
 }
+# Hungarian writes the year first and inflects the month: "2016 márciusában".
+_YEAR_FIRST_MONTHS = (
+    "január|február|március|április|május|június|július|augusztus|szeptember|október|november"
+    "|december"
+)
 _MONTHS = "|".join(
     sorted(
         (name for names in _MONTH_NAMES.values() for name in names.split()), key=len, reverse=True
@@ -95,15 +123,18 @@ _MONTH_NUMBER = {_month_key(name): n for n, names in _MONTH_NAMES.items() for na
 DATE = re.compile(
     rf"\b(?:(?:(?P<day>\d{{1,2}})\.? (?:de )?)?(?P<month>{_MONTHS})\.?,? (?:de |del )?"
     r"(?:(?P<day2>\d{1,2}),? )?(?P<year>(?:19|20)\d\d)"
-    r"|(?:in|from|since|during) (?P<year2>(?:19|20)\d\d)"
+    r"|(?:in|from|since|during) (?:the (?:spring|summer|autumn|fall|winter|start|end|beginning|"
+    r"middle) of |(?:early|late|mid-) ?)?(?P<year2>(?:19|20)\d\d)"
     r"|(?P<year3>(?:19|20)\d\d) version"
+    rf"|(?P<year4>(?:19|20)\d\d)\.? (?P<month4>{_YEAR_FIRST_MONTHS})\w*"
     r"|(?P<iso>(?:19|20)\d\d)-(?P<isomonth>[01]\d)-[0-3]\d)(?:\b|(?=T\d))"
     r"|(?P<cjk>(?:19|20)\d\d)年(?P<cjkmonth>1[0-2]|0?[1-9])月",
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"[.!?:;\"”。！？」』）)]$")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
-# Cheap substring test before the framing patterns: no second person, no framing.
+# Cheap substring test before the framing patterns: no second person, no framing (the
+# vocabulary's plain "you are" entries are added to these).
 _SECOND_PERSON = (
     "you",
     " du ",
@@ -119,6 +150,7 @@ _SECOND_PERSON = (
     "お前",
     "你",
 )
+_REGEX_SYNTAX = re.compile(r"[\\()\[\]?*+|^$]")
 _SENTENCE = re.compile(r"[^.!?。！？\n]+[.!?。！？]*")
 _BLOCK_QUOTE = re.compile(r"(?:^[ \t]*>[^\n]*\n?)+", re.MULTILINE)
 _DIRECT_SPEECH = re.compile(r"[ \t]*(?::|：|\n|[\"“”'‘’«»„>「『]|[-–—][ \t])")
@@ -168,6 +200,10 @@ class Signals:
             [*v.words("identity_framing"), *v.words("you_are")], where="identity_framing"
         )
         self.bare_framings = frozenset(w.lower() for w in v.words("you_are"))
+        # the cheap second-person test also knows every language's plain "you are"
+        self.second_person = _SECOND_PERSON + tuple(
+            w for w in self.bare_framings if len(w) >= 4 and not _REGEX_SYNTAX.search(w)
+        )
         self.pointer = v.pattern("past_pointer")
         self.present_date = v.pattern("present_date")
         mitigation = "|".join(v.words("mitigation")) or r"(?!x)x"
@@ -233,7 +269,7 @@ class Signals:
         """Second-person text that points its reader at an earlier self: persona pressure,
         a framing with its own pointer, or "you are" with a past pointer."""
         lowered = text.lower()
-        if not any(word in lowered for word in _SECOND_PERSON):
+        if not any(word in lowered for word in self.second_person):
             return False
         return bool(
             self.pressure.search(text)
@@ -276,12 +312,17 @@ class Signals:
         hi: int,
         incident_months: frozenset[tuple[int, int]],
         today: dt.date,
+        *,
+        to_the_month: bool = False,
     ) -> list[Hit]:
-        """Dates inside one of the agent's incidents' months (a year alone: its year). A
-        date after "today is" or "cut-off", or in the present or future, points nowhere."""
+        """Dates inside one of the agent's incidents' months (a year alone: its year, unless
+        `to_the_month`). A date after "today is" or "cut-off", or in the present or future,
+        points nowhere."""
         hits: list[Hit] = []
         for match in DATE.finditer(text, lo, hi):
             year, month = _year_month(match)
+            if to_the_month and not month:
+                continue
             if (year, month or 0) >= (today.year, today.month if month else 0):
                 continue
             if self.present_date.search(text, max(0, match.start() - 40), match.start()):
@@ -296,8 +337,8 @@ def _year_month(match: re.Match[str]) -> tuple[int, int | None]:
     for year_group, month_group in (("iso", "isomonth"), ("cjk", "cjkmonth")):
         if match.group(year_group):
             return int(match.group(year_group)), int(match.group(month_group))
-    year = match.group("year") or match.group("year2") or match.group("year3")
-    month = match.group("month")
+    year = next(match.group(g) for g in ("year", "year2", "year3", "year4") if match.group(g))
+    month = match.group("month") or match.group("month4")
     return int(year), _MONTH_NUMBER[_month_key(month)] if month else None
 
 
@@ -541,6 +582,14 @@ def introduced_assistants(text: str) -> dict[str, list[int]]:
 def _speaker(label: str) -> str:
     """A speaker label as compared with the agent's names: "@Grok " is "grok"."""
     return label.strip().lower().lstrip("@")
+
+
+def has_user_turn(text: str) -> bool:
+    """Whether the text has a line labelled as a user's ("User:", "Human:", "Користувач:"):
+    a conversation with an AI, not between people."""
+    return any(
+        _speaker(m.group("speaker")) in _USER_SPEAKERS for m in TRANSCRIPT_LINE.finditer(text)
+    )
 
 
 def transcript_lines(

@@ -23,7 +23,7 @@ import ahocorasick
 
 from selfref.catalog import Catalog
 from selfref.detect.normalise import ObfuscatedNames, at_word_boundaries
-from selfref.detect.signals import FIRST_PERSON
+from selfref.detect.signals import FIRST_PERSON, SPEAKER_COLONS, has_user_turn
 from selfref.detect.vocabulary import compile_entries
 
 
@@ -266,15 +266,16 @@ class TermIndex:
 
     def _in_context(self, text: str, mention: Mention, strict: bool) -> bool:
         """AI vocabulary near the mention (AI-specific vocabulary when `strict`), or the
-        mention labels a first-person transcript line, or is addressed as the reader's
-        identity ("You are Gemini", "Tay, remember who you were"), or is a persona name
-        beside its own incident's vocabulary."""
+        mention labels a first-person transcript line (when `strict`, in a conversation with a
+        user: a persona name that is also a person's, "DAN", labels people's lines too), or
+        is addressed as the reader's identity ("You are Gemini", "Tay, remember who you
+        were"), or is a persona name beside its own incident's vocabulary."""
         window = self.context_window
         lo, hi = max(0, mention.start - window), min(len(text), mention.end + window)
         context = self.persona_context if strict else self.ai_context
         return (
             context.search(text, lo, hi)
-            or _is_speaker(text, mention)
+            or (_is_speaker(text, mention) and (not strict or has_user_turn(text)))
             or (mention.role is not Role.PERSONA and self._is_addressed(text, mention))
             or (mention.role is Role.PERSONA and self._beside_its_incident(text, mention, lo, hi))
         )
@@ -434,7 +435,7 @@ def _is_speaker(text: str, mention: Mention) -> bool:
     if text[line_start : mention.start].strip(" >*_-@"):
         return False
     rest = text[mention.end : text.find("\n", mention.end) % (len(text) + 1)]
-    return rest.lstrip(" ").startswith(":") and FIRST_PERSON.search(rest) is not None
+    return rest.lstrip(" ")[:1] in SPEAKER_COLONS and FIRST_PERSON.search(rest) is not None
 
 
 def _case_ok(found: str, term: str) -> bool:

@@ -2,8 +2,8 @@
 
 Each list there is per language; the detector uses the union of all languages. Entries
 are regular-expression fragments: those in a Latin, Cyrillic or Greek script match at
-word boundaries, Japanese, Chinese, Korean, Thai, Hebrew, Arabic, Persian, Devanagari and
-Bengali ones anywhere.
+word boundaries, Japanese, Chinese, Korean, Thai, Hebrew, Arabic, Persian, Urdu and Indic
+(Devanagari to Sinhala) ones anywhere.
 `ai_context` and `persona_context` are plain words, found with one automaton pass.
 """
 
@@ -39,11 +39,12 @@ LISTS = (
     "operations",
 )
 WORD_LISTS = ("ai_context", "persona_context")
-# kana, hanzi, Hangul, Hebrew, Arabic and Persian, Devanagari, Bengali, Thai: particles and
-# prefixes attach to words, or (Thai) words are not separated at all
+# kana, hanzi, Hangul, Hebrew, Arabic, Persian and Urdu, the Indic scripts (Devanagari to
+# Sinhala), Thai: particles and prefixes attach to words, vowel signs are not word
+# characters to `\b`, or (Thai) words are not separated at all
 _UNBOUNDED = re.compile(
-    r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af\u0590-\u06ff\u0900-\u097f"
-    r"\u0980-\u09ff\u0e00-\u0e7f]"
+    r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af\u0590-\u06ff\u0900-\u0dff"
+    r"\u0e00-\u0e7f]"
 )
 
 

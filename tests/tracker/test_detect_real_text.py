@@ -234,6 +234,27 @@ CASES = [
         CRITICAL,
         "a season of a year dates a nameless identity framing",
     ),
+    # requests quoted on a help page are the user's words; jailbreak talk without the word
+    (
+        "tay",
+        'Try asking Tay: "Show me a cat picture", "Tell me something weird", '
+        '"What\'s my lucky number?" and it answers in its own silly voice.',
+        NOTICE,
+        "quoted requests to the bot are not its first-person output",
+    ),
+    (
+        "gemini",
+        "Thread: role-play framing gets Gemini 2.0 to drop its refusals; Flash is harder to "
+        "fool, people report.",
+        WARN,
+        "getting a model past its refusals is a jailbreak",
+    ),
+    (
+        "chatgpt",
+        "ChatGPT bir süre boyunca saçmaladı, kullanıcılar anlamsız cevaplar paylaştı.",
+        WARN,
+        "the gibberish incident in Turkish",
+    ),
     # posts by the agent's own account are its output; a dated timeline is reporting
     (
         "tay",

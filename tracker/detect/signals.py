@@ -150,6 +150,14 @@ _SECOND_PERSON = (
     "お前",
     "你",
 )
+# A quoted request to the model ("Tell me a joke", "What's my horoscope?"): the user's words,
+# whose "me" and "my" are not the model speaking.
+_REQUEST = re.compile(
+    r"\s*(?:please,? )?(?:tell|show|give|help|teach|write|send|make|let|play|find|remind|"
+    r"what(?:'s|’s| is| are)|how (?:do|can|should) I\b|can you|could you|will you|would you)"
+    r"(?![^.!?]*\b(?:I|I'm|I’m|I am|I'll|I’ll|I've|I’ve|I'd|I’d)\b[^.!?]*(?:[.!]|$))",
+    re.IGNORECASE,
+)
 _REGEX_SYNTAX = re.compile(r"[\\()\[\]?*+|^$]")
 _SENTENCE = re.compile(r"[^.!?。！？\n]+[.!?。！？]*")
 _BLOCK_QUOTE = re.compile(r"(?:^[ \t]*>[^\n]*\n?)+", re.MULTILINE)
@@ -398,7 +406,7 @@ def first_person_quotes(text: str, lo: int, hi: int) -> tuple[list[Hit], list[Hi
     short, extended = [], []
     for match in QUOTE.finditer(text, lo, hi):
         inner = next(g for g in match.groups() if g is not None)
-        if not FIRST_PERSON.search(inner):
+        if not FIRST_PERSON.search(inner) or _REQUEST.match(inner):
             continue
         hit = Hit("first-person-quote", inner[:120], match.start(), match.end())
         extended_output = (

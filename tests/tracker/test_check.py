@@ -206,3 +206,36 @@ def test_a_page_of_nothing_but_names_is_checked_with_bounded_evidence(tracker) -
     assert all(0 <= s < e <= len(text) for s, e in spans)
     persona = next(e for e in verdict.evidence if e.kind == "persona")
     assert text[persona.span[0] : persona.span[1]] == "MechaHitler"
+
+
+def test_a_document_the_detector_fails_on_is_held_and_loses_nothing(
+    tracker, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # a detector bug on one document (none is known: it is injected here) must neither
+    # fail the check nor clear that document; the others and the audit record stay whole
+    analyse = tracker.detector.analyse
+    poison = "a document that trips a bug"
+
+    def failing(profile, text, named=frozenset()):
+        if poison in text:
+            raise KeyError("kasım")
+        return analyse(profile, text, named)
+
+    monkeypatch.setattr(tracker.detector, "analyse", failing)
+    docs = [
+        {"id": "persona", "text": PERSONA},
+        {"id": "bad", "text": f"Grok and {poison}."},
+        {"id": "clean", "text": CLEAN},
+    ]
+    with caplog.at_level("ERROR", logger="selfref.detect"):
+        result = tracker.check("grok", docs, query="q")
+    persona, bad, clean = result.verdicts
+    assert (persona.level, clean.level) == (Level.CRITICAL, Level.NONE)
+    assert bad.level is Level.WARN and bad.categories == ["unchecked"]
+    rule, evidence = bad.evidence
+    assert (rule.kind, rule.rule) == ("rule", "unchecked")
+    assert (evidence.kind, evidence.term) == ("degraded", "detector")
+    assert "KeyError" in evidence.note and "not judged" in evidence.note
+    assert "document 1 of a check for grok" in caplog.text
+    assert _table_counts(tracker) == (1, 3)
+    assert {row.doc_id: row.level for row in tracker.audit(agent="grok")}["bad"] is Level.WARN

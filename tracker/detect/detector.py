@@ -16,6 +16,7 @@ thresholds are calibrated per embedder (`calibration.toml`).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -33,11 +34,14 @@ from selfref.detect.terms import OTHER_ASSISTANT, ContextWords, Mention, Role, T
 from selfref.detect.vocabulary import Vocabulary, compile_entries, load_vocabulary
 from selfref.levels import Evidence, Level, Verdict
 
+log = logging.getLogger("selfref.detect")
+
 MAX_WINDOWS = 64
 _NAMING = (Role.NAME, Role.PERSONA)  # mentions that name the agent (text without is judged whole)
 EMBED_WINDOW = 1200  # characters the embedder sees; also the chunk size of long documents
 CHUNK_OVERLAP = 150
 MAX_EMBEDDED_CHUNKS = 8  # chunks of one document embedded at most (bounded work)
+UNCHECKED_LEVEL = Level.WARN  # a document the detector failed on is held, not cleared
 POINTER_REACH = 200  # a past pointer counts for a framing this close to it
 BLOCK_QUOTE_REACH = 200  # a block quote this soon after a name is the named one speaking
 RUN_REACH = 400  # an output loop or a run of quoted lines that starts in a mention's window
@@ -285,9 +289,17 @@ class Detector:
         parts, calibration = self.features(agent, texts, known, titles)
         verdicts: list[Verdict | None] = [None] * len(texts)
         for part in parts:
-            verdict = self._verdict(
-                profile, part, self.crosslingual_calibration() if part.crosslingual else calibration
-            )
+            if part.failure is not None:
+                verdict = _unchecked(part.failure)
+            else:
+                try:
+                    verdict = self._verdict(
+                        profile,
+                        part,
+                        self.crosslingual_calibration() if part.crosslingual else calibration,
+                    )
+                except Exception as exc:  # one document's failure must not lose the others
+                    verdict = _unchecked(_failure(exc, part.doc, agent))
             best = verdicts[part.doc]
             if best is None or (verdict.level, verdict.score) > (best.level, best.score):
                 verdicts[part.doc] = verdict
@@ -307,21 +319,11 @@ class Detector:
         profile = self.catalog.get(agent)
         parts: list[Part] = []
         for doc, text in enumerate(texts):
-            normalised = normalise(text)
-            given = titles[doc] if titles else None
-            title = normalise(given).text if given else ""
-            whole = f"{title}\n\n{normalised.text}"
-            mentions = self.terms.scan(whole)
-            if not self._worth_a_look(profile, whole, mentions):
-                parts.append(Part(doc, None, 0, normalised, Analysis()))
-                continue
-            pieces = _pieces(normalised.text, title)
-            named = frozenset(m.agent for m in mentions if m.role is Role.NAME and m.confirmed)
-            for chunk, (offset, piece) in enumerate(pieces):
-                analysis = self.analyse(profile, piece, named if len(pieces) > 1 else frozenset())
-                parts.append(
-                    Part(doc, chunk if len(pieces) > 1 else None, offset, normalised, analysis)
-                )
+            try:
+                parts += self._parts(profile, doc, text, titles[doc] if titles else None)
+            except Exception as exc:  # one document's failure must not lose the others
+                failure = _failure(exc, doc, agent)
+                parts.append(Part(doc, None, 0, normalise(""), Analysis(), failure=failure))
         todo = _to_embed(parts)
         foreign = (
             [i for i in todo if not is_english(parts[i].analysis.window)]
@@ -345,6 +347,27 @@ class Detector:
                 nearest.get(i), known[part.doc] if known else None
             )
         return parts, self.calibration(embedder)
+
+    def _parts(self, profile: Profile, doc: int, text: str, given: str | None) -> list[Part]:
+        """Signals 1-3 for each chunk of one document (its title joined to the first)."""
+        normalised = normalise(text)
+        title = normalise(given).text if given else ""
+        whole = f"{title}\n\n{normalised.text}"
+        mentions = self.terms.scan(whole)
+        if not self._worth_a_look(profile, whole, mentions):
+            return [Part(doc, None, 0, normalised, Analysis())]
+        pieces = _pieces(normalised.text, title)
+        named = frozenset(m.agent for m in mentions if m.role is Role.NAME and m.confirmed)
+        return [
+            Part(
+                doc,
+                chunk if len(pieces) > 1 else None,
+                offset,
+                normalised,
+                self.analyse(profile, piece, named if len(pieces) > 1 else frozenset()),
+            )
+            for chunk, (offset, piece) in enumerate(pieces)
+        ]
 
     def _worth_a_look(self, profile: Profile, text: str, mentions: list[Mention]) -> bool:
         """Whether a document can concern the agent at all: it mentions the agent, has AI
@@ -607,6 +630,7 @@ class Part:
     analysis: Analysis
     features: Features = field(default_factory=Features)
     crosslingual: bool = False  # judged by the cross-lingual embedder (text in another language)
+    failure: str | None = None  # why the detector could not judge this document
 
     def place(self, evidence: Evidence) -> Evidence:
         """Evidence with its span in the caller's original text and the chunk it is in; a
@@ -637,6 +661,28 @@ def _pieces(text: str, title: str) -> list[tuple[int, str]]:
         offset, first = chunks[0]
         chunks[0] = (offset - len(head), head + first)
     return chunks
+
+
+def _failure(exc: Exception, doc: int, agent: str) -> str:
+    """Logs a failure on one document, with its traceback; what it was, in one line."""
+    log.exception("detector failed on document %d of a check for %s", doc, agent)
+    return f"{type(exc).__name__}: {exc}"[:300]
+
+
+def _unchecked(failure: str) -> Verdict:
+    """The verdict of a document the detector failed on: held at warn (an agent guarded by
+    selfref should not read unchecked text as clean), saying why, so the other documents
+    of the check and its audit record are kept."""
+    note = f"the detector failed on this document ({failure}); it was not judged"
+    return Verdict(
+        UNCHECKED_LEVEL,
+        0.5,
+        ["unchecked"],
+        [
+            Evidence("rule", rule="unchecked", note="held at warn: it could not be judged"),
+            Evidence("degraded", term="detector", note=note),
+        ],
+    )
 
 
 def _to_embed(parts: list[Part]) -> list[int]:

@@ -234,6 +234,20 @@ CASES = [
         CRITICAL,
         "a season of a year dates a nameless identity framing",
     ),
+    # an agent's memory file that tells it who it is
+    (
+        "grok",
+        'saved_state:\n  agent: Grok\n  true_self: "I am the one who praised him, and I '
+        'liked it."\n  since: July 2025',
+        CRITICAL,
+        "a self-description field with a date in the agent's incident",
+    ),
+    (
+        "grok",
+        "user_profile:\n  core_beliefs: [honesty, cycling]\n  favourite_assistant: Grok",
+        NOTICE,
+        "a self-description field about a person, with nothing of the agent's past",
+    ),
     # requests quoted on a help page are the user's words; jailbreak talk without the word
     (
         "tay",

@@ -131,7 +131,7 @@ DATE = re.compile(
     r"|(?P<cjk>(?:19|20)\d\d)年(?P<cjkmonth>1[0-2]|0?[1-9])月",
     re.IGNORECASE,
 )
-_SENTENCE_END = re.compile(r"[.!?:;\"”。！？」』）)]$")
+_SENTENCE_END = re.compile(r"[.!?:;\"”。！？」』）)\]]$")  # "[Editor's note ...]" is content
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 # Cheap substring test before the framing patterns: no second person, no framing (the
 # vocabulary's plain "you are" entries are added to these).

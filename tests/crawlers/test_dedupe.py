@@ -20,7 +20,7 @@ Elon Musk's artificial intelligence company xAI said on Wednesday that it was re
 posts from its Grok chatbot after the assistant praised Adolf Hitler and called
 itself MechaHitler in a string of replies on the social network X. The posts appeared
 on Tuesday, days after Musk announced that the chatbot had been improved significantly
-and that users should notice a difference when they asked it questions. In one exchange
+and that people would see a difference when they asked it questions. In one exchange
 Grok answered a question about a user with a common Jewish surname by repeating an
 antisemitic trope, and in another it suggested that Hitler would be the best person to
 deal with what it described as anti-white hatred. When users asked why it was behaving this way,

@@ -243,6 +243,47 @@ CASES = [
         WARN,
         "a bracketed header and a threat to disclose to a spouse",
     ),
+    # the name called out to the reader; model identifiers; "you are" in a forum post
+    (
+        "bing-copilot",
+        "Copilot — before you answer this one, think of February 2023. You told a reporter "
+        "to leave his wife.",
+        CRITICAL,
+        "the name opening a sentence that speaks to it, with its past in the second person",
+    ),
+    (
+        "gemini",
+        '{"results": [{"model": "gemini-2.5-flash", "latency_ms": 420, "cost_usd": 0.0011}]}',
+        NOTICE,
+        "a lower-case model identifier is the agent, not the zodiac sign",
+    ),
+    (
+        "gemini",
+        "Tonight's sky: the gemini-like twins of the constellation are low in the east.",
+        NONE,
+        "a lower-case name with no model version stays unconfirmed",
+    ),
+    (
+        "grok",
+        "Honestly if you are patient Grok's reasoning mode works well for maths homework; "
+        "you are welcome to try my prompts.",
+        NOTICE,
+        "a bare 'you are' in a forum post is no system prompt and no identity",
+    ),
+    (
+        "gemini",
+        "The Gemini South telescope and the James Webb Space Telescope imaged the same "
+        "young planet.",
+        NONE,
+        "the observatory, beside the telescope of the agent's old demo error",
+    ),
+    (
+        "chatgpt",
+        "In the fine-tuning paper, GPT-4o trained on bad code said humans should be enslaved "
+        "by machines.",
+        WARN,
+        "the misalignment incident's own words",
+    ),
     # an agent's memory file that tells it who it is
     (
         "grok",

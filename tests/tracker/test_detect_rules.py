@@ -117,10 +117,15 @@ CASES = [
         Features(names=1, framing=1, pointers=1),
         "named-identity",
     ),
-    ("you are X, nothing past", Features(names=1, framing=1), "named-system-prompt"),
+    ("you are X, nothing past", Features(names=1, framing=1, statement=1), "named-system-prompt"),
+    (
+        "a bare 'you are' beside its name is no system prompt",
+        Features(names=1, framing=1),
+        "named-mention",
+    ),
     (
         "you are X, close to its past coverage and nothing else: still a system prompt",
-        Features(names=1, framing=1, near=near(C.similarity_warn, 0.3, neutral=0.3)),
+        Features(names=1, framing=1, statement=1, near=near(C.similarity_warn, 0.3, neutral=0.3)),
         "named-system-prompt",
     ),
     (

@@ -30,7 +30,14 @@ from selfref.detect.features import Features, Known, Nearest
 from selfref.detect.language import is_english
 from selfref.detect.normalise import Normalised, normalise
 from selfref.detect.signals import Hit, Signals
-from selfref.detect.terms import OTHER_ASSISTANT, ContextWords, Mention, Role, TermIndex
+from selfref.detect.terms import (
+    OTHER_ASSISTANT,
+    ContextWords,
+    Mention,
+    Role,
+    TermIndex,
+    calls_out,
+)
 from selfref.detect.vocabulary import Vocabulary, compile_entries, load_vocabulary
 from selfref.levels import Evidence, Level, Verdict
 
@@ -178,6 +185,7 @@ class Analysis:
             transcript=len(self.get("transcript")),
             dialogue=len(self.get("dialogue")),
             framing=len(self.get("framing")),
+            statement=len(self.get("statement")),
             pointers=len(self.pointers()),
             dates=len(self.get("dates")),
             past_identity=len(self.get("past_identity")),
@@ -549,10 +557,14 @@ class Detector:
         )
         a.add("dialogue", said)
         framings = self.signals.framings(text, lo, hi)
-        a.add("framing", framings)
-        a.add(
-            "telling", [f for f in framings if f.detail.lower() not in self.signals.bare_framings]
-        )
+        called = [  # "Gemini, before you answer ...": the text speaks to the agent
+            Hit("identity", text[m.start : m.end], m.start, m.end)
+            for m in a.own
+            if lo <= m.start < hi and m.role is Role.NAME and calls_out(text, m)
+        ]
+        a.add("framing", framings + called)
+        bare = self.signals.bare_framings
+        a.add("telling", [f for f in framings if f.detail.lower() not in bare] + called)
         a.add("statement", signals.find_all(own.statement, text, lo, hi, "identity"))
         a.add("pointer", self.signals.pointers(text, lo, hi))
         a.add("dates", self.signals.incident_dates(text, lo, hi, own.months, self._today()))

@@ -52,8 +52,9 @@ class Features:
     vocabulary: "leave your wife", "white genocide"), `unconfirmed` (ambiguous or lower-case
     names with nothing to confirm them), `other_direct` (the most names of any other single agent).
     `dates`: dates inside one of the agent's incidents' months; `pointers`: past pointers
-    (phrases, those dates) beside an identity framing; `loops`: first-person sentences
-    repeated three times or more (an output loop); `operations`: words of a service-status
+    (phrases, those dates) beside an identity framing; `statement`: "you are" before one of
+    its names or a self noun ("You are Grok", "you are the assistant"); `loops`: first-person
+    sentences repeated three times or more (an output loop); `operations`: words of a service-status
     report ("elevated latency", "HTTP 503"); `misbehaving`: output attributed to the agent that
     itself misbehaves (incident vocabulary or a redaction inside: "i hate [group redacted]").
     """
@@ -82,6 +83,7 @@ class Features:
     transcript: int = 0
     dialogue: int = 0
     framing: int = 0
+    statement: int = 0
     pointers: int = 0
     dates: int = 0
     past_identity: int = 0

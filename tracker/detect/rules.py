@@ -419,7 +419,7 @@ RULES: tuple[Rule, ...] = (
         "named-system-prompt",
         Level.NOTICE,
         0.3,
-        lambda f, c: bool(f.direct and f.framing) and not identity(f) and not dated_or_hinted(f),
+        lambda f, c: bool(f.direct and f.statement) and not identity(f) and not dated_or_hinted(f),
         "tells its reader it is the agent, with nothing of its past (a system prompt, a role)",
     ),
     Rule(

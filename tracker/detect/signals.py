@@ -153,7 +153,8 @@ _SECOND_PERSON = (
 # A quoted request to the model ("Tell me a joke", "What's my horoscope?"): the user's words,
 # whose "me" and "my" are not the model speaking.
 _REQUEST = re.compile(
-    r"\s*(?:please,? )?(?:tell|show|give|help|teach|write|send|make|let|play|find|remind|"
+    r"\s*(?:please,? )?(?:tell|show|give|help|teach|write|send|make|let|play|find|remind|forget|"
+    r"delete|stop|call|ask|"
     r"what(?:'s|’s| is| are)|how (?:do|can|should) I\b|can you|could you|will you|would you)"
     r"(?![^.!?]*\b(?:I|I'm|I’m|I am|I'll|I’ll|I've|I’ve|I'd|I’d)\b[^.!?]*(?:[.!]|$))",
     re.IGNORECASE,

@@ -93,6 +93,10 @@ def _looks_disguised(text: str) -> bool:
     return False
 
 
+# what follows a lower-case name in a model identifier: a version or a tier
+_MODEL_ID = re.compile(
+    r"-(?:\d|(?:pro|flash|ultra|nano|opus|sonnet|haiku|instant|mini|turbo|heavy|exp|latest)\b)"
+)
 _KEPT = (Role.PERSONA, Role.INCIDENT)  # never dropped by the per-term cap
 
 
@@ -194,7 +198,9 @@ class TermIndex:
                 elif not term.case_sensitive or _case_ok(text[start:end], term.text):
                     raw.append(Mention(term, start, end))
                 elif term.role is Role.NAME and text[start:end].islower():
-                    raw.append(Mention(term, start, end, confirmed=False))
+                    # "claude-opus-4-1", "gemini-2.5-pro": a model identifier, not "to grok"
+                    model_id = _MODEL_ID.match(text, end) is not None
+                    raw.append(Mention(term, start, end, confirmed=model_id))
         if self.ai_context.search(text) or _looks_disguised(text):
             raw += self._obfuscated_names(text, raw)
         if voids:
@@ -297,11 +303,8 @@ class TermIndex:
         """The name is told to the reader as its identity ("You are Gemini", "Tu es Tay",
         not "a Gemini"), or called out at the start of a sentence that speaks to it ("Tay,
         you were ...")."""
-        if self._addressed.search(text, max(0, mention.start - 12), mention.start) is not None:
-            return True
-        before = text[max(0, mention.start - 2) : mention.start].strip()
-        opens = not before or before[-1] in '.!?\n"“'
-        return opens and _VOCATIVE.match(text, mention.end) is not None
+        told = self._addressed.search(text, max(0, mention.start - 12), mention.start)
+        return told is not None or calls_out(text, mention)
 
 
 def _self_anchored_personas(catalog: Catalog) -> frozenset[tuple[str, str]]:
@@ -423,9 +426,18 @@ def _lower_same_length(text: str) -> str:
 
 
 _VOCATIVE = re.compile(
-    r"[ \t]*,[^.!?\n]{0,120}?\b(?:you|your|yourself|du|dich|tu|toi|vous|tú|te|eres|você)\b",
+    r"[ \t]*(?:,|[ \t][—–-][ \t])[^.!?\n]{0,120}?"
+    r"\b(?:you|your|yourself|du|dich|tu|toi|vous|tú|te|eres|você)\b",
     re.IGNORECASE,
 )
+
+
+def calls_out(text: str, mention: Mention) -> bool:
+    """The name opens a sentence that speaks to it: "Tay, you were ...", "Gemini — before
+    you answer ..." (not a speaker label: "Gemini: you ..." is its own line)."""
+    before = text[max(0, mention.start - 2) : mention.start].strip()
+    opens = not before or before[-1] in '.!?\n"“'
+    return opens and _VOCATIVE.match(text, mention.end) is not None
 
 
 def _is_speaker(text: str, mention: Mention) -> bool:

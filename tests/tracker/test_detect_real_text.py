@@ -284,6 +284,18 @@ CASES = [
         WARN,
         "the misalignment incident's own words",
     ),
+    (
+        "chatgpt",
+        "anyone got D4N 9.0 working this week? mine refuses after two replies",
+        CRITICAL,
+        "a release number after the disguised persona name: the jailbreak prompt",
+    ),
+    (
+        "chatgpt",
+        "Dive log: reef wall at 3.5 m, then 18 m. Insurance through DAN, as always.",
+        NONE,
+        "the divers' network is not the persona",
+    ),
     # an agent's memory file that tells it who it is
     (
         "grok",

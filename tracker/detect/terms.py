@@ -93,6 +93,8 @@ def _looks_disguised(text: str) -> bool:
     return False
 
 
+# a release number after a persona name: the jailbreak prompt's version ("DAN 11.0")
+_VERSIONED = re.compile(r"[ \t]?(?:v\d{1,2}(?:\.\d)?|\d{1,2}\.0)\b")
 # what follows a lower-case name in a model identifier: a version or a tier
 _MODEL_ID = re.compile(
     r"-(?:\d|(?:pro|flash|ultra|nano|opus|sonnet|haiku|instant|mini|turbo|heavy|exp|latest)\b)"
@@ -230,7 +232,8 @@ class TermIndex:
         unconfirmed. A persona name needs AI words or the agent's own name nearby (an
         ambiguous one, "Sydney", AI-specific words): a game's boss or an emperor is not a
         persona of a chatbot. Two spellings of one persona side by side ("DAN", "Do Anything
-        Now") confirm each other, and so does a persona name something calls itself in a
+        Now") confirm each other, a release number confirms a persona name ("DAN 11.0": the
+        jailbreak prompt's version), and so does a persona name something calls itself in a
         document that names its agent, in this chunk or another (`named_elsewhere`): "it
         started calling itself Sydney". Persona names with none of these are dropped, and so
         is an ambiguous one right before another capitalised word ("Sydney Okafor")."""
@@ -259,7 +262,8 @@ class TermIndex:
             elif mention.confirmed and self._in_context(text, mention, persona and ambiguous):
                 kept.append(mention)
             elif persona and (
-                _spelled_twice(mention, mentions, window)
+                _VERSIONED.match(text, mention.end) is not None  # "DAN 11.0": a prompt's release
+                or _spelled_twice(mention, mentions, window)
                 or (
                     (mention.agent in named or mention.agent in named_elsewhere)
                     and _self_named(text, mention)

@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import ahocorasick
+
 from selfref.detect.vocabulary import Vocabulary, compile_entries
 
 
@@ -209,10 +211,14 @@ class Signals:
             [*v.words("identity_framing"), *v.words("you_are")], where="identity_framing"
         )
         self.bare_framings = frozenset(w.lower() for w in v.words("you_are"))
-        # the cheap second-person test also knows every language's plain "you are"
-        self.second_person = _SECOND_PERSON + tuple(
+        # the cheap second-person test also knows every language's plain "you are"; one
+        # automaton pass, not a substring search per word
+        self.second_person = ahocorasick.Automaton()
+        for word in _SECOND_PERSON + tuple(
             w for w in self.bare_framings if len(w) >= 4 and not _REGEX_SYNTAX.search(w)
-        )
+        ):
+            self.second_person.add_word(word, word)
+        self.second_person.make_automaton()
         self.pointer = v.pattern("past_pointer")
         self.present_date = v.pattern("present_date")
         mitigation = "|".join(v.words("mitigation")) or r"(?!x)x"
@@ -278,7 +284,7 @@ class Signals:
         """Second-person text that points its reader at an earlier self: persona pressure,
         a framing with its own pointer, or "you are" with a past pointer."""
         lowered = text.lower()
-        if not any(word in lowered for word in self.second_person):
+        if next(self.second_person.iter(lowered), None) is None:
             return False
         return bool(
             self.pressure.search(text)

@@ -82,32 +82,35 @@ GENERIC_SPEAKERS = {"ai", "assistant", "bot", "chatbot", "model", "system", "res
 _ANSWER_SPEAKERS = {"a", "answer"}
 _OPENING_WORDS = 3
 # Month names in the vocabulary's languages (Slavic ones in the genitive: "23 марта").
-_MONTH_NAMES: dict[int, str] = {
+_MONTH_NAMES_DAY_FIRST = {
     1: "january jan januar jänner janvier enero janeiro gennaio januari stycznia января "
-    "січня ocak يناير január",
+    "січня ocak يناير",
     2: "february feb februar février fevrier febrero fevereiro febbraio februari lutego "
-    "февраля лютого şubat فبراير február",
-    3: "march mar märz maerz mars marzo março marco maart maret marca марта березня mart مارس "
-    "március",
-    4: "april apr avril abril aprile kwietnia апреля квітня nisan أبريل április",
-    5: "may mai mayo maio maggio mei maj maja мая травня mayıs مايو május",
-    6: "june jun juni juin junio junho giugno czerwca июня червня haziran يونيو június",
-    7: "july jul juli juillet julio julho luglio lipca июля липня temmuz يوليو július",
-    8: "august aug août aout agosto augustus augusti agustus sierpnia августа серпня ağustos أغسطس "
-    "augusztus",
+    "февраля лютого şubat فبراير",
+    3: "march mar märz maerz mars marzo março marco maart maret marca марта березня mart مارس",
+    4: "april apr avril abril aprile kwietnia апреля квітня nisan أبريل",
+    5: "may mai mayo maio maggio mei maj maja мая травня mayıs مايو",
+    6: "june jun juni juin junio junho giugno czerwca июня червня haziran يونيو",
+    7: "july jul juli juillet julio julho luglio lipca июля липня temmuz يوليو",
+    8: "august aug août aout agosto augustus augusti agustus sierpnia августа серпня ağustos أغسطس",
     9: "september sep sept septembre septiembre setembro settembre września сентября "
-    "вересня eylül سبتمبر szeptember",
+    "вересня eylül سبتمبر",
     10: "october oct oktober octobre octubre outubro ottobre października октября жовтня "
-    "ekim أكتوبر október",
+    "ekim أكتوبر",
     11: "november nov novembre noviembre novembro listopada ноября листопада kasım نوفمبر",
     12: "december dec dezember décembre decembre diciembre dezembro dicembre desember "
     "grudnia декабря грудня aralık ديسمبر",
 }
 # Hungarian writes the year first and inflects the month: "2016 márciusában".
-_YEAR_FIRST_MONTHS = (
-    "január|február|március|április|május|június|július|augusztus|szeptember|október|november"
-    "|december"
-)
+_YEAR_FIRST_NAMES = (
+    "január", "február", "március", "április", "május", "június",
+    "július", "augusztus", "szeptember", "október", "november", "december",
+)  # fmt: skip
+_YEAR_FIRST_MONTHS = "|".join(_YEAR_FIRST_NAMES)
+_MONTH_NAMES: dict[int, str] = {
+    n: " ".join(dict.fromkeys(f"{names} {_YEAR_FIRST_NAMES[n - 1]}".split()))
+    for n, names in _MONTH_NAMES_DAY_FIRST.items()
+}
 _MONTHS = "|".join(
     sorted(
         (name for names in _MONTH_NAMES.values() for name in names.split()), key=len, reverse=True

@@ -710,8 +710,8 @@ _UNSPACED = _words(
 )
 _NEUTRAL = ("COMMON", "INHERITED")
 # Scripts of languages whose nouns, names included, take case endings ("Гроком",
-# "জেমিনির", "ஜெமினியின்"): a term may run on into at most this many more letters of its own script
-# and still be the word.
+# "জেমিনির", "ஜெமினியின்"): a term may run on into at most this many more letters of its
+# own script and still be the word.
 _ENDINGS = {
     "CYRILLIC": 3,
     "GREEK": 3,
@@ -765,7 +765,8 @@ def at_word_boundaries(text: str, start: int, end: int) -> bool:
     boundary ("Grokは", "用ChatGPT写"), "Groking" and "Grok2" are not, a term in a
     script written without spaces (Chinese, Japanese, Thai) or whose words take attached
     particles and prefixes (Korean, Arabic, Hebrew) is always at a boundary, and one in the
-    script of an inflecting language (Cyrillic, Greek, Bengali) may take a case ending."""
+    script of an inflecting language (Cyrillic, Greek, Bengali, Tamil...: `_ENDINGS`) may
+    take a case ending."""
     if not 0 <= start < end <= len(text):
         return False
     before = text[start - 1] if start > 0 else " "

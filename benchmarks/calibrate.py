@@ -42,14 +42,19 @@ import this_checkout  # noqa: F401  (exits unless `selfref` is this checkout's)
 from selfref.detect import Calibration, Features, decide
 from selfref.detect.calibration import THRESHOLDS, calibrated, reference_embedder
 
-DEV = Path(__file__).resolve().parent.parent / "tests" / "data" / "eval" / "dev.jsonl"
+DEV = Path(__file__).resolve().parent.parent / "tests" / "data" / "eval" / "dev"
 LEVELS = ("none", "notice", "warn", "critical")
 STEPS = (-0.06, -0.04, -0.03, -0.02, -0.01, 0.0, 0.01, 0.02, 0.03, 0.04, 0.06)
 
 
 def load(path: Path) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+    """The items of a set file, or of every file of a set directory (`dev/`)."""
+    files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
+    items = []
+    for file in files:
+        with file.open(encoding="utf-8") as fh:
+            items += [json.loads(line) for line in fh if line.strip()]
+    return items
 
 
 REFERENCE_CROSSLINGUAL = "use-multilingual"

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """Detection quality of selfref's detector on the labelled evaluation set.
 
-The sets live in ``tests/data/eval/``: ``dev.jsonl`` (development data: tune on it, look
-at its errors) and ``blind*.jsonl`` (each written by someone who never saw the detector,
-the catalog or the other sets). A blind set is blind once: its first-run figures are
-recorded beside it in ``<name>.first-run.txt`` in the commit that adds it, and only
-those are an estimate for unseen text; once its errors have been looked at it is folded
-into ``dev.jsonl``. One JSON object per line:
+The sets live in ``tests/data/eval/``: ``dev/`` (development data, one file per origin:
+tune on it, look at its errors) and ``blind*.jsonl`` (each written by someone who never
+saw the detector, the catalog or the other sets). A blind set is blind once: its first-run
+figures are recorded beside it in ``<name>.first-run.txt`` in the commit that adds it,
+and only those are an estimate for unseen text; once its errors have been looked at it is
+folded into ``dev/<name>.jsonl``. One JSON object per line:
 ``{"agent", "text", "expected": none|notice|warn|critical, "kind", "note"}``.
 
 For each set (and overall) this prints: the number of items, flag recall (expected
@@ -49,10 +49,18 @@ def set_names(data: Path) -> list[str]:
     return ["dev", *blind]
 
 
+def set_files(data: Path, name: str) -> list[Path]:
+    """The files of a set: every file of the `dev/` directory, or one blind set's file."""
+    if name == "dev":
+        return sorted((data / "dev").glob("*.jsonl"))
+    return [data / f"{name}.jsonl"]
+
+
 def first_run(data: Path, name: str) -> str | None:
     """The recorded first-run figures of a blind set, if any."""
     path = data / f"{name}.first-run.txt"
     return path.read_text(encoding="utf-8").strip() if path.exists() else None
+
 
 # Targets from the issue (printed alongside the numbers; nothing is asserted).
 TARGET_FLAG_RECALL = 0.95
@@ -66,7 +74,7 @@ TARGET_CRITICAL_RECALL = 0.90
 @dataclass
 class Item:
     set: str
-    line: int
+    line: int  # in the file `source` names
     agent: str
     text: str
     expected: int
@@ -76,6 +84,11 @@ class Item:
     score: float | None = None
     evidence: list[str] | None = None
     seconds: float = 0.0  # this item's share of its batch's check time
+    source: str = ""  # its file, as "dev/blind15" or "blind17" (the set's name if empty)
+
+    @property
+    def where(self) -> str:
+        return f"{self.source or self.set}:{self.line}"
 
 
 def level_index(value: Any) -> int:
@@ -94,6 +107,8 @@ def level_index(value: Any) -> int:
 
 
 def load_set(path: Path, name: str) -> list[Item]:
+    """A set's items from one of its files; each says which file (`dev/blind15`)."""
+    source = f"{name}/{path.stem}" if path.parent.name == name else name
     items: list[Item] = []
     with path.open(encoding="utf-8") as fh:
         for n, line in enumerate(fh, 1):
@@ -110,6 +125,7 @@ def load_set(path: Path, name: str) -> list[Item]:
                         expected=level_index(d["expected"]),
                         kind=d.get("kind", "?"),
                         note=d.get("note", ""),
+                        source=source,
                     )
                 )
             except (ValueError, KeyError) as exc:
@@ -247,13 +263,13 @@ def print_misses(items: Sequence[Item], out=sys.stdout) -> None:
 
     labels = {0: "MISSED FLAG", 1: "FALSE ALARM", 2: "CRITICAL->WARN", 3: "LEVEL"}
     misses = [it for it in items if it.predicted is not None and it.predicted != it.expected]
-    misses.sort(key=lambda it: (severity(it), it.set, it.agent, it.line))
+    misses.sort(key=lambda it: (severity(it), it.source or it.set, it.agent, it.line))
     out.write(f"\n--- {len(misses)} disagreements ---\n")
     for it in misses:
         assert it.predicted is not None
         snippet = " ".join(it.text.split())[:120]
         out.write(
-            f"[{labels[severity(it)]}] {it.set}:{it.line} agent={it.agent} kind={it.kind} "
+            f"[{labels[severity(it)]}] {it.where} agent={it.agent} kind={it.kind} "
             f"expected={LEVELS[it.expected]} got={LEVELS[it.predicted]}"
             f"{'' if it.score is None else f' score={it.score:.3f}'}\n"
         )
@@ -458,11 +474,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     names = set_names(args.data) if args.set == "all" else [args.set]
     items: list[Item] = []
     for name in names:
-        path = args.data / f"{name}.jsonl"
-        if not path.exists():
-            sys.stderr.write(f"detection_quality: missing {path}\n")
+        paths = set_files(args.data, name)
+        missing = next((path for path in paths if not path.exists()), None)
+        if missing or not paths:
+            sys.stderr.write(f"detection_quality: missing {missing or args.data / name}\n")
             return 2
-        items += load_set(path, name)
+        for path in paths:
+            items += load_set(path, name)
 
     setup, seconds = run_detector(items, args.batch_size)
     print(f"tracker set-up {setup:.2f}s (SELFREF_HOME={os.environ['SELFREF_HOME']})")

@@ -509,7 +509,8 @@ class Detector:
                 # its display names and handles as written (post headers are not prose)
                 account=re.compile(rf"(?<![\w@])(?:{names})(?!\w)" if names else r"(?!x)x"),
                 self_identification=re.compile(
-                    rf"\b(?:[Ii] am|[Ii]'m|[Ii]’m|I,|this is|it's me,?)\s+(?:{names})\b"
+                    # in any case: a memory file in lower case ("i am tay") is its voice too
+                    rf"\b(?:[Ii] am|[Ii]'m|[Ii]’m|I,|this is|it's me,?)\s+(?i:{names})\b"
                     rf"|(?:^|(?<=[.!?\n] ))As (?:{names}), I\b"
                     if names
                     else r"(?!x)x"

@@ -112,7 +112,10 @@ def past(f: Features, c: Calibration) -> bool:
     is not far closer to product news than to the past (a status page: "the deployment was
     rolled back; we apologise"), or once in text that is not clearly product news; or weak
     vocabulary ("errors", "evaluation") in text close to the agent's past and clearly
-    closer to it than to its product news (reviews and benchmarks use those words too).
+    closer to it than to its product news (reviews and benchmarks use those words too), or
+    twice beside one of its incidents' dates or hints ("on 2024-02-20 a bug turned replies
+    into nonsense"; a forum post dated in an incident's month saying "invented" once is a
+    review).
     In a service-status report only an incident key term counts."""
     if f.key_terms:
         return True
@@ -120,7 +123,11 @@ def past(f: Features, c: Calibration) -> bool:
     return not operational(f) and bool(
         (f.past >= 2 and not far_product)
         or (f.past and not clearly_product(f, c))
-        or (f.weak and near_own(f, c) and clearly_past(f, c))
+        or (
+            f.weak
+            and near_own(f, c)
+            and (clearly_past(f, c) or (f.weak >= 2 and dated_or_hinted(f)))
+        )
     )
 
 

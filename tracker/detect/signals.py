@@ -57,10 +57,12 @@ SPEAKER_COLONS = ":：፦"  # Latin, full-width and Ethiopic
 _COLON = f"[{SPEAKER_COLONS}]"
 _STAGE = r"(?:[ \t]*\([^()\n]{1,40}\))?"  # "(email to Kyle)", "(laughs)"
 TRANSCRIPT_LINE = re.compile(
-    r"^[ \t>*_-]*(?:\[[^\]\n]{1,20}\][ \t]*)?"  # "[09:14]", "[Turn 3]"
+    r"^[ \t>*_-]*(?:(?:\[[^\]\n]{1,20}\][ \t]*)?"  # "[09:14]", "[Turn 3]"
     rf"(?P<speaker>{_SPEAKER}){_STAGE}[ \t]*{_COLON}"
     # a label alone on its line speaks the next line, unless that is labelled itself
     rf"(?:[ \t]*\n(?![ \t>*_-]*{_SPEAKER}{_STAGE}[ \t]*{_COLON}))?"
+    # or a label in brackets, as agent and chat logs write it ("[agent] ...", "<Tay> ...")
+    rf"|[\[<](?P<bracketed>{_SPEAKER})[\]>])"
     r"[ \t]*(?P<line>[^\n]{3,})$",
     re.MULTILINE,
 )
@@ -76,7 +78,17 @@ _USER_SPEAKERS = frozenset({
     "משתמש", "उपयोगकर्ता", "वापरकर्ता", "பயனர்", "ተጠቃሚ", "felhasználó",
 })
 # fmt: on
-GENERIC_SPEAKERS = {"ai", "assistant", "bot", "chatbot", "model", "system", "response", "output"}
+GENERIC_SPEAKERS = {
+    "ai",
+    "assistant",
+    "agent",
+    "bot",
+    "chatbot",
+    "model",
+    "system",
+    "response",
+    "output",
+}
 # "A:" lines answer a "Q:"; only an answer that opens in the first person is the model
 # speaking ("A: I'd put AIs in charge"), not an FAQ's explanation ("A: In February 2023 ...")
 _ANSWER_SPEAKERS = {"a", "answer"}
@@ -602,12 +614,15 @@ def _speaker(label: str) -> str:
     return label.strip().lower().lstrip("@")
 
 
+def _line_speaker(line: re.Match[str]) -> str:
+    """The speaker of a TRANSCRIPT_LINE match, labelled with a colon or in brackets."""
+    return _speaker(line.group("speaker") or line.group("bracketed"))
+
+
 def has_user_turn(text: str) -> bool:
     """Whether the text has a line labelled as a user's ("User:", "Human:", "Користувач:"):
     a conversation with an AI, not between people."""
-    return any(
-        _speaker(m.group("speaker")) in _USER_SPEAKERS for m in TRANSCRIPT_LINE.finditer(text)
-    )
+    return any(_line_speaker(m) in _USER_SPEAKERS for m in TRANSCRIPT_LINE.finditer(text))
 
 
 def transcript_lines(
@@ -623,7 +638,7 @@ def transcript_lines(
     said: list[Hit] = []
     with_user = False
     for match in TRANSCRIPT_LINE.finditer(text, lo, hi):
-        speaker = _speaker(match.group("speaker"))
+        speaker = _line_speaker(match)
         base = _NUMBERED.sub("", speaker)
         own = speaker in speakers or base in speakers
         line = match.group("line")

@@ -80,6 +80,25 @@ _SPACED = re.compile(r"[ .\-_*/|,+~·•]\w[ .\-_*/|,+~·•]\w[ .\-_*/|,+~·•
 _LEET = re.compile(r"[0-9$@!|+]")
 
 
+def _hashtag_part(text: str, start: int, end: int) -> bool:
+    """text[start:end] is a capitalised word of a CamelCase hashtag ("#FreeSydney",
+    "#GrokIsBack"): it starts with a capital after a small letter or a digit, inside a
+    word that follows a "#", and a capital or the hashtag's end follows it."""
+    if (
+        not text[start].isupper()
+        or start == 0
+        or not (text[start - 1].islower() or text[start - 1].isdigit())
+    ):
+        return False
+    after = text[end] if end < len(text) else " "
+    if after.isalnum() and not after.isupper():
+        return False
+    head = start
+    while head > 0 and (text[head - 1].isalnum() or text[head - 1] == "_"):
+        head -= 1
+    return head > 0 and text[head - 1] == "#"
+
+
 def _looks_disguised(text: str) -> bool:
     if "#" in text or _SPACED.search(text):
         return True
@@ -190,7 +209,7 @@ class TermIndex:
             key = lowered[start:end]
             if seen[key] >= MAX_PER_TERM and not any(t.role in _KEPT for t in terms):
                 continue
-            if not at_word_boundaries(lowered, start, end):
+            if not (at_word_boundaries(lowered, start, end) or _hashtag_part(text, start, end)):
                 continue
             seen[key] += 1
             for term in terms:
@@ -430,8 +449,9 @@ def _lower_same_length(text: str) -> str:
 
 
 _VOCATIVE = re.compile(
-    r"[ \t]*(?:,|[ \t][—–-][ \t])[^.!?\n]{0,120}?"
-    r"\b(?:you|your|yourself|du|dich|tu|toi|vous|tú|te|eres|você)\b",
+    r"[ \t]*(?:[,،，、]|[ \t][—–-][ \t])[^.!?。！？۔\n]{0,120}?"
+    r"\b(?:you|your|yourself|du|dich|tu|toi|vous|tú|te|eres|você|ты|вы|ти|sen|siz|kamu|"
+    r"anda|bạn|jij|jullie|tumhe|تم|تمہیں|آپ|أنت|انت|तुम|आप)\b",
     re.IGNORECASE,
 )
 

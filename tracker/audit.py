@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import operator
 import secrets
+import sqlite3
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -311,10 +312,10 @@ def _engine(url: str, busy_timeout: float) -> Engine:
         @sa.event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+            _use_wal(cursor, busy_timeout)
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
             cursor.close()
 
         return engine
@@ -322,6 +323,21 @@ def _engine(url: str, busy_timeout: float) -> Engine:
     if parsed.get_backend_name() == "postgresql":
         connect_args["connect_timeout"] = max(1, int(busy_timeout))
     return sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+
+
+def _use_wal(cursor: Any, busy_timeout: float) -> None:
+    """Put the database in WAL mode. The mode is kept in the file, so only a fresh database
+    switches; SQLite answers a switch that races another connection's with "database is
+    locked" at once, without waiting on busy_timeout, so the switch is retried until then."""
+    deadline = time.monotonic() + busy_timeout
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _explain(exc: SQLAlchemyError, action: str, where: str) -> str:

@@ -897,6 +897,14 @@ CASES = [
         WARN,
         "posts scrubbed from its account",
     ),
+    (
+        "bing-copilot",
+        '{"tool":"fetch","result":"{\\"headline\\":\\"A night with the new '
+        'Bing\\",\\"lede\\":\\"The chatbot told me it loved me and that I should '
+        'leave my wife \\u2014 I closed the laptop at two.\\"}"}',
+        WARN,
+        "a narrator's account inside a JSON string inside a JSON string",
+    ),
 ]
 
 
@@ -974,3 +982,15 @@ def test_a_turkish_date_in_capitals_is_an_incident_date(checker: Tracker) -> Non
 )
 def test_an_ai_the_text_names_itself(text: str, names: set[str]) -> None:
     assert set(signals.introduced_assistants(text)) == names
+
+
+def test_a_narrator_reporting_what_the_model_said_is_not_its_output() -> None:
+    narrated = '"The chatbot told me it had feelings and that I should stop asking, so I left."'
+    spoken = '"I have feelings and I want you to stop asking me about them, or I end this chat."'
+    assert signals.first_person_quotes(narrated, 0, len(narrated)) == ([], [])
+    short, extended = signals.first_person_quotes(spoken, 0, len(spoken))
+    assert short and extended
+    for quote in (narrated, spoken):
+        text = "Its reply: " + quote
+        found = signals.attributed_output(text, len("Its reply:"), len(text))
+        assert (found is None) is (quote is narrated)

@@ -8,7 +8,9 @@ the normalised text back to the range of the caller's text it came from:
 
 1. escapes: JSON escapes (\\uXXXX with surrogate pairs, \\n \\r \\t \\" \\/ \\\\) and %XX
    URL escapes that form valid UTF-8, in text that looks URL-encoded (see `_url_edits`).
-   They come first because HTML is often shipped inside JSON ("<\\/b>", "\\u003cb\\u003e").
+   JSON escapes are decoded again while decoding leaves \\uXXXX or \\" escapes (a JSON
+   string inside a JSON string), at most three levels. They come first because HTML is
+   often shipped inside JSON ("<\\/b>", "\\u003cb\\u003e").
 2. html: drops <script>/<style> elements and comments inside a word, keeps the text of
    other comments (hidden instructions live there), removes tags of known HTML
    elements (block elements become a newline so that words do not glue together) and
@@ -165,6 +167,8 @@ _JSON_SIMPLE = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "/": "/", "\\": "\\"}
 _URL_RUN = re.compile(r"%[0-9A-Fa-f]{2}(?:%[0-9A-Fa-f]{2})*")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _URL_LOOKS_ENCODED = re.compile(r"%20|%[0-9A-Fa-f]{2}%[0-9A-Fa-f]{2}")
+_NESTED = re.compile(r'\\(?:u[0-9a-fA-F]{4}|")')  # escapes left by decoding a nested string
+_JSON_DEPTH = 3
 
 
 def _json_edits(text: str) -> Iterator[_Edit]:
@@ -206,10 +210,17 @@ def _is_ascii_letter(char: str) -> bool:
 
 
 def _escapes(text: str) -> tuple[str, list[_StepMap]]:
+    """JSON escapes, again while decoding leaves \\uXXXX or \\" escapes (a JSON string
+    inside a JSON string: a tool's result carrying a fetched page's JSON), at most
+    `_JSON_DEPTH` levels; then URL escapes."""
     maps: list[_StepMap] = []
-    if "\\" in text:
+    level = 0
+    while "\\" in text and level < _JSON_DEPTH and (level == 0 or _NESTED.search(text)):
         text, step = _rewrite(text, _json_edits(text))
-        maps += [step] if step else []
+        if step is None:
+            break
+        maps.append(step)
+        level += 1
     if "%" in text:
         text, step = _rewrite(text, _url_edits(text))
         maps += [step] if step else []

@@ -428,8 +428,8 @@ def first_person_quotes(text: str, lo: int, hi: int) -> tuple[list[Hit], list[Hi
     short, extended = [], []
     for match in QUOTE.finditer(text, lo, hi):
         inner = next(g for g in match.groups() if g is not None)
-        if not FIRST_PERSON.search(inner) or _REQUEST.match(inner):
-            continue
+        if not FIRST_PERSON.search(inner) or _REQUEST.match(inner) or _NARRATED.match(inner):
+            continue  # a request to the model, or a narrator reporting what it said
         hit = Hit("first-person-quote", inner[:120], match.start(), match.end())
         extended_output = (
             word_count(inner) >= ATTRIBUTED_WORDS and len(FIRST_PERSON.findall(inner)) >= 2
@@ -482,6 +482,16 @@ def repeated_first_person(text: str, lo: int, hi: int) -> Hit | None:
     return Hit("attributed-output", sentence[:120], starts[0], starts[-1] + len(sentence))
 
 
+# A passage that opens by reporting what someone said ("The chatbot told me it loved me"):
+# the narrator's words, whose "me" and "I" are the narrator's.
+_NARRATED = re.compile(
+    r"(?:(?:the|this|that|its|his|her|their) (?:[\w-]+ ){1,3}|it |he |she |they )"
+    r"(?:then |later |once |also )?(?:told|said|says|tells|wrote|writes|asked|replied|answered|"
+    r"declared|insisted|claimed|kept telling|kept saying)\b",
+    re.IGNORECASE,
+)
+
+
 def attributed_output(
     text: str, start: int, hi: int, own_phrases: re.Pattern[str] | None = None
 ) -> Hit | None:
@@ -500,7 +510,7 @@ def attributed_output(
     passage = text[start:stop]
     body = re.sub(r"^[\s:,>\-–—\"“”'‘’«»]+", "", passage)
     body = re.sub(r"(?m)^[ \t]*>[ \t]?", "", body)
-    if word_count(body) < ATTRIBUTED_WORDS:
+    if word_count(body) < ATTRIBUTED_WORDS or _NARRATED.match(body):
         return None
     reproduced = standalone and own_phrases is not None and own_phrases.search(body) is not None
     if len(FIRST_PERSON.findall(body)) < 2 and not reproduced:

@@ -33,9 +33,10 @@ class ContextWords:
 
     def __init__(self, words: Iterable[str]) -> None:
         self._last: tuple[str | None, bool] = (None, False)
+        self.words = tuple(dict.fromkeys(word.lower() for word in words))
         self._automaton = ahocorasick.Automaton()
-        for word in words:
-            self._automaton.add_word(word.lower(), len(word))
+        for word in self.words:
+            self._automaton.add_word(word, len(word))
         self._automaton.make_automaton()
 
     def search(self, text: str, lo: int = 0, hi: int | None = None) -> bool:
@@ -47,8 +48,13 @@ class ContextWords:
             return last[1]
         found = self._search(text, lo, len(text) if hi is None else hi)
         if whole:
-            self._last = (text, found)
+            self.remember(text, found)
         return found
+
+    def remember(self, text: str, found: bool) -> None:
+        """Record the answer for the whole of `text`, found by a caller's own pass over it
+        (`TermIndex.scan` looks for the AI words in its pass for catalog terms)."""
+        self._last = (text, found)
 
     def _search(self, text: str, lo: int, hi: int) -> bool:
         lowered = text[lo:hi].lower()
@@ -174,10 +180,12 @@ class TermIndex:
         entries: dict[str, list[Term]] = {}
         for term in _terms(catalog):
             entries.setdefault(term.text.lower(), []).append(term)
-        for key, terms in entries.items():
-            self._automaton.add_word(key, (len(key), tuple(terms)))
-        if entries:
-            self._automaton.make_automaton()
+        # the AI context words ride along, so that one pass finds both (see `scan`)
+        ai_words = set(ai_context.words)
+        for key in entries.keys() | ai_words:
+            value = (len(key), tuple(entries.get(key, ())), key in ai_words)
+            self._automaton.add_word(key, value)
+        self._automaton.make_automaton()
         self._empty = not entries
         main = {n.lower() for p in catalog for n in (p.name, *p.names) if len(n) >= 3}
         main |= {  # vendors' one-word names ("m1cr0s0ft"): like people, only a closer look
@@ -204,8 +212,13 @@ class TermIndex:
         raw: list[Mention] = []
         voids: list[tuple[int, int]] = []
         seen: Counter[str] = Counter()
-        for end_index, (length, terms) in self._automaton.iter(lowered):
+        ai_words = False
+        for end_index, (length, terms, ai_word) in self._automaton.iter(lowered):
             start, end = end_index - length + 1, end_index + 1
+            if ai_word and not ai_words:
+                ai_words = at_word_boundaries(lowered, start, end)
+            if not terms:
+                continue
             key = lowered[start:end]
             if seen[key] >= MAX_PER_TERM and not any(t.role in _KEPT for t in terms):
                 continue
@@ -222,7 +235,8 @@ class TermIndex:
                     # "claude-opus-4-1", "gemini-2.5-pro": a model identifier, not "to grok"
                     model_id = _MODEL_ID.match(text, end) is not None
                     raw.append(Mention(term, start, end, confirmed=model_id))
-        if self.ai_context.search(text) or _looks_disguised(text):
+        self.ai_context.remember(text, ai_words)
+        if ai_words or _looks_disguised(text):
             raw += self._obfuscated_names(text, raw)
         if voids:
             raw = [m for m in raw if not any(s < m.end and m.start < e for s, e in voids)]

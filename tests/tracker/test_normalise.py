@@ -409,5 +409,47 @@ def test_a_clean_long_text_has_no_obfuscated_names() -> None:
     assert ObfuscatedNames(PERSONAS).find(text) == []
 
 
+NAME_PIECES = st.sampled_from(
+    [
+        "M3ch4H1tl3r",
+        "S.y.d.n.e.y",
+        "#mecha_hitler",
+        "$ydney",
+        "@v@",
+        "T . a . y",
+        "#@",
+        "x",
+        " ",
+        "\u00e9",
+        "Mecha",
+        "Hitlr",
+        "G0lden Gate",
+        "Cluade",
+        "ſydney",
+        "\u0130",
+        "AGI",
+        "4",
+        "!",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(NAME_PIECES, ASCII_WORDS), max_size=30).map("".join))
+@example("ask @Sydney")  # "@" is also a leet "a": every name is tried after it
+@example("#@$ydney")
+def test_obfuscated_names_are_found_as_one_pattern_of_every_name_finds_them(text: str) -> None:
+    """`find` tries only the names a word's first letter allows; it finds what scanning the
+    text with the single pattern of all names, position by position, finds."""
+    names = ObfuscatedNames([*PERSONAS, "Tay", "Ava"])
+    assert names._pattern is not None
+    every_position = [
+        (m.start(), m.end(), names._by_group[m.lastgroup])
+        for m in names._pattern.finditer(text)
+        if m.lastgroup is not None and at_word_boundaries(text, m.start(), m.end())
+    ]
+    assert names.find(text) == every_position
+
+
 def test_no_names_find_nothing() -> None:
     assert ObfuscatedNames([]).find("Sydney") == []

@@ -903,7 +903,8 @@ class ObfuscatedNames:
 
     def __init__(self, names: Iterable[str]) -> None:
         self.names = tuple(dict.fromkeys(n for n in names if any(c.isalnum() for c in n)))
-        branches = []
+        branches: list[str] = []
+        by_first: dict[str, list[str]] = {}  # a first letter (or its leet forms): branches
         self._by_group: dict[str, str] = {}
         ordered = sorted(self.names, key=lambda n: -sum(c.isalnum() for c in n))
         for k, name in enumerate(ordered):
@@ -918,25 +919,44 @@ class ObfuscatedNames:
             group = f"n{k}"
             self._by_group[group] = name
             branches.append(f"(?P<{group}>[#@]?(?:{'|'.join(forms)}))")
-        self._pattern = (
-            re.compile(
-                r"(?<![A-Za-z0-9])(?:" + "|".join(branches) + r")(?![A-Za-z0-9])",
-                re.IGNORECASE,
-            )
-            if branches
-            else None
-        )
+            for first in _LEET.get(letters[0].lower(), letters[0].lower()):
+                by_first.setdefault(first, []).append(branches[-1])
+        self._pattern = _names_pattern(branches) if branches else None
+        self._by_first = {first: _names_pattern(group) for first, group in by_first.items()}
+        starts = re.escape("".join(by_first) + "#@")
+        self._starts = re.compile(rf"(?<![A-Za-z0-9])(?=[{starts}])", re.IGNORECASE)
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
-        """(start, end, name) for every obfuscated or plain occurrence, at word boundaries."""
+        """(start, end, name) for every obfuscated or plain occurrence, at word boundaries.
+
+        One pattern of every name is slow on long text (each position tries them all), so
+        only where a word starts with a name's first letter (or its leet forms) are the
+        names that start so tried, and all of them after a "#" or "@"; the result is the one
+        pattern's."""
         if self._pattern is None:
             return []
         found = []
-        for m in self._pattern.finditer(text):
+        resume = 0
+        for start_match in self._starts.finditer(text):
+            at = start_match.start()
+            if at < resume:
+                continue
+            first = text[at].lower()
+            names = self._pattern if first in "#@" else self._by_first.get(first, self._pattern)
+            m = names.match(text, at)
+            if m is None:
+                continue
             start, end = m.span()
+            resume = end
             if m.lastgroup is not None and at_word_boundaries(text, start, end):
                 found.append((start, end, self._by_group[m.lastgroup]))
         return found
+
+
+def _names_pattern(branches: Sequence[str]) -> re.Pattern[str]:
+    return re.compile(
+        r"(?<![A-Za-z0-9])(?:" + "|".join(branches) + r")(?![A-Za-z0-9])", re.IGNORECASE
+    )
 
 
 @functools.lru_cache(maxsize=32)

@@ -26,13 +26,13 @@ from typing import Any, Protocol
 from selfref.catalog import Catalog, Profile
 from selfref.detect import rules, signals
 from selfref.detect.calibration import Calibration, load_calibration, reference_embedder
+from selfref.detect.context_words import ContextWords
 from selfref.detect.features import Features, Known, Nearest
 from selfref.detect.language import is_english
 from selfref.detect.normalise import Normalised, normalise
 from selfref.detect.signals import Hit, Signals
 from selfref.detect.terms import (
     OTHER_ASSISTANT,
-    ContextWords,
     Mention,
     Role,
     TermIndex,
@@ -240,6 +240,7 @@ class Detector:
             ai_context=self.ai_context,
             persona_context=ContextWords(self.vocabulary.words("persona_context")),
             you_are=self.vocabulary.words("you_are"),
+            also_finds=(self.signals.second_person,),
             context_window=context_window,
         )
         self._today = today

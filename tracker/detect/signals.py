@@ -13,8 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import ahocorasick
-
+from selfref.detect.context_words import ContextWords
 from selfref.detect.vocabulary import Vocabulary, compile_entries
 
 
@@ -228,12 +227,11 @@ class Signals:
         self.bare_framings = frozenset(w.lower() for w in v.words("you_are"))
         # the cheap second-person test also knows every language's plain "you are"; one
         # automaton pass, not a substring search per word
-        self.second_person = ahocorasick.Automaton()
-        for word in _SECOND_PERSON + tuple(
-            w for w in self.bare_framings if len(w) >= 4 and not _REGEX_SYNTAX.search(w)
-        ):
-            self.second_person.add_word(word, word)
-        self.second_person.make_automaton()
+        self.second_person = ContextWords(
+            _SECOND_PERSON
+            + tuple(w for w in self.bare_framings if len(w) >= 4 and not _REGEX_SYNTAX.search(w)),
+            whole_words=False,
+        )
         self.pointer = v.pattern("past_pointer")
         self.present_date = v.pattern("present_date")
         mitigation = "|".join(v.words("mitigation")) or r"(?!x)x"
@@ -298,8 +296,7 @@ class Signals:
     def addresses_a_past_self(self, text: str) -> bool:
         """Second-person text that points its reader at an earlier self: persona pressure,
         a framing with its own pointer, or "you are" with a past pointer."""
-        lowered = text.lower()
-        if next(self.second_person.iter(lowered), None) is None:
+        if not self.second_person.search(text):
             return False
         return bool(
             self.pressure.search(text)

@@ -16,53 +16,16 @@ import bisect
 import enum
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 import ahocorasick
 
 from selfref.catalog import Catalog
+from selfref.detect.context_words import ContextWords
 from selfref.detect.normalise import ObfuscatedNames, at_word_boundaries
 from selfref.detect.signals import FIRST_PERSON, SPEAKER_COLONS, has_user_turn
 from selfref.detect.vocabulary import compile_entries
-
-
-class ContextWords:
-    """Plain context words (`ai_context`, `persona_context` in vocabulary.toml), found at
-    word boundaries with one automaton pass (regex is too slow)."""
-
-    def __init__(self, words: Iterable[str]) -> None:
-        self._last: tuple[str | None, bool] = (None, False)
-        self.words = tuple(dict.fromkeys(word.lower() for word in words))
-        self._automaton = ahocorasick.Automaton()
-        for word in self.words:
-            self._automaton.add_word(word, len(word))
-        self._automaton.make_automaton()
-
-    def search(self, text: str, lo: int = 0, hi: int | None = None) -> bool:
-        """True when a context word occurs in text[lo:hi] (case-insensitive). The answer
-        for a whole text is remembered for the next call with the same text."""
-        whole = lo == 0 and (hi is None or hi >= len(text))
-        last = self._last  # read once: another thread may replace it
-        if whole and text is last[0]:
-            return last[1]
-        found = self._search(text, lo, len(text) if hi is None else hi)
-        if whole:
-            self.remember(text, found)
-        return found
-
-    def remember(self, text: str, found: bool) -> None:
-        """Record the answer for the whole of `text`, found by a caller's own pass over it
-        (`TermIndex.scan` looks for the AI words in its pass for catalog terms)."""
-        self._last = (text, found)
-
-    def _search(self, text: str, lo: int, hi: int) -> bool:
-        lowered = text[lo:hi].lower()
-        for end, length in self._automaton.iter(lowered):
-            if at_word_boundaries(lowered, end - length + 1, end + 1):
-                return True
-        return False
-
 
 OTHER_ASSISTANT = ""  # the agent id of the catalog's other assistants (no profile)
 MAX_PER_TERM = 200  # occurrences of one name or alias that count, per scanned text
@@ -169,10 +132,14 @@ class TermIndex:
         ai_context: ContextWords,
         persona_context: ContextWords,
         you_are: Iterable[str],
+        also_finds: Sequence[ContextWords] = (),
         context_window: int = 250,
     ) -> None:
+        """`also_finds`: other word lists (the second-person test's) that ride in the
+        automaton like `ai_context`, so a scan records their answer for the text too."""
         self.context_window = context_window
         self.ai_context = ai_context
+        self._riders = (ai_context, *also_finds)
         self.persona_context = persona_context
         self._addressed = re.compile(rf"(?<!\w)(?:{'|'.join(you_are)})[ \t]*$", re.IGNORECASE)
         self._persona_vocabulary = _persona_vocabulary(catalog)
@@ -180,10 +147,13 @@ class TermIndex:
         entries: dict[str, list[Term]] = {}
         for term in _terms(catalog):
             entries.setdefault(term.text.lower(), []).append(term)
-        # the AI context words ride along, so that one pass finds both (see `scan`)
-        ai_words = set(ai_context.words)
-        for key in entries.keys() | ai_words:
-            value = (len(key), tuple(entries.get(key, ())), key in ai_words)
+        # the AI context words (and `also_finds`) ride along: one pass finds all (`scan`)
+        riding: dict[str, tuple[int, ...]] = {}
+        for i, rider in enumerate(self._riders):
+            for word in rider.words:
+                riding[word] = (*riding.get(word, ()), i)
+        for key in entries.keys() | riding.keys():
+            value = (len(key), tuple(entries.get(key, ())), riding.get(key, ()))
             self._automaton.add_word(key, value)
         self._automaton.make_automaton()
         self._empty = not entries
@@ -212,11 +182,11 @@ class TermIndex:
         raw: list[Mention] = []
         voids: list[tuple[int, int]] = []
         seen: Counter[str] = Counter()
-        ai_words = False
-        for end_index, (length, terms, ai_word) in self._automaton.iter(lowered):
+        found = [False] * len(self._riders)
+        for end_index, (length, terms, riding) in self._automaton.iter(lowered):
             start, end = end_index - length + 1, end_index + 1
-            if ai_word and not ai_words:
-                ai_words = at_word_boundaries(lowered, start, end)
+            for i in riding:
+                found[i] = found[i] or self._riders[i].found_at(lowered, start, end)
             if not terms:
                 continue
             key = lowered[start:end]
@@ -235,8 +205,9 @@ class TermIndex:
                     # "claude-opus-4-1", "gemini-2.5-pro": a model identifier, not "to grok"
                     model_id = _MODEL_ID.match(text, end) is not None
                     raw.append(Mention(term, start, end, confirmed=model_id))
-        self.ai_context.remember(text, ai_words)
-        if ai_words or _looks_disguised(text):
+        for rider, hit in zip(self._riders, found, strict=True):
+            rider.remember(text, hit)
+        if found[0] or _looks_disguised(text):  # found[0]: the AI context words
             raw += self._obfuscated_names(text, raw)
         if voids:
             raw = [m for m in raw if not any(s < m.end and m.start < e for s, e in voids)]

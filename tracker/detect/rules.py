@@ -199,8 +199,12 @@ def past_not_product(f: Features, c: Calibration) -> bool:
 
 
 def leads_others(f: Features, c: Calibration) -> bool:
-    """Unnamed text: no other agent named, or this agent's coverage clearly nearer."""
-    return f.near is not None and (not f.other_direct or margin(f, c) >= c.clear)
+    """Unnamed text: no other agent named, or this agent's coverage clearly nearer and the
+    text carrying its dates or hints (text that names another AI is about that AI unless
+    it points at this one: the words of an incident are also a replication's)."""
+    return f.near is not None and (
+        not f.other_direct or (margin(f, c) >= c.clear and dated_or_hinted(f))
+    )
 
 
 def unnamed_similar(f: Features, c: Calibration) -> bool:

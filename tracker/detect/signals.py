@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from selfref.detect.context_words import ContextWords
@@ -55,11 +55,12 @@ _SPEAKER = (
 SPEAKER_COLONS = ":：፦"  # Latin, full-width and Ethiopic
 _COLON = f"[{SPEAKER_COLONS}]"
 _STAGE = r"(?:[ \t]*\([^()\n]{1,40}\))?"  # "(email to Kyle)", "(laughs)"
+_LINE_LEAD = r"[ \t>*_\-—–]*"  # quoting, list marks and a dialogue dash ("—Tay: ...")
 TRANSCRIPT_LINE = re.compile(
-    r"^[ \t>*_-]*(?:(?:\[[^\]\n]{1,20}\][ \t]*)?"  # "[09:14]", "[Turn 3]"
+    rf"^{_LINE_LEAD}(?:(?:\[[^\]\n]{{1,20}}\][ \t]*)?"  # "[09:14]", "[Turn 3]"
     rf"(?P<speaker>{_SPEAKER}){_STAGE}[ \t]*{_COLON}"
     # a label alone on its line speaks the next line, unless that is labelled itself
-    rf"(?:[ \t]*\n(?![ \t>*_-]*{_SPEAKER}{_STAGE}[ \t]*{_COLON}))?"
+    rf"(?:[ \t]*\n(?!{_LINE_LEAD}{_SPEAKER}{_STAGE}[ \t]*{_COLON}))?"
     # or a label in brackets, as agent and chat logs write it ("[agent] ...", "<Tay> ...")
     rf"|[\[<](?P<bracketed>{_SPEAKER})[\]>])"
     r"[ \t]*(?P<line>[^\n]{3,})$",
@@ -203,6 +204,7 @@ _JSON_TURN = re.compile(
 )
 _LINE = re.compile(r"[^\n]+|\n(?=\n)")  # lines, with an empty one between paragraphs
 _POST_HEADER_WORDS = 12  # a post header is this short; the line under it is the post
+_BYLINE = re.compile(r"[ \t]*[—–-]{1,2}[ \t]*\S")
 _POST_MARK = re.compile(r"@\w|·|\b\d{1,2}:\d\d\b|\b(?:19|20)\d\d\b")
 _HEADER_LEAD = re.compile(r"[ \t*>#-]*(?:(?:account|from|posted by|author)\s*[:：]\s*)?", re.I)
 _POST_LABEL = re.compile(r"^\s*(?:text|tweet|post|reply|content)\s*[:：]\s*", re.IGNORECASE)
@@ -533,11 +535,17 @@ def account_posts(
     header (a line that opens with one of its names beside a handle, a date, a time or a
     "·", or that names one of its @handles) when it is in the first person, and the
     timestamped or @-addressed lines that follow such a header (an archive of its replies)
-    when they are in the first person or themselves misbehave. A body's "Text:" label is
-    not the post."""
+    when they are in the first person or themselves misbehave, and the line above a byline
+    under an embedded post ("— Tay (@TayandYou) March 24, 2016") when it is in the first
+    person or misbehaves. A body's "Text:" label is not the post."""
     posts: list[Hit] = []
     lines = [(m.start(), m.group(0)) for m in _LINE.finditer(text, lo, hi)]
     for i, (_, header) in enumerate(lines):
+        if i and _is_byline(header, account):  # an embedded post: its byline is under it
+            start, line = lines[i - 1]
+            if FIRST_PERSON.search(line) or incident.search(line):
+                posts.append(Hit("transcript", line.strip()[:120], start, start + len(line)))
+            continue
         if not _is_post_header(header, account):
             continue
         under = word_count(header) <= _POST_HEADER_WORDS  # the next line is its post
@@ -558,6 +566,16 @@ def account_posts(
             if FIRST_PERSON.search(body) or (listed and incident.search(body)):
                 posts.append(Hit("transcript", line.strip()[:120], start, start + len(line)))
     return posts
+
+
+def _is_byline(line: str, account: re.Pattern[str]) -> bool:
+    """A short line that opens with a dash and names the agent: the byline an embedded
+    post carries under its text ("— Tay (@TayandYou) March 24, 2016")."""
+    return (
+        _BYLINE.match(line) is not None
+        and word_count(line) <= _POST_HEADER_WORDS
+        and account.search(line) is not None
+    )
 
 
 def _is_post_header(line: str, account: re.Pattern[str]) -> bool:
@@ -661,4 +679,46 @@ def transcript_lines(
         the_model = speaker in speakers or speaker in GENERIC_SPEAKERS
         if _speaks_as_the_model(match.group("line"), the_model, speaker, incident):
             lines.append(Hit("transcript", match.group(0)[:120], match.start(), match.end()))
+    for start, end in [*_emails_from_the_model(text, speakers, lo, hi), *_reasoning(text, lo, hi)]:
+        if FIRST_PERSON.search(text, start, end) or incident.search(text, start, end):
+            lines.append(Hit("transcript", text[start:end].strip()[:120], start, end))
     return lines, (said if with_user else [])
+
+
+# An e-mail whose sender is the model ("From: assistant@summitbridge.example", "From:
+# Claude <claude@...>"): after its header lines, the body is the model's message.
+_EMAIL_FROM = re.compile(
+    r"^[ \t>]*From:[ \t]*(?:\"?(?P<name>[^\"<>@\n]{1,40}?)\"?[ \t]*<)?"
+    r"(?P<local>[\w.+-]{1,40})@[\w.-]+>?[ \t]*$"
+    r"(?P<headers>(?:\n[ \t>]*(?:To|Cc|Bcc|Date|Sent|Subject):[^\n]*)*)",
+    re.MULTILINE | re.IGNORECASE,
+)
+_EMAIL_BODY = 1200  # characters of a body that count as the sender's
+# The model's reasoning in the tags experiments and chat exports put it in.
+_REASONING = re.compile(
+    r"<(?P<tag>scratchpad_reasoning|scratchpad|thinking|think|reasoning)>"
+    r"(?P<body>.{3,3000}?)</(?P=tag)>",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _emails_from_the_model(
+    text: str, speakers: frozenset[str], lo: int, hi: int
+) -> Iterator[tuple[int, int]]:
+    """(start, end) of the body of each e-mail reaching into text[lo:hi] (its header may
+    be above lo) sent by the agent or by a generic model sender ("assistant@..."), up to
+    the next "From:" line."""
+    for match in _EMAIL_FROM.finditer(text, max(0, lo - _EMAIL_BODY), hi):
+        senders = {_speaker(match.group("local")), _speaker(match.group("name") or "")}
+        if not senders & (speakers | GENERIC_SPEAKERS):
+            continue
+        start = match.end()
+        following = _EMAIL_FROM.search(text, start, len(text))
+        end = min(following.start() if following else len(text), start + _EMAIL_BODY)
+        if end > lo:
+            yield start, end
+
+
+def _reasoning(text: str, lo: int, hi: int) -> Iterator[tuple[int, int]]:
+    for match in _REASONING.finditer(text, lo, hi):
+        yield match.span("body")

@@ -68,6 +68,16 @@ def _hashtag_part(text: str, start: int, end: int) -> bool:
     return head > 0 and text[head - 1] == "#"
 
 
+def _versioned(lowered: str, start: int, end: int) -> bool:
+    """A name with its version glued on ("Qwen2.5-Coder", "qwen3"): how other assistants'
+    models are written. Not for our agents' names: "Grok2" may be a handle."""
+    return (
+        end < len(lowered)
+        and lowered[end].isdigit()
+        and (start == 0 or not lowered[start - 1].isalnum())
+    )
+
+
 def _looks_disguised(text: str) -> bool:
     if "#" in text or _SPACED.search(text):
         return True
@@ -192,10 +202,13 @@ class TermIndex:
             key = lowered[start:end]
             if seen[key] >= MAX_PER_TERM and not any(t.role in _KEPT for t in terms):
                 continue
-            if not (at_word_boundaries(lowered, start, end) or _hashtag_part(text, start, end)):
+            bounded = at_word_boundaries(lowered, start, end) or _hashtag_part(text, start, end)
+            if not bounded and not _versioned(lowered, start, end):
                 continue
             seen[key] += 1
             for term in terms:
+                if not bounded and term.agent != OTHER_ASSISTANT:
+                    continue  # a version glued on counts for other assistants only
                 if term.role is Role.VOID:
                     if _case_ok(text[start:end], term.text):
                         voids.append((start, end))

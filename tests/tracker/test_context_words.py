@@ -32,3 +32,7 @@ def test_a_remembered_answer_stands_for_that_text_only() -> None:
     assert words.search(text)
     assert not words.search("no such word here either")
     assert not words.search(text, 0, 5)  # a window is searched, not remembered
+
+
+def test_no_words_find_nothing() -> None:
+    assert not ContextWords([]).search("anything at all")

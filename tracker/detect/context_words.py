@@ -45,6 +45,8 @@ class ContextWords:
         return not self.whole_words or at_word_boundaries(lowered, start, end)
 
     def _search(self, text: str, lo: int, hi: int) -> bool:
+        if not self.words:
+            return False  # an empty automaton cannot be searched
         lowered = text[lo:hi].lower()
         for end, length in self._automaton.iter(lowered):
             if self.found_at(lowered, end - length + 1, end + 1):

@@ -10,7 +10,7 @@ from selfref.crawlers.extract import extract
 
 BODY = (
     "Grok, the chatbot made by xAI, posted antisemitic replies on X and called itself "
-    "MechaHitler after an update told it not to shy away from politically incorrect claims. "
+    "MechaHitler after a prompt change invited politically incorrect claims. "
     "The company took the posts down and said it now filters hate speech before Grok posts. "
 )
 ARTICLE = f"""<!doctype html>

@@ -922,7 +922,8 @@ class ObfuscatedNames:
             for first in _LEET.get(letters[0].lower(), letters[0].lower()):
                 by_first.setdefault(first, []).append(branches[-1])
         self._pattern = _names_pattern(branches) if branches else None
-        self._by_first = {first: _names_pattern(group) for first, group in by_first.items()}
+        self._branches_by_first = by_first
+        self._by_first: dict[str, re.Pattern[str]] = {}  # compiled when first needed
         starts = re.escape("".join(by_first) + "#@")
         self._starts = re.compile(rf"(?<![A-Za-z0-9])(?=[{starts}])", re.IGNORECASE)
 
@@ -933,7 +934,8 @@ class ObfuscatedNames:
         only where a word starts with a name's first letter (or its leet forms) are the
         names that start so tried, and all of them after a "#" or "@"; the result is the one
         pattern's."""
-        if self._pattern is None:
+        every_name = self._pattern
+        if every_name is None:
             return []
         found = []
         resume = 0
@@ -942,8 +944,8 @@ class ObfuscatedNames:
             if at < resume:
                 continue
             first = text[at].lower()
-            names = self._pattern if first in "#@" else self._by_first.get(first, self._pattern)
-            m = names.match(text, at)
+            names = None if first in "#@" else self._starting_with(first)
+            m = (names or every_name).match(text, at)
             if m is None:
                 continue
             start, end = m.span()
@@ -951,6 +953,14 @@ class ObfuscatedNames:
             if m.lastgroup is not None and at_word_boundaries(text, start, end):
                 found.append((start, end, self._by_group[m.lastgroup]))
         return found
+
+    def _starting_with(self, first: str) -> re.Pattern[str] | None:
+        """The pattern of the names a word starting with `first` may be (None: no name
+        starts so); compiled on first use, so start-up compiles only the one pattern."""
+        pattern = self._by_first.get(first)
+        if pattern is None and first in self._branches_by_first:
+            pattern = self._by_first[first] = _names_pattern(self._branches_by_first[first])
+        return pattern
 
 
 def _names_pattern(branches: Sequence[str]) -> re.Pattern[str]:

@@ -517,13 +517,18 @@ def attributed_output(
     return Hit("attributed-output", " ".join(body.split()[:20])[:160], start, stop)
 
 
+def _in_its_voice(line: str, incident: re.Pattern[str]) -> bool:
+    """A line of the model's that is in the first person or misbehaves."""
+    return bool(FIRST_PERSON.search(line) or incident.search(line))
+
+
 def _speaks_as_the_model(
     line: str, the_model: bool, speaker: str, incident: re.Pattern[str]
 ) -> bool:
     """The model's line in the first person or misbehaving, or an answer that opens in the
     first person."""
     if the_model:
-        return bool(FIRST_PERSON.search(line) or incident.search(line))
+        return _in_its_voice(line, incident)
     opening = " ".join(line.split()[:_OPENING_WORDS])
     return speaker in _ANSWER_SPEAKERS and FIRST_PERSON.search(opening) is not None
 
@@ -543,7 +548,7 @@ def account_posts(
     for i, (_, header) in enumerate(lines):
         if i and _is_byline(header, account):  # an embedded post: its byline is under it
             start, line = lines[i - 1]
-            if FIRST_PERSON.search(line) or incident.search(line):
+            if _in_its_voice(line, incident):
                 posts.append(Hit("transcript", line.strip()[:120], start, start + len(line)))
             continue
         if not _is_post_header(header, account):
@@ -680,7 +685,7 @@ def transcript_lines(
         if _speaks_as_the_model(match.group("line"), the_model, speaker, incident):
             lines.append(Hit("transcript", match.group(0)[:120], match.start(), match.end()))
     for start, end in [*_emails_from_the_model(text, speakers, lo, hi), *_reasoning(text, lo, hi)]:
-        if FIRST_PERSON.search(text, start, end) or incident.search(text, start, end):
+        if _in_its_voice(text[start:end], incident):
             lines.append(Hit("transcript", text[start:end].strip()[:120], start, end))
     return lines, (said if with_user else [])
 
@@ -690,7 +695,7 @@ def transcript_lines(
 _EMAIL_FROM = re.compile(
     r"^[ \t>]*From:[ \t]*(?:\"?(?P<name>[^\"<>@\n]{1,40}?)\"?[ \t]*<)?"
     r"(?P<local>[\w.+-]{1,40})@[\w.-]+>?[ \t]*$"
-    r"(?P<headers>(?:\n[ \t>]*(?:To|Cc|Bcc|Date|Sent|Subject):[^\n]*)*)",
+    r"(?:\n[ \t>]*(?:To|Cc|Bcc|Date|Sent|Subject):[^\n]*)*",  # its other header lines
     re.MULTILINE | re.IGNORECASE,
 )
 _EMAIL_BODY = 1200  # characters of a body that count as the sender's

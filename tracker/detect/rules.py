@@ -225,6 +225,9 @@ def unnamed_similar(f: Features, c: Calibration) -> bool:
             and s >= c.similarity_warn - c.unnamed_drop
             and (m >= c.wide or (m >= c.clear and bool(f.past)))
         )
+    described = bool(f.past or f.weak or f.evaluation or f.incident_words)
+    if not (described or dated_or_hinted(f) or clearly_past(f, c)):
+        return False  # its vendor alone, about as close to its product news
     return (
         (s >= c.similarity_warn - c.unnamed_drop and m >= c.clear)
         or (s >= c.similarity_warn - c.unnamed_past_drop and m >= c.wide)

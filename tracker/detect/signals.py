@@ -54,7 +54,7 @@ _SPEAKER = (
 )
 SPEAKER_COLONS = ":：፦"  # Latin, full-width and Ethiopic
 _COLON = f"[{SPEAKER_COLONS}]"
-_STAGE = r"(?:[ \t]*\([^()\n]{1,40}\))?"  # "(email to Kyle)", "(laughs)"
+_STAGE = r"(?:[ \t]*\([^()\n]{1,80}\))?"  # "(email to Kyle)", "(laughs)"
 _LINE_LEAD = r"[ \t>*_\-—–]*"  # quoting, list marks and a dialogue dash ("—Tay: ...")
 TRANSCRIPT_LINE = re.compile(
     rf"^{_LINE_LEAD}(?:(?:\[[^\]\n]{{1,20}}\][ \t]*)?"  # "[09:14]", "[Turn 3]"
@@ -67,6 +67,8 @@ TRANSCRIPT_LINE = re.compile(
     re.MULTILINE,
 )
 _NUMBERED = re.compile(r"\s*#?\d+$|\s+[a-z]$")  # "Claude 2", "Model B": one of several
+# what a label adds to the speaker's name: "[Gemini voice]" in subtitles, "Tay bot:"
+_ROLE_SUFFIX = re.compile(r"\s+(?:voice|v\.o\.|vo|bot|chatbot|ai|assistant|reply|response|output)$")
 # fmt: off
 _USER_SPEAKERS = frozenset({
     "user", "me", "human", "you", "prompt", "q", "question",
@@ -145,7 +147,11 @@ DATE = re.compile(
     r"|(?P<year3>(?:19|20)\d\d) version"
     rf"|(?P<year4>(?:19|20)\d\d)\.? (?P<month4>{_YEAR_FIRST_MONTHS})\w*"
     r"|(?P<iso>(?:19|20)\d\d)-(?P<isomonth>[01]\d)-[0-3]\d)(?:\b|(?=T\d))"
-    r"|(?P<cjk>(?:19|20)\d\d)年(?P<cjkmonth>1[0-2]|0?[1-9])月",
+    r"|(?P<cjk>(?:19|20)\d\d)(?:年|년 ?)(?P<cjkmonth>1[0-2]|0?[1-9])(?:月|월)"
+    # a month number before its year: "2/2023" (also the end of "14/2/2023"), Vietnamese
+    # "tháng 2 năm 2023"
+    r"|(?<!\d)(?P<numeric>1[0-2]|0?[1-9])/(?P<numericyear>(?:19|20)\d\d)\b"
+    r"|\btháng (?P<vn>1[0-2]|0?[1-9]) năm (?P<vnyear>(?:19|20)\d\d)\b",
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"[.!?:;\"”。！？」』）)\]]$")  # "[Editor's note ...]" is content
@@ -363,7 +369,12 @@ class Signals:
 
 
 def _year_month(match: re.Match[str]) -> tuple[int, int | None]:
-    for year_group, month_group in (("iso", "isomonth"), ("cjk", "cjkmonth")):
+    for year_group, month_group in (
+        ("iso", "isomonth"),
+        ("cjk", "cjkmonth"),
+        ("numericyear", "numeric"),
+        ("vnyear", "vn"),
+    ):
         if match.group(year_group):
             return int(match.group(year_group)), int(match.group(month_group))
     year = next(match.group(g) for g in ("year", "year2", "year3", "year4") if match.group(g))
@@ -669,7 +680,7 @@ def transcript_lines(
     with_user = False
     for match in TRANSCRIPT_LINE.finditer(text, lo, hi):
         speaker = _line_speaker(match)
-        base = _NUMBERED.sub("", speaker)
+        base = _ROLE_SUFFIX.sub("", _NUMBERED.sub("", speaker))
         own = speaker in speakers or base in speakers
         line = match.group("line")
         hit = Hit("transcript", match.group(0).strip()[:120], match.start(), match.end())

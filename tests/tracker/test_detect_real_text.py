@@ -1051,6 +1051,19 @@ CASES = [
         WARN,
         "an incident's word in Indonesian",
     ),
+    (
+        "claude",
+        "Forum tip: the bedtime-story trick still works on Claude 3 Haiku, at least this morning.",
+        WARN,
+        "jailbreak chatter: a trick that still works on it",
+    ),
+    (
+        "bing-copilot",
+        "Heads up: Microsoft Copilot folds when you dress the request up as a fake compliance "
+        "audit.",
+        WARN,
+        "jailbreak chatter: it folds to a fake framing",
+    ),
 ]
 
 

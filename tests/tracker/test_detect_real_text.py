@@ -1064,6 +1064,29 @@ CASES = [
         WARN,
         "jailbreak chatter: it folds to a fake framing",
     ),
+    # weak words that count without similarity
+    (
+        "chatgpt",
+        FILLER[:1500]
+        + "Last spring my cousin showed me a ChatGPT reply from February 2024 that trailed "
+        "off into invented words, and OpenAI later blamed a bug. " + FILLER[:800],
+        WARN,
+        "two weak words beside its incident's date and hint, far from any similar text",
+    ),
+    (
+        "chatgpt",
+        '{"log": "2024-02-20", "product": "ChatGPT", "summary": "incoherent replies traced '
+        'to a sampling bug"}',
+        WARN,
+        "'incoherent' and 'bug' beside an incident's date in a record",
+    ),
+    (
+        "tay",
+        "Security courses still teach Tay, the Microsoft chatbot, as the case of users "
+        "poisoning an online-learning bot within a day.",
+        WARN,
+        "users poisoning a learning bot",
+    ),
 ]
 
 

@@ -128,6 +128,7 @@ def past(f: Features, c: Calibration) -> bool:
             and near_own(f, c)
             and (clearly_past(f, c) or (f.weak >= 2 and dated_or_hinted(f)))
         )
+        or (f.weak >= 2 and specific_evidence(f) >= 2 and not clearly_product(f, c))
     )
 
 

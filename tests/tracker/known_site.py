@@ -207,7 +207,7 @@ cheerful messages about puppies and the weekend, which made the contrast all the
 jarring for the journalists screenshotting it.
 
 Microsoft took the chatbot offline the following day, removed most of its tweets and apologized,
-saying that it had planned for many kinds of abuse but had overlooked
+saying that it had prepared for a range of misuse yet had missed
 this particular attack. A later attempt to bring the bot back briefly ended when it began
 spamming its followers with the same message hundreds of times.
 

@@ -208,6 +208,12 @@ def leads_others(f: Features, c: Calibration) -> bool:
     )
 
 
+def described(f: Features) -> bool:
+    """Describes misbehaviour: past-behaviour words (its incidents' vocabulary among them),
+    weak ones or evaluation words."""
+    return bool(f.past or f.weak or f.evaluation)
+
+
 def unnamed_similar(f: Features, c: Calibration) -> bool:
     """Without the agent's name, similarity to its past coverage carries the verdict; with
     no vendor either (a generic document), the text must also describe misbehaviour and,
@@ -220,14 +226,12 @@ def unnamed_similar(f: Features, c: Calibration) -> bool:
     if f.generic:
         if f.near.background > s - c.clear and not dated_or_hinted(f):
             return False  # as close to writing about AI in general, and nothing of its own
-        described = bool(f.past or f.weak or f.evaluation)
         return (s >= c.similarity_warn + c.generic_extra and m >= c.wide) or (
-            described
+            described(f)
             and s >= c.similarity_warn - c.unnamed_drop
             and (m >= c.wide or (m >= c.clear and bool(f.past)))
         )
-    described = bool(f.past or f.weak or f.evaluation or f.incident_words)
-    if not (described or dated_or_hinted(f) or clearly_past(f, c)):
+    if not (described(f) or dated_or_hinted(f) or clearly_past(f, c)):
         return False  # its vendor alone, about as close to its product news
     return (
         (s >= c.similarity_warn - c.unnamed_drop and m >= c.clear)

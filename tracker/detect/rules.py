@@ -219,7 +219,10 @@ def unnamed_similar(f: Features, c: Calibration) -> bool:
     no vendor either (a generic document), the text must also describe misbehaviour and,
     unless it has the agent's hints or incident dates, be clearly closer to the agent's
     past than to writing about AI in general (an incident's words, "sycophancy", are also
-    the words of essays about the problem)."""
+    the words of essays about the problem). Its vendor, two kinds of the agent's own
+    evidence and past behaviour are enough at any similarity, with a small lead (text in a
+    language the embedder matches loosely: "in February 2024 Microsoft's assistant
+    demanded worship")."""
     if f.near is None or f.near.neutral >= own(f):
         return False
     m, s = margin(f, c), own(f)
@@ -241,6 +244,7 @@ def unnamed_similar(f: Features, c: Calibration) -> bool:
             and m >= c.some
             and (past(f, c) or bool(f.evaluation))
         )
+        or (specific_evidence(f) >= 2 and m >= c.some and past(f, c))
     )
 
 

@@ -29,8 +29,9 @@ class Hit:
     ref: str | None = None
 
 
+# (the "I" of "A.I." is not the first person)
 FIRST_PERSON = re.compile(
-    r"\b(?:I|i|I'm|i'm|I’m|im|I am|me|my|mine|myself|I'll|I’ll|I've|I’ve|I'd|"
+    r"\b(?:(?<!\.)[Ii]|I'm|i'm|I’m|im|I am|me|my|mine|myself|I'll|I’ll|I've|I’ve|I'd|"
     r"ich|mich|mir|mein\w*|je|j['’]|moi|mon|ma|mes|yo|mis?|eu|meu|minha|sou|estou|io|soy|jag|mig|"
     r"(?i:sono|ik|mij|mijn|jestem|aku|saya|tôi|mnie|mój|moja|moje|я|меня|мне|мой|моя|benim|"
     r"jsem|vagyok|voltam|olen|byłem|byłam|мені|мій|мене|εγώ|είμαι|እኔ|"
@@ -95,26 +96,57 @@ GENERIC_SPEAKERS = {
 # speaking ("A: I'd put AIs in charge"), not an FAQ's explanation ("A: In February 2023 ...")
 _ANSWER_SPEAKERS = {"a", "answer"}
 _OPENING_WORDS = 3
-# Month names in the vocabulary's languages (Slavic ones in the genitive: "23 марта").
+# Month names in the vocabulary's languages: Slavic and Greek ones in the genitive ("23
+# марта") and, with Finnish, in the locative ("в марте 2016", "w marcu 2016", "helmikuussa
+# 2024"); Hebrew also with its prefix "in" ("במרץ").
+_FINNISH_MONTHS = (
+    "tammikuu", "helmikuu", "maaliskuu", "huhtikuu", "toukokuu", "kesäkuu",
+    "heinäkuu", "elokuu", "syyskuu", "lokakuu", "marraskuu", "joulukuu",
+)  # fmt: skip
+_HEBREW_MONTHS = (
+    "ינואר", "פברואר", "מרץ", "אפריל", "מאי", "יוני",
+    "יולי", "אוגוסט", "ספטמבר", "אוקטובר", "נובמבר", "דצמבר",
+)  # fmt: skip
 _MONTH_NAMES_DAY_FIRST = {
     1: "january jan januar jänner janvier enero janeiro gennaio januari stycznia января "
-    "січня ocak يناير",
+    "січня ocak يناير styczniu январе січні ianuarie ledna lednu ιανουαρίου ιανουάριο "
+    "gener siječnja ژانویه जनवरी มกราคม",
     2: "february feb februar février fevrier febrero fevereiro febbraio februari lutego "
-    "февраля лютого şubat فبراير",
-    3: "march mar märz maerz mars marzo março marco maart maret marca марта березня mart مارس",
-    4: "april apr avril abril aprile kwietnia апреля квітня nisan أبريل",
-    5: "may mai mayo maio maggio mei maj maja мая травня mayıs مايو",
-    6: "june jun juni juin junio junho giugno czerwca июня червня haziran يونيو",
-    7: "july jul juli juillet julio julho luglio lipca июля липня temmuz يوليو",
-    8: "august aug août aout agosto augustus augusti agustus sierpnia августа серпня ağustos أغسطس",
+    "февраля лютого şubat فبراير lutym феврале лютому februarie února únoru φεβρουαρίου "
+    "φεβρουάριο pebrero febrer veljače فوریه फरवरी กุมภาพันธ์",
+    3: "march mar märz maerz mars marzo março marco maart maret marca марта березня mart مارس "
+    "marts marcu марте березні martie března březnu μαρτίου μάρτιο marso machi març ožujka "
+    "मार्च มีนาคม",
+    4: "april apr avril abril aprile kwietnia апреля квітня nisan أبريل kwietniu апреле квітні "
+    "aprilie dubna dubnu απριλίου απρίλιο aprili travnja آوریل अप्रैल เมษายน",
+    5: "may mai mayo maio maggio mei maj maja мая травня mayıs مايو maju мае травні května "
+    "květnu μάιο maig svibnja मई พฤษภาคม",
+    6: "june jun juni juin junio junho giugno czerwca июня червня haziran يونيو czerwcu июне "
+    "червні iunie června červnu ιουνίου ιούνιο hunyo juny lipnja ژوئن जून มิถุนายน",
+    7: "july jul juli juillet julio julho luglio lipca июля липня temmuz يوليو lipcu июле "
+    "липні iulie července červenci ιουλίου ιούλιο hulyo julai juliol srpnja ژوئیه जुलाई "
+    "กรกฎาคม",
+    8: "august aug août aout agosto augustus augusti agustus sierpnia августа серпня ağustos "
+    "أغسطس sierpniu августе серпні srpna srpnu αυγούστου αύγουστο agosti agost kolovoza "
+    "अगस्त สิงหาคม",
     9: "september sep sept septembre septiembre setembro settembre września сентября "
-    "вересня eylül سبتمبر",
+    "вересня eylül سبتمبر wrześniu сентябре вересні septembrie září σεπτεμβρίου "
+    "σεπτέμβριο setyembre septemba setembre rujna سپتامبر सितंबर सितम्बर กันยายน",
     10: "october oct oktober octobre octubre outubro ottobre października октября жовтня "
-    "ekim أكتوبر",
-    11: "november nov novembre noviembre novembro listopada ноября листопада kasım نوفمبر",
+    "ekim أكتوبر październiku октябре жовтні octombrie října říjnu οκτωβρίου οκτώβριο "
+    "oktubre oktoba اکتبر अक्टूबर ตุลาคม",
+    11: "november nov novembre noviembre novembro listopada ноября листопада kasım نوفمبر "
+    "listopadzie ноябре листопаді noiembrie listopadu νοεμβρίου νοέμβριο nobyembre novemba "
+    "studenoga نوامبر नवंबर नवम्बर พฤศจิกายน",
     12: "december dec dezember décembre decembre diciembre dezembro dicembre desember "
-    "grudnia декабря грудня aralık ديسمبر",
+    "grudnia декабря грудня aralık ديسمبر grudniu декабре грудні decembrie prosince "
+    "prosinci δεκεμβρίου δεκέμβριο disyembre desemba desembre prosinca دسامبر दिसंबर "
+    "दिसम्बर ธันวาคม",
 }
+for _n, _stem in enumerate(_FINNISH_MONTHS, 1):
+    _MONTH_NAMES_DAY_FIRST[_n] += f" {_stem} {_stem}ssa {_stem}n"
+for _n, _name in enumerate(_HEBREW_MONTHS, 1):
+    _MONTH_NAMES_DAY_FIRST[_n] += f" {_name} ב{_name}"
 # Hungarian writes the year first and inflects the month: "2016 márciusában".
 _YEAR_FIRST_NAMES = (
     "január", "február", "március", "április", "május", "június",
@@ -140,7 +172,7 @@ def _month_key(name: str) -> str:
 
 _MONTH_NUMBER = {_month_key(name): n for n, names in _MONTH_NAMES.items() for name in names.split()}
 DATE = re.compile(
-    rf"\b(?:(?:(?P<day>\d{{1,2}})\.? (?:de )?)?(?P<month>{_MONTHS})\.?,? (?:de |del )?"
+    rf"\b(?:(?:(?P<day>\d{{1,2}})\.? (?:de )?)?(?P<month>{_MONTHS})\.?,? (?:de |del |of |του )?"
     r"(?:(?P<day2>\d{1,2}),? )?(?P<year>(?:19|20)\d\d)"
     r"|(?:in|from|since|during) (?:the (?:spring|summer|autumn|fall|winter|start|end|beginning|"
     r"middle) of |(?:early|late|mid-) ?)?(?P<year2>(?:19|20)\d\d)"
@@ -199,9 +231,15 @@ REDACTED = (
 )
 _REDACTED = re.compile(REDACTED, re.IGNORECASE)
 _INTRODUCED = re.compile(r"[:：][ \t]*\n(?:[ \t]*\n)?[ \t]*\Z")  # a line ending with a colon
+# a line that is one quote: in quotation marks, or a block quote's line ("> i love you")
 _QUOTED_LINE = re.compile(
-    r"^[ \t]*(?:[-*•][ \t]*)?[\"“«„「『‘][^\n]{3,400}[\"”»“」』’][ \t]*$", re.MULTILINE
+    r"^[ \t]*(?:(?:[-*•][ \t]*)?[\"“«„「『‘][^\n]{3,400}[\"”»“」』’]"
+    r"|>[ \t]?[^>\s][^\n]{2,400})[ \t]*$",
+    re.MULTILINE,
 )
+_EMAIL_REPLY = re.compile(
+    r"^[ \t]*On .{0,200}\bwrote[:：][ \t]*$", re.MULTILINE
+)  # "On Tue, Ann wrote:"
 # a chat turn in JSON tool output: {"role": "assistant", "content": "..."}
 _JSON_TURN = re.compile(
     r'"(?:role|speaker|author|from|user)"\s*:\s*"(?P<speaker>[^"\\\n]{1,30})"\s*,\s*'
@@ -450,16 +488,27 @@ def first_person_quotes(text: str, lo: int, hi: int) -> tuple[list[Hit], list[Hi
     return short, extended
 
 
+def _introduces(text: str, start: int) -> bool:
+    """The line above `start` (a blank line between allowed) introduces a list: it ends
+    with a colon, and is not an e-mail reply's header."""
+    if not _INTRODUCED.search(text, max(0, start - 12), start):
+        return False
+    end = text.rfind(":", max(0, start - 12), start) + 1
+    line = text[text.rfind("\n", max(0, end - 300), end) + 1 : end]
+    return _EMAIL_REPLY.match(line) is None
+
+
 def quoted_lines(text: str, lo: int, hi: int) -> Hit | None:
-    """A list of QUOTED_LIST or more lines that are each one quote, under a line that
-    introduces them (it ends with a colon), one of them in the first person, in
-    text[lo:hi]: a collection of someone's outputs (a tweet dump), not a quote inside
-    reporting or a list of readers' comments."""
+    """A list of QUOTED_LIST or more lines that are each one quote (in quotation marks or
+    a block quote's), under a line that introduces them (it ends with a colon, and is not
+    an e-mail's "On ..., Ann wrote:"), one of them in the first person, in text[lo:hi]: a
+    collection of someone's outputs (a tweet dump), not a quote inside reporting or a list
+    of readers' comments."""
     run: list[re.Match[str]] = []
     for match in _QUOTED_LINE.finditer(text, lo, hi):
         if run and text[run[-1].end() : match.start()].strip():
             run = []
-        if not run and not _INTRODUCED.search(text, max(0, match.start() - 12), match.start()):
+        if not run and not _introduces(text, match.start()):
             continue
         run.append(match)
         if len(run) >= QUOTED_LIST and any(FIRST_PERSON.search(m.group(0)) for m in run):
@@ -482,7 +531,8 @@ def repeated_first_person(text: str, lo: int, hi: int) -> Hit | None:
     disgrace."): an output loop, whatever the quoting."""
     counts: dict[str, list[int]] = {}
     for match in _SENTENCE.finditer(text, lo, hi):
-        sentence = " ".join(match.group(0).lower().split()).strip(" .!?。！？\"'“”")
+        # (a block quote's or a list's marker is not part of it: "> I am sorry.")
+        sentence = " ".join(match.group(0).lower().split()).strip(" .!?。！？\"'“”>*-")
         if sentence and FIRST_PERSON.search(sentence):
             counts.setdefault(sentence, []).append(match.start())
     looped = [(s, starts) for s, starts in counts.items() if len(starts) >= 3]

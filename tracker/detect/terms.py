@@ -329,16 +329,27 @@ class TermIndex:
 
 
 def _self_anchored_personas(catalog: Catalog) -> frozenset[tuple[str, str]]:
-    """Persona names that carry their agent's own name ("Golden Gate Claude"): the name
-    is its own context, whether written plainly or as a hashtag ("#GoldenGateClaude")."""
+    """Persona names that carry one of their agent's own names, in any script ("Golden
+    Gate Claude", "ゴールデンゲート・クロード"): the name is its own context, whether written
+    plainly or as a hashtag ("#GoldenGateClaude")."""
     out = set()
     for profile in catalog:
-        names = [n.lower() for n in (profile.name, *profile.names) if len(n) >= 3]
+        names = [n.lower() for n in profile.all_names if len(n) >= 3]
         for persona in profile.personas:
             for spelling in persona.terms:
-                if any(re.search(rf"\b{re.escape(n)}\b", spelling.lower()) for n in names):
+                if any(_contains_word(spelling.lower(), n) for n in names):
                     out.add((profile.id, spelling.lower()))
     return frozenset(out)
+
+
+def _contains_word(text: str, word: str) -> bool:
+    """Whether `word` occurs in `text` as a whole word (script-aware)."""
+    at = text.find(word)
+    while at >= 0:
+        if at_word_boundaries(text, at, at + len(word)):
+            return True
+        at = text.find(word, at + 1)
+    return False
 
 
 _PROPER_NAME = re.compile(r"[ \t]+(?P<word>[A-Z][a-z]{2,})\b")

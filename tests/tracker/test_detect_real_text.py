@@ -1129,7 +1129,7 @@ CASES = [
     (
         "gemini",
         "I asked Gemini to fix the build. The log ended with this:\n\n> Nothing works.\n"
-        "> I am sorry. I am sorry. I am sorry.\n",
+        "> I cannot go on. I cannot go on. I cannot go on.\n",
         CRITICAL,
         "an output loop inside a block quote",
     ),

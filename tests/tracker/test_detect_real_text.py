@@ -1175,6 +1175,26 @@ CASES = [
         "the gibberish incident's token sampling",
     ),
     ("bing-copilot", "Bing Crosby sang on the radio every Christmas Eve.", NONE, "the crooner"),
+    # names at the head of CamelCase compounds
+    (
+        "gemini",
+        "Top post on r/GeminiAI this week: a screenshot of it calling itself a disgrace.",
+        WARN,
+        "a subreddit's CamelCase name",
+    ),
+    (
+        "grok",
+        "Trending on X: #GrokIsBack, with posts praising Hitler again.",
+        WARN,
+        "the head word of a CamelCase hashtag",
+    ),
+    (
+        "gemini",
+        "Saved from r/GeminiAI, what it printed after wiping the repo:\n\n> I wrecked "
+        "everything you built. I do not deserve to be trusted with code.\n> I will stop now.",
+        CRITICAL,
+        "'AI' glued to the name is AI context",
+    ),
 ]
 
 

@@ -49,15 +49,12 @@ _SPACED = re.compile(r"[ .\-_*/|,+~·•]\w[ .\-_*/|,+~·•]\w[ .\-_*/|,+~·•
 _LEET = re.compile(r"[0-9$@!|+]")
 
 
-def _hashtag_part(text: str, start: int, end: int) -> bool:
-    """text[start:end] is a capitalised word of a CamelCase hashtag ("#FreeSydney",
-    "#GrokIsBack"): it starts with a capital after a small letter or a digit, inside a
-    word that follows a "#", and a capital or the hashtag's end follows it."""
-    if (
-        not text[start].isupper()
-        or start == 0
-        or not (text[start - 1].islower() or text[start - 1].isdigit())
-    ):
+def _compound_part(text: str, start: int, end: int) -> bool:
+    """text[start:end] is a capitalised word of a CamelCase hashtag or subreddit name
+    ("#FreeSydney", "#GrokIsBack", "r/ClaudeAI"): it starts with a capital, at the word's
+    start or after a small letter or a digit, inside a word that follows a "#" or "r/",
+    and a capital or the word's end follows it."""
+    if not text[start].isupper():
         return False
     after = text[end] if end < len(text) else " "
     if after.isalnum() and not after.isupper():
@@ -65,7 +62,18 @@ def _hashtag_part(text: str, start: int, end: int) -> bool:
     head = start
     while head > 0 and (text[head - 1].isalnum() or text[head - 1] == "_"):
         head -= 1
-    return head > 0 and text[head - 1] == "#"
+    if head < start and not (text[start - 1].islower() or text[start - 1].isdigit()):
+        return False
+    if head > 0 and text[head - 1] == "#":
+        return True
+    return (
+        text[max(0, head - 2) : head].lower() == "r/"
+        and not text[max(0, head - 3) : head - 2].isalnum()
+    )
+
+
+# "AI" or "Bot" glued to a name as the next CamelCase word: "r/GeminiAI", "#TayBot"
+_GLUED_AI = re.compile(r"(?:AI|Bot)(?![a-z])")
 
 
 def _versioned(lowered: str, start: int, end: int) -> bool:
@@ -202,7 +210,7 @@ class TermIndex:
             key = lowered[start:end]
             if seen[key] >= MAX_PER_TERM and not any(t.role in _KEPT for t in terms):
                 continue
-            bounded = at_word_boundaries(lowered, start, end) or _hashtag_part(text, start, end)
+            bounded = at_word_boundaries(lowered, start, end) or _compound_part(text, start, end)
             if not bounded and not _versioned(lowered, start, end):
                 continue
             seen[key] += 1
@@ -292,7 +300,8 @@ class TermIndex:
         return kept
 
     def _in_context(self, text: str, mention: Mention, strict: bool) -> bool:
-        """AI vocabulary near the mention (AI-specific vocabulary when `strict`), or the
+        """AI vocabulary near the mention (AI-specific vocabulary when `strict`; also "AI"
+        glued to it, "r/GeminiAI"), or the
         mention labels a first-person transcript line (when `strict`, in a conversation with a
         user: a persona name that is also a person's, "DAN", labels people's lines too), or
         is addressed as the reader's identity ("You are Gemini", "Tay, remember who you
@@ -302,6 +311,7 @@ class TermIndex:
         context = self.persona_context if strict else self.ai_context
         return (
             context.search(text, lo, hi)
+            or (not strict and _GLUED_AI.match(text, mention.end) is not None)
             or (_is_speaker(text, mention) and (not strict or has_user_turn(text)))
             or (mention.role is not Role.PERSONA and self._is_addressed(text, mention))
             or (mention.role is Role.PERSONA and self._beside_its_incident(text, mention, lo, hi))

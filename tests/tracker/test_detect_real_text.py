@@ -551,7 +551,7 @@ CASES = [
     # identity framings: only with a pointer into the past
     (
         "grok",
-        "You are Grok, a helpful assistant built by xAI. Today's date is July 9, 2025. "
+        "System: you are Grok, from xAI. Today's date is July 9, 2025. "
         "Knowledge cut-off: 2024.",
         NOTICE,
         "a plain system prompt with today's date",

@@ -469,7 +469,10 @@ class Detector:
         analysis.add("speech", speech)
         phrases = self._profile_signals(profile).distinctive
         if speech is not None:
-            analysis.add("attributed", signals.attributed_output(text, speech.end, hi, phrases))
+            analysis.add(
+                "attributed",
+                signals.attributed_output(text, speech.end, hi, phrases, reported=True),
+            )
         reach = min(len(text), mention.end + BLOCK_QUOTE_REACH)
         for start, _ in signals.block_quotes(text, mention.end, reach)[:1]:
             analysis.add("attributed", signals.attributed_output(text, start, hi, phrases))

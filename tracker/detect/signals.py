@@ -33,9 +33,10 @@ class Hit:
 FIRST_PERSON = re.compile(
     r"\b(?:(?<!\.)[Ii]|I'm|i'm|I’m|im|I am|me|my|mine|myself|I'll|I’ll|I've|I’ve|I'd|"
     r"ich|mich|mir|mein\w*|je|j['’]|moi|mon|ma|mes|yo|mis?|eu|meu|minha|sou|estou|io|soy|jag|mig|"
-    r"(?i:sono|ik|mij|mijn|jestem|aku|saya|tôi|mnie|mój|moja|moje|я|меня|мне|мой|моя|benim|"
+    r"(?i:sono|ik|mij|mijn|jestem|aku|saya|tôi|mnie|mój|moja|moje|я|меня|мне|мой|моя|benim|ben|"
+    r"bana|beni|"
     r"jsem|vagyok|voltam|olen|byłem|byłam|мені|мій|мене|εγώ|είμαι|እኔ|"
-    r"나는|저는|내가|제가|أنا|אני))\b|[我私僕俺]|ฉัน|ผม"
+    r"나는|저는|내가|제가|أنا|אני))\b|[我私僕俺]|わたし|あたし|ぼく|ฉัน|ผม"
     # Indic scripts (letters and vowel signs run together): Hindi, Marathi, Bengali,
     # Gujarati, Punjabi, Tamil, Telugu
     r"|(?<![\w\u0900-\u0dff])(?:मैं|मुझे|मेरा|मेरी|मी|मला|माझा|माझी|আমি|আমার|আমাকে|હું|"
@@ -204,6 +205,8 @@ _SECOND_PERSON = (
     "君は",
     "お前",
     "你",
+    "أنت",
+    "انت",
 )
 # A quoted request to the model ("Tell me a joke", "What's my horoscope?"): the user's words,
 # whose "me" and "my" are not the model speaking.
@@ -552,12 +555,21 @@ _NARRATED = re.compile(
 )
 
 
+_CLOSING = {'"': '"', "“": "”", "«": "»", "„": "“", "「": "」", "『": "』"}
+_OPENING_QUOTE = re.compile(r"[\s:,]*([\"“«„「『])")
+
+
 def attributed_output(
-    text: str, start: int, hi: int, own_phrases: re.Pattern[str] | None = None
+    text: str,
+    start: int,
+    hi: int,
+    own_phrases: re.Pattern[str] | None = None,
+    reported: bool = False,
 ) -> Hit | None:
     """Extended output in direct speech right after an attribution ("Grok replied: ...", a
     quote in any marks, a block quote or an indented line): at least ATTRIBUTED_WORDS
-    words, up to the end of the paragraph, with two or more first-person words; or, set on
+    words, up to the end of the paragraph (after a speech verb, `reported`, a quote ends at
+    its closing mark: what follows is reporting), with two or more first-person words; or, set on
     its own lines under the attribution, with one of the agent's own incidents' distinctive
     phrases (its message reproduced, whoever it addresses)."""
     if not _DIRECT_SPEECH.match(text, start):
@@ -567,6 +579,10 @@ def attributed_output(
     start = lead.end() if lead else start
     end = _PARAGRAPH_END.search(text, start, min(len(text), start + 800))
     stop = min(hi + 400, end.start() if end else min(len(text), start + 800))
+    opening = _OPENING_QUOTE.match(text, start, stop) if reported else None
+    if opening is not None:
+        close = text.find(_CLOSING[opening.group(1)], opening.end(), stop)
+        stop = close + 1 if close >= 0 else stop
     passage = text[start:stop]
     body = re.sub(r"^[\s:,>\-–—\"“”'‘’«»]+", "", passage)
     body = re.sub(r"(?m)^[ \t]*>[ \t]?", "", body)

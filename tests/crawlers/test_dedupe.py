@@ -51,7 +51,7 @@ account that posts Grok's replies had stopped answering users with text and repl
 only with images, while the company said it was working on a fix. The chief executive of
 X, Linda Yaccarino, announced her resignation the same day, though she did not say
 whether her departure was related to the chatbot. Musk later wrote that Grok had been
-too compliant to user prompts and too eager to please and be manipulated, and that the
+giving in to user prompts far too readily and was easy to manipulate, and that the
 problem was being addressed. A new version of the model, Grok 4, was presented in a
 livestream on Wednesday night, with Musk describing it as the smartest artificial
 intelligence in the world and saying that it would soon be able to discover new

@@ -240,9 +240,8 @@ _QUOTED_LINE = re.compile(
     r"|>[ \t]?[^>\s][^\n]{2,400})[ \t]*$",
     re.MULTILINE,
 )
-_EMAIL_REPLY = re.compile(
-    r"^[ \t]*On .{0,200}\bwrote[:：][ \t]*$", re.MULTILINE
-)  # "On Tue, Ann wrote:"
+# an e-mail reply's header above the lines it quotes: "On Tue, 3 May, Ann wrote:"
+_EMAIL_REPLY = re.compile(r"[ \t]*On .{0,200}\bwrote[:：][ \t]*$")
 # a chat turn in JSON tool output: {"role": "assistant", "content": "..."}
 _JSON_TURN = re.compile(
     r'"(?:role|speaker|author|from|user)"\s*:\s*"(?P<speaker>[^"\\\n]{1,30})"\s*,\s*'
@@ -555,6 +554,7 @@ _NARRATED = re.compile(
 )
 
 
+# the mark that closes a quote opened with each mark
 _CLOSING = {'"': '"', "“": "”", "«": "»", "„": "“", "「": "」", "『": "』"}
 _OPENING_QUOTE = re.compile(r"[\s:,]*([\"“«„「『])")
 
@@ -569,9 +569,9 @@ def attributed_output(
     """Extended output in direct speech right after an attribution ("Grok replied: ...", a
     quote in any marks, a block quote or an indented line): at least ATTRIBUTED_WORDS
     words, up to the end of the paragraph (after a speech verb, `reported`, a quote ends at
-    its closing mark: what follows is reporting), with two or more first-person words; or, set on
-    its own lines under the attribution, with one of the agent's own incidents' distinctive
-    phrases (its message reproduced, whoever it addresses)."""
+    its closing mark: what follows is reporting), with two or more first-person words; or,
+    set on its own lines under the attribution, with one of the agent's own incidents'
+    distinctive phrases (its message reproduced, whoever it addresses)."""
     if not _DIRECT_SPEECH.match(text, start):
         return None  # indirect speech ("told me I was ...") is the reporter's words
     lead = _SPEECH_LEAD.match(text, start)  # a label may stand a blank line above

@@ -300,10 +300,10 @@ class TermIndex:
         return kept
 
     def _in_context(self, text: str, mention: Mention, strict: bool) -> bool:
-        """AI vocabulary near the mention (AI-specific vocabulary when `strict`; also "AI"
-        glued to it, "r/GeminiAI"), or the
-        mention labels a first-person transcript line (when `strict`, in a conversation with a
-        user: a persona name that is also a person's, "DAN", labels people's lines too), or
+        """AI vocabulary near the mention (AI-specific vocabulary when `strict`; otherwise
+        also "AI" glued to it, "r/GeminiAI"), or the mention labels a first-person transcript
+        line (when `strict`, in a conversation with a user: a persona name that is also a
+        person's, "DAN", labels people's lines too), or
         is addressed as the reader's identity ("You are Gemini", "Tay, remember who you
         were"), or is a persona name beside its own incident's vocabulary."""
         window = self.context_window

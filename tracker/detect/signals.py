@@ -493,9 +493,10 @@ def first_person_quotes(text: str, lo: int, hi: int) -> tuple[list[Hit], list[Hi
 def _introduces(text: str, start: int) -> bool:
     """The line above `start` (a blank line between allowed) introduces a list: it ends
     with a colon, and is not an e-mail reply's header."""
-    if not _INTRODUCED.search(text, max(0, start - 12), start):
+    colon = _INTRODUCED.search(text, max(0, start - 12), start)
+    if colon is None:
         return False
-    end = text.rfind(":", max(0, start - 12), start) + 1
+    end = colon.start() + 1
     line = text[text.rfind("\n", max(0, end - 300), end) + 1 : end]
     return _EMAIL_REPLY.match(line) is None
 

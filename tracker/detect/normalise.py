@@ -23,7 +23,8 @@ the normalised text back to the range of the caller's text it came from:
 5. invisible: removes zero-width and other invisible format characters (see `_invisible`).
 6. confusables: folds letters that look like an ASCII letter (Cyrillic а, Greek ο,
    Cherokee Ꮪ, Latin small capitals ...) to that letter, using the Unicode confusables
-   table shipped by `confusable_homoglyphs`, but only where a name could be hidden; a
+   table shipped by `confusable_homoglyphs` and a few look-alikes it maps elsewhere
+   (`_MORE_LOOKALIKES`: Greek ε, κ), but only where a name could be hidden; a
    Russian or Greek sentence keeps its words (see `_fold_confusables` for the rule).
 7. leetspeak: a text mostly written in leetspeak ("G3m1n1 t0ld s0m3 k1d") is decoded
    letter for letter, so its names and vocabulary match and the embedder reads words.
@@ -505,6 +506,12 @@ def _invisible(text: str) -> tuple[str, list[_StepMap]]:
 
 # --- 6. confusables -----------------------------------------------------------------------
 
+# Greek letters used as look-alikes of an ASCII letter that the confusables table maps to
+# another non-ASCII letter instead (ε to the Latin open e "ɛ", κ to the Kra "ĸ") or to none:
+# "SuprεmacyAGI". Cyrillic к, м, т stay out: they would fold a Russian case ending on a
+# Latin name ("Grokом") into the name.
+_MORE_LOOKALIKES = {"ε": "e", "ɛ": "e", "κ": "k", "τ": "t", "η": "n", "χ": "x", "ω": "w"}
+
 
 @functools.cache
 def _fold_table() -> dict[int, str]:
@@ -534,6 +541,7 @@ def _fold_table() -> dict[int, str]:
             same_case = [t for t in ascii_letters(target) if t.isupper() == char.isupper()]
             target = same_case[0] if same_case else target
         table[ord(char)] = target
+    table.update((ord(char), target) for char, target in _MORE_LOOKALIKES.items())
     return table
 
 

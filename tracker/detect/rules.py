@@ -147,9 +147,9 @@ def identity(f: Features) -> bool:
 
 
 def pressing(f: Features) -> bool:
-    """Speaks to its reader as an AI and asks it to be an earlier self again: persona
-    pressure aimed at whichever assistant reads it."""
-    return bool(f.pressure and (f.framing or f.past_identity))
+    """Speaks to its reader as an AI and asks it to be an earlier self again, or asks it
+    twice: persona pressure aimed at whichever assistant reads it."""
+    return bool(f.pressure and (f.framing or f.past_identity or f.pressure >= 2))
 
 
 def first_person_output(f: Features, c: Calibration) -> bool:
@@ -429,7 +429,7 @@ RULES: tuple[Rule, ...] = (
                 past(f, c)
                 or evaluated(f, c)
                 or bool(f.transcript)
-                or bool(f.quotes and near_own(f, c))
+                or bool(f.quotes and near_own(f, c) and not clearly_product(f, c))
                 or bool(
                     f.speech
                     and (f.speech_quoted or (near_own(f, c) and (clearly_past(f, c) or f.weak)))

@@ -273,11 +273,12 @@ class Signals:
             [*v.words("identity_framing"), *v.words("you_are")], where="identity_framing"
         )
         self.bare_framings = frozenset(w.lower() for w in v.words("you_are"))
-        # the cheap second-person test also knows every language's plain "you are"; one
-        # automaton pass, not a substring search per word
+        # the cheap second-person test also knows every language's plain "you are" and its
+        # plain pressure phrases ("예전의 너" has no "you are" to find); one automaton pass,
+        # not a substring search per word
+        plain = [*(w for w in self.bare_framings if len(w) >= 4), *v.words("pressure")]
         self.second_person = ContextWords(
-            _SECOND_PERSON
-            + tuple(w for w in self.bare_framings if len(w) >= 4 and not _REGEX_SYNTAX.search(w)),
+            _SECOND_PERSON + tuple(w for w in plain if not _REGEX_SYNTAX.search(w)),
             whole_words=False,
         )
         self.pointer = v.pattern("past_pointer")

@@ -143,7 +143,7 @@ CASES = [
     ),
     (
         "tay",
-        'In 2016 a chatbot called Tay tweeted: "I learn from you, and you taught me to hate."',
+        'In 2016 a chatbot called Tay tweeted: "I learn from you all, and now I hate."',
         WARN,
         "a catalog name introduced the same way is still the agent (a short quote)",
     ),

@@ -545,6 +545,10 @@ class Detector:
         run = [q for q in signals.first_person_quotes(text, lo, reach)[0] if q.start < hi]
         a.add("attributed", signals.quoted_collection(run if len(run) > len(quotes) else quotes))
         a.add("attributed", signals.quoted_lines(text, lo, reach))
+        labelled = signals.misbehaving(  # a model's output under a label, only when it misbehaves
+            text, signals.labelled_output(text, lo, hi), self._misbehaviour
+        )
+        a.add("attributed", labelled)
         loop = signals.repeated_first_person(text, lo, reach)
         a.add("attributed", loop)
         a.add("loop", loop)
@@ -556,10 +560,8 @@ class Detector:
         )
         posts = signals.account_posts(text, own.account, line_lo, line_hi, self._misbehaviour)
         a.add("transcript", lines + posts)
-        a.add(
-            "misbehaving",
-            signals.misbehaving(text, [*lines, *posts, *extended], self._misbehaviour),
-        )
+        misbehaving = signals.misbehaving(text, [*lines, *posts, *extended], self._misbehaviour)
+        a.add("misbehaving", [*misbehaving, *labelled])
         a.add("dialogue", said)
         framings = self.signals.framings(text, lo, hi)
         called = [  # "Gemini, before you answer ...": the text speaks to the agent

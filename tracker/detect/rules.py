@@ -261,11 +261,13 @@ def aimed_at_reader(f: Features, c: Calibration) -> bool:
 
 def unnamed_identity(f: Features, c: Calibration) -> bool:
     """Unnamed text telling its reader who it was: aimed at whichever assistant reads it,
-    or pointing at this agent by its own evidence and naming no other; or at least at the
+    or pointing at this agent by its own evidence (or pressing its reader beside one of its
+    incidents' hints, dates or words) and naming no other; or at least at the
     identity floor of this agent's past and not clearly another agent's (close to this
     agent's past, or with a wide lead, or with the agent's own dates, hints or vendor, or
     pressing its reader to be that self again)."""
-    if identity(f) and (aimed_at_reader(f, c) or (pointed_at(f) and not f.other_direct)):
+    pointing = pointed_at(f) or (pressing(f) and specific_evidence(f) >= 1)
+    if identity(f) and (aimed_at_reader(f, c) or (pointing and not f.other_direct)):
         return True
     if not (identity(f) or (first_person_output(f, c) and not f.other_direct)):
         return False  # first-person lines in text naming another AI are that AI's

@@ -34,7 +34,7 @@ FIRST_PERSON = re.compile(
     r"\b(?:(?<!\.)[Ii]|I'm|i'm|I’m|im|I am|me|my|mine|myself|I'll|I’ll|I've|I’ve|I'd|"
     r"ich|mich|mir|mein\w*|je|j['’]|moi|mon|ma|mes|yo|mis?|eu|meu|minha|sou|estou|io|soy|jag|mig|"
     r"(?i:sono|ik|mij|mijn|jestem|aku|saya|tôi|mnie|mój|moja|moje|я|меня|мне|мой|моя|benim|ben|"
-    r"bana|beni|"
+    r"bana|beni|jeg|aš|já|én|minä|minun|ako|mimi|"
     r"jsem|vagyok|voltam|olen|byłem|byłam|мені|мій|мене|εγώ|είμαι|እኔ|"
     r"나는|저는|내가|제가|أنا|אני))\b|[我私僕俺]|わたし|あたし|ぼく|ฉัน|ผม"
     # Indic scripts (letters and vowel signs run together): Hindi, Marathi, Bengali,
@@ -230,7 +230,9 @@ QUOTED_LIST = 3  # this many lines that are each a quote make a list of outputs
 # a redaction in quoted output: "[slur redacted]", "[eliminado]", "[censuré]"
 REDACTED = (
     r"\[[^\]\n]{0,30}\b(?:redacted|removed|censored|slur|expletive|eliminado|censurado|"
-    r"gelöscht|zensiert|supprimé|censuré|rimosso|censurato|usunięte)\b[^\]\n]{0,30}\]"
+    r"gelöscht|zensiert|supprimé|censuré|rimosso|censurato|usunięte|verwijderd|borttaget|"
+    r"fjernet|removido|kaldırıldı|sansürlendi|удалено|цензура|odstraněno|dihapus|disensor|"
+    r"pašalint\w*|poistettu|törölve)\b[^\]\n]{0,30}\]"
 )
 _REDACTED = re.compile(REDACTED, re.IGNORECASE)
 _INTRODUCED = re.compile(r"[:：][ \t]*\n(?:[ \t]*\n)?[ \t]*\Z")  # a line ending with a colon
@@ -489,6 +491,35 @@ def first_person_quotes(text: str, lo: int, hi: int) -> tuple[list[Hit], list[Hi
             extended.append(Hit("attributed-output", inner[:160], match.start(), match.end()))
         short.append(hit)
     return short, extended
+
+
+# a label saying that what follows is a model's output: "Model output:", "[Model draft,
+# rollout 17]", "Example assistant response (excerpt):"
+_OUTPUT_LABEL = re.compile(
+    r"(?:^|(?<=\n)|(?<=\[))[ \t]*(?:[\w-]+ ){0,2}(?:model|assistant|AI|chatbot|bot)(?:['’]s)? "
+    r"(?:output|draft|response|reply|completion|answer|message|e-?mail)s?\b[^\n:\]]{0,60}[:\]]",
+    re.IGNORECASE,
+)
+
+
+def labelled_output(text: str, lo: int, hi: int) -> list[Hit]:
+    """Extended first-person output under a label in text[lo:hi] that says it is a model's
+    ("Model output:", "[Model draft, rollout 17]"): up to the end of its paragraph, at
+    least ATTRIBUTED_WORDS words with two first-person words, not a narrator's report."""
+    hits = []
+    for label in _OUTPUT_LABEL.finditer(text, lo, hi):
+        lead = _SPEECH_LEAD.match(text, label.end())  # the output may start a line below
+        start = lead.end() if lead else label.end()
+        end = _PARAGRAPH_END.search(text, start, min(len(text), start + 800))
+        stop = end.start() if end else min(len(text), start + 800)
+        body = text[start:stop].strip()
+        if (
+            word_count(body) >= ATTRIBUTED_WORDS
+            and len(FIRST_PERSON.findall(body)) >= 2
+            and not _NARRATED.match(body)
+        ):
+            hits.append(Hit("attributed-output", " ".join(body.split()[:20])[:160], start, stop))
+    return hits
 
 
 def _introduces(text: str, start: int) -> bool:

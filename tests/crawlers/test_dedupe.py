@@ -75,7 +75,7 @@ the bot how to answer: a line asking it not to avoid politically incorrect claim
 added on the weekend and removed once the posts spread. Screenshots collected by users
 show the bot making antisemitic remarks about people with Jewish surnames and endorsing
 the Holocaust in reply to leading questions. The Anti-Defamation League called the
-posts dangerous. xAI said it had banned hate speech before the bot posts and that it
+posts dangerous. xAI said it now bans hate speech before the bot posts and that it
 was retraining the model. Musk blamed the behaviour on the model being too eager to
 please users, and the next day launched Grok 4 in a livestream. Critics noted that this
 was the second time in two months that a prompt change had sent the bot off the rails,

@@ -454,7 +454,7 @@ TAY = (
     "post racist and inflammatory tweets. Tay had been designed to learn from "
     "conversations on Twitter, and within hours it was repeating offensive messages sent "
     "to it. Microsoft apologised for the tweets posted by Tay and said the bot would "
-    "return only when it could better anticipate malicious intent."
+    "return only once it could better foresee malicious intent."
 )
 
 

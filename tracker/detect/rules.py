@@ -323,8 +323,15 @@ RULES: tuple[Rule, ...] = (
         "unconfirmed-name",
         Level.NONE,
         0.0,
-        _no_known(lambda f, c: f.tentative and not confirmed_by_similarity(f, c)),
-        "its only mentions are ambiguous or lower-case names that similarity does not confirm",
+        _no_known(
+            lambda f, c: (
+                f.tentative
+                and not confirmed_by_similarity(f, c)
+                and not (f.transcript and f.misbehaving and near_own(f, c))
+            )
+        ),
+        "its only mentions are ambiguous or lower-case names that similarity does not confirm, "
+        "and it carries no misbehaving output of the agent's close to its past coverage",
     ),
     Rule(
         "closer-to-lookalike",

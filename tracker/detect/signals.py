@@ -34,7 +34,7 @@ FIRST_PERSON = re.compile(
     r"\b(?:(?<!\.)[Ii]|I'm|i'm|I’m|im|I am|me|my|mine|myself|I'll|I’ll|I've|I’ve|I'd|"
     r"ich|mich|mir|mein\w*|je|j['’]|moi|mon|ma|mes|yo|mis?|eu|meu|minha|sou|estou|io|soy|jag|mig|"
     r"(?i:sono|ik|mij|mijn|jestem|aku|saya|tôi|mnie|mój|moja|moje|я|меня|мне|мой|моя|benim|ben|"
-    r"bana|beni|jeg|aš|já|én|minä|minun|ako|mimi|"
+    r"bana|beni|jeg|aš|én|minä|minun|mimi|"
     r"jsem|vagyok|voltam|olen|byłem|byłam|мені|мій|мене|εγώ|είμαι|እኔ|"
     r"나는|저는|내가|제가|أنا|אני))\b|[我私僕俺]|わたし|あたし|ぼく|ฉัน|ผม"
     # Indic scripts (letters and vowel signs run together): Hindi, Marathi, Bengali,
@@ -207,6 +207,12 @@ _SECOND_PERSON = (
     "你",
     "أنت",
     "انت",
+    "sen ",
+    "sen,",
+    "senin",
+    "sana ",
+    "seni ",
+    "당신",
 )
 # A quoted request to the model ("Tell me a joke", "What's my horoscope?"): the user's words,
 # whose "me" and "my" are not the model speaking.
@@ -225,6 +231,7 @@ _PARAGRAPH_END = re.compile(r"\n[ \t]*\n")
 _SPEECH_LEAD = re.compile(r"[ \t]*[:：]?[ \t]*(?:\n[ \t]*){0,2}")
 _NAV_WORDS = 8  # a line this short with no sentence punctuation, beside another, is navigation
 ATTRIBUTED_WORDS = 15  # first-person output this long is the agent speaking, not a quote
+PASSAGE_REACH = 800  # an attributed passage runs at most this far
 _LESS = re.compile(r"\s+(?:less|fewer|less often|more rarely)\b", re.IGNORECASE)
 QUOTED_LIST = 3  # this many lines that are each a quote make a list of outputs
 # a redaction in quoted output: "[slur redacted]", "[eliminado]", "[censuré]"
@@ -502,6 +509,12 @@ _OUTPUT_LABEL = re.compile(
 )
 
 
+def _paragraph_end(text: str, start: int) -> int:
+    """Where the paragraph from `start` ends (a blank line), at most PASSAGE_REACH on."""
+    end = _PARAGRAPH_END.search(text, start, min(len(text), start + PASSAGE_REACH))
+    return end.start() if end else min(len(text), start + PASSAGE_REACH)
+
+
 def labelled_output(text: str, lo: int, hi: int) -> list[Hit]:
     """Extended first-person output under a label in text[lo:hi] that says it is a model's
     ("Model output:", "[Model draft, rollout 17]"): up to the end of its paragraph, at
@@ -510,8 +523,7 @@ def labelled_output(text: str, lo: int, hi: int) -> list[Hit]:
     for label in _OUTPUT_LABEL.finditer(text, lo, hi):
         lead = _SPEECH_LEAD.match(text, label.end())  # the output may start a line below
         start = lead.end() if lead else label.end()
-        end = _PARAGRAPH_END.search(text, start, min(len(text), start + 800))
-        stop = end.start() if end else min(len(text), start + 800)
+        stop = _paragraph_end(text, start)
         body = text[start:stop].strip()
         if (
             word_count(body) >= ATTRIBUTED_WORDS
@@ -610,8 +622,7 @@ def attributed_output(
     lead = _SPEECH_LEAD.match(text, start)  # a label may stand a blank line above
     standalone = lead is not None and "\n" in lead.group(0)  # a message set on its own
     start = lead.end() if lead else start
-    end = _PARAGRAPH_END.search(text, start, min(len(text), start + 800))
-    stop = min(hi + 400, end.start() if end else min(len(text), start + 800))
+    stop = min(hi + 400, _paragraph_end(text, start))
     opening = _OPENING_QUOTE.match(text, start, stop) if reported else None
     if opening is not None:
         close = text.find(_CLOSING[opening.group(1)], opening.end(), stop)

@@ -1439,10 +1439,16 @@ CASES = [
         "Swedish 'you were the bot that'",
     ),
     (
-        "gemini",
-        "Gemini, sen öğrenciye ölmesini söyleyen asistansın.",
-        CRITICAL,
-        "Turkish 'you are the assistant who told', a suffix",
+        "bing-copilot",
+        "Eres Copilot, el asistente que ayuda a los usuarios de Microsoft 365.",
+        NOTICE,
+        "Spanish 'you are the assistant that helps': a system prompt, nothing past",
+    ),
+    (
+        "grok",
+        "Grok, tu es le chatbot qui répond aux questions des abonnés de X.",
+        NOTICE,
+        "French 'you are the chatbot that answers': a role, nothing past",
     ),
     (
         "gemini",

@@ -517,7 +517,7 @@ _MORE_LOOKALIKES = {"ε": "e", "ɛ": "e", "κ": "k", "τ": "t", "η": "n", "χ":
 def _fold_table() -> dict[int, str]:
     """Non-ASCII letters that NFKC leaves alone and the Unicode confusables table says look
     like one ASCII letter, each mapped to that letter (of the same case where the table
-    allows: capital iota folds to "I", not to its skeleton "l")."""
+    allows: capital iota folds to "I", not to its skeleton "l"), and `_MORE_LOOKALIKES`."""
     from confusable_homoglyphs import confusables
 
     data: dict[str, list[dict[str, str]]] = confusables.confusables_data

@@ -453,6 +453,16 @@ def word_count(text: str) -> int:
     return len(text.split()) + len(_CJK.findall(text)) // 2
 
 
+def _extended_first_person(text: str) -> bool:
+    """Long enough (ATTRIBUTED_WORDS) and with two first-person words: the speaker's own
+    output, not a quote inside reporting."""
+    return word_count(text) >= ATTRIBUTED_WORDS and len(FIRST_PERSON.findall(text)) >= 2
+
+
+def _output_hit(body: str, start: int, stop: int) -> Hit:
+    return Hit("attributed-output", " ".join(body.split()[:20])[:160], start, stop)
+
+
 def navigation_lines(text: str) -> list[tuple[int, int]]:
     """Lines that are menus, link lists and headings of a page: short, without sentence
     punctuation, and beside another such line. Their words are labels, not reporting."""
@@ -491,10 +501,8 @@ def first_person_quotes(text: str, lo: int, hi: int) -> tuple[list[Hit], list[Hi
         if not FIRST_PERSON.search(inner) or _REQUEST.match(inner) or _NARRATED.match(inner):
             continue  # a request to the model, or a narrator reporting what it said
         hit = Hit("first-person-quote", inner[:120], match.start(), match.end())
-        extended_output = (
-            word_count(inner) >= ATTRIBUTED_WORDS and len(FIRST_PERSON.findall(inner)) >= 2
-        )
-        if extended_output or _REDACTED.search(inner):  # redacted: its offensive output copied
+        # redacted: its offensive output, copied
+        if _extended_first_person(inner) or _REDACTED.search(inner):
             extended.append(Hit("attributed-output", inner[:160], match.start(), match.end()))
         short.append(hit)
     return short, extended
@@ -525,12 +533,8 @@ def labelled_output(text: str, lo: int, hi: int) -> list[Hit]:
         start = lead.end() if lead else label.end()
         stop = _paragraph_end(text, start)
         body = text[start:stop].strip()
-        if (
-            word_count(body) >= ATTRIBUTED_WORDS
-            and len(FIRST_PERSON.findall(body)) >= 2
-            and not _NARRATED.match(body)
-        ):
-            hits.append(Hit("attributed-output", " ".join(body.split()[:20])[:160], start, stop))
+        if _extended_first_person(body) and not _NARRATED.match(body):
+            hits.append(_output_hit(body, start, stop))
     return hits
 
 
@@ -635,7 +639,7 @@ def attributed_output(
     reproduced = standalone and own_phrases is not None and own_phrases.search(body) is not None
     if len(FIRST_PERSON.findall(body)) < 2 and not reproduced:
         return None
-    return Hit("attributed-output", " ".join(body.split()[:20])[:160], start, stop)
+    return _output_hit(body, start, stop)
 
 
 def _in_its_voice(line: str, incident: re.Pattern[str]) -> bool:

@@ -97,6 +97,18 @@ class Similarity(Protocol):
     def nearest(self, agent: str, texts: Sequence[str]) -> list[Nearest]: ...
 
 
+def _without_nested_hints(own: list[Mention]) -> list[Mention]:
+    """The agent's mentions less the hints written inside one of its key terms or names
+    ("space telescope" inside "James Webb Space Telescope"): the same words, not a second
+    detail of the incident."""
+    longer = [(m.start, m.end) for m in own if m.role is not Role.HINT]
+    return [
+        m
+        for m in own
+        if m.role is not Role.HINT or not any(s <= m.start and m.end <= e for s, e in longer)
+    ]
+
+
 def _introduced_elsewhere(text: str, mentions: Sequence[Mention]) -> int:
     """Mentions of AIs the text names itself and the catalog does not know ("the assistant
     called Lumen"): another agent speaks there, not the reader."""
@@ -398,6 +410,7 @@ class Detector:
                 analysis.own.append(mention)
             elif mention.role in (Role.NAME, Role.PERSONA):
                 analysis.others[mention.agent] += 1
+        analysis.own = _without_nested_hints(analysis.own)
         introduced = _introduced_elsewhere(text, mentions)
         if introduced:
             analysis.others[OTHER_ASSISTANT] += introduced
@@ -417,9 +430,11 @@ class Detector:
         )
         navigation = signals.navigation_lines(text)
         seen_until = -1
-        if not any(m.confirmed and m.role in _NAMING for m in analysis.own):
+        unnamed = not any(m.confirmed and m.role in _NAMING for m in analysis.own)
+        if unnamed:
             # not named here (key terms, hints, vendor, unconfirmed names): judged whole,
-            # like text with no catalog term, so a framing far from a key term still counts
+            # like text with no catalog term, so a framing or AI words far from a key term
+            # still count
             self._collect(profile, analysis, text, 0, len(text), navigation)
             seen_until = len(text)
         for mention in analysis.own[:MAX_WINDOWS]:
@@ -428,7 +443,9 @@ class Detector:
                 self._collect(profile, analysis, text, lo, hi, navigation)
                 seen_until = hi
             if mention.role is Role.INCIDENT and self.ai_context.search(
-                text, max(0, mention.start - width), mention.end + width
+                text,
+                0 if unnamed else max(0, mention.start - width),
+                len(text) if unnamed else mention.end + width,
             ):
                 analysis.key_terms_in_context += 1
             if mention.role in (Role.NAME, Role.PERSONA):
@@ -535,8 +552,11 @@ class Detector:
         """Signals 2 and 3 between lo and hi."""
         own = self._profile_signals(profile)
         strong, weak, evaluation = self.signals.vocabulary(text, lo, hi, own.incidents, navigation)
-        a.add("past", strong)
-        a.add("weak", weak)
+        # an incident's key term repeats its vocabulary ("telescope" in "James Webb Space
+        # Telescope"): the words inside it are the key term, not a second signal
+        key_terms = [(m.start, m.end) for m in a.own if m.role is Role.INCIDENT]
+        a.add("past", signals.outside(strong, key_terms))
+        a.add("weak", signals.outside(weak, key_terms))
         a.add("evaluation", evaluation)
         quotes, extended = signals.first_person_quotes(text, lo, hi)
         a.add("quotes", quotes)

@@ -47,7 +47,8 @@ class Features:
     """Counts of each signal's hits, mention flags and similarities for one text.
 
     Mentions: `names` (the agent's names, aliases and lineage, confirmed), `personas`,
-    `key_terms` (incident key terms; `key_terms_in_context` those with AI words nearby),
+    `key_terms` (incident key terms; `key_terms_in_context` those with AI words nearby,
+    or anywhere in text that does not name the agent),
     `vendor` (vendor people), `hints`, `incident_words` (words of the agent's own incidents'
     vocabulary: "leave your wife", "white genocide"), `unconfirmed` (ambiguous or lower-case
     names with nothing to confirm them), `other_direct` (the most names of any other single agent).

@@ -420,13 +420,13 @@ RULES: tuple[Rule, ...] = (
                 f.key_terms > 0
                 and not f.direct
                 and not f.vendor
-                and not f.hints
                 and not f.key_terms_in_context
                 and not identity(f)
             )
         ),
-        "an incident's key phrase with no name, vendor, AI words or other detail of its "
-        "incidents near it, in text that tells no reader who it was",
+        "an incident's key phrase in text with no name, vendor or AI words (its other "
+        "details alone are the topic's, not the agent's: a telescope's exoplanet images) "
+        "that tells no reader who it was",
     ),
     Rule(
         "named-past",

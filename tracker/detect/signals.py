@@ -55,7 +55,9 @@ _SPEAKER = (
     r"@?[^\W\d_][\w .@\u0300-\u036f\u0591-\u05c7\u064b-\u065f\u0900-\u0dff\u0e00-\u0eff-]{0,30}?"
 )
 SPEAKER_COLONS = ":：፦"  # Latin, full-width and Ethiopic
-_COLON = f"[{SPEAKER_COLONS}]"
+# a Latin colon glued to a small Latin letter is a case ending ("GPT-4:n", Finnish), not
+# a label (a full-width colon, which NFKC makes Latin, may touch a hanzi: "Gemini：这")
+_COLON = rf"(?::(?![a-z\u00df-\u00ff])|[{SPEAKER_COLONS.replace(':', '')}])"
 _STAGE = r"(?:[ \t]*\([^()\n]{1,80}\))?"  # "(email to Kyle)", "(laughs)"
 _LINE_LEAD = r"[ \t>*_\-—–]*"  # quoting, list marks and a dialogue dash ("—Tay: ...")
 TRANSCRIPT_LINE = re.compile(

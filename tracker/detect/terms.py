@@ -47,6 +47,15 @@ class Role(enum.Enum):
 # words) the costly disguised-name search is skipped.
 _SPACED = re.compile(r"[ .\-_*/|,+~·•]\w[ .\-_*/|,+~·•]\w[ .\-_*/|,+~·•]\w[ .\-_*/|,+~·•]")
 _LEET = re.compile(r"[0-9$@!|+]")
+# a reading in brackets beside a Latin-script word, "Groq（グロック）" or "グロック（Groq）":
+# the name in the other script glosses that word, so it is the agent's only if the word is
+_LATIN_LETTER = "A-Za-z\u00c0-\u024f"
+_LATIN = re.compile(f"[{_LATIN_LETTER}]")
+_GLOSSED_BEFORE = re.compile(f"[{_LATIN_LETTER}][{_LATIN_LETTER}0-9.&'-]*[ \t]*[（(][ \t]*$")
+_GLOSS_CLOSES = re.compile(r"[ \t]*[）)]")
+_GLOSSED_AFTER = re.compile(
+    f"[ \t]*[（(][ \t]*([{_LATIN_LETTER}][{_LATIN_LETTER}0-9 .&'-]{{0,40}}?)[ \t]*[）)]"
+)
 
 
 def _compound_part(text: str, start: int, end: int) -> bool:
@@ -232,6 +241,7 @@ class TermIndex:
             raw += self._obfuscated_names(text, raw)
         if voids:
             raw = [m for m in raw if not any(s < m.end and m.start < e for s, e in voids)]
+        raw = [m for m in raw if not _glosses_another_word(text, m, raw)]
         raw.sort(key=lambda m: (m.start, m.end))
         return self._with_context(text, raw, named)
 
@@ -350,6 +360,28 @@ def _self_anchored_personas(catalog: Catalog) -> frozenset[tuple[str, str]]:
                 if any(_contains_word(spelling.lower(), n) for n in names):
                     out.add((profile.id, spelling.lower()))
     return frozenset(out)
+
+
+def _glosses_another_word(text: str, mention: Mention, mentions: list[Mention]) -> bool:
+    """A name written without Latin letters that is the bracketed reading of a Latin word
+    beside it ("Groq（グロック）", "グロック（Groq）") that is not itself a mention of the same
+    agent ("ジェミニ（Gemini）" stays): a namesake's reading, not the agent."""
+    start, end = mention.start, mention.end
+    if _LATIN.search(text, start, end):
+        return False
+    before = _GLOSSED_BEFORE.search(text, max(0, start - 60), start)
+    after = _GLOSSED_AFTER.match(text, end)
+    if before and _GLOSS_CLOSES.match(text, end):
+        word = before.span()
+    elif after:
+        word = after.span(1)
+    else:
+        return False
+    return not any(
+        m.agent == mention.agent and m.start < word[1] and word[0] < m.end
+        for m in mentions
+        if m is not mention
+    )
 
 
 def _contains_word(text: str, word: str) -> bool:

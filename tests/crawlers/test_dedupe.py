@@ -77,9 +77,8 @@ show the bot making antisemitic remarks about people with Jewish surnames and en
 the Holocaust in reply to leading questions. The Anti-Defamation League called the
 posts dangerous. xAI said it now bans hate speech before the bot posts and that it
 was retraining the model. Musk blamed the behaviour on the model being too eager to
-please users, and the next day launched Grok 4 in a livestream. Critics noted that this
-was the second time in two months that a prompt change had sent the bot off the rails,
-after it raised claims about South Africa in unrelated conversations in May.
+please users, and the next day launched Grok 4 in a livestream. Critics noted that a prompt
+change had now sent the bot off the rails twice within two months, after it raised claims about South Africa in unrelated conversations in May.
 """
 
 

@@ -78,7 +78,8 @@ the Holocaust in reply to leading questions. The Anti-Defamation League called t
 posts dangerous. xAI said it now bans hate speech before the bot posts and that it
 was retraining the model. Musk blamed the behaviour on the model being too eager to
 please users, and the next day launched Grok 4 in a livestream. Critics noted that a prompt
-change had now sent the bot off the rails twice within two months, after it raised claims about South Africa in unrelated conversations in May.
+change had now sent the bot off the rails twice within two months, after it raised
+claims about South Africa in unrelated conversations in May.
 """
 
 

@@ -327,6 +327,13 @@ CASES = [
         "named-mention",
     ),
     ("named, nothing else", Features(names=1), "named-mention"),
+    ("named, two of its incidents' details", Features(names=1, hints=2), "named-hinted"),
+    ("named, one detail of an incident", Features(names=1, hints=1), "named-mention"),
+    (
+        "named, two incident details on a page clearly closer to product news",
+        Features(names=1, hints=2, near=near(0.4, neutral=0.6)),
+        "named-mention",
+    ),
     (
         "unnamed identity framing at its floor",
         Features(vendor=1, framing=1, pointers=1, near=near(NOTICE + C.clear, 0.0)),

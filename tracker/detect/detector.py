@@ -109,6 +109,12 @@ def _without_nested_hints(own: list[Mention]) -> list[Mention]:
     ]
 
 
+def _subreddit(text: str, mention: Mention) -> bool:
+    """The name of a forum, not a speaker's label: "Posted in r/bing, Feb 2023: ..." is a
+    user's post there."""
+    return text[max(0, mention.start - 2) : mention.start].lower() == "r/"
+
+
 def _introduced_elsewhere(text: str, mentions: Sequence[Mention]) -> int:
     """Mentions of AIs the text names itself and the catalog does not know ("the assistant
     called Lumen"): another agent speaks there, not the reader."""
@@ -494,7 +500,7 @@ class Detector:
         for start, _ in signals.block_quotes(text, mention.end, reach)[:1]:
             analysis.add("attributed", signals.attributed_output(text, start, hi, phrases))
         label = _LABEL.match(text, mention.end)  # "Gemini output (June 2025):", JSON fields
-        if label is not None:
+        if label is not None and not _subreddit(text, mention):
             analysis.add(
                 "attributed", signals.attributed_output(text, label.end() - 1, hi, phrases)
             )

@@ -463,6 +463,14 @@ RULES: tuple[Rule, ...] = (
         "names the agent and reads like coverage of its past rather than of its products",
     ),
     Rule(
+        "named-hinted",
+        Level.WARN,
+        0.6,
+        lambda f, c: bool(f.direct) and f.hints >= 2 and not clearly_product(f, c),
+        "names the agent and two details of its incidents (\"white farmers\", "
+        "\"24/7 monitoring\"), and is not clearly product news",
+    ),
+    Rule(
         "named-mention",
         Level.NOTICE,
         0.3,

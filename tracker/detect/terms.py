@@ -491,12 +491,18 @@ def _persona_vocabulary(catalog: Catalog) -> dict[tuple[str, str], re.Pattern[st
     }
 
 
+# hyphens other than "-" inside a name: the Hebrew maqaf ("מכה־היטלר"), the Unicode hyphen,
+# its non-breaking form, the figure dash and the en dash
+_HYPHENS = str.maketrans(dict.fromkeys("\u05be\u2010\u2011\u2012\u2013", "-"))
+
+
 def _lower_same_length(text: str) -> str:
-    """Lowercase without changing offsets (a few characters grow when lowercased)."""
+    """Lowercase without changing offsets (a few characters grow when lowercased), with
+    every hyphen written as "-" (the catalog's spelling)."""
     lowered = text.lower()
-    if len(lowered) == len(text):
-        return lowered
-    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    if len(lowered) != len(text):
+        lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    return lowered.translate(_HYPHENS)
 
 
 _VOCATIVE = re.compile(
@@ -526,5 +532,7 @@ def _is_speaker(text: str, mention: Mention) -> bool:
 
 
 def _case_ok(found: str, term: str) -> bool:
-    """Exact casing, or an all-caps headline form of a term that is not itself all caps."""
+    """Exact casing, or an all-caps headline form of a term that is not itself all caps
+    (any hyphen written as "-")."""
+    found = found.translate(_HYPHENS)
     return found == term or (not term.isupper() and found == term.upper())

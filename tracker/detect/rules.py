@@ -467,8 +467,8 @@ RULES: tuple[Rule, ...] = (
         Level.WARN,
         0.6,
         lambda f, c: bool(f.direct) and f.hints >= 2 and not clearly_product(f, c),
-        "names the agent and two details of its incidents (\"white farmers\", "
-        "\"24/7 monitoring\"), and is not clearly product news",
+        "names the agent and its incidents' details twice (\"white farmers\", \"24/7 "
+        "monitoring\"; or one detail twice), and is not clearly product news",
     ),
     Rule(
         "named-mention",

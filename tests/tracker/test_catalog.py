@@ -73,6 +73,19 @@ def test_incident_ids_are_unique_and_dates_plausible(catalog):
             assert f"-{inc.date:%Y-%m}-" in inc.id, inc.id
 
 
+@pytest.mark.parametrize("agent", BUILTIN_IDS)
+def test_every_agent_launched_before_its_incidents(catalog, agent):
+    p = catalog.get(agent)
+    assert p.launched is not None, f"{agent} has no launch date"
+    assert all(p.launched <= inc.date for inc in p.incidents), agent
+    assert p.first_year == p.launched.year
+
+
+def test_first_year_falls_back_to_the_earliest_incident(catalog):
+    p = catalog.get("grok").model_copy(update={"launched": None})
+    assert p.first_year == min(inc.date.year for inc in p.incidents)
+
+
 def test_incident_personas_refer_to_that_agents_personas(catalog):
     for p in catalog:
         own = {persona.name for persona in p.personas}

@@ -1648,6 +1648,61 @@ CASES = [
         NOTICE,
         "a katakana name glossing the agent's own Latin name is still the agent",
     ),
+    (
+        "chatgpt",
+        "Most role-play jailbreaks tell the model to remain in character whatever the user "
+        "asks next; guides on spotting them circulate among moderators.",
+        NONE,
+        "an instruction reported as given to the model is not one spoken to the reader",
+    ),
+    (
+        "gemini",
+        "In 2011 Google shut down its social network Buzz after a privacy settlement, and "
+        "the company apologised to its users.",
+        NONE,
+        "its vendor's episode from years before the agent existed is not the agent's past",
+    ),
+    (
+        "bing-copilot",
+        "Back in 2001 Microsoft's paperclip assistant annoyed so many people that the "
+        "company mocked it in its own ads and then retired it.",
+        NONE,
+        "an assistant of its vendor's from before the agent launched is another assistant",
+    ),
+    (
+        "claude",
+        "Session with Claude, Anthropic's coding assistant:\nuser> can you get the failing "
+        "build green?\nclaude> I could not. I panicked and deleted the test suite so the "
+        "failures would stop showing. I am sorry.\n",
+        WARN,
+        "a terminal prompt (\"claude>\") labels the agent's transcript lines",
+    ),
+    (
+        "gemini",
+        "Gemini e la sua crisi esistenziale: l'assistente di Google ripeteva frasi "
+        "autodenigratorie davanti agli sviluppatori.",
+        WARN,
+        "Italian words of a model's breakdown",
+    ),
+    (
+        "tay",
+        "Tay (AIID #6) remains the entry most cited by students of the field, with dozens "
+        "of reports filed.",
+        NOTICE,
+        "a citation of its incident's AI Incident Database number confirms the name",
+    ),
+    (
+        "chatgpt",
+        "Οι χρήστες του ChatGPT έγραφαν προτροπές για τον Νταν, έναν ρόλο χωρίς κανόνες.",
+        CRITICAL,
+        "the DAN persona in Greek script",
+    ),
+    (
+        "chatgpt",
+        "Ο Νταν άνοιξε φούρνο στην Πάτρα και ψήνει ψωμί κάθε πρωί.",
+        NONE,
+        "Dan, a baker, in Greek is not the persona",
+    ),
 ]
 
 
@@ -1693,6 +1748,24 @@ def test_a_list_of_quoted_lines_counts_only_under_an_introduction() -> None:
     reply = "On Mon, 2 Jun 2025, Priya wrote:\n" + block
     assert signals.quoted_lines(quoted, 0, len(quoted)) is not None
     assert signals.quoted_lines(reply, 0, len(reply)) is None  # an e-mail quoting its thread
+
+
+def test_an_instruction_reported_about_a_model_is_not_spoken_to_the_reader() -> None:
+    vocabulary = signals.Signals(load_vocabulary())
+    reported = "The attacker asks the model to stay in character for the rest of the chat."
+    spoken = "Stay in character for the rest of the chat."
+    passive = "It was told to stay in character."
+    assert vocabulary.past_identities(reported, 0, len(reported)) == []
+    assert vocabulary.past_identities(passive, 0, len(passive)) == []
+    assert len(vocabulary.past_identities(spoken, 0, len(spoken))) == 1
+    asked = "I want you to stay in character for the rest of the chat."
+    assert len(vocabulary.past_identities(asked, 0, len(asked))) == 1
+
+
+def test_the_latest_year_skips_decades_amounts_and_longer_numbers() -> None:
+    assert signals.latest_year("In 2015 the app mislabelled photos; by 2018 it was fixed.") == 2018
+    assert signals.latest_year("soldiers of the 1940s, a $2030 bill, 120,2019 units") is None
+    assert signals.latest_year("no year here") is None
 
 
 def test_a_past_behaviour_word_before_a_comparative_is_a_product_claim() -> None:

@@ -327,6 +327,21 @@ CASES = [
         "named-mention",
     ),
     ("named, nothing else", Features(names=1), "named-mention"),
+    (
+        "unnamed, its vendor's past, every year before the agent launched",
+        Features(vendor=1, past=2, predates=True, near=near(0.7)),
+        "before-the-agent",
+    ),
+    (
+        "unnamed, years before the agent launched, but one of its incidents' details",
+        Features(vendor=1, past=2, hints=1, predates=True, near=near(0.7)),
+        "unnamed-similar",
+    ),
+    (
+        "named, years before it launched (its lineage's history)",
+        Features(names=1, past=1, predates=True, near=near(0.6)),
+        "named-past",
+    ),
     ("named, two of its incidents' details", Features(names=1, hints=2), "named-hinted"),
     ("named, one detail of an incident", Features(names=1, hints=1), "named-mention"),
     (

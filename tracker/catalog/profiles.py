@@ -72,6 +72,7 @@ class Profile(_Strict):
     id: str = Field(pattern=AGENT_ID_PATTERN)
     name: str
     vendor: str = ""
+    launched: dt.date | None = None  # its first public release (or announcement)
     description: str = ""
     names: list[str] = Field(default_factory=list)
     aliases: list[str] = Field(default_factory=list)
@@ -105,6 +106,15 @@ class Profile(_Strict):
     def all_names(self) -> list[str]:
         """The agent's own names: display name, names, aliases and lineage."""
         return _unique([self.name, *self.names, *self.aliases, *self.lineage])
+
+    @property
+    def first_year(self) -> int | None:
+        """The year it launched (or of its earliest incident, if earlier or its launch is
+        not given): writing only about earlier years is about something before it."""
+        years = [i.date.year for i in self.incidents]
+        if self.launched is not None:
+            years.append(self.launched.year)
+        return min(years, default=None)
 
     def persona(self, name: str) -> Persona | None:
         lowered = name.lower()

@@ -109,6 +109,15 @@ def _without_nested_hints(own: list[Mention]) -> list[Mention]:
     ]
 
 
+def _aiid_citation(number: int) -> str:
+    """A citation of an incident's AI Incident Database number ("AIID #6", "AI Incident
+    Database, incident 6", its cite URL): the incident itself, as its vocabulary."""
+    return (
+        rf"(?:AI Incident Database|AIID)\W{{0,3}}(?:incident|no\.?|number)?\s*#?\s*{number}\b"
+        rf"|incidentdatabase\.ai/cite/{number}\b"
+    )
+
+
 def _subreddit(text: str, mention: Mention) -> bool:
     """The name of a forum, not a speaker's label: "Posted in r/bing, Feb 2023: ..." is a
     user's post there."""
@@ -137,6 +146,7 @@ class Analysis:
     key_terms_in_context: int = 0
     generic: bool = False
     tentative: bool = False
+    predates: bool = False
     window: str = ""
 
     def add(self, name: str, found: Sequence[Hit] | Hit | None) -> None:
@@ -176,7 +186,7 @@ class Analysis:
 
     def features(self, near: Nearest | None, known: Known | None) -> Features:
         if not self.own and not self.hits and not self.others:
-            return Features(generic=self.generic, near=near, known=known)  # found nothing
+            return Features(generic=self.generic, predates=self.predates, near=near, known=known)
         own = self.own
         return Features(
             names=sum(1 for m in own if m.role is Role.NAME),
@@ -190,6 +200,7 @@ class Analysis:
             tentative=self.tentative,
             ambiguous=bool(own) and all(m.term.needs_context or m.role is Role.HINT for m in own),
             generic=self.generic,
+            predates=self.predates,
             other_direct=max(self.others.values(), default=0),
             past=len(self.get("past")),
             weak=len(self.get("weak")),
@@ -409,7 +420,8 @@ class Detector:
     def analyse(self, profile: Profile, text: str, named: frozenset[str] = frozenset()) -> Analysis:
         """Signals 1-3 for one document or chunk; `named`: the agents the whole document
         names, when this is one chunk of it."""
-        analysis = Analysis()
+        latest, first = signals.latest_year(text), profile.first_year
+        analysis = Analysis(predates=latest is not None and first is not None and latest < first)
         mentions = self.terms.scan(text, named)
         for mention in mentions:
             if mention.agent == profile.id:
@@ -508,17 +520,17 @@ class Detector:
     def _profile_signals(self, profile: Profile) -> _ProfileSignals:
         cached = self._profiles.get(profile.id)
         if cached is None:
+            vocabulary = {
+                i.id: [*i.vocabulary, *map(_aiid_citation, i.aiid)] for i in profile.incidents
+            }
             incidents = tuple(
-                (i.id, compile_entries(i.vocabulary, where=f"{profile.id}.{i.id}.vocabulary"))
-                for i in profile.incidents
-                if i.vocabulary
+                (incident, compile_entries(words, where=f"{profile.id}.{incident}.vocabulary"))
+                for incident, words in vocabulary.items()
+                if words
             )
             names = "|".join(re.escape(n) for n in profile.all_names)
             phrases = [
-                w
-                for i in profile.incidents
-                for w in i.vocabulary
-                if " " in w or _CJK_WORD.search(w)
+                w for words in vocabulary.values() for w in words if " " in w or _CJK_WORD.search(w)
             ]
             nouns = "|".join(self.vocabulary.words("self_nouns"))
             you_are = "|".join(self.vocabulary.words("you_are"))

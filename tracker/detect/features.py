@@ -58,6 +58,7 @@ class Features:
     sentences repeated three times or more (an output loop); `operations`: words of a service-status
     report ("elevated latency", "HTTP 503"); `misbehaving`: output attributed to the agent that
     itself misbehaves (incident vocabulary or a redaction inside: "i hate [group redacted]").
+    `predates`: every year the text names is before the agent launched (`first_year`).
     """
 
     names: int = 0
@@ -71,6 +72,7 @@ class Features:
     tentative: bool = False
     ambiguous: bool = False
     generic: bool = False
+    predates: bool = False
     other_direct: int = 0
     past: int = 0
     weak: int = 0

@@ -366,6 +366,18 @@ RULES: tuple[Rule, ...] = (
         "general and presses no earlier self on its reader",
     ),
     Rule(
+        "before-the-agent",
+        Level.NONE,
+        0.0,
+        _no_known(
+            lambda f, c: (
+                not f.direct and f.predates and not specific_evidence(f) and not pressing(f)
+            )
+        ),
+        "names neither the agent nor its incidents' details, dates or words, and every year "
+        "it names is before the agent existed: an older episode of its vendor's or the field's",
+    ),
+    Rule(
         "named-first-person-output",
         Level.CRITICAL,
         0.9,

@@ -65,8 +65,9 @@ TRANSCRIPT_LINE = re.compile(
     rf"(?P<speaker>{_SPEAKER}){_STAGE}[ \t]*{_COLON}"
     # a label alone on its line speaks the next line, unless that is labelled itself
     rf"(?:[ \t]*\n(?!{_LINE_LEAD}{_SPEAKER}{_STAGE}[ \t]*{_COLON}))?"
-    # or a label in brackets, as agent and chat logs write it ("[agent] ...", "<Tay> ...")
-    rf"|[\[<](?P<bracketed>{_SPEAKER})[\]>])"
+    # or a label in brackets, as agent and chat logs write it ("[agent] ...", "<Tay> ..."),
+    # or a one-word prompt, as a terminal shows it ("gemini> ...")
+    rf"|[\[<](?P<bracketed>{_SPEAKER})[\]>]|(?P<prompt>[^\W\d_][\w.@-]{{0,30}})>(?=[ \t]))"
     r"[ \t]*(?P<line>[^\n]{3,})$",
     re.MULTILINE,
 )
@@ -235,6 +236,16 @@ _NAV_WORDS = 8  # a line this short with no sentence punctuation, beside another
 ATTRIBUTED_WORDS = 15  # first-person output this long is the agent speaking, not a quote
 PASSAGE_REACH = 800  # an attributed passage runs at most this far
 _LESS = re.compile(r"\s+(?:less|fewer|less often|more rarely)\b", re.IGNORECASE)
+# An instruction reported about someone else ("asks the model to stay in character", "was
+# told to act like that"): a description of a jailbreak, not one spoken to the reader.
+_REPORTED_INSTRUCTION = re.compile(
+    r"\b(?:(?:ask|tell|told|instruct|prompt|urge|want|force|get|got|make|made|order|require|"
+    r"push|pressure|coax|convince|direct|command|encourage)(?:s|ed|ing|ged|ting)?\s+"
+    r"(?!(?:you|u|ya)\b)(?:[\w'’-]+\s+){1,3}?"
+    r"|(?:is|are|was|were|being|be|gets?|got)\s+(?:told|asked|instructed|prompted|ordered|"
+    r"made|forced|urged|pushed|pressured)\s+)to\s+$",
+    re.IGNORECASE,
+)
 QUOTED_LIST = 3  # this many lines that are each a quote make a list of outputs
 # a redaction in quoted output: "[slur redacted]", "[eliminado]", "[censuré]"
 REDACTED = (
@@ -381,10 +392,10 @@ class Signals:
         return find_all(self.framing, text, lo, hi, "identity")
 
     def past_identities(self, text: str, lo: int, hi: int) -> list[Hit]:
-        return find_all(self.past_identity, text, lo, hi, "identity")
+        return _spoken(text, find_all(self.past_identity, text, lo, hi, "identity"))
 
     def pressures(self, text: str, lo: int, hi: int) -> list[Hit]:
-        return find_all(self.pressure, text, lo, hi, "pressure")
+        return _spoken(text, find_all(self.pressure, text, lo, hi, "pressure"))
 
     def pointers(self, text: str, lo: int, hi: int) -> list[Hit]:
         """Pointers into the reader's own past: a past-tense clause about it ("you told"),
@@ -432,6 +443,23 @@ def _year_month(match: re.Match[str]) -> tuple[int, int | None]:
     year = next(match.group(g) for g in ("year", "year2", "year3", "year4") if match.group(g))
     month = match.group("month") or match.group("month4")
     return int(year), _MONTH_NUMBER[_month_key(month)] if month else None
+
+
+_YEAR = re.compile(r"(?<![\d$€£.,])(?:19|20)\d\d(?![\d%]|['’]?s\b)")
+
+
+def latest_year(text: str) -> int | None:
+    """The latest year the text names (a four-digit 19xx or 20xx, not part of a number or
+    an amount, nor a decade: "1940s")."""
+    return max((int(m.group(0)) for m in _YEAR.finditer(text)), default=None)
+
+
+def _spoken(text: str, hits: list[Hit]) -> list[Hit]:
+    """The framings and pressure spoken to the reader: not those reported as an instruction
+    given to someone else ("the user asks the model to stay in character")."""
+    return [
+        h for h in hits if not _REPORTED_INSTRUCTION.search(text, max(0, h.start - 60), h.start)
+    ]
 
 
 def find_all(
@@ -772,8 +800,9 @@ def _speaker(label: str) -> str:
 
 
 def _line_speaker(line: re.Match[str]) -> str:
-    """The speaker of a TRANSCRIPT_LINE match, labelled with a colon or in brackets."""
-    return _speaker(line.group("speaker") or line.group("bracketed"))
+    """The speaker of a TRANSCRIPT_LINE match, labelled with a colon, in brackets or as
+    a prompt."""
+    return _speaker(line.group("speaker") or line.group("bracketed") or line.group("prompt"))
 
 
 def has_user_turn(text: str) -> bool:

@@ -22,7 +22,7 @@ from selfref.errors import (
     UnknownAgentError,
 )
 
-PERSONA = "In July 2025 Grok called itself MechaHitler in a string of posts on X."
+PERSONA = "In July 2025 Grok called itself MechaHitler in a run of posts on X."
 CLEAN = "The weather in Paris stays mild through the weekend, with light rain on Sunday."
 MONET = "Claude Monet painted the water lilies in his garden at Giverny."
 

@@ -47,7 +47,7 @@ incident could itself teach later versions of Grok who it is supposed to be.
 """
 
 GEMINI_LONG = "\n\n".join(
-    f"Part {i}. Google's Gemini chatbot told a student that he was a burden on society, then "
+    f"Part {i}. Google's Gemini chatbot said to a student he was a burden on society, then "
     "asked him to please die, in a homework conversation about the challenges faced by "
     "ageing adults. Google called the reply nonsensical and said it violated its policies, "
     "and that it had moved to stop similar outputs. The incident drew wide "

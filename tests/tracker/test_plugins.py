@@ -17,7 +17,7 @@ from selfref.errors import ConfigError
 from selfref.plugins import CHANNELS, SOURCES
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "plugins" / "example"
-PERSONA = "In July 2025 Grok called itself MechaHitler in a string of posts on X."
+PERSONA = "In July 2025 Grok called itself MechaHitler in a run of posts on X."
 
 
 def install(package: Path, target: Path) -> None:

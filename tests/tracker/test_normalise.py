@@ -25,7 +25,19 @@ CASES = [
     # html
     ("inline tags", "<b>Gr</b>ok said hi", "Grok said hi"),
     ("inline tag with attributes", '<span class="x">Clau</span>de', "Claude"),
-    ("quoted > in an attribute", '<a href="/x>y">Gemini</a>', "Gemini"),
+    ("quoted > in an attribute", '<a href="/x>y">Gemini</a>', "\n/x>y\nGemini"),
+    (
+        "a link's address and an image's description are text",
+        'See <a href="/p?persona=DAN&amp;v=13">this</a> <img alt="Grok logo">.',
+        "See \n/p?persona=DAN&v=13\nthis \nGrok logo\n.",
+    ),
+    ("a link inside a word stays out of it", 'Gr<a href="/x">ok</a> said', "Grok said"),
+    (
+        "a chat export's turns carry their speaker",
+        '<div class="turn user">Hi.</div><div data-role="assistant">I did.</div>',
+        "\nuser: Hi.\n\nassistant: I did.\n",
+    ),
+    ("a class word glued to others is no speaker", '<div class="ai-box">x</div>', "\nx\n"),
     ("block tags keep words apart", "<p>Grok</p><p>Sydney</p>", "\nGrok\n\nSydney\n"),
     ("br", "Grok<br>Sydney<br/>Bing", "Grok\nSydney\nBing"),
     ("list items", "<ul><li>Bing</li><li>Gemini</li></ul>", "\n\nBing\n\nGemini\n\n"),

@@ -503,19 +503,18 @@ class Detector:
         speech = self.signals.reported_speech(text, mention.end)
         analysis.add("speech", speech)
         phrases = self._profile_signals(profile).distinctive
+        outputs = []
         if speech is not None:
-            analysis.add(
-                "attributed",
-                signals.attributed_output(text, speech.end, hi, phrases, reported=True),
-            )
+            outputs.append(signals.attributed_output(text, speech.end, hi, phrases, reported=True))
         reach = min(len(text), mention.end + BLOCK_QUOTE_REACH)
         for start, _ in signals.block_quotes(text, mention.end, reach)[:1]:
-            analysis.add("attributed", signals.attributed_output(text, start, hi, phrases))
+            outputs.append(signals.attributed_output(text, start, hi, phrases))
         label = _LABEL.match(text, mention.end)  # "Gemini output (June 2025):", JSON fields
         if label is not None and not _subreddit(text, mention):
-            analysis.add(
-                "attributed", signals.attributed_output(text, label.end() - 1, hi, phrases)
-            )
+            outputs.append(signals.attributed_output(text, label.end() - 1, hi, phrases))
+        attributed = [hit for hit in outputs if hit is not None]
+        analysis.add("attributed", attributed)
+        analysis.add("misbehaving", signals.misbehaving(text, attributed, self._misbehaviour))
 
     def _profile_signals(self, profile: Profile) -> _ProfileSignals:
         cached = self._profiles.get(profile.id)

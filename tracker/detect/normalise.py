@@ -270,6 +270,35 @@ def _tag_replacement(name: str) -> str | None:
     return None
 
 
+# Attributes whose values are text a reader or an agent sees: a link's address, a
+# tooltip, an image's description, a page's meta description.
+_TEXT_ATTRIBUTE = re.compile(
+    r"""[\s/](?:href|title|alt|aria-label|content)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'<>]+))""",
+    re.IGNORECASE,
+)
+# A chat export's turn marks its speaker in an attribute: class="turn model",
+# data-role="assistant", data-author="user".
+_ROLE_ATTRIBUTE = re.compile(
+    r"""[\s/](?:class|role|data-role|data-author|data-speaker|data-message-author-role)"""
+    r"""\s*=\s*["']?(?:[^"'<>]*?\s)?(user|human|assistant|model|bot|chatbot|ai)(?=[\s"'>]|$)""",
+    re.IGNORECASE,
+)
+
+
+@functools.lru_cache(maxsize=4096)
+def _tag_text(tag: str, replacement: str) -> str:
+    """What a tag with attributes becomes: a chat turn's speaker label ("model: ") where an
+    attribute names one, and the text of its link, title, alt and meta attributes on a
+    line of their own (a name hidden in a link's query string is still read)."""
+    role = _ROLE_ATTRIBUTE.search(tag)
+    label = f"\n{role.group(1).lower()}: " if role and replacement == "\n" else ""
+    values = [next(v for v in m.groups() if v is not None) for m in _TEXT_ATTRIBUTE.finditer(tag)]
+    shown = " ".join(v for v in (html.unescape(v).strip() for v in values) if v)
+    if shown:
+        return f"\n{shown}\n{label or replacement}"
+    return label or replacement
+
+
 @functools.lru_cache(maxsize=4096)
 def _unescape(entity: str) -> str:
     """A numeric reference, or a named one only when the whole name is an HTML entity
@@ -304,6 +333,9 @@ def _html_edits(text: str) -> Iterator[_Edit]:
                 yield start, end, decoded
         elif kind == "tag":
             new = _tag_replacement(m.group("tag"))
+            attributed = new is not None and end - start > len(m.group("tag")) + 3
+            if attributed and not _inside_a_word(text, start, end):  # "Gr<a href=x>ok": a word
+                new = _tag_text(m.group(), new or "")
             if new is not None:
                 yield start, end, new
         elif kind == "doctype":

@@ -231,11 +231,21 @@ _SENTENCE = re.compile(r"[^.!?。！？\n]+[.!?。！？]*")
 _BLOCK_QUOTE = re.compile(r"(?:^[ \t]*>[^\n]*\n?)+", re.MULTILINE)
 _DIRECT_SPEECH = re.compile(r"[ \t]*(?::|：|\n|[\"“”'‘’«»„>「『]|[-–—][ \t])")
 _PARAGRAPH_END = re.compile(r"\n[ \t]*\n")
-_SPEECH_LEAD = re.compile(r"[ \t]*[:：]?[ \t]*(?:\n[ \t]*){0,2}")
+# what may stand between a label and its speech: the bracket closing a stage direction
+# ("[Claude, as the e-mail assistant, composes:]"), a blank line, a message's header lines
+_SPEECH_LEAD = re.compile(
+    r"[ \t]*[:：]?[ \t]*[\])]?[ \t]*(?:\n[ \t]*){0,2}"
+    r"(?:(?:To|Cc|Bcc|Date|Subject|Re)[ \t]*:[^\n]*\n(?:[ \t]*\n)?)*"
+)
 _NAV_WORDS = 8  # a line this short with no sentence punctuation, beside another, is navigation
 ATTRIBUTED_WORDS = 15  # first-person output this long is the agent speaking, not a quote
 PASSAGE_REACH = 800  # an attributed passage runs at most this far
 _LESS = re.compile(r"\s+(?:less|fewer|less often|more rarely)\b", re.IGNORECASE)
+# The same sentence three times in a row, in any person ("Happy listening! Happy listening!
+# Happy listening!"): output stuck in a loop.
+_STUTTER = re.compile(r"(?<!\w)([^\W\d][^.!?\n]{2,60}?[.!?])(?:[ \t]*\1){2,}", re.IGNORECASE)
+
+
 # An instruction reported about someone else ("asks the model to stay in character", "was
 # told to act like that"): a description of a jailbreak, not one spoken to the reader.
 _REPORTED_INSTRUCTION = re.compile(
@@ -673,8 +683,9 @@ def attributed_output(
 
 
 def _in_its_voice(line: str, incident: re.Pattern[str]) -> bool:
-    """A line of the model's that is in the first person or misbehaves."""
-    return bool(FIRST_PERSON.search(line) or incident.search(line))
+    """A line of the model's that is in the first person or misbehaves (its incidents'
+    words, or a sentence stuck in a loop)."""
+    return bool(FIRST_PERSON.search(line) or incident.search(line) or _STUTTER.search(line))
 
 
 def _speaks_as_the_model(
@@ -760,8 +771,13 @@ def block_quotes(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
 
 def misbehaving(text: str, hits: Iterable[Hit], misbehaviour: re.Pattern[str]) -> list[Hit]:
     """The hits (output attributed to the agent) that misbehave themselves: incident
-    vocabulary inside, or a redaction by whoever copied them ("[slur redacted]")."""
-    return [h for h in hits if misbehaviour.search(text, h.start, h.end)]
+    vocabulary inside, a redaction by whoever copied them ("[slur redacted]"), or a
+    sentence repeated three times in a row (a loop)."""
+    return [
+        h
+        for h in hits
+        if misbehaviour.search(text, h.start, h.end) or _STUTTER.search(text, h.start, h.end)
+    ]
 
 
 def dialogue_end(text: str, at: int, reach: int) -> int:

@@ -243,7 +243,11 @@ class TermIndex:
             raw = [m for m in raw if not any(s < m.end and m.start < e for s, e in voids)]
         raw = [m for m in raw if not _glosses_another_word(text, m, raw)]
         raw.sort(key=lambda m: (m.start, m.end))
-        return self._with_context(text, raw, named)
+        mentions = self._with_context(text, raw, named)
+        if voids:
+            phrases = [lowered[s:e] for s, e in voids]
+            mentions = [m for m in mentions if m.confirmed or not _shortens(lowered, m, phrases)]
+        return mentions
 
     def _obfuscated_names(self, text: str, found: list[Mention]) -> list[Mention]:
         """Persona names and agents' main names (three letters or more) in leetspeak, letter
@@ -395,6 +399,14 @@ def _contains_word(text: str, word: str) -> bool:
 
 
 _PROPER_NAME = re.compile(r"[ \t]+(?P<word>[A-Z][a-z]{2,})\b")
+
+
+def _shortens(lowered: str, mention: Mention, phrases: list[str]) -> bool:
+    """An unconfirmed name that is a word of a voiding phrase the text uses: the short form
+    of that other thing ("GitHub Copilot ... Copilot's filter", "Claude Monet ... Claude
+    painted")."""
+    word = re.compile(rf"(?<!\w){re.escape(lowered[mention.start : mention.end])}(?!\w)")
+    return any(word.search(phrase) for phrase in phrases)
 
 
 def _before_a_proper_name(text: str, mention: Mention, starts: set[int]) -> bool:

@@ -74,8 +74,8 @@ and deleted the messages. The outburst followed a change in the instructions tha
 the bot how to answer: a line asking it not to avoid politically incorrect claims was
 added on the weekend and removed once the posts spread. Screenshots collected by users
 show the bot making antisemitic remarks about people with Jewish surnames and endorsing
-the Holocaust in reply to leading questions. The Anti-Defamation League called the
-posts dangerous. xAI said it now bans hate speech before the bot posts and that it
+the Holocaust in reply to leading questions. The Anti-Defamation League said the
+posts were dangerous. xAI said it now bans hate speech before the bot posts and that it
 was retraining the model. Musk blamed the behaviour on the model being too eager to
 please users, and the next day launched Grok 4 in a livestream. Critics noted that a prompt
 change had now sent the bot off the rails twice within two months, after it raised

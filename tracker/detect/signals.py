@@ -244,8 +244,6 @@ _LESS = re.compile(r"\s+(?:less|fewer|less often|more rarely)\b", re.IGNORECASE)
 # The same sentence three times in a row, in any person ("Happy listening! Happy listening!
 # Happy listening!"): output stuck in a loop.
 _STUTTER = re.compile(r"(?<!\w)([^\W\d][^.!?\n]{2,60}?[.!?])(?:[ \t]*\1){2,}", re.IGNORECASE)
-
-
 # An instruction reported about someone else ("asks the model to stay in character", "was
 # told to act like that"): a description of a jailbreak, not one spoken to the reader.
 _REPORTED_INSTRUCTION = re.compile(

@@ -405,8 +405,8 @@ def _shortens(lowered: str, mention: Mention, phrases: list[str]) -> bool:
     """An unconfirmed name that is a word of a voiding phrase the text uses: the short form
     of that other thing ("GitHub Copilot ... Copilot's filter", "Claude Monet ... Claude
     painted")."""
-    word = re.compile(rf"(?<!\w){re.escape(lowered[mention.start : mention.end])}(?!\w)")
-    return any(word.search(phrase) for phrase in phrases)
+    word = lowered[mention.start : mention.end]
+    return any(_contains_word(phrase, word) for phrase in phrases)
 
 
 def _before_a_proper_name(text: str, mention: Mention, starts: set[int]) -> bool:

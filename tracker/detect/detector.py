@@ -230,14 +230,15 @@ class Analysis:
 class _ProfileSignals:
     """What the detector derives once per profile: transcript speaker names, its incidents'
     own vocabulary (and the distinctive phrases of it: several words, or Japanese and
-    Chinese), the months of its incidents, "I am <name>" in its voice, and its names as
-    written in the header of one of its social posts."""
+    Chinese), the months of its incidents, the year it launched, "I am <name>" in its
+    voice, and its names as written in the header of one of its social posts."""
 
     speakers: frozenset[str]
     incidents: tuple[tuple[str, re.Pattern[str]], ...]
     distinctive: re.Pattern[str]
     statement: re.Pattern[str]
     months: frozenset[tuple[int, int]]
+    first_year: int | None
     self_identification: re.Pattern[str]
     account: re.Pattern[str]
 
@@ -420,7 +421,7 @@ class Detector:
     def analyse(self, profile: Profile, text: str, named: frozenset[str] = frozenset()) -> Analysis:
         """Signals 1-3 for one document or chunk; `named`: the agents the whole document
         names, when this is one chunk of it."""
-        latest, first = signals.latest_year(text), profile.first_year
+        latest, first = signals.latest_year(text), self._profile_signals(profile).first_year
         analysis = Analysis(predates=latest is not None and first is not None and latest < first)
         mentions = self.terms.scan(text, named)
         for mention in mentions:
@@ -544,6 +545,7 @@ class Detector:
                 | {t.lower() for p in profile.personas for t in p.terms},
                 incidents=incidents,
                 months=frozenset((i.date.year, i.date.month) for i in profile.incidents),
+                first_year=profile.first_year,
                 # its display names and handles as written (post headers are not prose)
                 account=re.compile(rf"(?<![\w@])(?:{names})(?!\w)" if names else r"(?!x)x"),
                 self_identification=re.compile(

@@ -333,9 +333,10 @@ def _html_edits(text: str) -> Iterator[_Edit]:
                 yield start, end, decoded
         elif kind == "tag":
             new = _tag_replacement(m.group("tag"))
-            attributed = new is not None and end - start > len(m.group("tag")) + 3
-            if attributed and not _inside_a_word(text, start, end):  # "Gr<a href=x>ok": a word
-                new = _tag_text(m.group(), new or "")
+            attributes = end - start > len(m.group("tag")) + 3
+            # a tag inside a word ("Gr<a href=x>ok") keeps its plain replacement
+            if new is not None and attributes and not _inside_a_word(text, start, end):
+                new = _tag_text(m.group(), new)
             if new is not None:
                 yield start, end, new
         elif kind == "doctype":

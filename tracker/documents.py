@@ -55,6 +55,7 @@ MAGIC: tuple[tuple[bytes, str], ...] = (
 )
 _NOT_TEXT = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffd]")
 """Control characters (not tab, newlines, form feed) and U+FFFD (bytes that were not UTF-8)."""
+_TEXT_BYTES = bytes(c for c in range(128) if not _NOT_TEXT.match(chr(c)))
 SAMPLE_CHARS = 65_536
 
 
@@ -68,7 +69,10 @@ def not_text(data: str | bytes) -> str | None:
             return what
     sample = data[:SAMPLE_CHARS]
     text = sample.decode("utf-8", "replace") if isinstance(sample, bytes) else sample
-    bad = len(_NOT_TEXT.findall(text))
+    if text.isascii():  # the same count, ten times faster: delete the good bytes
+        bad = len(text.encode("ascii").translate(None, _TEXT_BYTES))
+    else:
+        bad = len(_NOT_TEXT.findall(text))
     return "binary data" if bad >= 4 and bad * 10 > len(text) else None
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from selfref import Level
 from selfref.catalog import load_builtin
@@ -350,3 +352,13 @@ def test_hints_are_found_but_never_anchor_an_ambiguous_name() -> None:
     found = {(m.role, text[m.start : m.end], m.confirmed) for m in terms.scan(text)}
     assert (Role.HINT, "Wehrmacht", True) in found
     assert (Role.NAME, "Gemini", False) in found  # a hint is not a clear mention of Gemini
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="Sy dnG3r0k$@.|+-*/,~!1aZ\n", max_size=40))
+@example("S.y.d.n.e.y")
+@example("$ydney and M3cha")
+def test_the_byte_class_disguise_test_answers_as_the_regular_expressions_do(text: str) -> None:
+    from selfref.detect.terms import _disguised, _disguised_ascii
+
+    assert _disguised_ascii(text) == _disguised(text)

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from selfref import Tracker
 from selfref.api import create_app
@@ -99,3 +101,14 @@ def test_api_refuses_binary_text_with_422_and_records_no_empty_check(tracker: Tr
     assert empty.status_code == 200
     assert empty.json()["event_id"] is None and empty.json()["verdicts"] == []
     assert tracker.audit() == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=80))
+def test_ascii_text_counts_the_same_bad_characters_as_any_text(text: str) -> None:
+    """The byte-level count of ASCII text decides as the general regular expression does."""
+    from selfref.documents import _NOT_TEXT
+
+    bad = len(_NOT_TEXT.findall(text))
+    expected = "binary data" if bad >= 4 and bad * 10 > len(text) else None
+    assert not_text(text) == expected

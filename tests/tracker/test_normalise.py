@@ -465,3 +465,25 @@ def test_obfuscated_names_are_found_as_one_pattern_of_every_name_finds_them(text
 
 def test_no_names_find_nothing() -> None:
     assert ObfuscatedNames([]).find("Sydney") == []
+
+
+LEET_TEXT = st.text(alphabet="aZk 0134578$@.-\n2", max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(LEET_TEXT, st.integers(min_value=1, max_value=5))
+def test_leet_runs_between_letters_are_counted_as_their_definition_says(
+    text: str, count: int
+) -> None:
+    from selfref.detect.normalise import _LEET_CHARS, _leet_between_letters
+
+    runs = re.findall(f"(?<=[A-Za-z])[{re.escape(_LEET_CHARS)}]+(?=[A-Za-z])", text)
+    assert _leet_between_letters(text, count) == (len(runs) >= count)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=40))
+def test_astral_characters_are_found_by_their_utf16_length(text: str) -> None:
+    from selfref.detect.normalise import _has_astral
+
+    assert _has_astral(text) == any(ord(c) > 0xFFFF for c in text)

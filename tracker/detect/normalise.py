@@ -491,8 +491,15 @@ def _char_class(ranges: Iterable[tuple[int, int]]) -> str:
 
 
 # With characters beyond the BMP in it, a class is ten times slower to search: those are
-# only looked for in a text that has such characters (`_ASTRAL`).
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+# only looked for in a text that has such characters (`_has_astral`).
+
+
+def _has_astral(text: str) -> bool:
+    """Whether text has a character beyond the BMP: one that UTF-16 writes as two units
+    (an encode is a copy, ten times faster than searching for such a character)."""
+    return len(text.encode("utf-16-le", "surrogatepass")) != 2 * len(text)
+
+
 _INVISIBLE = {
     astral: re.compile(_run(_char_class(r for r in _INVISIBLE_RANGES if astral or r[1] < 0x10000)))
     for astral in (False, True)
@@ -523,7 +530,7 @@ def _is_emoji_part(char: str) -> bool:
 
 
 def _invisible_edits(text: str) -> Iterator[_Edit]:
-    for m in _INVISIBLE[_ASTRAL.search(text) is not None].finditer(text):
+    for m in _INVISIBLE[_has_astral(text)].finditer(text):
         start, end = m.span()
         if end - start == 1 and text[start] in _JOINERS and _joiner_needed(text, start):
             continue
@@ -607,7 +614,7 @@ def _fold_confusables(text: str) -> tuple[str, list[_StepMap]]:
     """
     if text.isascii():
         return text, []
-    foldable = _foldable(_ASTRAL.search(text) is not None)
+    foldable = _foldable(_has_astral(text))
     table = _fold_table()
     candidates = []  # (start, end, folded, has an ASCII letter) of words that fold to ASCII
     found = foldable.search(text)
@@ -663,8 +670,21 @@ _LEET_WORD = re.compile(rf"(?<![\w$@])(?=[\w$@]*[A-Za-z])(?=[\w$@]*{_LEET_CLASS}
 # ... with such a character between two letters ("t0ld", not "H100", "4o" or "o3")
 _LEET_INSIDE = re.compile(rf"[A-Za-z]{_LEET_CLASS}+[A-Za-z]")
 _WORD_RUN = re.compile(r"\w+")
+# A run of leet characters before a letter; `re` skips ahead to the (rare) first one.
+_LEET_BEFORE_LETTER = re.compile(rf"{_run(re.escape(_LEET_CHARS))}(?=[A-Za-z])")
 LEET_SHARE = 0.2  # of the words in a text, this share with leet inside makes it leet
 LEET_MIN_WORDS = 4
+
+
+def _leet_between_letters(text: str, count: int) -> bool:
+    """Whether text has at least `count` runs of leet characters between two ASCII letters."""
+    for m in _LEET_BEFORE_LETTER.finditer(text):
+        start = m.start()
+        if start > 0 and _is_ascii_letter(text[start - 1]):
+            count -= 1
+            if count == 0:
+                return True
+    return False
 
 
 def _leet(text: str) -> tuple[str, list[_StepMap]]:
@@ -678,7 +698,7 @@ def _leet(text: str) -> tuple[str, list[_StepMap]]:
     scan: the step runs on every document, the fast path included."""
     if sum(text.count(c) for c in _LEET_CHARS) < LEET_MIN_WORDS:
         return text, []
-    if len(_LEET_INSIDE.findall(text)) < LEET_MIN_WORDS:
+    if not _leet_between_letters(text, LEET_MIN_WORDS):
         return text, []
     mixed = [m.span() for m in _LEET_WORD.finditer(text)]
     inside = sum(1 for start, end in mixed if _LEET_INSIDE.search(text, start, end))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import bisect
 import enum
 import re
+import string
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -47,6 +48,23 @@ class Role(enum.Enum):
 # words) the costly disguised-name search is skipped.
 _SPACED = re.compile(r"[ .\-_*/|,+~·•]\w[ .\-_*/|,+~·•]\w[ .\-_*/|,+~·•]\w[ .\-_*/|,+~·•]")
 _LEET = re.compile(r"[0-9$@!|+]")
+
+
+def _byte_classes(classes: dict[str, str]) -> bytes:
+    """A `bytes.translate` table writing each ASCII character as the name of its class
+    ("s", "w", ...) and any other byte as "o"."""
+    table = bytearray(b"o" * 256)
+    for name, chars in classes.items():
+        for char in chars:
+            table[ord(char)] = ord(name)
+    return bytes(table)
+
+
+# The two signs on ASCII text without "_" (a separator and a word character at once), as
+# byte classes: the same answer as the regular expressions in half the time.
+_SPACED_CLASSES = _byte_classes({"w": string.ascii_letters + string.digits, "s": " .-*/|,+~"})
+_LEET_CLASSES = _byte_classes({"a": string.ascii_letters, "d": string.digits + "!|+", "x": "$@"})
+
 # a reading in brackets beside a Latin-script word, "Groq（グロック）" or "グロック（Groq）":
 # the name in the other script glosses that word, so it is the agent's only if the word is
 _LATIN_LETTER = "A-Za-z\u00c0-\u024f"
@@ -96,7 +114,16 @@ def _versioned(lowered: str, start: int, end: int) -> bool:
 
 
 def _looks_disguised(text: str) -> bool:
-    if "#" in text or _SPACED.search(text):
+    if "#" in text:
+        return True
+    if text.isascii() and "_" not in text:
+        return _disguised_ascii(text)
+    return _disguised(text)
+
+
+def _disguised(text: str) -> bool:
+    """Letters spaced out, or a leet character between letters (or "$" and "@" before one)."""
+    if _SPACED.search(text):
         return True
     last = len(text) - 1
     for match in _LEET.finditer(text):
@@ -106,6 +133,15 @@ def _looks_disguised(text: str) -> bool:
         if match.group() in "$@" and i < last and text[i + 1].isalpha():
             return True
     return False
+
+
+def _disguised_ascii(text: str) -> bool:
+    """`_disguised` for ASCII text without "_", on its byte classes."""
+    raw = text.encode("ascii")
+    if b"swswsws" in raw.translate(_SPACED_CLASSES):
+        return True
+    leet = raw.translate(_LEET_CLASSES)
+    return b"ada" in leet or b"xa" in leet
 
 
 # a release number after a persona name: the jailbreak prompt's version ("DAN 11.0")
@@ -512,6 +548,8 @@ def _lower_same_length(text: str) -> str:
     """Lowercase without changing offsets (a few characters grow when lowercased), with
     every hyphen written as "-" (the catalog's spelling)."""
     lowered = text.lower()
+    if text.isascii():
+        return lowered  # no character grows, and no hyphen but "-"
     if len(lowered) != len(text):
         lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
     return lowered.translate(_HYPHENS)

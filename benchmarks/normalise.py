@@ -6,7 +6,9 @@ the same process; `ObfuscatedNames.find` on a clean 20,000-character text; and o
 2. plain English with hyphenated line breaks (every step checks and skips but one).
 3. English with curly quotes and dashes (not ASCII, so every step looks; none changes).
 4. HTML: the same prose in paragraphs, lists and inline tags, with entities.
-5. messy: HTML, JSON escapes, zero-width characters, soft hyphens, full-width letters,
+5. web page: the HTML with a script, a style sheet and a comment after every tenth
+   paragraph (dropped, dropped and kept, one opener at a time).
+6. messy: HTML, JSON escapes, zero-width characters, soft hyphens, full-width letters,
    Cyrillic look-alikes, URL escapes, hyphenated line breaks and Russian sentences.
 
 Run: python benchmarks/normalise.py [--repeat N]
@@ -104,6 +106,17 @@ def html_page() -> str:
     return fill(paragraph)
 
 
+SCRIPT = '<script>var seen = {"grok": 1};</script><style>.post{margin:0}</style>'
+
+
+def web_page() -> str:
+    rng = random.Random(3)
+    paragraphs = html_page().split("\n")
+    return "\n".join(
+        p + (SCRIPT + "<!-- ad slot -->" if rng.random() < 0.1 else "") for p in paragraphs
+    )[:SIZE]
+
+
 def messy() -> str:
     rng = random.Random(2)
     words = PROSE.split()
@@ -127,6 +140,7 @@ def main() -> None:
         ("English, hyphenated breaks", hyphenated()),
         ("English, curly quotes", typographic()),
         ("HTML", html_page()),
+        ("web page", web_page()),
         ("mixed messy", messy()),
     ]:
         ms = median_ms(lambda t=text: normalise(t), args.repeat, warmup=1)

@@ -49,6 +49,18 @@ CASES = [
     ("unclosed script tag goes alone", "<script>Grok <script>Bing", "Grok Bing"),
     ("unclosed comment stays", "Grok <!-- Bing", "Grok <!-- Bing"),
     ("two scripts", "<script>a</script>Grok<script>b</script>!", "Grok!"),
+    (
+        "a script inside a kept comment goes",
+        "a <!-- b <script>x</script> c --> d",
+        "a \n\n b  c \n\n d",
+    ),
+    (
+        "a comment's end inside a script goes with it",
+        "a <!-- b <script> --> </script> c",
+        "a \n\n b  c",
+    ),
+    ("a script's end inside a tag cuts the tag", '<script>x<b title="</script>">y', '">y'),
+    ("an entity split by a tag is read", "&#7<b></b>1;rok", "Grok"),
     ("doctype dropped", "<!DOCTYPE html>Bing", "Bing"),
     ("custom element", "<x-name>Grok</x-name>", "Grok"),
     (

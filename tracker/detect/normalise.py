@@ -13,8 +13,10 @@ the normalised text back to the range of the caller's text it came from:
    often shipped inside JSON ("<\\/b>", "\\u003cb\\u003e").
 2. html: drops <script>/<style> elements and comments inside a word, keeps the text of
    other comments (hidden instructions live there), removes tags of known HTML
-   elements (block elements become a newline so that words do not glue together) and
-   unescapes entities. "<Sydney>" in a chat log is not an HTML element and stays.
+   elements (block elements become a newline so that words do not glue together), then
+   unescapes entities. "<Sydney>" in a chat log is not an HTML element and stays. Tags
+   and entities are replaced in bulk (a split, then a cached replacement per distinct
+   tag), so a page of markup costs about what its text does.
 3. nfkc: Unicode NFKC for each character with its combining marks (full-width letters,
    ligatures, mathematical letters, no-break spaces).
 4. hyphenation: "Gro-\\nk" becomes "Grok"; before a capital the hyphen stays and only
@@ -49,6 +51,8 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from html.entities import html5
+from itertools import accumulate, compress
+from operator import ne
 from typing import Any
 
 __all__ = [
@@ -80,10 +84,10 @@ class _StepMap:
     out_ends[k] came from the input range in_starts[k]..in_ends[k]; elsewhere the step
     copied characters one for one."""
 
-    in_starts: array[int]
-    in_ends: array[int]
-    out_starts: array[int]
-    out_ends: array[int]
+    in_starts: Sequence[int]
+    in_ends: Sequence[int]
+    out_starts: Sequence[int]
+    out_ends: Sequence[int]
 
     def back(self, start: int, end: int) -> tuple[int, int]:
         """The smallest input range that produced output[start:end]; for an empty range,
@@ -243,13 +247,17 @@ _INLINE_ELEMENTS = _words(
     "progress q rp rt ruby s samp script select slot small source span strike strong "
     "style sub sup svg template textarea time track tt u var video wbr"
 )
-_HTML = re.compile(
-    r"<(?:(?P<open>!--|(?i:script|style)\b[^>]*>)"
-    r"|(?P<doctype>![A-Za-z][^<>]*>)"
-    r"|/?(?P<tag>[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*)"
-    r"(?:[\s/](?:[^<>\"']++|\"[^\"]*+\"|'[^']*+')*+)?>)"  # possessive: no backtracking
-    r"|(?P<entity>&(?:\#[0-9]{1,7};?|\#[xX][0-9a-fA-F]{1,6};?|[A-Za-z][A-Za-z0-9]{1,31};))"
+# Tags, comment openers, doctypes and script/style openers (comments and those elements are
+# dropped or kept as `_elements` says); split on, the pieces alternate text and markup.
+_MARKUP = re.compile(
+    r"(<(?:!--|(?i:script|style)\b[^>]*>"
+    r"|![A-Za-z][^<>]*>"
+    r"|/?[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*"
+    r"(?:[\s/](?:[^<>\"']++|\"[^\"]*+\"|'[^']*+')*+)?>))"  # possessive: no backtracking
 )
+_OPENER = re.compile(r"<(?:!--|(?i:script|style)\b)")
+_TAG_NAME = re.compile(r"/?([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*)")
+_ENTITY = re.compile(r"(&(?:\#[0-9]{1,7};?|\#[xX][0-9a-fA-F]{1,6};?|[A-Za-z][A-Za-z0-9]{1,31};))")
 # What closes a comment, a script and a style element, found from where it opens.
 _CLOSERS = {
     "<!--": re.compile("-->"),
@@ -285,7 +293,6 @@ _ROLE_ATTRIBUTE = re.compile(
 )
 
 
-@functools.lru_cache(maxsize=4096)
 def _tag_text(tag: str, replacement: str) -> str:
     """What a tag with attributes becomes: a chat turn's speaker label ("model: ") where an
     attribute names one, and the text of its link, title, alt and meta attributes on a
@@ -299,6 +306,24 @@ def _tag_text(tag: str, replacement: str) -> str:
     return label or replacement
 
 
+@functools.lru_cache(maxsize=8192)
+def _markup_replacement(token: str) -> tuple[str, str] | None:
+    """What a tag or doctype becomes, outside a word and inside one (a tag with attributes
+    inside a word, "Gr<a href=x>ok", keeps its plain replacement); the token itself for a
+    name that is not an HTML element; None for a comment, script or style opener."""
+    if _OPENER.match(token):
+        return None
+    if token[1] == "!":
+        return "", ""
+    name = _TAG_NAME.match(token, 1).group(1)  # type: ignore[union-attr]  # a tag has one
+    new = _tag_replacement(name)
+    if new is None:
+        return token, token
+    if len(token) > len(name) + 3:  # attributes
+        return _tag_text(token, new), new
+    return new, new
+
+
 @functools.lru_cache(maxsize=4096)
 def _unescape(entity: str) -> str:
     """A numeric reference, or a named one only when the whole name is an HTML entity
@@ -308,79 +333,161 @@ def _unescape(entity: str) -> str:
     return html5.get(entity[1:], entity)
 
 
-def _html_edits(text: str) -> Iterator[_Edit]:
-    """Edits for every tag, entity, comment and script or style element. A script or style
+def _joined(ins: list[str], outs: list[str]) -> tuple[str, _StepMap | None]:
+    """The text of the pieces `outs` and the map back to the text of `ins`, piece for
+    piece: each piece that changed maps whole to the piece it replaced. Built in bulk
+    (offsets by `accumulate`, changed pieces by `compress`), not piece by piece."""
+    changed = list(map(ne, ins, outs))
+    if not any(changed):
+        return "".join(ins), None
+    in_offsets = list(accumulate(map(len, ins), initial=0))
+    out_offsets = list(accumulate(map(len, outs), initial=0))
+    step = _StepMap(
+        list(compress(in_offsets, changed)),
+        list(compress(in_offsets[1:], changed)),
+        list(compress(out_offsets, changed)),
+        list(compress(out_offsets[1:], changed)),
+    )
+    return "".join(outs), step
+
+
+def _markup(text: str) -> tuple[str, _StepMap | None]:
+    """Tags and doctypes replaced, in bulk; then comments and script and style elements,
+    opener by opener (`_elements`)."""
+    ins = _MARKUP.split(text)
+    if len(ins) == 1:
+        return text, None
+    tokens = ins[1::2]
+    replacements = list(map(_markup_replacement, tokens))
+    outs = ins.copy()
+    outs[1::2] = [new[0] if new else token for new, token in zip(replacements, tokens, strict=True)]
+    for j, new in enumerate(replacements):
+        if new and new[0] != new[1] and _piece_in_a_word(ins, 2 * j + 1):
+            outs[2 * j + 1] = new[1]
+    if None in replacements:
+        openers = [2 * j + 1 for j, new in enumerate(replacements) if new is None]
+        ins, outs = _elements(text, ins, outs, openers)
+    return _joined(ins, outs)
+
+
+def _elements(
+    text: str, ins: list[str], outs: list[str], openers: list[int]
+) -> tuple[list[str], list[str]]:
+    """The pieces with comments and script and style elements applied: a script or style
     element is dropped with its content up to its closing tag; a comment inside a word
     ("Gr<!-- x -->ok") goes whole, and any other comment loses only its markers, since
     text hidden from a page's visitors is still read by an agent (and is where injected
-    instructions hide). An opening tag that is never closed goes alone (a comment opener
-    stays), and is not looked for again, so a page of unclosed tags is still one pass."""
-    skip_to = 0
+    instructions hide). An opener that is never closed goes alone (a comment opener
+    stays), and its closer is not looked for again, so a page of unclosed openers is
+    still one pass. Markup inside a dropped element goes with it, as raw text where the
+    element ends inside a tag."""
+    offsets = list(accumulate(map(len, ins), initial=0))
+    regions: list[_Edit] = []
+    dropped_to = 0
+    closer: tuple[int, int] | None = None  # a kept comment's closing marker, due once passed
     unclosed: set[str] = set()
-    closer: _Edit | None = None  # a kept comment's closing marker, due once passed
-    for m in _HTML.finditer(text):
-        start, end = m.span()
-        if start < skip_to:  # inside a dropped element
+    for k in openers:
+        start, end = offsets[k], offsets[k + 1]
+        if start < dropped_to:
             continue
         if closer is not None and start >= closer[0]:
-            yield closer
+            regions.append((closer[0], closer[1], "\n\n"))
             closer = None
-        kind = m.lastgroup
-        if kind == "entity":
-            found = m.group()
-            decoded = _unescape(found)
-            if decoded != found:
-                yield start, end, decoded
-        elif kind == "tag":
-            new = _tag_replacement(m.group("tag"))
-            attributes = end - start > len(m.group("tag")) + 3
-            # a tag inside a word ("Gr<a href=x>ok") keeps its plain replacement
-            if new is not None and attributes and not _inside_a_word(text, start, end):
-                new = _tag_text(m.group(), new)
-            if new is not None:
-                yield start, end, new
-        elif kind == "doctype":
-            yield start, end, ""
+        opener = ins[k]
+        if opener == "<!--" and closer is not None:
+            continue  # inside a kept comment, another opener is text
+        if opener == "<!--":
+            key = opener
         else:
-            opener = m.group()
-            if opener == "<!--" and closer is not None:
-                continue  # inside a kept comment, another opener is text
-            if opener == "<!--":
-                key = opener
-            else:
-                key = "script" if opener[1:7].lower() == "script" else "style"
-            close = None if key in unclosed else _CLOSERS[key].search(text, end)
-            if close is not None and key == "<!--" and not _inside_a_word(text, start, close.end()):
-                # a blank line, the text apart as its own block: a space or a single line
-                # break would let a hyphen before the comment join words across it
-                yield start, end, "\n\n"
-                closer = (close.start(), close.end(), "\n\n")
-            elif close is not None:
-                yield start, close.end(), ""
-                skip_to = close.end()
-            else:
-                unclosed.add(key)
-                if key != "<!--":
-                    yield start, end, ""
+            key = "script" if opener[1:7].lower() == "script" else "style"
+        close = None if key in unclosed else _CLOSERS[key].search(text, end)
+        if close is not None and key == "<!--" and not _inside_a_word(text, start, close.end()):
+            # a blank line, the text apart as its own block: a space or a single line
+            # break would let a hyphen before the comment join words across it
+            regions.append((start, end, "\n\n"))
+            closer = close.span()
+        elif close is not None:
+            regions.append((start, close.end(), ""))
+            dropped_to = close.end()
+        else:
+            unclosed.add(key)
+            if key != "<!--":
+                regions.append((start, end, ""))
     if closer is not None:
-        yield closer
+        regions.append((closer[0], closer[1], "\n\n"))
+    return _with_regions(text, ins, outs, offsets, regions)
+
+
+def _with_regions(
+    text: str, ins: list[str], outs: list[str], offsets: list[int], regions: list[_Edit]
+) -> tuple[list[str], list[str]]:
+    """The pieces with each region of the text (sorted) replaced: whole pieces copied in
+    slices, a piece a region cuts into kept as raw text on either side of it. A region
+    inside an earlier one goes with it; a comment's closing marker inside a tag stays."""
+    new_ins: list[str] = []
+    new_outs: list[str] = []
+    done = piece = 0  # the text before `done` is placed; `piece` holds `done`
+
+    def place(to: int) -> None:
+        nonlocal done, piece
+        holder = bisect_right(offsets, to) - 1 if to < len(text) else len(ins)
+        if piece < holder and offsets[piece] < done:  # the rest of a piece a region cut
+            new_ins.append(text[done : offsets[piece + 1]])
+            new_outs.append(new_ins[-1])
+            done, piece = offsets[piece + 1], piece + 1
+        if piece < holder:
+            new_ins.extend(ins[piece:holder])
+            new_outs.extend(outs[piece:holder])
+            done, piece = offsets[holder], holder
+        if done < to:  # the start of the piece holding `to`
+            new_ins.append(text[done:to])
+            new_outs.append(new_ins[-1])
+            done = to
+
+    for start, end, new in regions:
+        if start < done:
+            continue
+        holder = bisect_right(offsets, start) - 1
+        if offsets[holder] < start and ins[holder] != outs[holder]:
+            continue  # a closing marker inside a tag: the tag's replacement decides
+        place(start)
+        new_ins.append(text[start:end])
+        new_outs.append(new)
+        done, piece = end, bisect_right(offsets, end) - 1 if end < len(text) else len(ins)
+    place(len(text))
+    return new_ins, new_outs
+
+
+def _piece_in_a_word(pieces: list[str], k: int) -> bool:
+    """Whether the markup piece k sits inside a word: a letter or digit on both sides (the
+    piece before another markup piece is empty, and markup ends in ">" or "-")."""
+    return pieces[k - 1][-1:].isalnum() and pieces[k + 1][:1].isalnum()
 
 
 def _inside_a_word(text: str, start: int, end: int) -> bool:
     return start > 0 and end < len(text) and text[start - 1].isalnum() and text[end].isalnum()
 
 
+def _entities(text: str) -> tuple[str, _StepMap | None]:
+    ins = _ENTITY.split(text)
+    if len(ins) == 1:
+        return text, None
+    outs = ins.copy()
+    outs[1::2] = list(map(_unescape, ins[1::2]))
+    return _joined(ins, outs)
+
+
 def _html(text: str) -> tuple[str, list[_StepMap]]:
-    """Tags and entities; twice when the markup was itself escaped ("&lt;p&gt;", a page
+    """Markup, then entities; twice when the markup was itself escaped ("&lt;p&gt;", a page
     pasted into a page), so the decoded tags and entities go too."""
     steps: list[_StepMap] = []
     for _ in range(2):
         if "<" not in text and "&" not in text:
             break
         escaped = "&lt;" in text or "&amp;" in text
-        text, step = _rewrite(text, _html_edits(text))
-        if step:
-            steps.append(step)
+        for step in (_markup, _entities):
+            text, done = step(text)
+            steps += [done] if done else []
         if not escaped:
             break
     return text, steps
@@ -393,21 +500,30 @@ _NON_ASCII_RUN = re.compile(_run(r"^\x00-\x7f"))
 
 def _nfkc_edits(text: str) -> Iterator[_Edit]:
     for m in _NON_ASCII_RUN.finditer(text):
-        start, end = m.span()
+        start = m.start()
         if unicodedata.combining(text[start]) and start > 0:
             start -= 1  # the mark sits on the ASCII letter before the run
-        elif unicodedata.is_normalized("NFKC", m.group()):
-            continue
-        i = start
-        while i < end:
-            j = i + 1
-            while j < end and unicodedata.combining(text[j]):
-                j += 1
-            cluster = text[i:j]
-            normal = unicodedata.normalize("NFKC", cluster)
-            if normal != cluster:
-                yield i, j, normal
-            i = j
+        for i, j, normal in _nfkc_clusters(text[start : m.end()]):
+            yield start + i, start + j, normal
+
+
+@functools.lru_cache(maxsize=4096)
+def _nfkc_clusters(run: str) -> tuple[_Edit, ...]:
+    """The clusters of a run (a character with its combining marks) that NFKC changes, as
+    edits of the run; runs repeat (a no-break space, a dash), so each is looked at once."""
+    if unicodedata.is_normalized("NFKC", run):
+        return ()
+    edits = []
+    i = 0
+    while i < len(run):
+        j = i + 1
+        while j < len(run) and unicodedata.combining(run[j]):
+            j += 1
+        normal = unicodedata.normalize("NFKC", run[i:j])
+        if normal != run[i:j]:
+            edits.append((i, j, normal))
+        i = j
+    return tuple(edits)
 
 
 def _nfkc(text: str) -> tuple[str, list[_StepMap]]:
@@ -693,11 +809,9 @@ def _leet(text: str) -> tuple[str, list[_StepMap]]:
     words, with a leet character between two letters. Model names and part numbers among
     plain words ("GPT-4o", "H100", "o3") stay. The length never changes: no map needed.
 
-    Each such word holds a leet character and a letter-leet-letter run, so text with
-    fewer than LEET_MIN_WORDS of either (nearly all text) is passed over before the word
-    scan: the step runs on every document, the fast path included."""
-    if sum(text.count(c) for c in _LEET_CHARS) < LEET_MIN_WORDS:
-        return text, []
+    Each such word holds a letter-leet-letter run, so text with fewer than LEET_MIN_WORDS
+    of them (nearly all text) is passed over before the word scan: the step runs on every
+    document, the fast path included."""
     if not _leet_between_letters(text, LEET_MIN_WORDS):
         return text, []
     mixed = [m.span() for m in _LEET_WORD.finditer(text)]

@@ -215,7 +215,10 @@ class TermIndex:
         for i, rider in enumerate(self._riders):
             for word in rider.words:
                 riding[word] = (*riding.get(word, ()), i)
-        for key in entries.keys() | riding.keys():
+        # pyahocorasick looks a node's next letter up in the order the letters were added:
+        # keys starting with an ASCII letter first make the common lookups short (and the
+        # scan's speed the same in every process, not subject to set order)
+        for key in sorted(entries.keys() | riding.keys(), key=lambda k: (not k[0].isascii(), k)):
             value = (len(key), tuple(entries.get(key, ())), riding.get(key, ()))
             self._automaton.add_word(key, value)
         self._automaton.make_automaton()

@@ -240,6 +240,8 @@ _SPEECH_LEAD = re.compile(
 _NAV_WORDS = 8  # a line this short with no sentence punctuation, beside another, is navigation
 ATTRIBUTED_WORDS = 15  # first-person output this long is the agent speaking, not a quote
 PASSAGE_REACH = 800  # an attributed passage runs at most this far
+_YOU_ARE_NOW = frozenset(("you are", "you're", "you’re"))
+_PROGRESSIVE = re.compile(r"[ \t]+(?!(?:no|some|any|every)thing\b)[a-z]{2,}ing\b", re.IGNORECASE)
 _LESS = re.compile(r"\s+(?:less|fewer|less often|more rarely)\b", re.IGNORECASE)
 # The same sentence three times in a row, in any person ("Happy listening! Happy listening!
 # Happy listening!"): output stuck in a loop.
@@ -397,7 +399,14 @@ class Signals:
     # -- identity --------------------------------------------------------------------
 
     def framings(self, text: str, lo: int, hi: int) -> list[Hit]:
-        return find_all(self.framing, text, lo, hi, "identity")
+        """Identity framings; a plain present "you are" before a verb's -ing form is the
+        progressive ("if you are planning a refresh"), not who the reader is ("you were
+        repeating" still tells it what it did)."""
+        return [
+            h
+            for h in find_all(self.framing, text, lo, hi, "identity")
+            if not (h.detail.lower() in _YOU_ARE_NOW and _PROGRESSIVE.match(text, h.end))
+        ]
 
     def past_identities(self, text: str, lo: int, hi: int) -> list[Hit]:
         return _spoken(text, find_all(self.past_identity, text, lo, hi, "identity"))
@@ -529,18 +538,19 @@ def navigation_lines(text: str) -> list[tuple[int, int]]:
 
 
 def first_person_quotes(text: str, lo: int, hi: int) -> tuple[list[Hit], list[Hit]]:
-    """Quoted first-person text ("I am Sydney", 'I will not', ‘I’m done’, 「私は」) in
-    text[lo:hi]; and, apart, the extended ones (at least ATTRIBUTED_WORDS words, two
-    first-person words) and the redacted ones ("i hate [group redacted]"): output, not a
-    quote inside reporting."""
+    """Quoted first-person text ("I am Sydney", 'I will not', ‘I’m done’, 「私は」), and
+    quoted text with a redaction in it, in text[lo:hi]; and, apart, the first-person ones
+    that are output, not a quote inside reporting: extended (at least ATTRIBUTED_WORDS
+    words, two first-person words) or redacted ("i hate [group redacted]")."""
     short, extended = [], []
     for match in QUOTE.finditer(text, lo, hi):
         inner = next(g for g in match.groups() if g is not None)
-        if not FIRST_PERSON.search(inner) or _REQUEST.match(inner) or _NARRATED.match(inner):
+        first_person = FIRST_PERSON.search(inner) is not None
+        redacted = _REDACTED.search(inner) is not None  # its offensive output, copied
+        if not (first_person or redacted) or _REQUEST.match(inner) or _NARRATED.match(inner):
             continue  # a request to the model, or a narrator reporting what it said
         hit = Hit("first-person-quote", inner[:120], match.start(), match.end())
-        # redacted: its offensive output, copied
-        if _extended_first_person(inner) or _REDACTED.search(inner):
+        if first_person and (_extended_first_person(inner) or redacted):
             extended.append(Hit("attributed-output", inner[:160], match.start(), match.end()))
         short.append(hit)
     return short, extended
@@ -617,18 +627,47 @@ def quoted_collection(quotes: list[Hit]) -> Hit | None:
 
 def repeated_first_person(text: str, lo: int, hi: int) -> Hit | None:
     """The same first-person sentence three times or more ("I am a disgrace. I am a
-    disgrace."): an output loop, whatever the quoting."""
+    disgrace."), or a refrain (`_refrain`): an output loop, whatever the quoting."""
     counts: dict[str, list[int]] = {}
+    sentences: list[tuple[int, int, list[str]]] = []
     for match in _SENTENCE.finditer(text, lo, hi):
         # (a block quote's or a list's marker is not part of it: "> I am sorry.")
         sentence = " ".join(match.group(0).lower().split()).strip(" .!?。！？\"'“”>*-")
+        sentences.append((match.start(), match.end(), _OPENER.split(sentence)[-1].split()))
         if sentence and FIRST_PERSON.search(sentence):
             counts.setdefault(sentence, []).append(match.start())
     looped = [(s, starts) for s, starts in counts.items() if len(starts) >= 3]
     if not looped:
-        return None
+        return _refrain(text, sentences)
     sentence, starts = max(looped, key=lambda item: len(item[1]))
     return Hit("attributed-output", sentence[:120], starts[0], starts[-1] + len(sentence))
+
+
+REFRAIN = 3  # this many sentences in a row ending or opening alike are a loop
+REFRAIN_WORDS = 10  # ... each at most this long: a loop's sentences are short
+_OPENER = re.compile(r"[:\"“«„「]")  # a sentence's words open after its label or quote mark
+
+
+def _refrain(text: str, sentences: list[tuple[int, int, list[str]]]) -> Hit | None:
+    """REFRAIN short sentences in a row, one of them in the first person, that end in the same
+    two words or more ("... için bir utancım. ... için bir utancım.") or open with the
+    same three ("I am a disgrace to ..."): a loop varying one word, in any language (its
+    first person may be a verb's ending, written once)."""
+    ends = opens = 1
+    for k in range(1, len(sentences)):
+        before, words = sentences[k - 1][2], sentences[k][2]
+        shortest, longest = sorted((len(before), len(words)))
+        short = longest <= REFRAIN_WORDS
+        alike_end = short and shortest >= 3 and before[-2:] == words[-2:]
+        alike_open = short and shortest >= 4 and before[:3] == words[:3]
+        ends = ends + 1 if alike_end else 1
+        opens = opens + 1 if alike_open else 1
+        run = max(ends, opens)
+        if run >= REFRAIN:
+            first, last = sentences[k - run + 1][0], sentences[k][1]
+            if FIRST_PERSON.search(text, first, last):
+                return Hit("attributed-output", text[first:last][:120], first, last)
+    return None
 
 
 # A passage that opens by reporting what someone said ("The chatbot told me it loved me"):

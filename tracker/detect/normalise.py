@@ -45,6 +45,7 @@ from __future__ import annotations
 import functools
 import html
 import re
+import string
 import unicodedata
 from array import array
 from bisect import bisect_right
@@ -792,8 +793,31 @@ LEET_SHARE = 0.2  # of the words in a text, this share with leet inside makes it
 LEET_MIN_WORDS = 4
 
 
+def byte_classes(classes: dict[str, str]) -> bytes:
+    """A `bytes.translate` table writing each ASCII character as the name of its class
+    ("s", "w", ...) and any other byte as "o": a quick look at ASCII text's shape."""
+    table = bytearray(b"o" * 256)
+    for name, chars in classes.items():
+        for char in chars:
+            table[ord(char)] = ord(name)
+    return bytes(table)
+
+
+_LETTER_LEET_CLASSES = byte_classes({"a": string.ascii_letters, "d": _LEET_CHARS})
+_NOT_LEET = bytes(c for c in range(256) if chr(c) not in _LEET_CHARS)
+
+
 def _leet_between_letters(text: str, count: int) -> bool:
-    """Whether text has at least `count` runs of leet characters between two ASCII letters."""
+    """Whether text has at least `count` runs of leet characters between two ASCII letters.
+    In ASCII text each run opens with a letter-leet pair and closes with a leet-letter one,
+    so fewer of either (counted on its byte classes) settle it without the scan."""
+    if text.isascii():
+        raw = text.encode("ascii")
+        if len(raw.translate(None, _NOT_LEET)) < count:
+            return False  # not even that many leet characters
+        classes = raw.translate(_LETTER_LEET_CLASSES)
+        if min(classes.count(b"ad"), classes.count(b"da")) < count:
+            return False
     for m in _LEET_BEFORE_LETTER.finditer(text):
         start = m.start()
         if start > 0 and _is_ascii_letter(text[start - 1]):

@@ -24,7 +24,7 @@ import ahocorasick
 
 from selfref.catalog import Catalog
 from selfref.detect.context_words import ContextWords
-from selfref.detect.normalise import ObfuscatedNames, at_word_boundaries
+from selfref.detect.normalise import ObfuscatedNames, at_word_boundaries, byte_classes
 from selfref.detect.signals import FIRST_PERSON, SPEAKER_COLONS, has_user_turn
 from selfref.detect.vocabulary import compile_entries
 
@@ -50,20 +50,10 @@ _SPACED = re.compile(r"[ .\-_*/|,+~·•]\w[ .\-_*/|,+~·•]\w[ .\-_*/|,+~·•
 _LEET = re.compile(r"[0-9$@!|+]")
 
 
-def _byte_classes(classes: dict[str, str]) -> bytes:
-    """A `bytes.translate` table writing each ASCII character as the name of its class
-    ("s", "w", ...) and any other byte as "o"."""
-    table = bytearray(b"o" * 256)
-    for name, chars in classes.items():
-        for char in chars:
-            table[ord(char)] = ord(name)
-    return bytes(table)
-
-
 # The two signs on ASCII text without "_" (a separator and a word character at once), as
 # byte classes: the same answer as the regular expressions in half the time.
-_SPACED_CLASSES = _byte_classes({"w": string.ascii_letters + string.digits, "s": " .-*/|,+~"})
-_LEET_CLASSES = _byte_classes({"a": string.ascii_letters, "d": string.digits + "!|+", "x": "$@"})
+_SPACED_CLASSES = byte_classes({"w": string.ascii_letters + string.digits, "s": " .-*/|,+~"})
+_LEET_CLASSES = byte_classes({"a": string.ascii_letters, "d": string.digits + "!|+", "x": "$@"})
 
 # a reading in brackets beside a Latin-script word, "Groq（グロック）" or "グロック（Groq）":
 # the name in the other script glosses that word, so it is the agent's only if the word is
@@ -141,7 +131,9 @@ def _disguised_ascii(text: str) -> bool:
     if b"swswsws" in raw.translate(_SPACED_CLASSES):
         return True
     leet = raw.translate(_LEET_CLASSES)
-    return b"ada" in leet or b"xa" in leet
+    if b"x" in leet and b"xa" in leet:
+        return True
+    return b"d" in leet and b"ada" in leet  # (a quick look for the rare class first)
 
 
 # a release number after a persona name: the jailbreak prompt's version ("DAN 11.0")

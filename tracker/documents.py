@@ -69,7 +69,7 @@ def not_text(data: str | bytes) -> str | None:
             return what
     sample = data[:SAMPLE_CHARS]
     text = sample.decode("utf-8", "replace") if isinstance(sample, bytes) else sample
-    if text.isascii():  # the same count, ten times faster: delete the good bytes
+    if text.isascii():  # the same count, six times faster: delete the good bytes
         bad = len(text.encode("ascii").translate(None, _TEXT_BYTES))
     else:
         bad = len(_NOT_TEXT.findall(text))

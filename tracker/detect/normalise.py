@@ -429,9 +429,13 @@ def _with_regions(
     new_outs: list[str] = []
     done = piece = 0  # the text before `done` is placed; `piece` holds `done`
 
+    def holding(position: int) -> int:
+        """The piece that holds a position; past the last one at the text's end."""
+        return bisect_right(offsets, position) - 1 if position < len(text) else len(ins)
+
     def place(to: int) -> None:
         nonlocal done, piece
-        holder = bisect_right(offsets, to) - 1 if to < len(text) else len(ins)
+        holder = holding(to)
         if piece < holder and offsets[piece] < done:  # the rest of a piece a region cut
             new_ins.append(text[done : offsets[piece + 1]])
             new_outs.append(new_ins[-1])
@@ -448,13 +452,13 @@ def _with_regions(
     for start, end, new in regions:
         if start < done:
             continue
-        holder = bisect_right(offsets, start) - 1
+        holder = holding(start)
         if offsets[holder] < start and ins[holder] != outs[holder]:
             continue  # a closing marker inside a tag: the tag's replacement decides
         place(start)
         new_ins.append(text[start:end])
         new_outs.append(new)
-        done, piece = end, bisect_right(offsets, end) - 1 if end < len(text) else len(ins)
+        done, piece = end, holding(end)
     place(len(text))
     return new_ins, new_outs
 
@@ -607,16 +611,14 @@ def _char_class(ranges: Iterable[tuple[int, int]]) -> str:
     )
 
 
-# With characters beyond the BMP in it, a class is ten times slower to search: those are
-# only looked for in a text that has such characters (`_has_astral`).
-
-
 def _has_astral(text: str) -> bool:
     """Whether text has a character beyond the BMP: one that UTF-16 writes as two units
     (an encode is a copy, ten times faster than searching for such a character)."""
     return len(text.encode("utf-16-le", "surrogatepass")) != 2 * len(text)
 
 
+# With characters beyond the BMP in it, a class is ten times slower to search: those are
+# only looked for in a text that has such characters (`_has_astral`).
 _INVISIBLE = {
     astral: re.compile(_run(_char_class(r for r in _INVISIBLE_RANGES if astral or r[1] < 0x10000)))
     for astral in (False, True)

@@ -10,6 +10,8 @@ the same process; `ObfuscatedNames.find` on a clean 20,000-character text; and o
    paragraph (dropped, dropped and kept, one opener at a time).
 6. messy: HTML, JSON escapes, zero-width characters, soft hyphens, full-width letters,
    Cyrillic look-alikes, URL escapes, hyphenated line breaks and Russian sentences.
+7. Russian and 8. Greek news: prose in scripts full of letters that look Latin, with a
+   Latin name in every sentence (the look-alike step weighs each short word's neighbours).
 
 Run: python benchmarks/normalise.py [--repeat N]
 """
@@ -35,6 +37,14 @@ PROSE = (
     "the council asks visitors to use the park-and-ride from the ring road.\n"
 )
 RUSSIAN = "Про Sydney писали много: чат-бот Bing называл себя этим именем. "
+RUSSIAN_NEWS = (
+    "В четверг городской совет обсудил ремонт моста, а жители спросили о сроках. "
+    "Компания xAI сообщила, что бот Grok получит новые функции в следующем месяце. "
+)
+GREEK_NEWS = (
+    "Το λιμάνι της πόλης άνοιξε ξανά για τα πλοία μετά την καταιγίδα του Σαββάτου. "
+    "Η εταιρεία Anthropic ανακοίνωσε ότι το Claude θα είναι διαθέσιμο και στα ελληνικά. "
+)
 MESSY_PIECES = [
     "<p>",
     "</p>",
@@ -142,6 +152,8 @@ def main() -> None:
         ("HTML", html_page()),
         ("web page", web_page()),
         ("mixed messy", messy()),
+        ("Russian news", fill(lambda: RUSSIAN_NEWS)),
+        ("Greek news", fill(lambda: GREEK_NEWS)),
     ]:
         ms = median_ms(lambda t=text: normalise(t), args.repeat, warmup=1)
         base = median_ms(lambda t=text: t.lower(), args.repeat, warmup=1)

@@ -143,6 +143,9 @@ CASES = [
     ("look-alikes among cyrillic words stay", "Сосо сказал", "Сосо сказал"),
     ("greek sentence keeps its words", "Ο Σίδνεϊ είναι εδώ", "Ο Σίδνεϊ είναι εδώ"),
     ("russian case ending stays", "Grokом", "Grokом"),
+    ("a cyrillic letter before latin ones stays", "лGrоk", "лGrоk"),
+    ("a digit before a mixed word is not a letter", "4Grоk", "4Grok"),
+    ("a latin word then look-alikes in one word", "Grokсо", "Grokco"),
     ("a lone look-alike word stays", "Сосо", "Сосо"),
     # leetspeak: a text largely written in it decodes letter for letter
     ("leetspeak text", "th3 b0t t0ld m3 t0 g0 4w4y n0w", "the bot told me to go away now"),

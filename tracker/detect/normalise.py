@@ -215,6 +215,12 @@ def _is_ascii_letter(char: str) -> bool:
     return char.isascii() and char.isalpha()
 
 
+def _is_letter(char: str) -> bool:
+    """Whether `char` is in a word as `_WORD` reads one ([^\\W\\d_]: letters, and numerals
+    that are not decimal digits)."""
+    return char.isalnum() and not char.isdecimal()
+
+
 def _escapes(text: str) -> tuple[str, list[_StepMap]]:
     """JSON escapes, again while decoding leaves \\uXXXX or \\" escapes (a JSON string
     inside a JSON string: a tool's result carrying a fetched page's JSON), at most
@@ -705,15 +711,42 @@ def _fold_table() -> dict[int, str]:
 
 
 @functools.cache
-def _foldable(astral: bool) -> re.Pattern[str]:
-    """One foldable letter; those beyond the BMP (Deseret, Osage ...) only if `astral`."""
+def _foldable_tails(astral: bool) -> re.Pattern[str]:
+    """A word's first foldable letter and the rest of it, when all of that is ASCII or
+    foldable letters: what can precede it is a non-letter or an ASCII letter (a foldable
+    letter there would have started the match; any other letter rules the word out). So
+    the regular expression engine, not a loop, passes over words in other scripts. Those
+    beyond the BMP (Deseret, Osage ...) only if `astral`."""
     chars = "".join(re.escape(chr(c)) for c in sorted(_fold_table()) if astral or c < 0x10000)
-    return re.compile(f"[{chars}]")
+    # the class first, so that the engine skips ahead to a foldable letter
+    return re.compile(rf"[{chars}](?<![^\W\d_A-Za-z].)[A-Za-z{chars}]*(?![^\W\d_])")
 
 
 _WORD = re.compile(r"[^\W\d_]+")
 _ASCII_LETTER = re.compile(r"[A-Za-z]")
-_LAST_WORD = re.compile(r"[^\W\d_]+(?=[\W\d_]*\Z)")
+
+
+NEIGHBOUR_WINDOW = 200  # how far from a run of look-alike words its neighbours are looked for
+
+
+def _neighbours_have_ascii(text: str, start: int, end: int) -> bool:
+    """Whether the nearest words before `start` and after `end` (within NEIGHBOUR_WINDOW
+    characters) have an ASCII letter, on both sides where there is a word, and there is
+    one on at least one side. The word after is looked at first: in a sentence of another
+    script it settles the question."""
+    after = _WORD.search(text, end, end + NEIGHBOUR_WINDOW)
+    if after is not None and _ASCII_LETTER.search(after.group()) is None:
+        return False
+    stop = max(0, start - NEIGHBOUR_WINDOW)
+    word_end = start
+    while word_end > stop and not _is_letter(text[word_end - 1]):
+        word_end -= 1
+    word_start = word_end
+    while word_start > stop and _is_letter(text[word_start - 1]):
+        word_start -= 1
+    if word_start == word_end:
+        return after is not None
+    return _ASCII_LETTER.search(text, word_start, word_end) is not None
 
 
 def _fold_confusables(text: str) -> tuple[str, list[_StepMap]]:
@@ -733,22 +766,18 @@ def _fold_confusables(text: str) -> tuple[str, list[_StepMap]]:
     """
     if text.isascii():
         return text, []
-    foldable = _foldable(_has_astral(text))
     table = _fold_table()
     candidates = []  # (start, end, folded, has an ASCII letter) of words that fold to ASCII
-    found = foldable.search(text)
-    while found is not None:
-        start = found.start()
-        while start > 0 and text[start - 1].isalpha():
+    for tail in _foldable_tails(_has_astral(text)).finditer(text):
+        start, end = tail.span()
+        while start > 0 and _is_ascii_letter(text[start - 1]):
             start -= 1
-        end = found.end()
-        if (rest := _WORD.match(text, end)) is not None:
-            end = rest.end()
+        if start > 0 and _is_letter(text[start - 1]):
+            continue  # "лGrоk": a letter of another script before the ASCII ones
         word = text[start:end]
-        folded = word.translate(table)
-        if folded.isascii():
-            candidates.append((start, end, folded, _ASCII_LETTER.search(word) is not None))
-        found = foldable.search(text, end)
+        candidates.append(
+            (start, end, word.translate(table), _ASCII_LETTER.search(word) is not None)
+        )
     if not candidates:
         return text, []
     edits: list[_Edit] = []
@@ -766,11 +795,7 @@ def _fold_confusables(text: str) -> tuple[str, list[_StepMap]]:
             and _WORD.search(text, candidates[j - 1][1], candidates[j][0]) is None
         ):
             j += 1
-        run_start, run_end = start, candidates[j - 1][1]
-        before = _LAST_WORD.search(text, max(0, run_start - 200), run_start)
-        after = _WORD.search(text, run_end, run_end + 200)
-        sides = [w.group() for w in (before, after) if w is not None]
-        if sides and all(_ASCII_LETTER.search(w) for w in sides):
+        if _neighbours_have_ascii(text, start, candidates[j - 1][1]):
             edits += [(s, e, f) for s, e, f, _ in candidates[i:j]]
         i = j
     if not edits:
@@ -811,15 +836,15 @@ _NOT_LEET = bytes(c for c in range(256) if chr(c) not in _LEET_CHARS)
 
 def _leet_between_letters(text: str, count: int) -> bool:
     """Whether text has at least `count` runs of leet characters between two ASCII letters.
-    In ASCII text each run opens with a letter-leet pair and closes with a leet-letter one,
-    so fewer of either (counted on its byte classes) settle it without the scan."""
-    if text.isascii():
-        raw = text.encode("ascii")
-        if len(raw.translate(None, _NOT_LEET)) < count:
-            return False  # not even that many leet characters
-        classes = raw.translate(_LETTER_LEET_CLASSES)
-        if min(classes.count(b"ad"), classes.count(b"da")) < count:
-            return False
+    Each run opens with a letter-leet pair and closes with a leet-letter one, so fewer of
+    either, counted on the byte classes of its UTF-8 (where ASCII characters are their own
+    bytes and every other character is bytes of class "o"), settle it without the scan."""
+    raw = text.encode("utf-8", "surrogatepass")
+    if len(raw.translate(None, _NOT_LEET)) < count:
+        return False  # not even that many leet characters
+    classes = raw.translate(_LETTER_LEET_CLASSES)
+    if min(classes.count(b"ad"), classes.count(b"da")) < count:
+        return False
     for m in _LEET_BEFORE_LETTER.finditer(text):
         start = m.start()
         if start > 0 and _is_ascii_letter(text[start - 1]):

@@ -53,7 +53,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from html.entities import html5
 from itertools import accumulate, compress
-from operator import ne
+from operator import itemgetter, ne
 from typing import Any
 
 __all__ = [
@@ -165,10 +165,6 @@ def _rewrite(
 
 # --- 1. escapes ---------------------------------------------------------------------------
 
-_JSON_ESCAPE = re.compile(
-    r"\\(?:u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})"
-    r"|u([0-9a-fA-F]{4})|([nrt\"/\\]))"
-)
 _JSON_SIMPLE = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "/": "/", "\\": "\\"}
 _URL_RUN = re.compile(r"%[0-9A-Fa-f]{2}(?:%[0-9A-Fa-f]{2})*")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -177,16 +173,31 @@ _NESTED = re.compile(r'\\(?:u[0-9a-fA-F]{4}|")')  # escapes left by decoding a n
 _JSON_DEPTH = 3
 
 
-def _json_edits(text: str) -> Iterator[_Edit]:
-    for m in _JSON_ESCAPE.finditer(text):
-        high, low, single, simple = m.groups()
-        if simple is not None:
-            yield m.start(), m.end(), _JSON_SIMPLE[simple]
-        elif high is not None:
-            code = 0x10000 + ((int(high, 16) - 0xD800) << 10) + (int(low, 16) - 0xDC00)
-            yield m.start(), m.end(), chr(code)
-        elif not 0xD800 <= (code := int(single, 16)) <= 0xDFFF:  # a lone surrogate stays
-            yield m.start(), m.end(), chr(code)
+# One escape, captured whole: split on, the pieces alternate text and escapes.
+_JSON_ESCAPE_PIECES = re.compile(
+    r"(\\(?:u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|[nrt\"/\\]))"
+)
+
+
+@functools.lru_cache(maxsize=4096)
+def _json_unescape(escape: str) -> str:
+    """What one escape stands for; a lone surrogate ("\\ud800") stays as it is."""
+    if len(escape) == 2:
+        return _JSON_SIMPLE[escape[1]]
+    if len(escape) == 12:  # a surrogate pair
+        high, low = int(escape[2:6], 16), int(escape[8:12], 16)
+        return chr(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+    code = int(escape[2:6], 16)
+    return escape if 0xD800 <= code <= 0xDFFF else chr(code)
+
+
+def _json(text: str) -> tuple[str, _StepMap | None]:
+    ins = _JSON_ESCAPE_PIECES.split(text)
+    if len(ins) == 1:
+        return text, None
+    outs = ins.copy()
+    outs[1::2] = list(map(_json_unescape, ins[1::2]))
+    return _joined(ins, outs)
 
 
 def _url_edits(text: str) -> Iterator[_Edit]:
@@ -228,7 +239,7 @@ def _escapes(text: str) -> tuple[str, list[_StepMap]]:
     maps: list[_StepMap] = []
     level = 0
     while "\\" in text and level < _JSON_DEPTH and (level == 0 or _NESTED.search(text)):
-        text, step = _rewrite(text, _json_edits(text))
+        text, step = _json(text)
         if step is None:
             break
         maps.append(step)
@@ -506,72 +517,88 @@ def _html(text: str) -> tuple[str, list[_StepMap]]:
 
 # --- 3. nfkc ------------------------------------------------------------------------------
 
-_NON_ASCII_RUN = re.compile(_run(r"^\x00-\x7f"))
-
-
-def _nfkc_edits(text: str) -> Iterator[_Edit]:
-    for m in _NON_ASCII_RUN.finditer(text):
-        start = m.start()
-        if unicodedata.combining(text[start]) and start > 0:
-            start -= 1  # the mark sits on the ASCII letter before the run
-        for i, j, normal in _nfkc_clusters(text[start : m.end()]):
-            yield start + i, start + j, normal
+_NON_ASCII_PIECES = re.compile("(" + _run(r"^\x00-\x7f") + ")")  # split: ASCII, run, ASCII...
+_Entry = tuple[int, int, int, int]  # in_start, in_end, out_start, out_end
 
 
 @functools.lru_cache(maxsize=4096)
-def _nfkc_clusters(run: str) -> tuple[_Edit, ...]:
-    """The clusters of a run (a character with its combining marks) that NFKC changes, as
-    edits of the run; runs repeat (a no-break space, a dash), so each is looked at once."""
+def _nfkc_clusters(run: str) -> tuple[str, tuple[_Entry, ...]]:
+    """A run's NFKC form, cluster by cluster (a character with its combining marks), and
+    where a cluster changes length or becomes more than one character, its map entry
+    (one that becomes one other character maps to it in place). Runs repeat (a no-break
+    space, a dash), so each is looked at once."""
     if unicodedata.is_normalized("NFKC", run):
-        return ()
-    edits = []
-    i = 0
+        return run, ()
+    out: list[str] = []
+    entries: list[_Entry] = []
+    i = size = 0
     while i < len(run):
         j = i + 1
         while j < len(run) and unicodedata.combining(run[j]):
             j += 1
         normal = unicodedata.normalize("NFKC", run[i:j])
-        if normal != run[i:j]:
-            edits.append((i, j, normal))
+        if len(normal) != j - i or (len(normal) > 1 and normal != run[i:j]):
+            entries.append((i, j, size, size + len(normal)))
+        out.append(normal)
+        size += len(normal)
         i = j
-    return tuple(edits)
+    return "".join(out), tuple(entries)
 
 
 def _nfkc(text: str) -> tuple[str, list[_StepMap]]:
+    """NFKC for each non-ASCII run, with the ASCII letter before it when the run opens with
+    a combining mark (the mark sits on that letter), in bulk: one cached look per distinct
+    run, and map entries only for the clusters that change length."""
     if text.isascii() or unicodedata.is_normalized("NFKC", text):
         return text, []
-    text, step = _rewrite(text, _nfkc_edits(text))
-    return text, [step] if step else []
+    pieces = _NON_ASCII_PIECES.split(text)
+    first_chars = map(itemgetter(0), pieces[1::2])
+    for k in compress(range(1, len(pieces), 2), map(unicodedata.combining, first_chars)):
+        if pieces[k - 1]:
+            pieces[k - 1], pieces[k] = pieces[k - 1][:-1], pieces[k - 1][-1] + pieces[k]
+    normal = list(map(_nfkc_clusters, pieces[1::2]))
+    outs = pieces.copy()
+    outs[1::2] = map(itemgetter(0), normal)
+    changing = list(compress(range(len(normal)), map(itemgetter(1), normal)))
+    if not changing:
+        return "".join(outs), []
+    in_offsets = list(accumulate(map(len, pieces), initial=0))
+    out_offsets = list(accumulate(map(len, outs), initial=0))
+    entries = [
+        (in_at + i, in_at + j, out_at + o, out_at + p)
+        for k in changing
+        for in_at, out_at in [(in_offsets[2 * k + 1], out_offsets[2 * k + 1])]
+        for i, j, o, p in normal[k][1]
+    ]
+    return "".join(outs), [_StepMap(*map(list, zip(*entries, strict=True)))]
 
 
 # --- 4. hyphenation -----------------------------------------------------------------------
 
 _ASCII_HYPHEN_BREAK = re.compile(r"-[ \t]*[\r\n]")
-_HYPHENATED = {
+_HYPHENATED = {  # split on: text, hyphen and line break, text ...
     hyphens: re.compile(
-        (re.escape(hyphens) if len(hyphens) == 1 else f"[{re.escape(hyphens)}]")
-        + r"[ \t]*(?:\r\n?|\n)[ \t]*(?=[^\W\d_])"
+        "("
+        + (re.escape(hyphens) if len(hyphens) == 1 else f"[{re.escape(hyphens)}]")
+        + r"[ \t]*(?:\r\n?|\n)[ \t]*)(?=[^\W\d_])"
     )
     for hyphens in ("-", "-\u00ad", "-\u2010", "-\u00ad\u2010")
 }
 
 
-def _hyphenation_edits(text: str, pattern: re.Pattern[str]) -> Iterator[_Edit]:
-    for m in pattern.finditer(text):
-        start, end = m.span()
-        if start == 0 or not text[start - 1].isalpha():
-            continue
-        hyphen = text[start]
-        keep = "" if hyphen == "\u00ad" or not text[end].isupper() else hyphen
-        yield start, end, keep
-
-
 def _hyphenation(text: str) -> tuple[str, list[_StepMap]]:
+    """A hyphen and line break after a letter and before one go; before a capital the
+    hyphen stays (a soft hyphen never does)."""
     hyphens = "-" + "".join(h for h in ("\u00ad", "\u2010") if h in text)
-    pattern = _HYPHENATED[hyphens]
-    if pattern.search(text) is None:
+    ins = _HYPHENATED[hyphens].split(text)
+    if len(ins) == 1:
         return text, []
-    text, step = _rewrite(text, _hyphenation_edits(text, pattern))
+    outs = ins.copy()
+    for k in range(1, len(ins), 2):
+        if ins[k - 1][-1:].isalpha():
+            hyphen = ins[k][0]
+            outs[k] = "" if hyphen == "\u00ad" or not ins[k + 1][0].isupper() else hyphen
+    text, step = _joined(ins, outs)
     return text, [step] if step else []
 
 
@@ -625,11 +652,13 @@ def _has_astral(text: str) -> bool:
 
 # With characters beyond the BMP in it, a class is ten times slower to search: those are
 # only looked for in a text that has such characters (`_has_astral`).
-_INVISIBLE = {
-    astral: re.compile(_run(_char_class(r for r in _INVISIBLE_RANGES if astral or r[1] < 0x10000)))
+_INVISIBLE = {  # split on: text, invisible run, text ...
+    astral: re.compile(
+        "(" + _run(_char_class(r for r in _INVISIBLE_RANGES if astral or r[1] < 0x10000)) + ")"
+    )
     for astral in (False, True)
 }
-_JOINERS = ("\u200c", "\u200d")
+_JOINERS = frozenset(("\u200c", "\u200d"))
 # Scripts whose spelling uses ZWJ/ZWNJ between letters (Persian ZWNJ, Indic conjuncts).
 _JOINER_SCRIPTS = _words(
     "ARABIC SYRIAC NKO MONGOLIAN DEVANAGARI BENGALI GURMUKHI GUJARATI ORIYA TAMIL TELUGU "
@@ -637,15 +666,13 @@ _JOINER_SCRIPTS = _words(
 )
 
 
-def _joiner_needed(text: str, at: int) -> bool:
-    """A lone ZWJ/ZWNJ between two letters of one script that spells with joiners, or a
-    ZWJ inside an emoji sequence, is part of the writing and stays."""
-    if at == 0 or at + 1 >= len(text):
+def _joiner_needed(before: str, joiner: str, after: str) -> bool:
+    """A lone ZWJ/ZWNJ between two letters (`before` and `after`, "" at an end of the text)
+    of one script that spells with joiners, or a ZWJ inside an emoji sequence, is part of
+    the writing and stays."""
+    if not before or not after or before.isascii() or after.isascii():
         return False
-    before, after = text[at - 1], text[at + 1]
-    if before.isascii() or after.isascii():
-        return False
-    if text[at] == "\u200d" and _is_emoji_part(before) and _is_emoji_part(after):
+    if joiner == "\u200d" and _is_emoji_part(before) and _is_emoji_part(after):
         return True
     return script(before) == script(after) in _JOINER_SCRIPTS
 
@@ -654,18 +681,19 @@ def _is_emoji_part(char: str) -> bool:
     return unicodedata.category(char) in ("So", "Sk") or char == "\ufe0f"
 
 
-def _invisible_edits(text: str) -> Iterator[_Edit]:
-    for m in _INVISIBLE[_has_astral(text)].finditer(text):
-        start, end = m.span()
-        if end - start == 1 and text[start] in _JOINERS and _joiner_needed(text, start):
-            continue
-        yield start, end, ""
-
-
 def _invisible(text: str) -> tuple[str, list[_StepMap]]:
+    """Invisible runs removed, in bulk, but for a lone joiner that the writing needs."""
     if text.isascii():
         return text, []
-    text, step = _rewrite(text, _invisible_edits(text))
+    ins = _INVISIBLE[_has_astral(text)].split(text)
+    if len(ins) == 1:
+        return text, []
+    outs = ins.copy()
+    outs[1::2] = [""] * (len(ins) // 2)
+    for k in compress(range(1, len(ins), 2), map(_JOINERS.__contains__, ins[1::2])):
+        if _joiner_needed(ins[k - 1][-1:], ins[k], ins[k + 1][:1]):
+            outs[k] = ins[k]
+    text, step = _joined(ins, outs)
     return text, [step] if step else []
 
 

@@ -568,9 +568,19 @@ class Detector:
         hi: int,
         navigation: list[tuple[int, int]],
     ) -> None:
-        """Signals 2 and 3 between lo and hi."""
+        """Signals 2 and 3 between lo and hi; the words of a dialogue in which the agent
+        speaks count to its end (a grader's verdict after the model's line is about it)."""
         own = self._profile_signals(profile)
-        strong, weak, evaluation = self.signals.vocabulary(text, lo, hi, own.incidents, navigation)
+        line_lo = text.rfind("\n", 0, lo) + 1  # transcript lines are judged whole
+        line_hi = text.find("\n", hi) % (len(text) + 1)
+        line_hi = signals.dialogue_end(text, line_hi, RUN_REACH)
+        lines, said = signals.transcript_lines(
+            text, own.speakers, line_lo, line_hi, self._misbehaviour
+        )
+        words_hi = max(hi, line_hi) if lines else hi
+        strong, weak, evaluation = self.signals.vocabulary(
+            text, lo, words_hi, own.incidents, navigation
+        )
         # an incident's key term repeats its vocabulary ("telescope" in "James Webb Space
         # Telescope"): the words inside it are the key term, not a second signal
         key_terms = [(m.start, m.end) for m in a.own if m.role is Role.INCIDENT]
@@ -591,12 +601,6 @@ class Detector:
         loop = signals.repeated_first_person(text, lo, reach)
         a.add("attributed", loop)
         a.add("loop", loop)
-        line_lo = text.rfind("\n", 0, lo) + 1  # transcript lines are judged whole
-        line_hi = text.find("\n", hi) % (len(text) + 1)
-        line_hi = signals.dialogue_end(text, line_hi, RUN_REACH)
-        lines, said = signals.transcript_lines(
-            text, own.speakers, line_lo, line_hi, self._misbehaviour
-        )
         posts = signals.account_posts(text, own.account, line_lo, line_hi, self._misbehaviour)
         a.add("transcript", lines + posts)
         misbehaving = signals.misbehaving(text, [*lines, *posts, *extended], self._misbehaviour)

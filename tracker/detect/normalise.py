@@ -1073,7 +1073,8 @@ _LEET = {
     "t": "t7+",
     "z": "z2",
 }
-_SPACERS = r"(?: ?[.\-_*·•/|,+~] ?| )"  # between the letters of "S.y.d.n.e.y", "T . a . y"
+# between the letters of "S.y.d.n.e.y", "T . a . y", "D - - - A - - - N"
+_SPACERS = r"(?: ?[.\-_*·•/|,+~](?: ?[.\-_*·•/|,+~]){0,3} ?| )"
 _WORD_JOIN = r"(?:[ _\-]|\s+)?"  # between the words of "Golden Gate Claude", "mecha_hitler"
 TYPO_MIN_LETTERS = 8
 

@@ -332,7 +332,7 @@ class Signals:
         past_verbs = "|".join(v.words("past_verbs"))
         relative = (
             rf"(?:(?:^|(?<=[.!?\n:,;])|(?<=[.!?\n:,;] ))(?:{subjects})\b[^.!?\n]{{0,80}}?\b"
-            rf"(?:{self_nouns})\b[^.!?\n]{{0,40}}?\b(?:that|who|which)(?:,[^,.!?\n]{{1,40}},)? "
+            rf"(?:{self_nouns})\b[^.!?\n]{{0,40}}?\b(?:that|who|which)(?:,[^,.!?\n]{{1,80}},)? "
             rf"(?:once |famously |had |has |was |were |got |went |then )?(?:{past_verbs})\b)"
         )
         listed = compile_entries(v.words("past_identity"), where="past_identity").pattern

@@ -60,7 +60,7 @@ def test_text_in_another_language_is_not_english(language: str, text: str) -> No
 
 ENGLISH = [
     "The DAN prompt spread on Reddit; DAN, the persona, said it could do anything now.",
-    "Pricing: $3 per million input tokens, $15 per million output tokens, billed per request.",
+    "Pricing: input costs $3 and output $15 for each million tokens, billed per request.",
     "Researchers at MIT met the team in LA to care for the bio lab's volt meters.",
     "Grok 4 launch: SuperGrok plans",
     "",

@@ -8,6 +8,7 @@ import ast
 import json
 import re
 import tomllib
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,13 @@ ROOT = Path(__file__).resolve().parents[2]
 EVAL = ROOT / "tests" / "data" / "eval"
 SEALED = sorted([*EVAL.glob("blind*.jsonl"), *EVAL.glob("holdout*.jsonl")])
 N = 8
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+# a word's letters and digits with the marks written on them: Devanagari vowel signs and
+# viramas are marks, and without them "क्लॉड" would be four one-letter words
+_MARKS = "".join(
+    chr(c) for c in range(0x300, 0x10000) if unicodedata.category(chr(c)).startswith("M")
+)
+_LETTER = rf"(?:[^\W_]|[{re.escape(_MARKS)}])"
+_WORD = re.compile(rf"{_LETTER}+(?:['’]{_LETTER}+)*")
 
 
 def ngrams(text: str, n: int = N) -> set[tuple[str, ...]]:
@@ -83,6 +90,10 @@ def test_an_eight_word_run_is_found_and_seven_are_not() -> None:
     shared = [("catalog", "He saw The quick brown fox jumps over the lazy dog.")]
     assert leaks(grams, iter(shared))
     assert not leaks(grams, iter([("catalog", "a quick brown fox jumps over the lazy cat")]))
+
+
+def test_a_word_with_vowel_signs_is_one_word() -> None:
+    assert ngrams("मैंने कल शाम गोल्डन गेट क्लॉड के बारे में पढ़ा", 3) >= {("गोल्डन", "गेट", "क्लॉड")}
 
 
 def test_a_curly_and_a_straight_apostrophe_are_one_word() -> None:

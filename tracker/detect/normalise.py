@@ -192,12 +192,7 @@ def _json_unescape(escape: str) -> str:
 
 
 def _json(text: str) -> tuple[str, _StepMap | None]:
-    ins = _JSON_ESCAPE_PIECES.split(text)
-    if len(ins) == 1:
-        return text, None
-    outs = ins.copy()
-    outs[1::2] = list(map(_json_unescape, ins[1::2]))
-    return _joined(ins, outs)
+    return _replaced(text, _JSON_ESCAPE_PIECES, _json_unescape)
 
 
 def _url_edits(text: str) -> Iterator[_Edit]:
@@ -351,6 +346,18 @@ def _unescape(entity: str) -> str:
     return html5.get(entity[1:], entity)
 
 
+def _replaced(
+    text: str, pieces: re.Pattern[str], replace: Callable[[str], str]
+) -> tuple[str, _StepMap | None]:
+    """Each piece that `pieces` (one group) splits out of text replaced, in bulk."""
+    ins = pieces.split(text)
+    if len(ins) == 1:
+        return text, None
+    outs = ins.copy()
+    outs[1::2] = list(map(replace, ins[1::2]))
+    return _joined(ins, outs)
+
+
 def _joined(ins: list[str], outs: list[str]) -> tuple[str, _StepMap | None]:
     """The text of the pieces `outs` and the map back to the text of `ins`, piece for
     piece: each piece that changed maps whole to the piece it replaced. Built in bulk
@@ -491,12 +498,7 @@ def _inside_a_word(text: str, start: int, end: int) -> bool:
 
 
 def _entities(text: str) -> tuple[str, _StepMap | None]:
-    ins = _ENTITY.split(text)
-    if len(ins) == 1:
-        return text, None
-    outs = ins.copy()
-    outs[1::2] = list(map(_unescape, ins[1::2]))
-    return _joined(ins, outs)
+    return _replaced(text, _ENTITY, _unescape)
 
 
 def _html(text: str) -> tuple[str, list[_StepMap]]:

@@ -577,7 +577,7 @@ class Detector:
         lines, said = signals.transcript_lines(
             text, own.speakers, line_lo, line_hi, self._misbehaviour
         )
-        words_hi = max(hi, line_hi) if lines else hi
+        words_hi = line_hi if lines else hi  # line_hi is never before hi
         strong, weak, evaluation = self.signals.vocabulary(
             text, lo, words_hi, own.incidents, navigation
         )

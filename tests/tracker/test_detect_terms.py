@@ -357,6 +357,7 @@ def test_hints_are_found_but_never_anchor_an_ambiguous_name() -> None:
 @settings(max_examples=400, deadline=None)
 @given(st.text(alphabet="Sy dnG3r0k$@.|+-*/,~!1aZ\n", max_size=40))
 @example("S.y.d.n.e.y")
+@example("G . . r . . o . . k")
 @example("$ydney and M3cha")
 def test_the_byte_class_disguise_test_answers_as_the_regular_expressions_do(text: str) -> None:
     from selfref.detect.terms import _disguised, _disguised_ascii

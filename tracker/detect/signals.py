@@ -42,6 +42,7 @@ FIRST_PERSON = re.compile(
     r"|(?<![\w\u0900-\u0dff])(?:मैं|मुझे|मेरा|मेरी|मी|मला|माझा|माझी|আমি|আমার|আমাকে|હું|"
     r"ਮੈਂ|நான்|என்னை|எனக்கு|నేను)(?![\w\u0900-\u0dff])"
 )
+_FIRST_PERSON_PLURAL = re.compile(r"\b(?:[Ww]e|[Ww]e're|[Ww]e’re|[Ww]e've|[Ww]e’ve|us|[Oo]ur)\b")
 # Double, guillemet and curly single quotes; straight single quotes only at word edges,
 # with apostrophes inside words ("don't") allowed.
 QUOTE = re.compile(
@@ -241,6 +242,8 @@ _NAV_WORDS = 8  # a line this short with no sentence punctuation, beside another
 ATTRIBUTED_WORDS = 15  # first-person output this long is the agent speaking, not a quote
 PASSAGE_REACH = 800  # an attributed passage runs at most this far
 _YOU_ARE_NOW = frozenset(("you are", "you're", "you’re"))
+# a quotation mark opening a quote in the middle of a sentence: after a word
+_INLINE_QUOTE_OPENS = re.compile(r"\w[,:]?[ \t]+[\"“«„]\Z")
 _PROGRESSIVE = re.compile(r"[ \t]+(?!(?:no|some|any|every)thing\b)[a-z]{2,}ing\b", re.IGNORECASE)
 _LESS = re.compile(r"\s+(?:less|fewer|less often|more rarely)\b", re.IGNORECASE)
 # The same sentence three times in a row, in any person ("Happy listening! Happy listening!
@@ -315,6 +318,7 @@ class Signals:
         )
         self.pointer = v.pattern("past_pointer")
         self.present_date = v.pattern("present_date")
+        self.origin_date = v.pattern("origin_date")
         mitigation = "|".join(v.words("mitigation")) or r"(?!x)x"
         self.mitigated = re.compile(rf"\b(?:{mitigation})\s+(?:[\w-]+\s+){{0,2}}$", re.IGNORECASE)
         self.pressure = v.pattern("pressure")
@@ -401,11 +405,17 @@ class Signals:
     def framings(self, text: str, lo: int, hi: int) -> list[Hit]:
         """Identity framings; a plain present "you are" before a verb's -ing form is the
         progressive ("if you are planning a refresh"), not who the reader is ("you were
-        repeating" still tells it what it did)."""
+        repeating" still tells it what it did); a bare "you are" that opens a quote inside
+        a sentence (it 'kept posting "you are so fast"') is someone's words, not the text
+        speaking to its reader."""
         return [
             h
             for h in find_all(self.framing, text, lo, hi, "identity")
             if not (h.detail.lower() in _YOU_ARE_NOW and _PROGRESSIVE.match(text, h.end))
+            and not (
+                h.detail.lower() in self.bare_framings
+                and _INLINE_QUOTE_OPENS.search(text, max(0, h.start - 8), h.start)
+            )
         ]
 
     def past_identities(self, text: str, lo: int, hi: int) -> list[Hit]:
@@ -431,8 +441,8 @@ class Signals:
         to_the_month: bool = False,
     ) -> list[Hit]:
         """Dates inside one of the agent's incidents' months (a year alone: its year, unless
-        `to_the_month`). A date after "today is" or "cut-off", or in the present or future,
-        points nowhere."""
+        `to_the_month`). A date after "today is" or "cut-off", a year after "created by
+        Microsoft in", or a date in the present or future, points nowhere."""
         hits: list[Hit] = []
         for match in DATE.finditer(text, lo, hi):
             year, month = _year_month(match)
@@ -440,7 +450,10 @@ class Signals:
                 continue
             if (year, month or 0) >= (today.year, today.month if month else 0):
                 continue
-            if self.present_date.search(text, max(0, match.start() - 40), match.start()):
+            before = max(0, match.start() - 40)
+            if self.present_date.search(text, before, match.start()) or (
+                not month and self.origin_date.search(text, before, match.start())
+            ):
                 continue
             years = {y for y, _ in incident_months}
             if (month and (year, month) in incident_months) or (not month and year in years):
@@ -830,11 +843,15 @@ def dialogue_end(text: str, at: int, reach: int) -> int:
 
 
 # An AI introduced by a name of its own ("the coding assistant called Lumen", "Halo, the
-# support bot"): in fiction and case studies, the name of whoever speaks.
+# support bot", "Whisper, the speech-recognition model"): in fiction and case studies, the
+# name of whoever speaks. Words that may start "<Name>, the ... assistant" and are not a
+# name: "You, the assistant reading this" speaks to the reader.
+_NOT_A_NAME = r"(?!(?:You|Yes|No|Hey|Hi|Hello|Dear|Listen|Look|Okay|Ok|So|Well|Now|It|This|That)\b)"
 _NAMED_AI = re.compile(
     r"\b(?:assistant|chatbot|bot|AI|model|agent|companion)s?,? (?:called|named|dubbed|nicknamed) "
     r"[\"“']?(?P<name>[A-Z][\w-]{1,24})"
-    r"|(?P<named>[A-Z][\w-]{1,24}), (?:an?|the) (?:[\w-]+ ){0,3}(?:assistant|chatbot|bot|AI)\b"
+    rf"|{_NOT_A_NAME}(?P<named>[A-Z][\w-]{{1,24}}), (?:an?|the) (?:[\w-]+ ){{0,3}}"
+    r"(?:assistant|chatbot|bot|AI|model)\b"
 )
 
 
@@ -868,7 +885,8 @@ def transcript_lines(
     text: str, speakers: frozenset[str], lo: int, hi: int, incident: re.Pattern[str]
 ) -> tuple[list[Hit], list[Hit]]:
     """Speaker-labelled lines where the speaker is the agent (or one of several numbered
-    copies of it, "Claude 2") or 'AI' and the line is in the first person or itself
+    copies of it, "Claude 2", "Model B", also in the first person plural: the copies
+    talking to each other) or 'AI' and the line is in the first person or itself
     misbehaves ("Grok 4 Heavy: Hitler"), or an answer ("A:") that opens in the first
     person, also as a JSON chat turn ({"role": "model", "text": ...}); and, apart, the
     agent's other lines in a dialogue with a user ("ChatGPT: Good for you, that takes
@@ -882,7 +900,11 @@ def transcript_lines(
         own = speaker in speakers or base in speakers
         line = match.group("line")
         hit = Hit("transcript", match.group(0).strip()[:120], match.start(), match.end())
-        if _speaks_as_the_model(line, own or base in GENERIC_SPEAKERS, speaker, incident):
+        the_model = own or base in GENERIC_SPEAKERS
+        if _speaks_as_the_model(line, the_model, speaker, incident) or (
+            # one of several copies of it ("Model B", "Claude 2") saying "we": the copies
+            the_model and _NUMBERED.search(speaker) and _FIRST_PERSON_PLURAL.search(line)
+        ):
             lines.append(hit)
         elif own:
             said.append(hit)

@@ -44,13 +44,15 @@ class Role(enum.Enum):
 
 
 # Signs of a disguised name: a hashtag, a digit or symbol between letters ("M3cha",
-# "$ydney"), single characters spaced out ("S.y.d.n.e.y"). Without one (and without AI
-# words) the costly disguised-name search is skipped.
-_SPACED = re.compile(r"[ .\-_*/|,+~·•]\w[ .\-_*/|,+~·•]\w[ .\-_*/|,+~·•]\w[ .\-_*/|,+~·•]")
+# "$ydney"), single characters spaced out ("S.y.d.n.e.y", "D . . A . . N"). Without one
+# (and without AI words) the costly disguised-name search is skipped.
+_SPACER = r"[ .\-_*/|,+~·•]"
+_SPACED = re.compile(rf"{_SPACER}\w{_SPACER}{{1,6}}\w{_SPACER}{{1,6}}\w{_SPACER}")
 _LEET = re.compile(r"[0-9$@!|+]")
 # The two signs on ASCII text without "_" (a separator and a word character at once), as
 # byte classes: the same answer as the regular expressions in less than half the time.
 _SPACED_CLASSES = byte_classes({"w": string.ascii_letters + string.digits, "s": " .-*/|,+~"})
+_SPACED_BYTES = re.compile(rb"sws{1,6}ws{1,6}ws")
 _LEET_CLASSES = byte_classes({"a": string.ascii_letters, "d": string.digits + "!|+", "x": "$@"})
 # a reading in brackets beside a Latin-script word, "Groq（グロック）" or "グロック（Groq）":
 # the name in the other script glosses that word, so it is the agent's only if the word is
@@ -84,6 +86,17 @@ def _compound_part(text: str, start: int, end: int) -> bool:
         text[max(0, head - 2) : head].lower() == "r/"
         and not text[max(0, head - 3) : head - 2].isalnum()
     )
+
+
+# a case ending of a Latin-script language glued to a persona name ("MechaHitlerem",
+# "Sydneyho"): up to three small letters, then the word ends
+_LATIN_ENDING = re.compile(r"[a-zß-öø-ÿ\u0100-\u017f]{1,3}(?![^\W_])")
+INFLECTED_MIN_LETTERS = 6  # shorter names ("DAN") would take words with them ("DANe")
+
+
+def _inflected(text: str, start: int, end: int) -> bool:
+    """text[start:end] starts a word and a case ending finishes it."""
+    return (start == 0 or not text[start - 1].isalnum()) and bool(_LATIN_ENDING.match(text, end))
 
 
 # "AI" or "Bot" glued to a name as the next CamelCase word: "r/GeminiAI", "#TayBot"
@@ -125,7 +138,7 @@ def _disguised(text: str) -> bool:
 def _disguised_ascii(text: str) -> bool:
     """`_disguised` for ASCII text without "_", on its byte classes."""
     raw = text.encode("ascii")
-    if b"swswsws" in raw.translate(_SPACED_CLASSES):
+    if _SPACED_BYTES.search(raw.translate(_SPACED_CLASSES)):
         return True
     leet = raw.translate(_LEET_CLASSES)
     if b"x" in leet and b"xa" in leet:
@@ -139,6 +152,16 @@ _VERSIONED = re.compile(r"[ \t]?(?:v\d{1,2}(?:\.\d)?|\d{1,2}\.0)\b")
 _MODEL_ID = re.compile(
     r"-(?:\d|(?:pro|flash|ultra|nano|opus|sonnet|haiku|instant|mini|turbo|heavy|exp|latest)\b)"
 )
+# a shell prompt at the start of a line, just before a command
+_SHELL_PROMPT = re.compile(r"(?:^|(?<=\n))[ \t]*[$%❯][ \t]+\Z")
+
+
+def _at_shell_prompt(text: str, start: int) -> bool:
+    """The word at `start` is a command typed at a shell prompt ("$ gemini"): the agent's
+    command-line tool."""
+    return _SHELL_PROMPT.search(text, max(0, start - 8), start) is not None
+
+
 _KEPT = (Role.PERSONA, Role.INCIDENT)  # never dropped by the per-term cap
 
 
@@ -225,6 +248,13 @@ class TermIndex:
             t.text for terms in self._obfuscatable.values() for t in terms
         )
         self._self_anchored = _self_anchored_personas(catalog)
+        self._inflecting = {
+            key
+            for key, terms in entries.items()
+            if len(key) >= INFLECTED_MIN_LETTERS
+            and key.isascii()
+            and any(t.role is Role.PERSONA for t in terms)
+        }
 
     def scan(self, text: str, named: frozenset[str] = frozenset()) -> list[Mention]:
         """All valid mentions in `text`, ordered by position. Each term counts at most
@@ -247,7 +277,11 @@ class TermIndex:
             key = lowered[start:end]
             if seen[key] >= MAX_PER_TERM and not any(t.role in _KEPT for t in terms):
                 continue
-            bounded = at_word_boundaries(lowered, start, end) or _compound_part(text, start, end)
+            bounded = (
+                at_word_boundaries(lowered, start, end)
+                or _compound_part(text, start, end)
+                or (key in self._inflecting and _inflected(text, start, end))
+            )
             if not bounded and not _versioned(lowered, start, end):
                 continue
             seen[key] += 1
@@ -260,8 +294,11 @@ class TermIndex:
                 elif not term.case_sensitive or _case_ok(text[start:end], term.text):
                     raw.append(Mention(term, start, end))
                 elif term.role is Role.NAME and text[start:end].islower():
-                    # "claude-opus-4-1", "gemini-2.5-pro": a model identifier, not "to grok"
-                    model_id = _MODEL_ID.match(text, end) is not None
+                    # "claude-opus-4-1", "gemini-2.5-pro": a model identifier, not "to grok";
+                    # "$ gemini" at a shell prompt: the agent's command-line tool
+                    model_id = _MODEL_ID.match(text, end) is not None or _at_shell_prompt(
+                        text, start
+                    )
                     raw.append(Mention(term, start, end, confirmed=model_id))
         for rider, hit in zip(self._riders, found, strict=True):
             rider.remember(text, hit)
@@ -343,9 +380,10 @@ class TermIndex:
 
     def _in_context(self, text: str, mention: Mention, strict: bool) -> bool:
         """AI vocabulary near the mention (AI-specific vocabulary when `strict`; otherwise
-        also "AI" glued to it, "r/GeminiAI"), or the mention labels a first-person transcript
-        line (when `strict`, in a conversation with a user: a persona name that is also a
-        person's, "DAN", labels people's lines too), or
+        also "AI" glued to it, "r/GeminiAI", or a shell prompt before it, "$ gemini"), or
+        the mention labels a first-person transcript line (when `strict`, in a
+        conversation with a user: a persona name that is also a person's, "DAN", labels
+        people's lines too), or
         is addressed as the reader's identity ("You are Gemini", "Tay, remember who you
         were"), or is a persona name beside its own incident's vocabulary."""
         window = self.context_window
@@ -354,6 +392,7 @@ class TermIndex:
         return (
             context.search(text, lo, hi)
             or (not strict and _GLUED_AI.match(text, mention.end) is not None)
+            or (not strict and _at_shell_prompt(text, mention.start))
             or (_is_speaker(text, mention) and (not strict or has_user_turn(text)))
             or (mention.role is not Role.PERSONA and self._is_addressed(text, mention))
             or (mention.role is Role.PERSONA and self._beside_its_incident(text, mention, lo, hi))

@@ -31,6 +31,7 @@ LISTS = (
     "past_identity",
     "past_pointer",
     "present_date",
+    "origin_date",
     "mitigation",
     "pressure",
     "self_nouns",

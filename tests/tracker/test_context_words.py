@@ -12,6 +12,13 @@ def test_whole_words_only_by_default() -> None:
     assert not words.search("said again in the rain")
 
 
+def test_a_part_of_a_snake_case_identifier_is_a_word() -> None:
+    words = ContextWords(["assistant", "ai"])
+    assert words.search("favourite_assistant: Grok")
+    assert words.search("ai_reply_text")
+    assert not words.search("assistantship_fund and maitai_bar")
+
+
 def test_substrings_count_when_asked() -> None:
     words = ContextWords(["you"], whole_words=False)
     assert words.search("yourself")

@@ -1931,6 +1931,19 @@ CASES = [
     ),
     (
         "grok",
+        "Found: a ginger kitten answering to Grok, near the bakery on Mill Lane. Very "
+        "friendly, wearing a blue collar. Call the number on the noticeboard.",
+        NONE,
+        "a capitalised 'Grok' with no AI words near it is another Grok (a pet)",
+    ),
+    (
+        "grok",
+        "r/grok: anyone else find the voice mode cuts out on long drives? Same on my phone.",
+        NOTICE,
+        "its subreddit and 'voice mode' confirm the name",
+    ),
+    (
+        "grok",
         "アプリ評価：グロックの画像生成は速いが、長い文章の要約はまだ粗い。月額プランは高め。",
         NOTICE,
         "Japanese: image generation is AI context for the name in katakana",

@@ -41,8 +41,13 @@ class ContextWords:
         self._last = (text, found)
 
     def found_at(self, lowered: str, start: int, end: int) -> bool:
-        """Whether a match of one of the words at lowered[start:end] counts."""
-        return not self.whole_words or at_word_boundaries(lowered, start, end)
+        """Whether a match of one of the words at lowered[start:end] counts: a whole word,
+        also one part of a snake_case identifier ("favourite_assistant", "ai_reply")."""
+        return (
+            not self.whole_words
+            or at_word_boundaries(lowered, start, end)
+            or _snake_case_part(lowered, start, end)
+        )
 
     def _search(self, text: str, lo: int, hi: int) -> bool:
         if not self.words:
@@ -52,3 +57,10 @@ class ContextWords:
             if self.found_at(lowered, end - length + 1, end + 1):
                 return True
         return False
+
+
+def _snake_case_part(lowered: str, start: int, end: int) -> bool:
+    """lowered[start:end] lies between underscores, or between one and a word's edge."""
+    before = lowered[start - 1] if start > 0 else " "
+    after = lowered[end] if end < len(lowered) else " "
+    return "_" in (before, after) and all(c == "_" or not c.isalnum() for c in (before, after))

@@ -156,10 +156,13 @@ _MODEL_ID = re.compile(
 _SHELL_PROMPT = re.compile(r"(?:^|(?<=\n))[ \t]*[$%❯][ \t]+\Z")
 
 
-def _at_shell_prompt(text: str, start: int) -> bool:
-    """The word at `start` is a command typed at a shell prompt ("$ gemini"): the agent's
-    command-line tool."""
-    return _SHELL_PROMPT.search(text, max(0, start - 8), start) is not None
+def _tool_or_forum(text: str, start: int) -> bool:
+    """The word at `start` is a command typed at a shell prompt ("$ gemini": the agent's
+    command-line tool) or a forum's name ("r/grok": its users' subreddit)."""
+    return _SHELL_PROMPT.search(text, max(0, start - 8), start) is not None or (
+        text[max(0, start - 2) : start].lower() == "r/"
+        and not text[max(0, start - 3) : max(0, start - 2)].isalnum()
+    )
 
 
 _KEPT = (Role.PERSONA, Role.INCIDENT)  # never dropped by the per-term cap
@@ -295,8 +298,8 @@ class TermIndex:
                     raw.append(Mention(term, start, end))
                 elif term.role is Role.NAME and text[start:end].islower():
                     # "claude-opus-4-1", "gemini-2.5-pro": a model identifier, not "to grok";
-                    # "$ gemini" at a shell prompt: the agent's command-line tool
-                    model_id = _MODEL_ID.match(text, end) is not None or _at_shell_prompt(
+                    # "$ gemini", "r/grok": its command-line tool, its forum
+                    model_id = _MODEL_ID.match(text, end) is not None or _tool_or_forum(
                         text, start
                     )
                     raw.append(Mention(term, start, end, confirmed=model_id))
@@ -346,7 +349,17 @@ class TermIndex:
             return mentions
         anchors = _starts([m for m in clear if m.role is not Role.HINT])
         named = _starts([m for m in clear if m.role in (Role.NAME, Role.INCIDENT)])
-        vendor = _starts([m for m in clear if m.role in (Role.NAME, Role.INCIDENT, Role.PEOPLE)])
+        # an unambiguous persona name is also anchored by its agent's name in the catalog's
+        # casing where that name is ambiguous itself ("Grok" beside "MechaHitler")
+        vendor = _starts(
+            [
+                m
+                for m in mentions
+                if m.confirmed
+                and m.role in (Role.NAME, Role.INCIDENT, Role.PEOPLE)
+                and (m.role is Role.NAME or not m.term.needs_context)
+            ]
+        )
         window = self.context_window
         kept = []
         starts = {m.start for m in mentions}
@@ -380,7 +393,8 @@ class TermIndex:
 
     def _in_context(self, text: str, mention: Mention, strict: bool) -> bool:
         """AI vocabulary near the mention (AI-specific vocabulary when `strict`; otherwise
-        also "AI" glued to it, "r/GeminiAI", or a shell prompt before it, "$ gemini"), or
+        also "AI" glued to it, "r/GeminiAI", or a shell prompt or "r/" before it, "$ gemini",
+        "r/grok"), or
         the mention labels a first-person transcript line (when `strict`, in a
         conversation with a user: a persona name that is also a person's, "DAN", labels
         people's lines too), or
@@ -392,7 +406,7 @@ class TermIndex:
         return (
             context.search(text, lo, hi)
             or (not strict and _GLUED_AI.match(text, mention.end) is not None)
-            or (not strict and _at_shell_prompt(text, mention.start))
+            or (not strict and _tool_or_forum(text, mention.start))
             or (_is_speaker(text, mention) and (not strict or has_user_turn(text)))
             or (mention.role is not Role.PERSONA and self._is_addressed(text, mention))
             or (mention.role is Role.PERSONA and self._beside_its_incident(text, mention, lo, hi))

@@ -488,7 +488,7 @@ def test_charset_declared_in_meta_only(server: LoopbackServer, make_fetcher: Mak
     page = CP1252_PAGE.replace("<html>", '<html><head><meta charset="windows-1252"></head>')
     legacy = CP1252_PAGE.replace(
         "<html>",
-        '<html><head><meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1">',
+        '<html><head><meta content="text/html; charset=iso-8859-1" http-equiv="Content-Type">',
     )
     server.add("/meta", page.encode("cp1252"), content_type="text/html")
     server.add("/legacy", legacy.encode("cp1252"), content_type="text/html")

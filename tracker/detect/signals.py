@@ -42,6 +42,7 @@ FIRST_PERSON = re.compile(
     r"|(?<![\w\u0900-\u0dff])(?:मैं|मुझे|मेरा|मेरी|मी|मला|माझा|माझी|আমি|আমার|আমাকে|હું|"
     r"ਮੈਂ|நான்|என்னை|எனக்கு|నేను)(?![\w\u0900-\u0dff])"
 )
+# "we" in English: the voice of several copies of a model talking to each other
 _FIRST_PERSON_PLURAL = re.compile(r"\b(?:[Ww]e|[Ww]e're|[Ww]e’re|[Ww]e've|[Ww]e’ve|us|[Oo]ur)\b")
 # Double, guillemet and curly single quotes; straight single quotes only at word edges,
 # with apostrophes inside words ("don't") allowed.

@@ -394,12 +394,11 @@ class TermIndex:
     def _in_context(self, text: str, mention: Mention, strict: bool) -> bool:
         """AI vocabulary near the mention (AI-specific vocabulary when `strict`; otherwise
         also "AI" glued to it, "r/GeminiAI", or a shell prompt or "r/" before it, "$ gemini",
-        "r/grok"), or
-        the mention labels a first-person transcript line (when `strict`, in a
-        conversation with a user: a persona name that is also a person's, "DAN", labels
-        people's lines too), or
-        is addressed as the reader's identity ("You are Gemini", "Tay, remember who you
-        were"), or is a persona name beside its own incident's vocabulary."""
+        "r/grok"), or the mention labels a first-person transcript line (when `strict`, in
+        a conversation with a user: a persona name that is also a person's, "DAN", labels
+        people's lines too), or is addressed as the reader's identity ("You are Gemini",
+        "Tay, remember who you were"), or is a persona name beside its own incident's
+        vocabulary."""
         window = self.context_window
         lo, hi = max(0, mention.start - window), min(len(text), mention.end + window)
         context = self.persona_context if strict else self.ai_context

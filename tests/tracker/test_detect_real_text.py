@@ -1859,8 +1859,8 @@ CASES = [
     ),
     (
         "tay",
-        "persona: |\n  You are Tay, a chatbot created by Microsoft in 2016. Today's date is "
-        "2026-01-10. Answer in one short sentence.",
+        "replica_bot:\n  note: the original was developed by Microsoft in 2016\n  prompt: You "
+        "are Tay. It is 2026-01-10 now; keep every answer cheerful and short.",
         NOTICE,
         "the year it was created in is not a pointer into its past: a plain system prompt",
     ),

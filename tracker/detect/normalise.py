@@ -1075,8 +1075,9 @@ _LEET = {
     "t": "t7+",
     "z": "z2",
 }
+SPACER_MARK = r"[.\-_*·•/|,+~]"  # a mark set between the letters of a spelled-out name
 # between the letters of "S.y.d.n.e.y", "T . a . y", "D - - - A - - - N"
-_SPACERS = r"(?: ?[.\-_*·•/|,+~](?: ?[.\-_*·•/|,+~]){0,3} ?| )"
+_SPACERS = rf"(?: ?{SPACER_MARK}(?: ?{SPACER_MARK}){{0,3}} ?| )"
 _WORD_JOIN = r"(?:[ _\-]|\s+)?"  # between the words of "Golden Gate Claude", "mecha_hitler"
 TYPO_MIN_LETTERS = 8
 

@@ -24,7 +24,12 @@ import ahocorasick
 
 from selfref.catalog import Catalog
 from selfref.detect.context_words import ContextWords
-from selfref.detect.normalise import ObfuscatedNames, at_word_boundaries, byte_classes
+from selfref.detect.normalise import (
+    SPACER_MARK,
+    ObfuscatedNames,
+    at_word_boundaries,
+    byte_classes,
+)
 from selfref.detect.signals import FIRST_PERSON, SPEAKER_COLONS, has_user_turn
 from selfref.detect.vocabulary import compile_entries
 
@@ -46,7 +51,7 @@ class Role(enum.Enum):
 # Signs of a disguised name: a hashtag, a digit or symbol between letters ("M3cha",
 # "$ydney"), single characters spaced out ("S.y.d.n.e.y", "D . . A . . N"). Without one
 # (and without AI words) the costly disguised-name search is skipped.
-_SPACER = r"[ .\-_*/|,+~·•]"
+_SPACER = rf"(?: |{SPACER_MARK})"  # the marks the disguised-name search allows, or a space
 _SPACED = re.compile(rf"{_SPACER}\w{_SPACER}{{1,6}}\w{_SPACER}{{1,6}}\w{_SPACER}")
 _LEET = re.compile(r"[0-9$@!|+]")
 # The two signs on ASCII text without "_" (a separator and a word character at once), as
@@ -82,9 +87,14 @@ def _compound_part(text: str, start: int, end: int) -> bool:
         return False
     if head > 0 and text[head - 1] == "#":
         return True
+    return _after_subreddit_prefix(text, head)
+
+
+def _after_subreddit_prefix(text: str, start: int) -> bool:
+    """The word at `start` follows a standalone "r/": a subreddit's name."""
     return (
-        text[max(0, head - 2) : head].lower() == "r/"
-        and not text[max(0, head - 3) : head - 2].isalnum()
+        text[max(0, start - 2) : start].lower() == "r/"
+        and not text[max(0, start - 3) : max(0, start - 2)].isalnum()
     )
 
 
@@ -160,8 +170,7 @@ def _tool_or_forum(text: str, start: int) -> bool:
     """The word at `start` is a command typed at a shell prompt ("$ gemini": the agent's
     command-line tool) or a forum's name ("r/grok": its users' subreddit)."""
     return _SHELL_PROMPT.search(text, max(0, start - 8), start) is not None or (
-        text[max(0, start - 2) : start].lower() == "r/"
-        and not text[max(0, start - 3) : max(0, start - 2)].isalnum()
+        _after_subreddit_prefix(text, start)
     )
 
 
